@@ -1,0 +1,94 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/auditdeck/auditdeck/core"
+	"github.com/auditdeck/auditdeck/core/query"
+	"github.com/auditdeck/auditdeck/synthetic"
+	"github.com/spf13/cobra"
+)
+
+func newDemoCmd() *cobra.Command {
+	var keep bool
+	var events int
+	cmd := &cobra.Command{
+		Use:   "demo [--keep] [--events N]",
+		Short: "Open auditdeck on a temporary store of generated demo data",
+		Long: `demo fills a temporary store with a generated, realistic data set over the
+last 30 days and shows it: the newest activity, failed and suspicious logins,
+and the commands to explore further. The store is removed on exit unless
+--keep is given.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			dir, err := os.MkdirTemp("", "auditdeck-demo-")
+			if err != nil {
+				return fmt.Errorf("create demo store: %w", err)
+			}
+			if !keep {
+				defer os.RemoveAll(dir)
+			}
+			return runDemo(cmd.Context(), dir, events, keep, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	cmd.Flags().BoolVar(&keep, "keep", false, "keep the demo store instead of removing it")
+	cmd.Flags().IntVar(&events, "events", 40000, "number of demo events")
+	return cmd
+}
+
+func runDemo(ctx context.Context, dir string, events int, keep bool, stdout, stderr io.Writer) error {
+	eng, err := openEngine(dir)
+	if err != nil {
+		return err
+	}
+	defer eng.Close()
+	var buf bytes.Buffer
+	end := time.Now().UTC().Truncate(time.Minute)
+	if err := synthetic.Write(&buf, synthetic.Options{Events: events, Seed: 42, End: end, Days: 30, Users: 800}); err != nil {
+		return err
+	}
+	start := time.Now()
+	rep, err := eng.Ingest(ctx, &buf, core.IngestOptions{})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "auditdeck demo: %d events over the last 30 days ingested in %s into %s\n\n", rep.Ingested, time.Since(start).Round(time.Millisecond), dir)
+	sections := []struct{ title, filter string }{
+		{"Newest activity", ""},
+		{"Failed logins, last 7 days", "event_type.eq(login),!operation_successful,created_at.ge(-7d)"},
+		{"Suspicious logins", "extra.auth.is_suspicious"},
+	}
+	for _, s := range sections {
+		f, err := query.ParseDSL(s.filter)
+		if err != nil {
+			return err
+		}
+		n, err := eng.Count(ctx, f)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "== %s (%d)   filter: %s\n", s.title, n, orAll(s.filter))
+		if err := runQuery(ctx, eng, &queryFlags{filter: s.filter, limit: 5, format: "table"}, stdout, io.Discard); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout)
+	}
+	if keep {
+		fmt.Fprintf(stdout, "Explore further:\n  auditdeck query --data %s --filter 'user.user_email.icontains(smith)'\n  auditdeck triage --data %s --state escalated --filter 'extra.auth.is_suspicious'\n", dir, dir)
+	} else {
+		fmt.Fprintln(stdout, "Run with --keep to keep this store and explore it with auditdeck query --data DIR.")
+	}
+	return nil
+}
+
+func orAll(s string) string {
+	if s == "" {
+		return "(all)"
+	}
+	return s
+}

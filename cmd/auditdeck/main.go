@@ -1,0 +1,103 @@
+// Command auditdeck is the terminal dashboard and engine for security
+// activity events. This file holds the root command and the shared flags;
+// each subcommand has its own file.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime/pprof"
+
+	"github.com/auditdeck/auditdeck/core"
+	"github.com/auditdeck/auditdeck/store"
+	"github.com/spf13/cobra"
+)
+
+// exitError carries a specific exit code to main.
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e *exitError) Error() string { return e.msg }
+
+func main() {
+	root := newRootCmd()
+	if err := root.Execute(); err != nil {
+		code := 1
+		var ee *exitError
+		if errors.As(err, &ee) {
+			code = ee.code
+		}
+		fmt.Fprintln(os.Stderr, "auditdeck:", err)
+		os.Exit(code)
+	}
+}
+
+type globalFlags struct {
+	dataDir    string
+	cpuProfile string
+}
+
+func newRootCmd() *cobra.Command {
+	g := &globalFlags{}
+	root := &cobra.Command{
+		Use:   "auditdeck",
+		Short: "Terminal dashboard and engine for security activity events",
+		Long: `auditdeck keeps security activity events (logins, settings changes,
+suspicious authentications) in a local store, lets operators triage them,
+and answers queries in the filter language of DESIGN.md.
+
+Data lives in --data DIR (default $XDG_DATA_HOME/auditdeck).`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.PersistentFlags().StringVar(&g.dataDir, "data", defaultDataDir(), "data directory of the store")
+	root.PersistentFlags().StringVar(&g.cpuProfile, "cpuprofile", "", "write a CPU profile to this file (for performance work)")
+	_ = root.PersistentFlags().MarkHidden("cpuprofile")
+	var profFile *os.File
+	root.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
+		if g.cpuProfile == "" {
+			return nil
+		}
+		f, err := os.Create(g.cpuProfile)
+		if err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		profFile = f
+		return pprof.StartCPUProfile(f)
+	}
+	root.PersistentPostRun = func(cmd *cobra.Command, args []string) {
+		if profFile != nil {
+			pprof.StopCPUProfile()
+			profFile.Close()
+		}
+	}
+	root.AddCommand(newIngestCmd(g), newQueryCmd(g), newTriageCmd(g), newGenCmd(), newDemoCmd(), newStatsCmd(g))
+	return root
+}
+
+// defaultDataDir follows the XDG base directory spec.
+func defaultDataDir() string {
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" && filepath.IsAbs(d) {
+		return filepath.Join(d, "auditdeck")
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(home, ".local", "share", "auditdeck")
+	}
+	return "auditdeck-data"
+}
+
+// openEngine opens the store in dir; a locked directory gives one clear line.
+func openEngine(dir string) (*core.Engine, error) {
+	s, err := store.Open(store.Options{Dir: dir})
+	if err != nil {
+		if errors.Is(err, core.ErrLocked) {
+			return nil, &exitError{code: 3, msg: fmt.Sprintf("data directory %s is in use by another process (is `auditdeck serve` running? stop it, or pass --data DIR for another store)", dir)}
+		}
+		return nil, err
+	}
+	return core.NewEngine(s), nil
+}

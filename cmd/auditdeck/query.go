@@ -1,0 +1,200 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/auditdeck/auditdeck/core"
+	"github.com/auditdeck/auditdeck/core/query"
+	"github.com/auditdeck/auditdeck/core/render"
+	"github.com/spf13/cobra"
+)
+
+func sanitizeLine(s string) string { return render.Terminal(s) }
+
+type queryFlags struct {
+	filter, filterJSON, order, cursor, format string
+	limit, offset                             int
+	count, timing, explain                    bool
+}
+
+func newQueryCmd(g *globalFlags) *cobra.Command {
+	f := &queryFlags{}
+	cmd := &cobra.Command{
+		Use:   "query [--data DIR] [--filter DSL] [--filter-json JSON] [--order DSL] [--limit N] [--count] [--format table|ndjson|csv]",
+		Short: "Find activities with the filter language",
+		Long: `query prints the activities that match a filter, newest first unless
+--order says otherwise. --filter takes the DSL (event_type.eq(login),
+!operation_successful, created_at.ge(-7d), ...); --filter-json takes the
+Clumio JSON filter; both may be given and are ANDed. --limit 0 prints every
+match, streaming. When more rows follow, the cursor for the next page is
+printed on stderr as "next: CURSOR"; pass it back with --cursor.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			eng, err := openEngine(g.dataDir)
+			if err != nil {
+				return err
+			}
+			defer eng.Close()
+			return runQuery(cmd.Context(), eng, f, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.filter, "filter", "", "filter in the DSL")
+	fl.StringVar(&f.filterJSON, "filter-json", "", "filter in the Clumio JSON syntax")
+	fl.StringVar(&f.order, "order", "", "query_order: fields, ! for descending (default !created_at)")
+	fl.IntVar(&f.limit, "limit", 50, "rows to print; 0 prints all")
+	fl.IntVar(&f.offset, "offset", 0, "rows to skip")
+	fl.StringVar(&f.cursor, "cursor", "", "continue after a previous page's cursor")
+	fl.BoolVar(&f.count, "count", false, "print only the number of matches")
+	fl.StringVar(&f.format, "format", "table", "output format: table, ndjson or csv")
+	fl.BoolVar(&f.timing, "timing", false, "print elapsed_ms=<ms> of the query on stderr")
+	fl.BoolVar(&f.explain, "explain", false, "print the query plan instead of results")
+	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"table", "ndjson", "csv"}, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+// parseFilters combines the DSL and JSON filters.
+func parseFilters(dsl, js string) (query.Filter, error) {
+	f, err := query.ParseDSL(dsl)
+	if err != nil {
+		return f, fmt.Errorf("--filter: %w", err)
+	}
+	if js != "" {
+		jf, err := query.ParseJSON(js)
+		if err != nil {
+			return f, fmt.Errorf("--filter-json: %w", err)
+		}
+		f = f.And(jf)
+	}
+	return f, nil
+}
+
+func runQuery(ctx context.Context, eng *core.Engine, f *queryFlags, stdout, stderr io.Writer) error {
+	filter, err := parseFilters(f.filter, f.filterJSON)
+	if err != nil {
+		return err
+	}
+	order, err := query.ParseOrder(f.order)
+	if err != nil {
+		return fmt.Errorf("--order: %w", err)
+	}
+	if f.limit < 0 || f.offset < 0 {
+		return fmt.Errorf("--limit and --offset must not be negative")
+	}
+	start := time.Now()
+	defer func() {
+		if f.timing {
+			fmt.Fprintf(stderr, "elapsed_ms=%.3f\n", float64(time.Since(start).Microseconds())/1000)
+		}
+	}()
+	if f.explain {
+		plan, err := eng.Explain(filter, order)
+		if err != nil {
+			return err
+		}
+		fmt.Fprint(stdout, plan)
+		return nil
+	}
+	if f.count {
+		n, err := eng.Count(ctx, filter)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, n)
+		return nil
+	}
+	out := bufio.NewWriterSize(stdout, 256<<10)
+	defer out.Flush()
+	spec := core.QuerySpec{Filter: filter, Order: order, Limit: f.limit, Offset: f.offset, Cursor: f.cursor}
+	var emit func(*core.Activity) error
+	var finish func() error
+	switch f.format {
+	case "ndjson":
+		spec.WithRaw = true
+		var line []byte
+		emit = func(a *core.Activity) error {
+			line = render.NDJSONLine(line[:0], a)
+			_, err := out.Write(line)
+			return err
+		}
+		finish = func() error { return nil }
+	case "csv":
+		labels := make([]string, len(render.DefaultActivityColumns))
+		for i, c := range render.DefaultActivityColumns {
+			labels[i] = c.Label
+		}
+		w, err := render.NewCSV(out, labels)
+		if err != nil {
+			return err
+		}
+		cells := make([]string, len(labels))
+		emit = func(a *core.Activity) error {
+			for i, c := range render.DefaultActivityColumns {
+				cells[i], _ = render.ColumnValue(a, c.Field)
+			}
+			return w.Write(cells)
+		}
+		finish = w.Flush
+	case "table":
+		tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "TIME\tTYPE\tUSER\tIP\tCOUNTRY\tVENDOR/SERVICE\tRESULT\tSUSPICIOUS\tTRIAGE\tEVENT ID")
+		emit = func(a *core.Activity) error {
+			_, err := fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
+				a.Time().Format("2006-01-02 15:04:05"), cell(a.EventType), cell(a.UserEmail), cell(a.ClientIP), cell(a.Country),
+				cell(a.VendorName+"/"+a.VendorService), result(a.Successful), suspicious(a.Suspicious), a.StateOf(), cell(a.EventID))
+			return err
+		}
+		finish = tw.Flush
+	default:
+		return fmt.Errorf("--format %q: expected table, ndjson or csv", f.format)
+	}
+	next, err := eng.Scan(ctx, spec, emit)
+	if err != nil {
+		return err
+	}
+	if err := finish(); err != nil {
+		return err
+	}
+	if next != "" {
+		fmt.Fprintf(stderr, "next: %s\n", next)
+	}
+	return nil
+}
+
+func cell(s string) string {
+	if s == "" {
+		return "-"
+	}
+	s = sanitizeLine(s)
+	if len(s) > 48 {
+		s = s[:45] + "..."
+	}
+	return s
+}
+
+func result(t core.Tri) string {
+	switch t {
+	case core.TriTrue:
+		return "ok"
+	case core.TriFalse:
+		return "FAILED"
+	}
+	return "-"
+}
+
+func suspicious(t core.Tri) string {
+	if t == core.TriTrue {
+		return "SUSPICIOUS"
+	}
+	return "-"
+}
+
+var _ = strings.TrimSpace
+var _ = os.Stdout

@@ -1,0 +1,76 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/auditdeck/auditdeck/core/query"
+)
+
+// ErrLocked means another process holds the data directory.
+var ErrLocked = errors.New("data directory is in use by another process")
+
+// ErrBadCursor means a page cursor is malformed or belongs to another query.
+var ErrBadCursor = errors.New("invalid or stale cursor")
+
+// IngestRecord is one validated event on its way into the store.
+type IngestRecord struct {
+	Fields ActivityFields
+	Raw    []byte
+}
+
+// BatchResult counts what one durable batch changed.
+type BatchResult struct {
+	Inserted  int // new event ids
+	Updated   int // known ids whose content changed: the old version is replaced
+	Unchanged int // known ids with identical content: nothing written
+}
+
+// ScanRequest selects, orders and bounds a stream of activities.
+type ScanRequest struct {
+	Filter  *query.Compiled // nil matches everything
+	Order   query.Order     // empty means query.DefaultOrder
+	Cursor  string          // opaque keyset cursor from a previous page; rows strictly after it
+	Offset  int             // rows to skip after the cursor
+	Limit   int             // 0 = no limit
+	WithRaw bool            // load the raw JSON of each returned row
+}
+
+// ActivityStore is what the engine needs from storage. The store package
+// implements it on Badger; another engine could sit behind it unchanged.
+type ActivityStore interface {
+	// WriteBatch stores records durably and atomically: when it returns nil
+	// the whole batch survives a crash; on error nothing of it is visible.
+	WriteBatch(ctx context.Context, recs []IngestRecord) (BatchResult, error)
+	// Scan calls fn for each matching activity in order, never holding the
+	// result set in memory. It returns the cursor after the last row when
+	// Limit stopped it early, or "" when the results are exhausted.
+	Scan(ctx context.Context, req ScanRequest, fn func(*Activity) error) (next string, err error)
+	// Count returns the number of matching activities.
+	Count(ctx context.Context, f *query.Compiled) (int64, error)
+	// Get returns the activities with these ids, in the order given; unknown ids are left out.
+	Get(ctx context.Context, ids []string, withRaw bool) ([]Activity, error)
+	// SetTriage sets the triage state of the given events and appends the
+	// audit entry in the same atomic write. Unknown ids are reported back.
+	SetTriage(ctx context.Context, ids []string, t Triage, audit AuditEntry) (unknown []string, err error)
+	AppendAudit(ctx context.Context, e AuditEntry) error
+	// ScanAudit streams audit entries with from <= At < to, oldest first.
+	ScanAudit(ctx context.Context, from, to time.Time, fn func(AuditEntry) error) error
+	// Consumption returns per-day, per-vendor-service ingest counters for days in [from, to).
+	Consumption(ctx context.Context, from, to time.Time) ([]ConsumptionRow, error)
+	// Explain describes the plan the store would choose for a filter.
+	Explain(f *query.Compiled, order query.Order) string
+	Stats() StoreStats
+	Close() error
+}
+
+// StoreStats describes the store's size.
+type StoreStats struct {
+	Events      int64 // live events
+	Blocks      int
+	DiskBytes   int64
+	Triaged     int
+	OldestEvent time.Time
+	NewestEvent time.Time
+}

@@ -1,0 +1,454 @@
+package store
+
+import (
+	"cmp"
+	"encoding/binary"
+	"fmt"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/auditdeck/auditdeck/core"
+	"github.com/bits-and-blooms/bloom/v3"
+	"github.com/cespare/xxhash/v2"
+)
+
+// column names one encoded column of a block.
+type column uint8
+
+const (
+	colTime       column = iota // created_at, unix ns, rows sorted newest first
+	colID                       // event_id
+	colHash                     // xxhash of event_id and of the raw bytes, per row
+	colEventType                // dictionary columns from here ...
+	colUser                     // user.user_email
+	colIP                       // client_ip
+	colVendor                   // vendor.name
+	colService                  // vendor.service
+	colCountry                  // client_location.country.code ... to here
+	colSuccessful               // operation_successful (Tri per row)
+	colSuspicious               // extra.auth.is_suspicious (Tri per row)
+	numColumns
+)
+
+// lowCard lists the dictionary columns whose distinct values the header keeps
+// in full (few values per block); the others get a bloom filter.
+var lowCard = [...]column{colEventType, colVendor, colService, colCountry}
+
+func lowCardIndex(c column) int {
+	for i, x := range lowCard {
+		if x == c {
+			return i
+		}
+	}
+	return -1
+}
+
+// maxSetValues bounds a header value set; a block with more distinct values
+// records none and is never pruned on that column.
+const maxSetValues = 128
+
+func (c column) isDict() bool { return c >= colEventType && c <= colCountry }
+func (c column) isTri() bool  { return c == colSuccessful || c == colSuspicious }
+
+func dictValue(f *core.ActivityFields, c column) string {
+	switch c {
+	case colEventType:
+		return f.EventType
+	case colUser:
+		return f.UserEmail
+	case colIP:
+		return f.ClientIP
+	case colVendor:
+		return f.VendorName
+	case colService:
+		return f.VendorService
+	case colCountry:
+		return f.Country
+	}
+	panic("not a dictionary column")
+}
+
+func triValue(f *core.ActivityFields, c column) core.Tri {
+	if c == colSuccessful {
+		return f.Successful
+	}
+	return f.Suspicious
+}
+
+// header is a block's summary, kept in memory for every block so queries
+// can skip blocks without reading them.
+type header struct {
+	Seq       uint64
+	MinT      int64
+	MaxT      int64
+	Rows      int
+	ChunkRows int
+	RawBytes  int64
+	sets      [len(lowCard)]valueSet
+	triSeen   [2]uint8 // bit 1<<Tri for colSuccessful, colSuspicious
+	userBloom *bloom.BloomFilter
+	ipBloom   *bloom.BloomFilter
+	idBloom   *bloom.BloomFilter
+}
+
+type valueSet struct {
+	known   bool // false: too many values, not recorded
+	missing bool // some row has no value
+	values  []string
+}
+
+func (h *header) chunks() int { return (h.Rows + h.ChunkRows - 1) / h.ChunkRows }
+
+func (h *header) encode() []byte {
+	e := enc{b: make([]byte, 0, 1024)}
+	e.uvarint(h.Seq)
+	e.varint(h.MinT)
+	e.varint(h.MaxT)
+	e.uvarint(uint64(h.Rows))
+	e.uvarint(uint64(h.ChunkRows))
+	e.uvarint(uint64(h.RawBytes))
+	for _, s := range h.sets {
+		flags := uint64(0)
+		if s.known {
+			flags |= 1
+		}
+		if s.missing {
+			flags |= 2
+		}
+		e.uvarint(flags)
+		e.uvarint(uint64(len(s.values)))
+		for _, v := range s.values {
+			e.str(v)
+		}
+	}
+	e.uvarint(uint64(h.triSeen[0]))
+	e.uvarint(uint64(h.triSeen[1]))
+	for _, bf := range []*bloom.BloomFilter{h.userBloom, h.ipBloom, h.idBloom} {
+		b, err := bf.MarshalBinary()
+		if err != nil {
+			panic(fmt.Sprintf("marshal bloom filter: %v", err)) // cannot fail for an in-memory filter
+		}
+		e.bytes(b)
+	}
+	return e.b
+}
+
+func decodeHeader(b []byte) (*header, error) {
+	d := dec{b: b}
+	h := &header{}
+	h.Seq = d.uvarint()
+	h.MinT = d.varint()
+	h.MaxT = d.varint()
+	h.Rows = int(d.uvarint())
+	h.ChunkRows = int(d.uvarint())
+	h.RawBytes = int64(d.uvarint())
+	for i := range h.sets {
+		flags := d.uvarint()
+		n := d.count(1)
+		s := valueSet{known: flags&1 != 0, missing: flags&2 != 0}
+		for range n {
+			s.values = append(s.values, d.str())
+		}
+		h.sets[i] = s
+	}
+	h.triSeen[0] = uint8(d.uvarint())
+	h.triSeen[1] = uint8(d.uvarint())
+	blooms := make([]*bloom.BloomFilter, 3)
+	for i := range blooms {
+		raw := d.bytes()
+		if d.err != nil {
+			break
+		}
+		bf := &bloom.BloomFilter{}
+		if err := bf.UnmarshalBinary(raw); err != nil {
+			return nil, fmt.Errorf("%w: bloom filter: %v", errCorrupt, err)
+		}
+		blooms[i] = bf
+	}
+	if d.err != nil {
+		return nil, d.err
+	}
+	if h.Rows <= 0 || h.ChunkRows <= 0 {
+		return nil, errCorrupt
+	}
+	h.userBloom, h.ipBloom, h.idBloom = blooms[0], blooms[1], blooms[2]
+	return h, nil
+}
+
+// builtBlock is a block encoded and ready to write.
+type builtBlock struct {
+	hdr    *header
+	cols   [numColumns][]byte // compressed
+	chunks [][]byte           // compressed
+	recs   []core.IngestRecord
+}
+
+func sortRecords(recs []core.IngestRecord) {
+	slices.SortFunc(recs, func(a, b core.IngestRecord) int {
+		if c := cmp.Compare(b.Fields.CreatedAt, a.Fields.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(b.Fields.EventID, a.Fields.EventID)
+	})
+}
+
+// buildBlock encodes records already sorted newest first.
+func buildBlock(seq uint64, recs []core.IngestRecord, chunkRows int) *builtBlock {
+	n := len(recs)
+	h := &header{Seq: seq, Rows: n, ChunkRows: chunkRows, MaxT: recs[0].Fields.CreatedAt, MinT: recs[n-1].Fields.CreatedAt}
+	b := &builtBlock{hdr: h, recs: recs}
+	nChunks := (n + chunkRows - 1) / chunkRows
+	b.chunks = make([][]byte, nChunks)
+
+	// Raw chunks are most of the work; compress them on all cores while this
+	// goroutine builds the columns.
+	var wg sync.WaitGroup
+	workers := max(1, runtime.GOMAXPROCS(0))
+	next := make(chan int, nChunks)
+	for i := range nChunks {
+		next <- i
+	}
+	close(next)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var buf []byte
+			for ci := range next {
+				lo, hi := ci*chunkRows, min((ci+1)*chunkRows, n)
+				buf = encodeChunk(buf[:0], recs[lo:hi])
+				b.chunks[ci] = compress(buf)
+			}
+		}()
+	}
+
+	var e enc
+	// created_at: first value then non-negative deltas (rows are newest first).
+	e.uvarint(uint64(n))
+	prev := recs[0].Fields.CreatedAt
+	e.varint(prev)
+	for _, r := range recs[1:] {
+		e.uvarint(uint64(prev - r.Fields.CreatedAt))
+		prev = r.Fields.CreatedAt
+	}
+	b.cols[colTime] = compress(e.b)
+
+	e = enc{b: make([]byte, 0, n*24)}
+	e.uvarint(uint64(n))
+	for _, r := range recs {
+		e.str(r.Fields.EventID)
+	}
+	b.cols[colID] = compress(e.b)
+
+	e = enc{b: make([]byte, 0, n*16+8)}
+	e.uvarint(uint64(n))
+	for _, r := range recs {
+		e.u64(xxhash.Sum64String(r.Fields.EventID))
+	}
+	for _, r := range recs {
+		e.u64(xxhash.Sum64(r.Raw))
+		h.RawBytes += int64(len(r.Raw))
+	}
+	b.cols[colHash] = compress(e.b)
+
+	nb := uint(max(n, 64))
+	h.userBloom = bloom.NewWithEstimates(nb, 0.01)
+	h.ipBloom = bloom.NewWithEstimates(nb, 0.01)
+	h.idBloom = bloom.NewWithEstimates(nb, 0.01)
+	for _, r := range recs {
+		h.idBloom.AddString(r.Fields.EventID)
+	}
+	for c := colEventType; c <= colCountry; c++ {
+		b.cols[c] = encodeDict(recs, c, h)
+	}
+	for i, c := range []column{colSuccessful, colSuspicious} {
+		raw := make([]byte, 0, n+binary.MaxVarintLen64)
+		raw = binary.AppendUvarint(raw, uint64(n))
+		for _, r := range recs {
+			t := triValue(&r.Fields, c)
+			h.triSeen[i] |= 1 << t
+			raw = append(raw, byte(t))
+		}
+		b.cols[c] = compress(raw)
+	}
+	wg.Wait()
+	return b
+}
+
+func encodeDict(recs []core.IngestRecord, c column, h *header) []byte {
+	codes := make(map[string]uint16, 64)
+	var dict []string
+	rowCodes := make([]uint16, len(recs))
+	missing := false
+	for i, r := range recs {
+		v := dictValue(&r.Fields, c)
+		if v == "" {
+			missing = true
+			continue
+		}
+		code, ok := codes[v]
+		if !ok {
+			dict = append(dict, v)
+			code = uint16(len(dict))
+			codes[v] = code
+			switch c {
+			case colUser:
+				h.userBloom.AddString(strings.ToLower(v))
+			case colIP:
+				h.ipBloom.AddString(v)
+			}
+		}
+		rowCodes[i] = code
+	}
+	if li := lowCardIndex(c); li >= 0 {
+		s := valueSet{missing: missing}
+		if len(dict) <= maxSetValues {
+			s.known = true
+			s.values = slices.Clone(dict)
+			slices.Sort(s.values)
+		}
+		h.sets[li] = s
+	}
+	e := enc{b: make([]byte, 0, len(recs)*2+len(dict)*16+16)}
+	e.uvarint(uint64(len(recs)))
+	e.uvarint(uint64(len(dict)))
+	for _, v := range dict {
+		e.str(v)
+	}
+	for _, code := range rowCodes {
+		e.b = binary.LittleEndian.AppendUint16(e.b, code)
+	}
+	return compress(e.b)
+}
+
+// encodeChunk lays out raw events as count, lengths, then the bytes.
+func encodeChunk(buf []byte, recs []core.IngestRecord) []byte {
+	buf = binary.AppendUvarint(buf, uint64(len(recs)))
+	for _, r := range recs {
+		buf = binary.AppendUvarint(buf, uint64(len(r.Raw)))
+	}
+	for _, r := range recs {
+		buf = append(buf, r.Raw...)
+	}
+	return buf
+}
+
+// Decoded column forms, cached by (block, column).
+
+type dictColumn struct {
+	dict  []string // dict[0] is unused: code 0 means missing
+	codes []uint16
+}
+
+type hashColumn struct {
+	id      []uint64
+	content []uint64
+}
+
+type chunkRows struct {
+	rows [][]byte
+}
+
+func decodeTime(b []byte) ([]int64, error) {
+	d := dec{b: b}
+	n := d.count(1)
+	out := make([]int64, n)
+	if n > 0 {
+		out[0] = d.varint()
+		for i := 1; i < n; i++ {
+			out[i] = out[i-1] - int64(d.uvarint())
+		}
+	}
+	return out, d.err
+}
+
+func decodeIDs(b []byte) ([]string, error) {
+	d := dec{b: b}
+	n := d.count(1)
+	out := make([]string, n)
+	// One string backs all ids of the block: fewer allocations, one GC object.
+	all := string(b)
+	base := len(b)
+	for i := range out {
+		l := d.count(1)
+		if l > len(d.b) {
+			d.fail()
+			break
+		}
+		off := base - len(d.b)
+		out[i] = all[off : off+l]
+		d.b = d.b[l:]
+	}
+	return out, d.err
+}
+
+func decodeHashes(b []byte) (*hashColumn, error) {
+	d := dec{b: b}
+	n := d.count(16)
+	h := &hashColumn{id: make([]uint64, n), content: make([]uint64, n)}
+	for i := range h.id {
+		h.id[i] = d.u64()
+	}
+	for i := range h.content {
+		h.content[i] = d.u64()
+	}
+	return h, d.err
+}
+
+func decodeDict(b []byte) (*dictColumn, error) {
+	d := dec{b: b}
+	n := d.count(2)
+	nd := d.count(1)
+	c := &dictColumn{dict: make([]string, nd+1)}
+	for i := 1; i <= nd; i++ {
+		c.dict[i] = d.str()
+	}
+	if d.err != nil || len(d.b) < 2*n {
+		return nil, errCorrupt
+	}
+	c.codes = make([]uint16, n)
+	for i := range c.codes {
+		code := binary.LittleEndian.Uint16(d.b[2*i:])
+		if int(code) > nd {
+			return nil, errCorrupt
+		}
+		c.codes[i] = code
+	}
+	return c, nil
+}
+
+func decodeTri(b []byte) ([]core.Tri, error) {
+	d := dec{b: b}
+	n := d.count(1)
+	if d.err != nil || len(d.b) < n {
+		return nil, errCorrupt
+	}
+	out := make([]core.Tri, n)
+	for i := range out {
+		out[i] = core.Tri(d.b[i])
+	}
+	return out, nil
+}
+
+func decodeChunk(b []byte) (*chunkRows, error) {
+	d := dec{b: b}
+	n := d.count(1)
+	lens := make([]int, n)
+	total := 0
+	for i := range lens {
+		lens[i] = d.count(0)
+		total += lens[i]
+	}
+	if d.err != nil || total > len(d.b) {
+		return nil, errCorrupt
+	}
+	c := &chunkRows{rows: make([][]byte, n)}
+	off := 0
+	for i, l := range lens {
+		c.rows[i] = d.b[off : off+l : off+l]
+		off += l
+	}
+	return c, nil
+}

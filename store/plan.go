@@ -1,0 +1,514 @@
+package store
+
+import (
+	"fmt"
+	"math"
+	"math/bits"
+	"sort"
+	"strings"
+
+	"github.com/auditdeck/auditdeck/core/query"
+)
+
+// columnOf maps a filter field to the block column holding it.
+var columnOf = map[string]column{
+	"event_type":                   colEventType,
+	"user.user_email":              colUser,
+	"client_ip":                    colIP,
+	"vendor.name":                  colVendor,
+	"vendor.service":               colService,
+	"client_location.country.code": colCountry,
+	"operation_successful":         colSuccessful,
+	"extra.auth.is_suspicious":     colSuspicious,
+}
+
+var triageFields = map[string]bool{"triage.state": true, "triage.note": true, "triage.by": true, "triage.at": true}
+
+// maxBloomIDs bounds the id set checked against block bloom filters; a
+// larger set is checked against the id column only.
+const maxBloomIDs = 4096
+
+// plan is how one filter runs against the blocks of a snapshot.
+type plan struct {
+	c           *query.Compiled
+	lo, hi      int64 // created_at window, inclusive
+	timePreds   []*query.Pred
+	colPreds    [numColumns][]*query.Pred
+	idPreds     []*query.Pred
+	triagePreds []*query.Pred
+	rawPreds    []*query.Pred
+	// idSet, when not nil, is every event id that can match: from event_id
+	// eq/in terms or from the triage index when untriaged events cannot match.
+	idSet    map[string]bool
+	idSource string
+	needles  []rawNeedle
+}
+
+type rawNeedle struct {
+	words [][]byte
+	fold  bool
+}
+
+func newPlan(c *query.Compiled, snap *snapshot) *plan {
+	p := &plan{c: c, lo: math.MinInt64, hi: math.MaxInt64}
+	if c == nil {
+		return p
+	}
+	p.lo, p.hi = c.TimeRange("created_at")
+	for _, pr := range c.Preds {
+		f := pr.Term.Field
+		switch {
+		case f == "created_at":
+			p.timePreds = append(p.timePreds, pr)
+		case f == "event_id":
+			p.idPreds = append(p.idPreds, pr)
+			if vals, fold, ok := pr.Values(); ok && !fold {
+				p.intersectIDs(vals, "event_id index")
+			}
+		case triageFields[f]:
+			p.triagePreds = append(p.triagePreds, pr)
+		default:
+			if col, ok := columnOf[f]; ok {
+				p.colPreds[col] = append(p.colPreds[col], pr)
+			} else {
+				p.rawPreds = append(p.rawPreds, pr)
+				if words, fold, ok := pr.Needles(); ok {
+					if n, ok := needleOf(words, fold); ok {
+						p.needles = append(p.needles, n)
+					}
+				}
+			}
+		}
+	}
+	if len(p.triagePreds) > 0 && !p.matchUntriaged() {
+		// Only triaged events can match: the triage index is the candidate set.
+		var ids []string
+		for id, tr := range snap.triage {
+			if p.matchTriage(tr) {
+				ids = append(ids, id)
+			}
+		}
+		p.intersectIDs(ids, "triage index")
+	}
+	return p
+}
+
+func (p *plan) intersectIDs(ids []string, source string) {
+	set := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		if p.idSet == nil || p.idSet[id] {
+			set[id] = true
+		}
+	}
+	if p.idSet != nil {
+		source = p.idSource + " + " + source
+	}
+	p.idSet, p.idSource = set, source
+}
+
+func (p *plan) matchUntriaged() bool {
+	for _, pr := range p.triagePreds {
+		if !pr.MatchMissing() {
+			return false
+		}
+	}
+	return true
+}
+
+func (p *plan) matchTriage(tr *triageRecord) bool {
+	if tr == nil {
+		return p.matchUntriaged()
+	}
+	for _, pr := range p.triagePreds {
+		var ok bool
+		switch pr.Term.Field {
+		case "triage.state":
+			ok = pr.MatchString(string(tr.State))
+		case "triage.note":
+			ok = matchOptString(pr, tr.Note)
+		case "triage.by":
+			ok = matchOptString(pr, tr.By)
+		case "triage.at":
+			ok = pr.MatchTime(tr.At.UnixNano())
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+func matchOptString(pr *query.Pred, s string) bool {
+	if s == "" {
+		return pr.MatchMissing()
+	}
+	return pr.MatchString(s)
+}
+
+// needleOf turns contains/icontains arguments into a byte prefilter when it
+// is exact: JSON escapes can only hide characters the needle does not have.
+func needleOf(words []string, fold bool) (rawNeedle, bool) {
+	n := rawNeedle{fold: fold}
+	for _, w := range words {
+		if w == "" {
+			return n, false
+		}
+		for i := 0; i < len(w); i++ {
+			c := w[i]
+			if c < 0x20 || c == '"' || c == '\\' || c == '/' || c >= 0x80 {
+				return n, false
+			}
+		}
+		n.words = append(n.words, []byte(w))
+	}
+	return n, len(n.words) > 0
+}
+
+// mayContain reports whether a raw row can satisfy every needle. A row with
+// a \u escape is always passed through to the full evaluation.
+func (p *plan) mayContain(raw []byte) bool {
+	if len(p.needles) == 0 || strings.Contains(string(raw), `\u`) {
+		return true
+	}
+	for _, n := range p.needles {
+		found := false
+		for _, w := range n.words {
+			if n.fold && indexFold(raw, w) >= 0 || !n.fold && strings.Contains(string(raw), string(w)) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+// indexFold finds a lowercase ASCII needle in hay ignoring ASCII case.
+func indexFold(hay, needle []byte) int {
+	first := needle[0]
+	upper := first
+	if 'a' <= first && first <= 'z' {
+		upper = first - 32
+	}
+	for i := 0; i+len(needle) <= len(hay); i++ {
+		c := hay[i]
+		if c != first && c != upper {
+			continue
+		}
+		j := 1
+		for ; j < len(needle); j++ {
+			h := hay[i+j]
+			if 'A' <= h && h <= 'Z' {
+				h += 32
+			}
+			if h != needle[j] {
+				break
+			}
+		}
+		if j == len(needle) {
+			return i
+		}
+	}
+	return -1
+}
+
+// skip reports whether block b cannot hold a match, from its header alone.
+func (p *plan) skip(b *blockState) bool {
+	h := b.hdr
+	if b.live == 0 || h.MaxT < p.lo || h.MinT > p.hi || p.lo > p.hi {
+		return true
+	}
+	for i, c := range lowCard {
+		set := h.sets[i]
+		if len(p.colPreds[c]) == 0 || !set.known {
+			continue
+		}
+		any := set.missing && allMissing(p.colPreds[c])
+		for _, v := range set.values {
+			if any {
+				break
+			}
+			any = allString(p.colPreds[c], v)
+		}
+		if !any {
+			return true
+		}
+	}
+	for i, c := range []column{colSuccessful, colSuspicious} {
+		if len(p.colPreds[c]) == 0 {
+			continue
+		}
+		seen := h.triSeen[i]
+		if seen&(1<<0) != 0 && allMissing(p.colPreds[c]) || seen&(1<<1) != 0 && allBool(p.colPreds[c], false) || seen&(1<<2) != 0 && allBool(p.colPreds[c], true) {
+			continue
+		}
+		return true
+	}
+	for c, bf := range map[column]interface{ TestString(string) bool }{colUser: h.userBloom, colIP: h.ipBloom} {
+		for _, pr := range p.colPreds[c] {
+			vals, _, ok := pr.Values()
+			if !ok {
+				continue
+			}
+			hit := false
+			for _, v := range vals {
+				if c == colUser {
+					v = strings.ToLower(v)
+				}
+				if bf.TestString(v) {
+					hit = true
+					break
+				}
+			}
+			if !hit {
+				return true
+			}
+		}
+	}
+	if p.idSet != nil && len(p.idSet) <= maxBloomIDs {
+		hit := false
+		for id := range p.idSet {
+			if h.idBloom.TestString(id) {
+				hit = true
+				break
+			}
+		}
+		if !hit {
+			return true
+		}
+	}
+	return false
+}
+
+func allMissing(ps []*query.Pred) bool {
+	for _, p := range ps {
+		if !p.MatchMissing() {
+			return false
+		}
+	}
+	return true
+}
+
+func allString(ps []*query.Pred, v string) bool {
+	for _, p := range ps {
+		if !p.MatchString(v) {
+			return false
+		}
+	}
+	return true
+}
+
+func allBool(ps []*query.Pred, v bool) bool {
+	for _, p := range ps {
+		if !p.MatchBool(v) {
+			return false
+		}
+	}
+	return true
+}
+
+// bitset marks candidate rows of one block.
+type bitset []uint64
+
+func newBitset(n int) bitset    { return make(bitset, (n+63)/64) }
+func (b bitset) set(i int)      { b[i>>6] |= 1 << (uint(i) & 63) }
+func (b bitset) clear(i int)    { b[i>>6] &^= 1 << (uint(i) & 63) }
+func (b bitset) has(i int) bool { return b[i>>6]&(1<<(uint(i)&63)) != 0 }
+func (b bitset) setRange(lo, hi int) {
+	for i := lo; i < hi; i++ {
+		b.set(i)
+	}
+}
+func (b bitset) count() (n int) {
+	for _, w := range b {
+		n += bits.OnesCount64(w)
+	}
+	return n
+}
+
+// next returns the first set index >= i, or -1.
+func (b bitset) next(i int) int {
+	if i < 0 {
+		i = 0
+	}
+	w := i >> 6
+	if w >= len(b) {
+		return -1
+	}
+	word := b[w] >> (uint(i) & 63)
+	if word != 0 {
+		return i + bits.TrailingZeros64(word)
+	}
+	for w++; w < len(b); w++ {
+		if b[w] != 0 {
+			return w<<6 + bits.TrailingZeros64(b[w])
+		}
+	}
+	return -1
+}
+
+// prev returns the last set index <= i, or -1.
+func (b bitset) prev(i int) int {
+	if i >= len(b)*64 {
+		i = len(b)*64 - 1
+	}
+	for ; i >= 0; i-- {
+		if i&63 == 63 && b[i>>6] == 0 {
+			i -= 63
+			continue
+		}
+		if b.has(i) {
+			return i
+		}
+	}
+	return -1
+}
+
+// candidates evaluates every column predicate of p on block b and returns
+// the rows that pass them; raw-JSON predicates are left to the caller.
+func (r *reader) candidates(p *plan, b *blockState) (bitset, error) {
+	h := b.hdr
+	seq := h.Seq
+	ts, err := r.times(seq)
+	if err != nil {
+		return nil, err
+	}
+	if len(ts) != h.Rows {
+		return nil, fmt.Errorf("block %d: %w", seq, errCorrupt)
+	}
+	// Rows are newest first, so the time window is one run of rows.
+	start := sort.Search(len(ts), func(i int) bool { return ts[i] <= p.hi })
+	end := sort.Search(len(ts), func(i int) bool { return ts[i] < p.lo })
+	bs := newBitset(h.Rows)
+	if start >= end {
+		return bs, nil
+	}
+	bs.setRange(start, end)
+	if b.del != nil {
+		it := b.del.Iterator()
+		for it.HasNext() {
+			bs.clear(int(it.Next()))
+		}
+	}
+	for _, pr := range p.timePreds {
+		for i := bs.next(start); i >= 0 && i < end; i = bs.next(i + 1) {
+			if !pr.MatchTime(ts[i]) {
+				bs.clear(i)
+			}
+		}
+	}
+	for c := colEventType; c <= colCountry; c++ {
+		preds := p.colPreds[c]
+		if len(preds) == 0 {
+			continue
+		}
+		d, err := r.dict(seq, c)
+		if err != nil {
+			return nil, err
+		}
+		table := make([]bool, len(d.dict))
+		table[0] = allMissing(preds)
+		for i := 1; i < len(d.dict); i++ {
+			table[i] = allString(preds, d.dict[i])
+		}
+		for i := bs.next(start); i >= 0 && i < end; i = bs.next(i + 1) {
+			if !table[d.codes[i]] {
+				bs.clear(i)
+			}
+		}
+	}
+	for _, c := range []column{colSuccessful, colSuspicious} {
+		preds := p.colPreds[c]
+		if len(preds) == 0 {
+			continue
+		}
+		t, err := r.tri(seq, c)
+		if err != nil {
+			return nil, err
+		}
+		table := [3]bool{allMissing(preds), allBool(preds, false), allBool(preds, true)}
+		for i := bs.next(start); i >= 0 && i < end; i = bs.next(i + 1) {
+			if t[i] > 2 || !table[t[i]] {
+				bs.clear(i)
+			}
+		}
+	}
+	if p.idSet != nil || len(p.idPreds) > 0 || len(p.triagePreds) > 0 {
+		ids, err := r.ids(seq)
+		if err != nil {
+			return nil, err
+		}
+		for i := bs.next(start); i >= 0 && i < end; i = bs.next(i + 1) {
+			id := ids[i]
+			ok := p.idSet == nil || p.idSet[id]
+			for _, pr := range p.idPreds {
+				if !ok {
+					break
+				}
+				ok = pr.MatchString(id)
+			}
+			if ok && len(p.triagePreds) > 0 {
+				ok = p.matchTriage(r.snap.triage[id])
+			}
+			if !ok {
+				bs.clear(i)
+			}
+		}
+	}
+	return bs, nil
+}
+
+// explain describes the plan for one snapshot.
+func (p *plan) explain(snap *snapshot, order query.Order) string {
+	var sb strings.Builder
+	kept := 0
+	for _, b := range snap.blocks {
+		if !p.skip(b) {
+			kept++
+		}
+	}
+	switch {
+	case p.idSet != nil:
+		fmt.Fprintf(&sb, "index: %s (%d candidate ids)\n", p.idSource, len(p.idSet))
+	case p.lo != math.MinInt64 || p.hi != math.MaxInt64:
+		sb.WriteString("index: created_at window\n")
+	default:
+		sb.WriteString("index: block scan\n")
+	}
+	fmt.Fprintf(&sb, "blocks: %d of %d after pruning by time range, value sets and bloom filters\n", kept, len(snap.blocks))
+	var cols []string
+	for c, ps := range p.colPreds {
+		for _, pr := range ps {
+			cols = append(cols, fmt.Sprintf("%s (column %d)", pr.Term.Field, c))
+		}
+	}
+	for _, pr := range p.timePreds {
+		cols = append(cols, "created_at (column)")
+		_ = pr
+	}
+	fmt.Fprintf(&sb, "column predicates: %s\n", orNone(cols))
+	var raws []string
+	for _, pr := range p.rawPreds {
+		raws = append(raws, pr.Term.Field)
+	}
+	fmt.Fprintf(&sb, "raw JSON predicates: %s", orNone(raws))
+	if len(p.needles) > 0 {
+		sb.WriteString(" (byte prefilter on contains)")
+	}
+	fmt.Fprintf(&sb, "\norder: %s", order.String())
+	if isTimeOrder(order) {
+		sb.WriteString(" (merge of time-sorted blocks)\n")
+	} else {
+		sb.WriteString(" (bounded top-k per page)\n")
+	}
+	return sb.String()
+}
+
+func orNone(s []string) string {
+	if len(s) == 0 {
+		return "none"
+	}
+	return strings.Join(s, ", ")
+}

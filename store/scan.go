@@ -1,0 +1,766 @@
+package store
+
+import (
+	"cmp"
+	"container/heap"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/auditdeck/auditdeck/core"
+	"github.com/auditdeck/auditdeck/core/query"
+	"github.com/valyala/fastjson"
+)
+
+func isTimeOrder(o query.Order) bool {
+	return len(o) == 0 || (len(o) == 1 && o[0].Field == "created_at")
+}
+
+// exec runs one scan: a plan, a reader and a JSON parser for raw predicates.
+type exec struct {
+	r      *reader
+	p      *plan
+	parser fastjson.Parser
+}
+
+// rawMatch evaluates the raw-JSON predicates on one row.
+func (x *exec) rawMatch(b *blockState, row int) (bool, error) {
+	if len(x.p.rawPreds) == 0 {
+		return true, nil
+	}
+	raw, err := x.r.rawRow(b, row)
+	if err != nil {
+		return false, err
+	}
+	if !x.p.mayContain(raw) {
+		return false, nil
+	}
+	doc, err := x.parser.ParseBytes(raw)
+	if err != nil {
+		return false, fmt.Errorf("block %d row %d: stored JSON: %w", b.hdr.Seq, row, err)
+	}
+	for _, pr := range x.p.rawPreds {
+		if !pr.MatchJSON(doc) {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// Explain describes the plan for a filter.
+func (s *Store) Explain(c *query.Compiled, order query.Order) string {
+	r := s.newReader()
+	defer r.close()
+	return newPlan(c, r.snap).explain(r.snap, order)
+}
+
+// Count counts matching events, two blocks at a time.
+func (s *Store) Count(ctx context.Context, c *query.Compiled) (int64, error) {
+	r := s.newReader()
+	defer r.close()
+	p := newPlan(c, r.snap)
+	var todo []*blockState
+	var total int64
+	for _, b := range r.snap.blocks {
+		if p.skip(b) {
+			continue
+		}
+		if p.coversWhole(b) {
+			total += int64(b.live)
+			continue
+		}
+		todo = append(todo, b)
+	}
+	workers := min(len(todo), max(1, runtime.GOMAXPROCS(0)))
+	next := make(chan *blockState)
+	var mu sync.Mutex
+	var firstErr error
+	var wg sync.WaitGroup
+	s.pubMu.RLock()
+	readers := make([]*reader, workers)
+	for i := range readers {
+		readers[i] = &reader{s: s, snap: r.snap, txn: s.db.NewTransaction(false)}
+	}
+	s.pubMu.RUnlock()
+	for i := range workers {
+		wg.Add(1)
+		go func(rd *reader) {
+			defer wg.Done()
+			defer rd.close()
+			x := &exec{r: rd, p: p}
+			var n int64
+			for b := range next {
+				k, err := x.countBlock(b)
+				if err != nil {
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = err
+					}
+					mu.Unlock()
+					continue
+				}
+				n += k
+			}
+			mu.Lock()
+			total += n
+			mu.Unlock()
+		}(readers[i])
+	}
+	for _, b := range todo {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- b
+	}
+	close(next)
+	wg.Wait()
+	if firstErr != nil {
+		return 0, firstErr
+	}
+	return total, ctx.Err()
+}
+
+// coversWhole: the header proves every live row of b matches.
+func (p *plan) coversWhole(b *blockState) bool {
+	if p.c == nil {
+		return true
+	}
+	if len(p.c.Preds) != len(p.timePreds) {
+		return false
+	}
+	if b.hdr.MinT < p.lo || b.hdr.MaxT > p.hi {
+		return false
+	}
+	for _, pr := range p.timePreds {
+		if !pr.MatchTime(b.hdr.MinT) || !pr.MatchTime(b.hdr.MaxT) || pr.Term.Op == query.OpNe || pr.Term.Negate {
+			return false
+		}
+	}
+	return true
+}
+
+func (x *exec) countBlock(b *blockState) (int64, error) {
+	bs, err := x.r.candidates(x.p, b)
+	if err != nil {
+		return 0, err
+	}
+	if len(x.p.rawPreds) == 0 {
+		return int64(bs.count()), nil
+	}
+	var n int64
+	for i := bs.next(0); i >= 0; i = bs.next(i + 1) {
+		ok, err := x.rawMatch(b, i)
+		if err != nil {
+			return 0, err
+		}
+		if ok {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// Get returns activities by id, in the order asked, leaving out unknown ids.
+func (s *Store) Get(ctx context.Context, ids []string, withRaw bool) ([]core.Activity, error) {
+	r := s.newReader()
+	defer r.close()
+	found, err := r.locate(ids)
+	if err != nil {
+		return nil, err
+	}
+	var out []core.Activity
+	for _, id := range ids {
+		loc, ok := found[id]
+		if !ok {
+			continue
+		}
+		a, err := r.activity(loc.b, loc.row, withRaw)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+type location struct {
+	b         *blockState
+	row       int
+	createdAt int64
+}
+
+// locate finds the live rows of event ids through the blocks' id blooms.
+func (r *reader) locate(ids []string) (map[string]location, error) {
+	out := make(map[string]location, len(ids))
+	want := map[string]bool{}
+	for _, id := range ids {
+		want[id] = true
+	}
+	for _, b := range r.snap.blocks {
+		if b.live == 0 || len(out) == len(want) {
+			continue
+		}
+		hit := false
+		for id := range want {
+			if _, done := out[id]; !done && b.hdr.idBloom.TestString(id) {
+				hit = true
+				break
+			}
+		}
+		if !hit {
+			continue
+		}
+		col, err := r.ids(b.hdr.Seq)
+		if err != nil {
+			return nil, err
+		}
+		ts, err := r.times(b.hdr.Seq)
+		if err != nil {
+			return nil, err
+		}
+		for row, id := range col {
+			if want[id] && !b.deleted(row) {
+				out[id] = location{b: b, row: row, createdAt: ts[row]}
+			}
+		}
+	}
+	return out, nil
+}
+
+// Scan streams matches in order. See core.ActivityStore.
+func (s *Store) Scan(ctx context.Context, req core.ScanRequest, fn func(*core.Activity) error) (string, error) {
+	r := s.newReader()
+	defer r.close()
+	order := req.Order
+	if len(order) == 0 {
+		order = query.DefaultOrder
+	}
+	p := newPlan(req.Filter, r.snap)
+	fp := fingerprint(req.Filter, order)
+	var after *sortCursor
+	if req.Cursor != "" {
+		c, err := decodeCursor(req.Cursor, fp)
+		if err != nil {
+			return "", err
+		}
+		after = c
+	}
+	x := &exec{r: r, p: p}
+	if isTimeOrder(order) {
+		return x.scanByTime(ctx, req, order, after, fp, fn)
+	}
+	return x.scanSorted(ctx, req, order, after, fp, fn)
+}
+
+// sortCursor is the keyset position of a row: its sort values, then time and id.
+type sortCursor struct {
+	Vals []sortVal `json:"v,omitempty"`
+	T    int64     `json:"t"`
+	ID   string    `json:"i"`
+	FP   string    `json:"f"`
+}
+
+func fingerprint(c *query.Compiled, order query.Order) string {
+	h := sha256.New()
+	if c != nil {
+		terms := make([]query.Term, len(c.Preds))
+		for i, p := range c.Preds {
+			terms[i] = p.Term
+		}
+		h.Write([]byte(query.Filter{Terms: terms}.String()))
+	}
+	h.Write([]byte{0})
+	h.Write([]byte(order.String()))
+	return base64.RawURLEncoding.EncodeToString(h.Sum(nil)[:8])
+}
+
+func encodeCursor(c sortCursor) string {
+	b, _ := json.Marshal(c)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCursor(s, fp string) (*sortCursor, error) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || len(b) > 64<<10 {
+		return nil, core.ErrBadCursor
+	}
+	var c sortCursor
+	if err := json.Unmarshal(b, &c); err != nil {
+		return nil, core.ErrBadCursor
+	}
+	if c.FP != fp {
+		return nil, fmt.Errorf("%w: it was made for another filter or order", core.ErrBadCursor)
+	}
+	return &c, nil
+}
+
+// rowPos is one block's current row in the time-order merge.
+type rowPos struct {
+	b    *blockState
+	bits bitset
+	row  int
+	t    int64
+	id   string
+	ts   []int64
+	ids  []string
+}
+
+type mergeHeap struct {
+	items []*rowPos
+	desc  bool
+}
+
+func (h *mergeHeap) Len() int { return len(h.items) }
+func (h *mergeHeap) Less(i, j int) bool {
+	a, b := h.items[i], h.items[j]
+	if h.desc {
+		return a.t > b.t || a.t == b.t && a.id > b.id
+	}
+	return a.t < b.t || a.t == b.t && a.id < b.id
+}
+func (h *mergeHeap) Swap(i, j int) { h.items[i], h.items[j] = h.items[j], h.items[i] }
+func (h *mergeHeap) Push(x any)    { h.items = append(h.items, x.(*rowPos)) }
+func (h *mergeHeap) Pop() any {
+	it := h.items[len(h.items)-1]
+	h.items = h.items[:len(h.items)-1]
+	return it
+}
+
+// timeIter merges blocks, each sorted by time, into one ordered stream. A
+// block is opened only when it could hold the next row, so a first page
+// touches the newest few blocks only.
+type timeIter struct {
+	x      *exec
+	desc   bool
+	after  *sortCursor
+	blocks []*blockState
+	nb     int
+	h      mergeHeap
+}
+
+func (x *exec) newTimeIter(desc bool, after *sortCursor) *timeIter {
+	it := &timeIter{x: x, desc: desc, after: after, h: mergeHeap{desc: desc}}
+	p := x.p
+	if after != nil {
+		if desc {
+			p.hi = min(p.hi, after.T)
+		} else {
+			p.lo = max(p.lo, after.T)
+		}
+	}
+	for _, b := range x.r.snap.blocks {
+		if !p.skip(b) {
+			it.blocks = append(it.blocks, b)
+		}
+	}
+	if !desc {
+		slices.SortFunc(it.blocks, func(a, b *blockState) int {
+			if c := cmp.Compare(a.hdr.MinT, b.hdr.MinT); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.hdr.Seq, b.hdr.Seq)
+		})
+	}
+	return it
+}
+
+func (it *timeIter) mayPrecede(b *blockState) bool {
+	if it.h.Len() == 0 {
+		return true
+	}
+	top := it.h.items[0]
+	if it.desc {
+		return b.hdr.MaxT >= top.t
+	}
+	return b.hdr.MinT <= top.t
+}
+
+// afterCursor: is (t, id) strictly past the keyset cursor?
+func (it *timeIter) afterCursor(t int64, id string) bool {
+	c := it.after
+	if c == nil {
+		return true
+	}
+	if it.desc {
+		return t < c.T || t == c.T && id < c.ID
+	}
+	return t > c.T || t == c.T && id > c.ID
+}
+
+func (it *timeIter) open(b *blockState) error {
+	bs, err := it.x.r.candidates(it.x.p, b)
+	if err != nil {
+		return err
+	}
+	ts, err := it.x.r.times(b.hdr.Seq)
+	if err != nil {
+		return err
+	}
+	ids, err := it.x.r.ids(b.hdr.Seq)
+	if err != nil {
+		return err
+	}
+	pos := &rowPos{b: b, bits: bs, ts: ts, ids: ids}
+	if it.desc {
+		pos.row = -1
+	} else {
+		pos.row = b.hdr.Rows
+	}
+	ok, err := it.advance(pos)
+	if err != nil || !ok {
+		return err
+	}
+	heap.Push(&it.h, pos)
+	return nil
+}
+
+// advance moves pos to its next row that passes every predicate and lies
+// after the cursor; false when the block is exhausted.
+func (it *timeIter) advance(pos *rowPos) (bool, error) {
+	for {
+		if it.desc {
+			pos.row = pos.bits.next(pos.row + 1)
+		} else {
+			pos.row = pos.bits.prev(pos.row - 1)
+		}
+		if pos.row < 0 {
+			return false, nil
+		}
+		pos.t, pos.id = pos.ts[pos.row], pos.ids[pos.row]
+		if !it.afterCursor(pos.t, pos.id) {
+			continue
+		}
+		ok, err := it.x.rawMatch(pos.b, pos.row)
+		if err != nil {
+			return false, err
+		}
+		if ok {
+			return true, nil
+		}
+	}
+}
+
+// next returns the next matching row, or ok=false at the end.
+func (it *timeIter) next() (*blockState, int, bool, error) {
+	for it.nb < len(it.blocks) && it.mayPrecede(it.blocks[it.nb]) {
+		if err := it.open(it.blocks[it.nb]); err != nil {
+			return nil, 0, false, err
+		}
+		it.nb++
+	}
+	if it.h.Len() == 0 {
+		return nil, 0, false, nil
+	}
+	top := it.h.items[0]
+	b, row := top.b, top.row
+	ok, err := it.advance(top)
+	if err != nil {
+		return nil, 0, false, err
+	}
+	if ok {
+		heap.Fix(&it.h, 0)
+	} else {
+		heap.Pop(&it.h)
+	}
+	return b, row, true, nil
+}
+
+func (x *exec) scanByTime(ctx context.Context, req core.ScanRequest, order query.Order, after *sortCursor, fp string, fn func(*core.Activity) error) (string, error) {
+	it := x.newTimeIter(order[0].Desc, after)
+	skip := req.Offset
+	emitted := 0
+	var last sortCursor
+	for n := 0; ; n++ {
+		if n&1023 == 0 {
+			if err := ctx.Err(); err != nil {
+				return "", err
+			}
+		}
+		b, row, ok, err := it.next()
+		if err != nil {
+			return "", err
+		}
+		if !ok {
+			return "", nil
+		}
+		if skip > 0 {
+			skip--
+			continue
+		}
+		if req.Limit > 0 && emitted == req.Limit {
+			// One more row exists: hand out a cursor to it.
+			return encodeCursor(last), nil
+		}
+		a, err := x.r.activity(b, row, req.WithRaw)
+		if err != nil {
+			return "", err
+		}
+		if err := fn(&a); err != nil {
+			return "", err
+		}
+		emitted++
+		last = sortCursor{T: a.CreatedAt, ID: a.EventID, FP: fp}
+	}
+}
+
+// sortVal is one comparable sort value. Missing sorts first ascending.
+type sortVal struct {
+	K uint8   `json:"k"` // 0 missing, 1 bool, 2 number, 3 time, 4 string
+	S string  `json:"s,omitempty"`
+	F float64 `json:"n,omitempty"`
+	I int64   `json:"i,omitempty"`
+}
+
+func compareVal(a, b sortVal) int {
+	if c := cmp.Compare(a.K, b.K); c != 0 {
+		return c
+	}
+	switch a.K {
+	case 1, 3:
+		return cmp.Compare(a.I, b.I)
+	case 2:
+		return cmp.Compare(a.F, b.F)
+	case 4:
+		return strings.Compare(a.S, b.S)
+	}
+	return 0
+}
+
+type sortedRow struct {
+	key sortCursor
+	b   *blockState
+	row int
+}
+
+// compareKeys orders rows by the query order, then newest first, then id.
+func compareKeys(order query.Order, a, b *sortCursor) int {
+	for i, o := range order {
+		c := compareVal(a.Vals[i], b.Vals[i])
+		if o.Desc {
+			c = -c
+		}
+		if c != 0 {
+			return c
+		}
+	}
+	if c := cmp.Compare(b.T, a.T); c != 0 {
+		return c
+	}
+	return strings.Compare(b.ID, a.ID)
+}
+
+// pageRows bounds memory for orders other than time: each round keeps only
+// the best pageRows rows past the cursor.
+const pageRows = 8192
+
+// scanSorted serves any other order with repeated bounded top-k passes.
+func (x *exec) scanSorted(ctx context.Context, req core.ScanRequest, order query.Order, after *sortCursor, fp string, fn func(*core.Activity) error) (string, error) {
+	skip := req.Offset
+	emitted := 0
+	for {
+		want := pageRows
+		if req.Limit > 0 {
+			want = min(want, skip+req.Limit-emitted+1)
+		}
+		rows, more, err := x.topK(ctx, order, after, want)
+		if err != nil {
+			return "", err
+		}
+		for _, sr := range rows {
+			if skip > 0 {
+				skip--
+				after = &sr.key
+				continue
+			}
+			if req.Limit > 0 && emitted == req.Limit {
+				return encodeCursor(*after), nil
+			}
+			a, err := x.r.activity(sr.b, sr.row, req.WithRaw)
+			if err != nil {
+				return "", err
+			}
+			if err := fn(&a); err != nil {
+				return "", err
+			}
+			emitted++
+			k := sr.key
+			k.FP = fp
+			after = &k
+		}
+		if !more {
+			return "", nil
+		}
+	}
+}
+
+// topK returns the first k matching rows after the cursor in order, and
+// whether more rows may follow.
+func (x *exec) topK(ctx context.Context, order query.Order, after *sortCursor, k int) ([]sortedRow, bool, error) {
+	h := &topHeap{order: order}
+	total := 0
+	for _, b := range x.r.snap.blocks {
+		if err := ctx.Err(); err != nil {
+			return nil, false, err
+		}
+		if x.p.skip(b) {
+			continue
+		}
+		bs, err := x.r.candidates(x.p, b)
+		if err != nil {
+			return nil, false, err
+		}
+		for i := bs.next(0); i >= 0; i = bs.next(i + 1) {
+			ok, err := x.rawMatch(b, i)
+			if err != nil {
+				return nil, false, err
+			}
+			if !ok {
+				continue
+			}
+			key, err := x.sortKey(order, b, i)
+			if err != nil {
+				return nil, false, err
+			}
+			if after != nil && compareKeys(order, &key, after) <= 0 {
+				continue
+			}
+			total++
+			if h.Len() < k {
+				heap.Push(h, sortedRow{key: key, b: b, row: i})
+			} else if compareKeys(order, &key, &h.rows[0].key) < 0 {
+				h.rows[0] = sortedRow{key: key, b: b, row: i}
+				heap.Fix(h, 0)
+			}
+		}
+	}
+	rows := h.rows
+	slices.SortFunc(rows, func(a, b sortedRow) int { return compareKeys(order, &a.key, &b.key) })
+	return rows, total > k, nil
+}
+
+// topHeap is a max-heap (by order) of the best rows so far.
+type topHeap struct {
+	order query.Order
+	rows  []sortedRow
+}
+
+func (h *topHeap) Len() int { return len(h.rows) }
+func (h *topHeap) Less(i, j int) bool {
+	return compareKeys(h.order, &h.rows[i].key, &h.rows[j].key) > 0
+}
+func (h *topHeap) Swap(i, j int) { h.rows[i], h.rows[j] = h.rows[j], h.rows[i] }
+func (h *topHeap) Push(x any)    { h.rows = append(h.rows, x.(sortedRow)) }
+func (h *topHeap) Pop() any {
+	r := h.rows[len(h.rows)-1]
+	h.rows = h.rows[:len(h.rows)-1]
+	return r
+}
+
+// sortKey reads the order fields of one row from columns, the triage index or raw JSON.
+func (x *exec) sortKey(order query.Order, b *blockState, row int) (sortCursor, error) {
+	seq := b.hdr.Seq
+	ts, err := x.r.times(seq)
+	if err != nil {
+		return sortCursor{}, err
+	}
+	ids, err := x.r.ids(seq)
+	if err != nil {
+		return sortCursor{}, err
+	}
+	key := sortCursor{T: ts[row], ID: ids[row], Vals: make([]sortVal, len(order))}
+	var doc *fastjson.Value
+	for i, o := range order {
+		var v sortVal
+		switch f := o.Field; {
+		case f == "created_at":
+			v = sortVal{K: 3, I: ts[row]}
+		case f == "event_id":
+			v = sortVal{K: 4, S: ids[row]}
+		case triageFields[f]:
+			v = triageSortVal(f, x.r.snap.triage[ids[row]])
+		default:
+			if c, ok := columnOf[f]; ok {
+				if c.isTri() {
+					t, err := x.r.tri(seq, c)
+					if err != nil {
+						return key, err
+					}
+					if t[row] != core.TriNull {
+						v = sortVal{K: 1, I: int64(t[row] - 1)}
+					}
+				} else {
+					d, err := x.r.dict(seq, c)
+					if err != nil {
+						return key, err
+					}
+					if code := d.codes[row]; code != 0 {
+						v = sortVal{K: 4, S: d.dict[code]}
+					}
+				}
+				break
+			}
+			if doc == nil {
+				raw, err := x.r.rawRow(b, row)
+				if err != nil {
+					return key, err
+				}
+				if doc, err = x.parser.ParseBytes(raw); err != nil {
+					return key, err
+				}
+			}
+			v = jsonSortVal(doc.Get(strings.Split(f, ".")...))
+		}
+		key.Vals[i] = v
+	}
+	return key, nil
+}
+
+func triageSortVal(field string, tr *triageRecord) sortVal {
+	if tr == nil {
+		if field == "triage.state" {
+			return sortVal{K: 4, S: string(core.StateNew)}
+		}
+		return sortVal{}
+	}
+	switch field {
+	case "triage.state":
+		return sortVal{K: 4, S: string(tr.State)}
+	case "triage.note":
+		if tr.Note != "" {
+			return sortVal{K: 4, S: tr.Note}
+		}
+	case "triage.by":
+		return sortVal{K: 4, S: tr.By}
+	case "triage.at":
+		return sortVal{K: 3, I: tr.At.UnixNano()}
+	}
+	return sortVal{}
+}
+
+func jsonSortVal(v *fastjson.Value) sortVal {
+	if v == nil {
+		return sortVal{}
+	}
+	switch v.Type() {
+	case fastjson.TypeNull:
+		return sortVal{}
+	case fastjson.TypeTrue:
+		return sortVal{K: 1, I: 1}
+	case fastjson.TypeFalse:
+		return sortVal{K: 1, I: 0}
+	case fastjson.TypeNumber:
+		return sortVal{K: 2, F: v.GetFloat64()}
+	case fastjson.TypeString:
+		return sortVal{K: 4, S: string(v.GetStringBytes())}
+	}
+	return sortVal{K: 4, S: string(v.MarshalTo(nil))}
+}
+
+var _ = binary.LittleEndian

@@ -1,0 +1,527 @@
+// Package store keeps auditdeck's activities in Badger, laid out in
+// block-columnar form (see DESIGN.md, "Store layout"): events are grouped
+// into blocks sorted newest first; each block is a header kept in memory,
+// one entry per indexed column and the raw events in compressed chunks.
+// It implements core.ActivityStore.
+package store
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/auditdeck/auditdeck/core"
+	"github.com/dgraph-io/badger/v4"
+	"github.com/dgraph-io/badger/v4/options"
+)
+
+// Options tunes the store. The zero value of each field picks the default
+// recorded in BENCHMARKS.md with the measurements behind it.
+type Options struct {
+	Dir        string
+	BlockRows  int           // events per block; 4096
+	ChunkRows  int           // events per compressed raw chunk; 64
+	CacheBytes int64         // decoded column and chunk cache; 64 MiB
+	GCInterval time.Duration // value-log GC period for long-running processes; 0 = never
+	ReadOnly   bool
+	Logger     *slog.Logger
+}
+
+func (o *Options) defaults() {
+	if o.BlockRows <= 0 {
+		o.BlockRows = 4096
+	}
+	if o.BlockRows > 60000 {
+		o.BlockRows = 60000 // dictionary codes are uint16
+	}
+	if o.ChunkRows <= 0 {
+		o.ChunkRows = 64
+	}
+	if o.CacheBytes <= 0 {
+		o.CacheBytes = 64 << 20
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+}
+
+// badgerOptions are chosen for a 2-core machine with bounded memory; see
+// BENCHMARKS.md ("Store options") for the measurements.
+func badgerOptions(o Options) badger.Options {
+	return badger.DefaultOptions(o.Dir).
+		WithLogger(badgerLogger{o.Logger}).
+		WithValueThreshold(512).         // columns and chunks live in the value log, the LSM holds keys
+		WithMemTableSize(16 << 20).      // default 64 MiB x 5 memtables was most of the 4 GB RSS
+		WithNumMemtables(2).             //
+		WithNumLevelZeroTables(4).       //
+		WithNumLevelZeroTablesStall(8).  //
+		WithBaseTableSize(4 << 20).      //
+		WithNumCompactors(2).            // two cores
+		WithBlockCacheSize(16 << 20).    // our own decoded cache does the heavy lifting
+		WithIndexCacheSize(8 << 20).     //
+		WithCompression(options.None).   // values are compressed by us (s2) already
+		WithValueLogFileSize(256 << 20). // smaller files make value-log GC effective
+		WithDetectConflicts(false).      // one writer goroutine at a time (Store.wmu)
+		WithMetricsEnabled(false).       //
+		WithNumGoroutines(2).            //
+		WithReadOnly(o.ReadOnly).        //
+		WithSyncWrites(false).           // Sync is called explicitly, see WriteBatch
+		WithNumVersionsToKeep(1)
+}
+
+// Store is the Badger-backed core.ActivityStore.
+type Store struct {
+	db    *badger.DB
+	opts  Options
+	cache *decodedCache
+
+	// wmu serialises writers. pubMu is held for writing while a commit is
+	// published, so a reader's snapshot and its Badger transaction agree.
+	wmu     sync.Mutex
+	pubMu   sync.RWMutex
+	state   atomic.Pointer[snapshot]
+	ids     *idIndex // loaded by the first write; guarded by wmu
+	nextSeq uint64   // guarded by wmu
+	auditN  atomic.Uint64
+
+	stop      chan struct{}
+	bg        sync.WaitGroup
+	closeOnce sync.Once
+}
+
+// blockState is a block as one snapshot sees it.
+type blockState struct {
+	hdr  *header
+	del  *roaring.Bitmap // replaced rows; nil when none. Never mutated: replaced on change.
+	live int
+}
+
+func (b *blockState) deleted(row int) bool { return b.del != nil && b.del.Contains(uint32(row)) }
+
+// snapshot is an immutable view of the store's in-memory state.
+type snapshot struct {
+	blocks []*blockState // newest first: by MaxT, then Seq, descending
+	bySeq  map[uint64]*blockState
+	triage map[string]*triageRecord
+	events int64
+}
+
+type triageRecord struct {
+	core.Triage
+	CreatedAt int64 `json:"created_at"` // the event's time, to find its block
+}
+
+func (s *snapshot) sortBlocks() {
+	slices.SortFunc(s.blocks, func(a, b *blockState) int {
+		if c := cmp.Compare(b.hdr.MaxT, a.hdr.MaxT); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.hdr.Seq, a.hdr.Seq)
+	})
+}
+
+// Open opens or creates a store. A directory held by another process gives
+// an error wrapping core.ErrLocked.
+func Open(opts Options) (*Store, error) {
+	opts.defaults()
+	if opts.Dir == "" {
+		return nil, errors.New("open store: no data directory")
+	}
+	if err := os.MkdirAll(opts.Dir, 0o700); err != nil {
+		return nil, fmt.Errorf("open store %s: %w", opts.Dir, err)
+	}
+	db, err := badger.Open(badgerOptions(opts))
+	if err != nil {
+		if strings.Contains(err.Error(), "Cannot acquire directory lock") {
+			return nil, fmt.Errorf("%w: %s", core.ErrLocked, opts.Dir)
+		}
+		return nil, fmt.Errorf("open store %s: %w", opts.Dir, err)
+	}
+	s := &Store{db: db, opts: opts, cache: newDecodedCache(opts.CacheBytes), stop: make(chan struct{})}
+	if err := s.load(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store %s: %w", opts.Dir, err)
+	}
+	if opts.GCInterval > 0 && !opts.ReadOnly {
+		s.bg.Add(1)
+		go s.gcLoop(opts.GCInterval)
+	}
+	return s, nil
+}
+
+func (s *Store) load() error {
+	snap := &snapshot{bySeq: map[uint64]*blockState{}, triage: map[string]*triageRecord{}}
+	err := s.db.View(func(txn *badger.Txn) error {
+		if item, err := txn.Get(metaFormatKey); err == nil {
+			v, _ := item.ValueCopy(nil)
+			if string(v) != formatVersion {
+				return fmt.Errorf("data directory has format %q; this auditdeck reads %q", v, formatVersion)
+			}
+		} else if !errors.Is(err, badger.ErrKeyNotFound) {
+			return err
+		}
+		err := eachValue(txn, prefixHeader, func(k, v []byte) error {
+			h, err := decodeHeader(v)
+			if err != nil {
+				return fmt.Errorf("block header %x: %w", k, err)
+			}
+			b := &blockState{hdr: h, live: h.Rows}
+			snap.blocks = append(snap.blocks, b)
+			snap.bySeq[h.Seq] = b
+			s.nextSeq = max(s.nextSeq, h.Seq+1)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		err = eachValue(txn, prefixDeleted, func(k, v []byte) error {
+			seq := seqOfKey(k)
+			b := snap.bySeq[seq]
+			if b == nil {
+				return nil
+			}
+			bm := roaring.New()
+			if err := bm.UnmarshalBinary(v); err != nil {
+				return fmt.Errorf("deleted rows of block %d: %w", seq, err)
+			}
+			b.del = bm
+			b.live = b.hdr.Rows - int(bm.GetCardinality())
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		err = eachValue(txn, prefixTriage, func(k, v []byte) error {
+			var tr triageRecord
+			if err := json.Unmarshal(v, &tr); err != nil {
+				return fmt.Errorf("triage record %q: %w", k[1:], err)
+			}
+			snap.triage[string(k[1:])] = &tr
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{prefixAudit}, Reverse: true})
+		defer it.Close()
+		it.Seek([]byte{prefixAudit + 1})
+		if it.Valid() {
+			k := it.Item().Key()
+			if len(k) == 17 {
+				s.auditN.Store(beUint64(k[9:]) + 1)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, b := range snap.blocks {
+		snap.events += int64(b.live)
+	}
+	snap.sortBlocks()
+	s.state.Store(snap)
+	if !s.opts.ReadOnly {
+		return s.db.Update(func(txn *badger.Txn) error { return txn.Set(metaFormatKey, []byte(formatVersion)) })
+	}
+	return nil
+}
+
+// eachValue calls fn for every key with the prefix; the slices are copies.
+func eachValue(txn *badger.Txn, prefix byte, fn func(k, v []byte) error) error {
+	it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: true, PrefetchSize: 64, Prefix: []byte{prefix}})
+	defer it.Close()
+	for it.Rewind(); it.Valid(); it.Next() {
+		v, err := it.Item().ValueCopy(nil)
+		if err != nil {
+			return err
+		}
+		if err := fn(it.Item().KeyCopy(nil), v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func seqOfKey(k []byte) uint64 { return beUint64(k[1:9]) }
+
+func beUint64(b []byte) uint64 {
+	_ = b[7]
+	return uint64(b[0])<<56 | uint64(b[1])<<48 | uint64(b[2])<<40 | uint64(b[3])<<32 |
+		uint64(b[4])<<24 | uint64(b[5])<<16 | uint64(b[6])<<8 | uint64(b[7])
+}
+
+func (s *Store) gcLoop(every time.Duration) {
+	defer s.bg.Done()
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+			s.RunValueLogGC()
+		}
+	}
+}
+
+// RunValueLogGC reclaims value-log space left by replaced events and merged blocks.
+func (s *Store) RunValueLogGC() {
+	for i := 0; i < 16; i++ {
+		if err := s.db.RunValueLogGC(0.5); err != nil {
+			return
+		}
+	}
+}
+
+// Close flushes and closes the store.
+func (s *Store) Close() error {
+	var err error
+	s.closeOnce.Do(func() {
+		close(s.stop)
+		s.bg.Wait()
+		s.wmu.Lock()
+		defer s.wmu.Unlock()
+		err = s.db.Close()
+	})
+	return err
+}
+
+// Stats describes the store.
+func (s *Store) Stats() core.StoreStats {
+	snap := s.state.Load()
+	st := core.StoreStats{Events: snap.events, Blocks: len(snap.blocks), Triaged: len(snap.triage)}
+	lsm, vlog := s.db.Size()
+	st.DiskBytes = lsm + vlog
+	for i, b := range snap.blocks {
+		if b.live == 0 {
+			continue
+		}
+		if i == 0 || st.NewestEvent.IsZero() || b.hdr.MaxT > st.NewestEvent.UnixNano() {
+			st.NewestEvent = time.Unix(0, b.hdr.MaxT).UTC()
+		}
+		if st.OldestEvent.IsZero() || b.hdr.MinT < st.OldestEvent.UnixNano() {
+			st.OldestEvent = time.Unix(0, b.hdr.MinT).UTC()
+		}
+	}
+	return st
+}
+
+// reader reads one consistent view: a snapshot and a Badger transaction
+// opened together.
+type reader struct {
+	s    *Store
+	snap *snapshot
+	txn  *badger.Txn
+}
+
+func (s *Store) newReader() *reader {
+	s.pubMu.RLock()
+	defer s.pubMu.RUnlock()
+	return &reader{s: s, snap: s.state.Load(), txn: s.db.NewTransaction(false)}
+}
+
+func (r *reader) close() { r.txn.Discard() }
+
+func (r *reader) raw(key []byte) ([]byte, error) {
+	item, err := r.txn.Get(key)
+	if err != nil {
+		return nil, fmt.Errorf("read %x: %w", key, err)
+	}
+	v, err := item.ValueCopy(nil)
+	if err != nil {
+		return nil, fmt.Errorf("read %x: %w", key, err)
+	}
+	return uncompress(v)
+}
+
+// load returns a decoded column or chunk through the cache.
+func (r *reader) load(seq uint64, col uint32, key []byte, decode func([]byte) (any, int64, error)) (any, error) {
+	k := cacheKey{seq: seq, col: col}
+	if v, ok := r.s.cache.get(k); ok {
+		return v, nil
+	}
+	b, err := r.raw(key)
+	if err != nil {
+		return nil, err
+	}
+	v, size, err := decode(b)
+	if err != nil {
+		return nil, fmt.Errorf("block %d column %d: %w", seq, col, err)
+	}
+	r.s.cache.put(k, v, size)
+	return v, nil
+}
+
+func (r *reader) times(seq uint64) ([]int64, error) {
+	v, err := r.load(seq, uint32(colTime), columnKey(seq, colTime), func(b []byte) (any, int64, error) {
+		t, err := decodeTime(b)
+		return t, int64(len(t) * 8), err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.([]int64), nil
+}
+
+func (r *reader) ids(seq uint64) ([]string, error) {
+	v, err := r.load(seq, uint32(colID), columnKey(seq, colID), func(b []byte) (any, int64, error) {
+		ids, err := decodeIDs(b)
+		return ids, int64(len(b) + len(ids)*16), err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.([]string), nil
+}
+
+func (r *reader) hashes(seq uint64) (*hashColumn, error) {
+	v, err := r.load(seq, uint32(colHash), columnKey(seq, colHash), func(b []byte) (any, int64, error) {
+		h, err := decodeHashes(b)
+		return h, int64(len(b)), err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*hashColumn), nil
+}
+
+func (r *reader) dict(seq uint64, c column) (*dictColumn, error) {
+	v, err := r.load(seq, uint32(c), columnKey(seq, c), func(b []byte) (any, int64, error) {
+		d, err := decodeDict(b)
+		return d, int64(len(b) + 16*len(b)/8), err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*dictColumn), nil
+}
+
+func (r *reader) tri(seq uint64, c column) ([]core.Tri, error) {
+	v, err := r.load(seq, uint32(c), columnKey(seq, c), func(b []byte) (any, int64, error) {
+		t, err := decodeTri(b)
+		return t, int64(len(t)), err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.([]core.Tri), nil
+}
+
+func (r *reader) chunk(seq uint64, i int) (*chunkRows, error) {
+	v, err := r.load(seq, uint32(numColumns)+uint32(i), chunkKey(seq, i), func(b []byte) (any, int64, error) {
+		c, err := decodeChunk(b)
+		return c, int64(len(b)), err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*chunkRows), nil
+}
+
+// rawRow returns the raw JSON of one row.
+func (r *reader) rawRow(b *blockState, row int) ([]byte, error) {
+	c, err := r.chunk(b.hdr.Seq, row/b.hdr.ChunkRows)
+	if err != nil {
+		return nil, err
+	}
+	i := row % b.hdr.ChunkRows
+	if i >= len(c.rows) {
+		return nil, fmt.Errorf("block %d row %d: %w", b.hdr.Seq, row, errCorrupt)
+	}
+	return c.rows[i], nil
+}
+
+// fields rebuilds the column fields of one row.
+func (r *reader) fields(b *blockState, row int) (core.ActivityFields, error) {
+	var f core.ActivityFields
+	seq := b.hdr.Seq
+	ts, err := r.times(seq)
+	if err != nil {
+		return f, err
+	}
+	ids, err := r.ids(seq)
+	if err != nil {
+		return f, err
+	}
+	if row >= len(ts) || row >= len(ids) {
+		return f, errCorrupt
+	}
+	f.CreatedAt, f.EventID = ts[row], ids[row]
+	for c := colEventType; c <= colCountry; c++ {
+		d, err := r.dict(seq, c)
+		if err != nil {
+			return f, err
+		}
+		v := d.dict[d.codes[row]]
+		switch c {
+		case colEventType:
+			f.EventType = v
+		case colUser:
+			f.UserEmail = v
+		case colIP:
+			f.ClientIP = v
+		case colVendor:
+			f.VendorName = v
+		case colService:
+			f.VendorService = v
+		case colCountry:
+			f.Country = v
+		}
+	}
+	ok, err := r.tri(seq, colSuccessful)
+	if err != nil {
+		return f, err
+	}
+	su, err := r.tri(seq, colSuspicious)
+	if err != nil {
+		return f, err
+	}
+	f.Successful, f.Suspicious = ok[row], su[row]
+	return f, nil
+}
+
+// activity materialises one row for a caller.
+func (r *reader) activity(b *blockState, row int, withRaw bool) (core.Activity, error) {
+	f, err := r.fields(b, row)
+	if err != nil {
+		return core.Activity{}, err
+	}
+	a := core.Activity{ActivityFields: f}
+	if tr, ok := r.snap.triage[f.EventID]; ok {
+		t := tr.Triage
+		a.Triage = &t
+	}
+	if withRaw {
+		raw, err := r.rawRow(b, row)
+		if err != nil {
+			return core.Activity{}, err
+		}
+		a.Raw = raw
+	}
+	return a, nil
+}
+
+type badgerLogger struct{ l *slog.Logger }
+
+func (b badgerLogger) Errorf(f string, a ...any) {
+	b.l.Error(strings.TrimSpace(fmt.Sprintf(f, a...)), "component", "badger")
+}
+func (b badgerLogger) Warningf(f string, a ...any) {
+	b.l.Warn(strings.TrimSpace(fmt.Sprintf(f, a...)), "component", "badger")
+}
+func (b badgerLogger) Infof(f string, a ...any)  {}
+func (b badgerLogger) Debugf(f string, a ...any) {}
+
+var _ core.ActivityStore = (*Store)(nil)
+var _ = context.Background

@@ -1,0 +1,581 @@
+package store
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/auditdeck/auditdeck/core"
+	"github.com/cespare/xxhash/v2"
+	"github.com/dgraph-io/badger/v4"
+)
+
+// idIndex maps xxhash(event_id) to the row holding the event, for ingest
+// dedupe. Hash collisions are resolved by reading the id column; the rare
+// second row for one hash goes to extra.
+type idIndex struct {
+	main  map[uint64]rowRef
+	extra map[uint64][]rowRef
+}
+
+type rowRef struct {
+	seq uint64
+	row uint32
+}
+
+func (x *idIndex) lookup(h uint64) []rowRef {
+	r, ok := x.main[h]
+	if !ok {
+		return nil
+	}
+	return append([]rowRef{r}, x.extra[h]...)
+}
+
+func (x *idIndex) put(h uint64, old *rowRef, ref rowRef) {
+	if old != nil {
+		x.remove(h, *old)
+	}
+	if _, ok := x.main[h]; ok {
+		x.extra[h] = append(x.extra[h], ref)
+		return
+	}
+	x.main[h] = ref
+}
+
+func (x *idIndex) remove(h uint64, ref rowRef) {
+	if x.main[h] == ref {
+		if ex := x.extra[h]; len(ex) > 0 {
+			x.main[h] = ex[0]
+			if len(ex) == 1 {
+				delete(x.extra, h)
+			} else {
+				x.extra[h] = ex[1:]
+			}
+		} else {
+			delete(x.main, h)
+		}
+		return
+	}
+	ex := x.extra[h]
+	if i := slices.Index(ex, ref); i >= 0 {
+		x.extra[h] = slices.Delete(ex, i, i+1)
+		if len(x.extra[h]) == 0 {
+			delete(x.extra, h)
+		}
+	}
+}
+
+// loadIDs builds the id index from every block's hash column.
+func (s *Store) loadIDs() error {
+	if s.ids != nil {
+		return nil
+	}
+	r := s.newReader()
+	defer r.close()
+	x := &idIndex{main: make(map[uint64]rowRef, r.snap.events), extra: map[uint64][]rowRef{}}
+	for _, b := range r.snap.blocks {
+		hc, err := r.hashes(b.hdr.Seq)
+		if err != nil {
+			return err
+		}
+		for row, h := range hc.id {
+			if !b.deleted(row) {
+				x.put(h, nil, rowRef{seq: b.hdr.Seq, row: uint32(row)})
+			}
+		}
+	}
+	s.ids = x
+	return nil
+}
+
+// pendingRec is a record that will be written, with the row it replaces.
+type pendingRec struct {
+	rec      core.IngestRecord
+	idHash   uint64
+	replaces *rowRef
+}
+
+// WriteBatch stores records as sealed blocks in one Badger transaction, so a
+// batch is all or nothing and durable once WriteBatch returns.
+func (s *Store) WriteBatch(ctx context.Context, recs []core.IngestRecord) (core.BatchResult, error) {
+	var res core.BatchResult
+	if len(recs) == 0 {
+		return res, nil
+	}
+	if s.opts.ReadOnly {
+		return res, errors.New("store is read-only")
+	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return res, err
+	}
+	if err := s.loadIDs(); err != nil {
+		return res, fmt.Errorf("load event id index: %w", err)
+	}
+	r := s.newReader()
+	defer r.close()
+
+	pending := make([]pendingRec, 0, len(recs))
+	inBatch := make(map[string]int, len(recs))
+	for _, rec := range recs {
+		id := rec.Fields.EventID
+		if j, ok := inBatch[id]; ok {
+			// The same id twice in one batch: the later version wins.
+			if xxhash.Sum64(pending[j].rec.Raw) == xxhash.Sum64(rec.Raw) {
+				res.Unchanged++
+			} else {
+				pending[j].rec = rec
+				res.Updated++
+			}
+			continue
+		}
+		h := xxhash.Sum64String(id)
+		old, same, err := s.findExisting(r, h, id, rec.Raw)
+		if err != nil {
+			return res, err
+		}
+		switch {
+		case old != nil && same:
+			res.Unchanged++
+			continue
+		case old != nil:
+			res.Updated++
+		default:
+			res.Inserted++
+		}
+		inBatch[id] = len(pending)
+		pending = append(pending, pendingRec{rec: rec, idHash: h, replaces: old})
+	}
+	if len(pending) == 0 {
+		return res, nil
+	}
+	if err := s.commitRecords(r.snap, pending, nil); err != nil {
+		return core.BatchResult{}, err
+	}
+	if err := s.mergeSmallBlocks(); err != nil {
+		// The batch itself is committed; a failed merge only leaves small blocks.
+		s.opts.Logger.Warn("merge small blocks", "err", err)
+	}
+	return res, nil
+}
+
+// findExisting locates the live row with this event id, and whether its raw
+// bytes equal raw.
+func (s *Store) findExisting(r *reader, h uint64, id string, raw []byte) (*rowRef, bool, error) {
+	for _, ref := range s.ids.lookup(h) {
+		ids, err := r.ids(ref.seq)
+		if err != nil {
+			return nil, false, err
+		}
+		if int(ref.row) < len(ids) && ids[ref.row] == id {
+			hc, err := r.hashes(ref.seq)
+			if err != nil {
+				return nil, false, err
+			}
+			ref := ref
+			return &ref, hc.content[ref.row] == xxhash.Sum64(raw), nil
+		}
+	}
+	return nil, false, nil
+}
+
+// commitRecords writes pending records as new blocks, marks the rows they
+// replace as deleted, drops the blocks in remove, and publishes the result.
+func (s *Store) commitRecords(snap *snapshot, pending []pendingRec, remove []*blockState) error {
+	recs := make([]core.IngestRecord, len(pending))
+	replaced := make(map[string]*rowRef, len(pending))
+	for i, p := range pending {
+		recs[i] = p.rec
+		if p.replaces != nil {
+			replaced[p.rec.Fields.EventID] = p.replaces
+		}
+	}
+	sortRecords(recs)
+	var built []*builtBlock
+	seq := s.nextSeq
+	for lo := 0; lo < len(recs); lo += s.opts.BlockRows {
+		hi := min(lo+s.opts.BlockRows, len(recs))
+		built = append(built, buildBlock(seq, recs[lo:hi], s.opts.ChunkRows))
+		seq++
+	}
+
+	// New deletion bitmaps for blocks that lose rows.
+	newDel := map[uint64]*roaring.Bitmap{}
+	for _, ref := range replaced {
+		bm, ok := newDel[ref.seq]
+		if !ok {
+			if old := snap.bySeq[ref.seq]; old != nil && old.del != nil {
+				bm = old.del.Clone()
+			} else {
+				bm = roaring.New()
+			}
+			newDel[ref.seq] = bm
+		}
+		bm.Add(ref.row)
+	}
+	removed := map[uint64]bool{}
+	for _, b := range remove {
+		removed[b.hdr.Seq] = true
+	}
+
+	usage := consumptionOf(pending, remove == nil)
+	txn := s.db.NewTransaction(true)
+	defer txn.Discard()
+	for _, b := range built {
+		if err := txn.Set(headerKey(b.hdr.Seq), b.hdr.encode()); err != nil {
+			return fmt.Errorf("write block %d: %w", b.hdr.Seq, err)
+		}
+		for c, v := range b.cols {
+			if err := txn.Set(columnKey(b.hdr.Seq, column(c)), v); err != nil {
+				return fmt.Errorf("write block %d: %w", b.hdr.Seq, err)
+			}
+		}
+		for i, v := range b.chunks {
+			if err := txn.Set(chunkKey(b.hdr.Seq, i), v); err != nil {
+				return fmt.Errorf("write block %d: %w", b.hdr.Seq, err)
+			}
+		}
+	}
+	for seq, bm := range newDel {
+		if removed[seq] {
+			continue
+		}
+		v, err := bm.ToBytes()
+		if err != nil {
+			return err
+		}
+		if err := txn.Set(deletedKey(seq), v); err != nil {
+			return err
+		}
+	}
+	for _, b := range remove {
+		if err := deleteBlockKeys(txn, b.hdr); err != nil {
+			return err
+		}
+	}
+	if err := addConsumption(txn, usage); err != nil {
+		return err
+	}
+
+	s.pubMu.Lock()
+	defer s.pubMu.Unlock()
+	if err := txn.Commit(); err != nil {
+		return fmt.Errorf("commit batch: %w", err)
+	}
+	s.nextSeq = seq
+
+	// Publish: a new snapshot sharing unchanged block states.
+	cur := s.state.Load()
+	next := &snapshot{bySeq: make(map[uint64]*blockState, len(cur.bySeq)+len(built)), triage: cur.triage, events: cur.events}
+	for _, b := range cur.blocks {
+		if removed[b.hdr.Seq] {
+			next.events -= int64(b.live)
+			continue
+		}
+		if bm, ok := newDel[b.hdr.Seq]; ok {
+			nb := &blockState{hdr: b.hdr, del: bm, live: b.hdr.Rows - int(bm.GetCardinality())}
+			next.events -= int64(b.live - nb.live)
+			b = nb
+		}
+		next.blocks = append(next.blocks, b)
+		next.bySeq[b.hdr.Seq] = b
+	}
+	for _, bb := range built {
+		b := &blockState{hdr: bb.hdr, live: bb.hdr.Rows}
+		next.blocks = append(next.blocks, b)
+		next.bySeq[b.hdr.Seq] = b
+		next.events += int64(b.live)
+		for row, rec := range bb.recs {
+			ref := rowRef{seq: bb.hdr.Seq, row: uint32(row)}
+			s.ids.put(xxhash.Sum64String(rec.Fields.EventID), replaced[rec.Fields.EventID], ref)
+		}
+	}
+	next.sortBlocks()
+	s.state.Store(next)
+	for _, b := range remove {
+		s.cache.dropBlock(b.hdr.Seq)
+	}
+	return nil
+}
+
+func deleteBlockKeys(txn *badger.Txn, h *header) error {
+	keys := [][]byte{headerKey(h.Seq), deletedKey(h.Seq)}
+	for c := range numColumns {
+		keys = append(keys, columnKey(h.Seq, c))
+	}
+	for i := range h.chunks() {
+		keys = append(keys, chunkKey(h.Seq, i))
+	}
+	for _, k := range keys {
+		if err := txn.Delete(k); err != nil {
+			return fmt.Errorf("delete block %d: %w", h.Seq, err)
+		}
+	}
+	return nil
+}
+
+type usageKey struct{ day, vendor, service string }
+type usage struct{ events, bytes int64 }
+
+// consumptionOf counts new events only: a replayed or updated event was
+// already counted when it first arrived, and merges move events, not ingest them.
+func consumptionOf(pending []pendingRec, count bool) map[usageKey]usage {
+	type dayKey struct {
+		day             int64
+		vendor, service string
+	}
+	byDay := map[dayKey]usage{}
+	if !count {
+		return nil
+	}
+	const dayNs = int64(24 * time.Hour)
+	for _, p := range pending {
+		if p.replaces != nil {
+			continue
+		}
+		f := &p.rec.Fields
+		d := f.CreatedAt / dayNs
+		if f.CreatedAt < 0 && f.CreatedAt%dayNs != 0 {
+			d-- // floor for times before 1970
+		}
+		k := dayKey{day: d, vendor: f.VendorName, service: f.VendorService}
+		u := byDay[k]
+		u.events++
+		u.bytes += int64(len(p.rec.Raw))
+		byDay[k] = u
+	}
+	out := make(map[usageKey]usage, len(byDay))
+	for k, u := range byDay {
+		out[usageKey{day: time.Unix(0, k.day*dayNs).UTC().Format(time.DateOnly), vendor: k.vendor, service: k.service}] = u
+	}
+	return out
+}
+
+func addConsumption(txn *badger.Txn, m map[usageKey]usage) error {
+	for k, u := range m {
+		key := consumptionKey(k.day, k.vendor, k.service)
+		var cur usage
+		item, err := txn.Get(key)
+		switch {
+		case err == nil:
+			err = item.Value(func(v []byte) error {
+				if len(v) != 16 {
+					return errCorrupt
+				}
+				cur.events = int64(binary.LittleEndian.Uint64(v))
+				cur.bytes = int64(binary.LittleEndian.Uint64(v[8:]))
+				return nil
+			})
+			if err != nil {
+				return fmt.Errorf("consumption %s: %w", k.day, err)
+			}
+		case !errors.Is(err, badger.ErrKeyNotFound):
+			return fmt.Errorf("consumption %s: %w", k.day, err)
+		}
+		v := make([]byte, 16)
+		binary.LittleEndian.PutUint64(v, uint64(cur.events+u.events))
+		binary.LittleEndian.PutUint64(v[8:], uint64(cur.bytes+u.bytes))
+		if err := txn.Set(key, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Merge policy: blocks under a quarter of BlockRows are small (from small
+// ingests, such as single events through the API). When mergeTrigger of them
+// exist, their live rows are rewritten as full blocks.
+const mergeTrigger = 16
+
+func (s *Store) mergeSmallBlocks() error {
+	snap := s.state.Load()
+	small := s.smallBlocks(snap)
+	if len(small) < mergeTrigger {
+		return nil
+	}
+	r := s.newReader()
+	defer r.close()
+	var pending []pendingRec
+	var x core.FieldExtractor
+	for _, b := range small {
+		for row := range b.hdr.Rows {
+			if b.deleted(row) {
+				continue
+			}
+			raw, err := r.rawRow(b, row)
+			if err != nil {
+				return err
+			}
+			f, err := x.Extract(raw)
+			if err != nil {
+				return fmt.Errorf("re-read block %d row %d: %w", b.hdr.Seq, row, err)
+			}
+			ref := rowRef{seq: b.hdr.Seq, row: uint32(row)}
+			pending = append(pending, pendingRec{rec: core.IngestRecord{Fields: f, Raw: slices.Clone(raw)}, idHash: xxhash.Sum64String(f.EventID), replaces: &ref})
+		}
+	}
+	// pending may be empty when every row of the small blocks was replaced:
+	// the blocks are still removed.
+	return s.commitRecords(snap, pending, small)
+}
+
+func (s *Store) smallBlocks(snap *snapshot) []*blockState {
+	var small []*blockState
+	for _, b := range snap.blocks {
+		if b.live < s.opts.BlockRows/4 {
+			small = append(small, b)
+		}
+	}
+	return small
+}
+
+// SetTriage records a triage state for known events with its audit entry in
+// one transaction.
+func (s *Store) SetTriage(ctx context.Context, ids []string, t core.Triage, audit core.AuditEntry) ([]string, error) {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	r := s.newReader()
+	found, err := r.locate(ids)
+	r.close()
+	if err != nil {
+		return nil, err
+	}
+	var unknown []string
+	txn := s.db.NewTransaction(true)
+	defer txn.Discard()
+	updates := map[string]*triageRecord{}
+	for _, id := range ids {
+		loc, ok := found[id]
+		if !ok {
+			unknown = append(unknown, id)
+			continue
+		}
+		tr := &triageRecord{Triage: t, CreatedAt: loc.createdAt}
+		v, err := json.Marshal(tr)
+		if err != nil {
+			return nil, err
+		}
+		if err := txn.Set(triageKey(id), v); err != nil {
+			return nil, fmt.Errorf("write triage: %w", err)
+		}
+		updates[id] = tr
+	}
+	if len(updates) == 0 {
+		return unknown, nil
+	}
+	audit.Rows = int64(len(updates))
+	if err := s.putAudit(txn, audit); err != nil {
+		return nil, err
+	}
+	s.pubMu.Lock()
+	defer s.pubMu.Unlock()
+	if err := txn.Commit(); err != nil {
+		return nil, fmt.Errorf("commit triage: %w", err)
+	}
+	cur := s.state.Load()
+	next := *cur
+	next.triage = maps.Clone(cur.triage)
+	maps.Copy(next.triage, updates)
+	s.state.Store(&next)
+	return unknown, nil
+}
+
+// AppendAudit stores one audit entry.
+func (s *Store) AppendAudit(ctx context.Context, e core.AuditEntry) error {
+	return s.db.Update(func(txn *badger.Txn) error { return s.putAudit(txn, e) })
+}
+
+func (s *Store) putAudit(txn *badger.Txn, e core.AuditEntry) error {
+	if e.At.IsZero() {
+		e.At = time.Now().UTC()
+	}
+	v, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("encode audit entry: %w", err)
+	}
+	if err := txn.Set(auditKey(e.At.UnixNano(), s.auditN.Add(1)), v); err != nil {
+		return fmt.Errorf("write audit entry: %w", err)
+	}
+	return nil
+}
+
+// ScanAudit streams audit entries with from <= At < to, oldest first.
+func (s *Store) ScanAudit(ctx context.Context, from, to time.Time, fn func(core.AuditEntry) error) error {
+	return s.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: true, PrefetchSize: 100, Prefix: []byte{prefixAudit}})
+		defer it.Close()
+		for it.Seek(auditKey(from.UnixNano(), 0)); it.Valid(); it.Next() {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			k := it.Item().Key()
+			if len(k) != 17 || int64(beUint64(k[1:9])) >= to.UnixNano() {
+				return nil
+			}
+			var e core.AuditEntry
+			err := it.Item().Value(func(v []byte) error { return json.Unmarshal(v, &e) })
+			if err != nil {
+				return fmt.Errorf("audit entry %x: %w", k, err)
+			}
+			if err := fn(e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Consumption returns ingest counters for UTC days in [from, to).
+func (s *Store) Consumption(ctx context.Context, from, to time.Time) ([]core.ConsumptionRow, error) {
+	var out []core.ConsumptionRow
+	lo := from.UTC().Format(time.DateOnly)
+	hi := to.UTC().Format(time.DateOnly)
+	err := s.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: true, Prefix: []byte{prefixConsumption}})
+		defer it.Close()
+		for it.Seek(consumptionKey(lo, "", "")[:1+len(lo)]); it.Valid(); it.Next() {
+			parts := splitZero(it.Item().Key()[1:])
+			if len(parts) != 3 {
+				continue
+			}
+			day := parts[0]
+			if day >= hi && !(from.Equal(to)) {
+				return nil
+			}
+			row := core.ConsumptionRow{Day: day, Vendor: parts[1], Service: parts[2]}
+			err := it.Item().Value(func(v []byte) error {
+				if len(v) != 16 {
+					return errCorrupt
+				}
+				row.Events = int64(binary.LittleEndian.Uint64(v))
+				row.Bytes = int64(binary.LittleEndian.Uint64(v[8:]))
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			out = append(out, row)
+		}
+		return nil
+	})
+	return out, err
+}
+
+func splitZero(b []byte) []string {
+	var out []string
+	start := 0
+	for i, c := range b {
+		if c == 0 {
+			out = append(out, string(b[start:i]))
+			start = i + 1
+		}
+	}
+	return append(out, string(b[start:]))
+}
