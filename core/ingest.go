@@ -459,12 +459,11 @@ func (ing *ingestRun) readDocument(br *bufio.Reader) error {
 		case json.Delim('['):
 			for dec.More() {
 				var raw json.RawMessage
-				line := lr.lineAt(dec.InputOffset())
 				if err := dec.Decode(&raw); err != nil {
-					ing.problem(Problem{Line: line, Item: item + 1, Reason: "invalid JSON: " + err.Error()})
+					ing.problem(Problem{Line: lr.lineAt(dec.InputOffset()), Item: item + 1, Reason: "invalid JSON: " + err.Error()})
 					return nil
 				}
-				if err := handle(raw, line); err != nil {
+				if err := handle(raw, lr.lineAt(dec.InputOffset()-int64(len(raw)))); err != nil {
 					return err
 				}
 			}
@@ -506,12 +505,11 @@ func (ing *ingestRun) readObject(dec *json.Decoder, lr *lineCounter, handle func
 			isPage = true
 			for dec.More() {
 				var raw json.RawMessage
-				line := lr.lineAt(dec.InputOffset())
 				if err := dec.Decode(&raw); err != nil {
-					ing.problem(Problem{Line: line, Reason: "invalid JSON: " + err.Error()})
+					ing.problem(Problem{Line: lr.lineAt(dec.InputOffset()), Reason: "invalid JSON: " + err.Error()})
 					return nil
 				}
-				if err := handle(raw, line); err != nil {
+				if err := handle(raw, lr.lineAt(dec.InputOffset()-int64(len(raw)))); err != nil {
 					return err
 				}
 			}

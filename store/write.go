@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"time"
 
@@ -511,12 +512,13 @@ func (s *Store) ScanAudit(ctx context.Context, from, to time.Time, fn func(core.
 	return s.db.View(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: true, PrefetchSize: 100, Prefix: []byte{prefixAudit}})
 		defer it.Close()
-		for it.Seek(auditKey(from.UnixNano(), 0)); it.Valid(); it.Next() {
+		lo, hi := clampNs(from), clampNs(to)
+		for it.Seek(auditKey(lo, 0)); it.Valid(); it.Next() {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 			k := it.Item().Key()
-			if len(k) != 17 || int64(beUint64(k[1:9])) >= to.UnixNano() {
+			if len(k) != 17 || int64(beUint64(k[1:9])) >= hi {
 				return nil
 			}
 			var e core.AuditEntry
@@ -566,6 +568,18 @@ func (s *Store) Consumption(ctx context.Context, from, to time.Time) ([]core.Con
 		return nil
 	})
 	return out, err
+}
+
+// clampNs maps a time to unix nanoseconds within the range audit keys use:
+// UnixNano is undefined before 1678 and after 2262, and keys are unsigned.
+func clampNs(t time.Time) int64 {
+	switch {
+	case t.Before(time.Unix(0, 0)):
+		return 0
+	case t.After(time.Unix(0, math.MaxInt64)):
+		return math.MaxInt64
+	}
+	return t.UnixNano()
 }
 
 func splitZero(b []byte) []string {

@@ -1,0 +1,71 @@
+package query
+
+import (
+	"testing"
+
+	"github.com/valyala/fastjson"
+)
+
+func BenchmarkParseDSL(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ParseDSL(seedFilter); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkCompile(b *testing.B) {
+	f, _ := ParseDSL("event_type.in(login,logout),created_at.ge(-24h),operation_successful,user.user_email.icontains(example)")
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Compile(f, ActivitySchema, testNow); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func benchMatchJSON(b *testing.B, dsl string) {
+	c := mustCompile(b, dsl)
+	var p fastjson.Parser
+	doc, err := p.Parse(sampleDoc)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		c.MatchJSON(doc)
+	}
+}
+
+func BenchmarkMatchJSON(b *testing.B) {
+	b.Run("typical", func(b *testing.B) {
+		benchMatchJSON(b, "event_type.in(login,logout),created_at.ge(-24h),operation_successful,client_location.country.code.eq(GB),triage.state.eq(new)")
+	})
+	b.Run("raw-array", func(b *testing.B) { benchMatchJSON(b, "raw.events.parameters.value.eq(google_password)") })
+	b.Run("raw-contains-object", func(b *testing.B) { benchMatchJSON(b, "raw.icontains(GOOGLE_PASSWORD)") })
+	b.Run("number-text", func(b *testing.B) { benchMatchJSON(b, "raw.count.contains(5)") })
+}
+
+func BenchmarkMatchString(b *testing.B) {
+	c := mustCompile(b, "event_type.in(login,logout),created_at.ge(-24h),user.user_email.icontains(EXAMPLE)")
+	eq, tm, ic := c.Preds[0], c.Preds[1], c.Preds[2]
+	b.Run("eq", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			eq.MatchString("logout")
+		}
+	})
+	b.Run("time", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			tm.MatchString("2018-06-23T15:18:09.000Z")
+		}
+	})
+	b.Run("icontains", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			ic.MatchString("alice.liddell@example.com")
+		}
+	})
+}

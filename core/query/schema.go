@@ -1,0 +1,230 @@
+package query
+
+import (
+	"slices"
+	"strings"
+)
+
+// FieldType is the type a schema gives a field; it decides how filter
+// arguments are parsed and compared.
+type FieldType int
+
+const (
+	TypeString  FieldType = iota // text; gt/lt compare bytewise
+	TypeBool                     // true/false; eq, ne, in, isnull and the bare form only
+	TypeNumber                   // float64
+	TypeTime                     // RFC 3339 strings in documents; args also take dates, now and -24h
+	TypeDynamic                  // anything under an open object (raw.*): compared by the JSON value's own type
+)
+
+func (t FieldType) String() string {
+	switch t {
+	case TypeString:
+		return "string"
+	case TypeBool:
+		return "boolean"
+	case TypeNumber:
+		return "number"
+	case TypeTime:
+		return "time"
+	case TypeDynamic:
+		return "dynamic"
+	}
+	return "FieldType(?)"
+}
+
+// FieldSpec declares one known field of a Schema.
+type FieldSpec struct {
+	Path       string    // dotted path, e.g. "client_location.country.code"
+	Type       FieldType // never TypeDynamic
+	Enum       []string  // if set, the only values eq, ne, in and iin accept
+	Default    string    // value a missing field takes, when HasDefault
+	HasDefault bool
+}
+
+// Schema lists the known fields of a document type with their types, and the
+// top-level names that are open objects: any path beneath an open object that
+// is not a known field is TypeDynamic. Any other unknown name is an error, which
+// catches typos. A Schema is immutable once built and safe for concurrent use.
+type Schema struct {
+	fields map[string]*FieldSpec
+	order  []string
+	open   map[string]bool
+}
+
+// NewSchema builds a schema from known fields and open top-level object names.
+func NewSchema(fields []FieldSpec, open ...string) *Schema {
+	s := &Schema{fields: make(map[string]*FieldSpec, len(fields)), open: make(map[string]bool, len(open))}
+	for i := range fields {
+		f := fields[i]
+		f.Enum = slices.Clone(f.Enum)
+		s.fields[f.Path] = &f
+		s.order = append(s.order, f.Path)
+	}
+	for _, o := range open {
+		s.open[o] = true
+	}
+	return s
+}
+
+// ActivitySchema is the Cloudlock activity (seed 003) plus auditdeck's triage
+// state. raw, extra, user, vendor and client_location are open objects;
+// triage is closed.
+var ActivitySchema = NewSchema([]FieldSpec{
+	{Path: "event_id", Type: TypeString},
+	{Path: "client_ip", Type: TypeString},
+	{Path: "event_type", Type: TypeString},
+	{Path: "created_at", Type: TypeTime},
+	{Path: "operation_successful", Type: TypeBool},
+	{Path: "event_category", Type: TypeString},
+	{Path: "origin_id", Type: TypeString},
+	{Path: "user_agent", Type: TypeString},
+	{Path: "user.user_email", Type: TypeString},
+	{Path: "user.vendor_id", Type: TypeString},
+	{Path: "vendor.name", Type: TypeString},
+	{Path: "vendor.service", Type: TypeString},
+	{Path: "client_location.lat", Type: TypeNumber},
+	{Path: "client_location.lng", Type: TypeNumber},
+	{Path: "client_location.country.code", Type: TypeString},
+	{Path: "client_location.country.name", Type: TypeString},
+	{Path: "client_location.region.code", Type: TypeString},
+	{Path: "client_location.region.name", Type: TypeString},
+	{Path: "client_location.city", Type: TypeString},
+	{Path: "extra.auth.auth_type", Type: TypeString},
+	{Path: "extra.auth.is_suspicious", Type: TypeBool},
+	{Path: "triage.state", Type: TypeString, Enum: []string{"new", "reviewed", "escalated", "dismissed"}, Default: "new", HasDefault: true},
+	{Path: "triage.note", Type: TypeString},
+	{Path: "triage.by", Type: TypeString},
+	{Path: "triage.at", Type: TypeTime},
+}, "raw", "extra", "user", "vendor", "client_location")
+
+// Lookup returns the type of a field path: its declared type when known,
+// TypeDynamic beneath an open object, else a *FieldError (Pos -1) such as
+// `unknown field "event_typ"; did you mean "event_type"?`. A nil schema
+// knows nothing and accepts every field as TypeDynamic.
+func (s *Schema) Lookup(field string) (FieldType, error) {
+	if s == nil {
+		return TypeDynamic, nil
+	}
+	if f, ok := s.fields[field]; ok {
+		return f.Type, nil
+	}
+	top, _, _ := strings.Cut(field, ".")
+	if s.open[top] {
+		return TypeDynamic, nil
+	}
+	msg := msgUnknownField
+	if sug := s.suggest(field); sug != "" {
+		msg += `; did you mean "` + sug + `"?`
+	}
+	return 0, &FieldError{Pos: -1, Field: field, Msg: msg}
+}
+
+// Default returns the value a missing field takes ("triage.state" -> "new").
+func (s *Schema) Default(field string) (string, bool) {
+	if s == nil {
+		return "", false
+	}
+	if f, ok := s.fields[field]; ok && f.HasDefault {
+		return f.Default, true
+	}
+	return "", false
+}
+
+// Enum returns the allowed values of a field, or nil when any value goes.
+func (s *Schema) Enum(field string) []string {
+	if s == nil {
+		return nil
+	}
+	if f, ok := s.fields[field]; ok {
+		return slices.Clone(f.Enum)
+	}
+	return nil
+}
+
+// Fields lists the known field paths in declaration order (for completion
+// and docs). Paths beneath open objects are not listed; see OpenObjects.
+func (s *Schema) Fields() []string {
+	if s == nil {
+		return nil
+	}
+	return slices.Clone(s.order)
+}
+
+// OpenObjects lists the top-level names beneath which any path is accepted
+// as TypeDynamic, sorted.
+func (s *Schema) OpenObjects() []string {
+	if s == nil {
+		return nil
+	}
+	out := make([]string, 0, len(s.open))
+	for k := range s.open {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func (s *Schema) spec(field string) *FieldSpec {
+	if s == nil {
+		return nil
+	}
+	return s.fields[field]
+}
+
+// suggest returns the known field or open object name closest to field, if
+// it is within a small edit distance.
+func (s *Schema) suggest(field string) string {
+	best, bestD := "", 3
+	if len(field) <= 4 {
+		bestD = 2
+	}
+	try := func(c string) {
+		if d := editDistance(field, c, bestD); d < bestD {
+			best, bestD = c, d
+		}
+	}
+	for _, c := range s.order {
+		try(c)
+	}
+	for _, c := range s.OpenObjects() {
+		try(c)
+		// "raww.x" -> "raw.x"
+		if _, rest, ok := strings.Cut(field, "."); ok {
+			if d := editDistance(field, c+"."+rest, bestD); d < bestD {
+				best, bestD = c+"."+rest, d
+			}
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance of a and b, or limit when it is at
+// least limit.
+func editDistance(a, b string, limit int) int {
+	if d := len(a) - len(b); d >= limit || -d >= limit {
+		return limit
+	}
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		rowMin := cur[0]
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			rowMin = min(rowMin, cur[j])
+		}
+		if rowMin >= limit {
+			return limit
+		}
+		prev, cur = cur, prev
+	}
+	return min(prev[len(b)], limit)
+}
