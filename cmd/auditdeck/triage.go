@@ -16,7 +16,8 @@ func newTriageCmd(g *globalFlags) *cobra.Command {
 		Use:   "triage --state new|reviewed|escalated|dismissed [--note TEXT] (ID... | --filter DSL)",
 		Short: "Set the triage state and note of events",
 		Long: `triage sets the operator-owned state (new, reviewed, escalated, dismissed)
-and an optional note on the events named by id, or on every event that
+and an optional note on the events named by id (put -- before ids that
+start with "-", as Cloudlock ids do), or on every event that
 matches --filter / --filter-json. Each change is recorded in the audit log
 with the acting user (--user, default the login name).`,
 		RunE: func(cmd *cobra.Command, ids []string) error {
