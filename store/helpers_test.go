@@ -114,4 +114,3 @@ func (e *testEnv) ids(t *testing.T, f query.Filter, order query.Order, page int)
 		cursor = p.Next
 	}
 }
-
