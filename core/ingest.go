@@ -78,7 +78,8 @@ func (e *Engine) Ingest(ctx context.Context, r io.Reader, opts IngestOptions) (I
 		return IngestReport{}, err
 	}
 	br := bufio.NewReaderSize(in, MaxEventBytes+1)
-	ing := &ingestRun{e: e, ctx: ctx, opts: opts, counter: counter}
+	ing := &ingestRun{e: e, ctx: ctx, opts: opts, counter: counter, release: func(*lineChunk) {}}
+	ing.startWriter()
 	if documentMode(br) {
 		err = ing.readDocument(br)
 	} else {
@@ -86,6 +87,9 @@ func (e *Engine) Ingest(ctx context.Context, r io.Reader, opts IngestOptions) (I
 	}
 	if err == nil {
 		err = ing.flush()
+	}
+	if werr := ing.finish(); err == nil {
+		err = werr
 	}
 	ing.rep.BytesRead = counter.n.Load()
 	return ing.rep, err
@@ -146,10 +150,15 @@ type ingestRun struct {
 	rep     IngestReport
 
 	batch    []IngestRecord
-	batchNo  int
 	lastLine int
 	hold     []*lineChunk // chunks whose bytes the pending batch references
 	release  func(*lineChunk)
+
+	writes     chan writtenBatch
+	free       chan []IngestRecord
+	writerDone chan struct{}
+	writeErr   atomic.Pointer[error]
+	batchNo    int // owned by the writer goroutine
 }
 
 func (ing *ingestRun) problem(p Problem) {
@@ -168,36 +177,83 @@ func (ing *ingestRun) add(rec IngestRecord, line int) error {
 	return nil
 }
 
-func (ing *ingestRun) flush() error {
-	if len(ing.batch) == 0 {
-		ing.releaseHeld()
-		return nil
-	}
-	if err := ing.ctx.Err(); err != nil {
-		return err
-	}
-	res, err := ing.e.store.WriteBatch(ing.ctx, ing.batch)
+// writtenBatch is a batch on its way to the writer goroutine, with the
+// input chunks its records point into.
+type writtenBatch struct {
+	recs     []IngestRecord
+	lastLine int
+	hold     []*lineChunk
+}
+
+// startWriter runs store writes in their own goroutine, so parsing the next
+// batch overlaps with encoding and committing this one.
+func (ing *ingestRun) startWriter() {
+	ing.writes = make(chan writtenBatch, 1)
+	ing.free = make(chan []IngestRecord, 3)
+	ing.writerDone = make(chan struct{})
+	go func() {
+		defer close(ing.writerDone)
+		for b := range ing.writes {
+			if ing.writeErr.Load() == nil {
+				ing.write(b)
+			}
+			for _, c := range b.hold {
+				ing.release(c)
+			}
+			clear(b.recs)
+			select {
+			case ing.free <- b.recs[:0]:
+			default:
+			}
+		}
+	}()
+}
+
+func (ing *ingestRun) write(b writtenBatch) {
+	res, err := ing.e.store.WriteBatch(ing.ctx, b.recs)
 	if err != nil {
-		return fmt.Errorf("write batch ending at line %d: %w", ing.lastLine, err)
+		err = fmt.Errorf("write batch ending at line %d: %w", b.lastLine, err)
+		ing.writeErr.CompareAndSwap(nil, &err)
+		return
 	}
 	ing.batchNo++
 	ing.rep.Ingested += res.Inserted
 	ing.rep.Updated += res.Updated
 	ing.rep.Unchanged += res.Unchanged
 	if ing.opts.OnBatch != nil {
-		ing.opts.OnBatch(BatchAck{Batch: ing.batchNo, LastLine: ing.lastLine, Events: len(ing.batch), BytesRead: ing.counter.n.Load(), Result: res})
+		ing.opts.OnBatch(BatchAck{Batch: ing.batchNo, LastLine: b.lastLine, Events: len(b.recs), BytesRead: ing.counter.n.Load(), Result: res})
 	}
-	clear(ing.batch)
-	ing.batch = ing.batch[:0]
-	ing.releaseHeld()
+}
+
+// flush hands the pending batch to the writer.
+func (ing *ingestRun) flush() error {
+	if e := ing.writeErr.Load(); e != nil {
+		return *e
+	}
+	if err := ing.ctx.Err(); err != nil {
+		return err
+	}
+	if len(ing.batch) == 0 && len(ing.hold) == 0 {
+		return nil
+	}
+	ing.writes <- writtenBatch{recs: ing.batch, lastLine: ing.lastLine, hold: ing.hold}
+	ing.hold = nil
+	select {
+	case ing.batch = <-ing.free:
+	default:
+		ing.batch = make([]IngestRecord, 0, ing.opts.BatchSize)
+	}
 	return nil
 }
 
-func (ing *ingestRun) releaseHeld() {
-	for _, c := range ing.hold {
-		ing.release(c)
+// finish waits for the writer and reports its first error.
+func (ing *ingestRun) finish() error {
+	close(ing.writes)
+	<-ing.writerDone
+	if e := ing.writeErr.Load(); e != nil {
+		return *e
 	}
-	ing.hold = ing.hold[:0]
+	return nil
 }
 
 // lineChunk is a run of input lines parsed by one worker.
@@ -224,7 +280,7 @@ const chunkBytes = 1 << 20
 // this goroutine writing batches in input order.
 func (ing *ingestRun) readLines(br *bufio.Reader) error {
 	workers := max(1, runtime.GOMAXPROCS(0))
-	pool := sync.Pool{New: func() any { return &lineChunk{buf: make([]byte, 0, chunkBytes+64<<10)} }}
+	pool := &sync.Pool{New: func() any { return &lineChunk{buf: make([]byte, 0, chunkBytes+64<<10)} }}
 	ing.release = func(c *lineChunk) { pool.Put(c) }
 
 	ctx, cancel := context.WithCancel(ing.ctx)
@@ -234,7 +290,7 @@ func (ing *ingestRun) readLines(br *bufio.Reader) error {
 	var readErr error
 	go func() {
 		defer close(todo)
-		readErr = readChunks(ctx, br, &pool, todo)
+		readErr = readChunks(ctx, br, pool, todo)
 	}()
 	var wg sync.WaitGroup
 	for range workers {
@@ -426,7 +482,6 @@ func (c *lineChunk) expandPage(raw []byte, line int) bool {
 // readDocument streams a pretty-printed page, a JSON array of items, or a
 // sequence of such values, without holding more than one item at a time.
 func (ing *ingestRun) readDocument(br *bufio.Reader) error {
-	ing.release = func(*lineChunk) {}
 	lr := &lineCounter{r: br, line: 1}
 	dec := json.NewDecoder(lr)
 	x := &FieldExtractor{}

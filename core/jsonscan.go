@@ -236,7 +236,7 @@ func (s *jsonScanner) value(depth int, want *wantSet) jsonValue {
 			return jsonValue{kind: kindArray, start: start, end: s.i}
 		}
 		for s.err == nil {
-			s.value(depth+1, nil)
+			s.skip(depth + 1)
 			s.ws()
 			if s.i < len(s.b) && s.b[s.i] == ',' {
 				s.i++
@@ -292,7 +292,7 @@ func (s *jsonScanner) object(depth int, want *wantSet) jsonValue {
 		if slot != nil && slot.val.kind == kindNone {
 			slot.val = s.value(depth+1, slot.sub)
 		} else {
-			s.value(depth+1, nil)
+			s.skip(depth + 1)
 		}
 		s.ws()
 		if s.i < len(s.b) && s.b[s.i] == ',' {
@@ -394,4 +394,191 @@ func hexVal(b []byte) uint32 {
 		}
 	}
 	return v
+}
+
+// skip validates and steps over one value without recursion or bookkeeping:
+// the bulk of an event (its raw record) goes through here.
+func (s *jsonScanner) skip(depth int) {
+	var stack [maxJSONDepth]byte
+	n := 0
+	b := s.b
+	i := s.i
+	var c byte
+value:
+	i = skipWS(b, i)
+	if i >= len(b) {
+		s.i = i
+		s.fail("expected a JSON value, found end of input")
+		return
+	}
+	switch c = b[i]; c {
+	case '{':
+		i = skipWS(b, i+1)
+		if i < len(b) && b[i] == '}' {
+			i++
+			goto after
+		}
+		if n+depth >= maxJSONDepth {
+			s.i = i
+			s.fail("nested deeper than %d levels", maxJSONDepth)
+			return
+		}
+		stack[n] = '{'
+		n++
+		goto key
+	case '[':
+		i = skipWS(b, i+1)
+		if i < len(b) && b[i] == ']' {
+			i++
+			goto after
+		}
+		if n+depth >= maxJSONDepth {
+			s.i = i
+			s.fail("nested deeper than %d levels", maxJSONDepth)
+			return
+		}
+		stack[n] = '['
+		n++
+		goto value
+	case '"':
+		s.i = i
+		if i = scanStr(b, i); i < 0 {
+			s.str() // scan again from the start for the precise error
+			return
+		}
+	case 't':
+		s.i = i
+		s.literal("true", jsonValue{})
+		i = s.i
+	case 'f':
+		s.i = i
+		s.literal("false", jsonValue{})
+		i = s.i
+	case 'n':
+		s.i = i
+		s.literal("null", jsonValue{})
+		i = s.i
+	default:
+		if c == '-' || c >= '0' && c <= '9' {
+			s.i = i
+			s.number()
+			i = s.i
+		} else {
+			s.i = i
+			s.fail("expected a JSON value, found %s", s.found())
+			return
+		}
+	}
+	if s.err != nil {
+		return
+	}
+after:
+	if n == 0 {
+		s.i = i
+		return
+	}
+	i = skipWS(b, i)
+	if i >= len(b) {
+		s.i = i
+		s.fail("unexpected end of input inside a value")
+		return
+	}
+	switch b[i] {
+	case ',':
+		i++
+		if stack[n-1] == '{' {
+			goto key
+		}
+		goto value
+	case '}':
+		if stack[n-1] != '{' {
+			s.i = i
+			s.fail(`expected "," or "]" in array, found "}"`)
+			return
+		}
+		n--
+		i++
+		goto after
+	case ']':
+		if stack[n-1] != '[' {
+			s.i = i
+			s.fail(`expected "," or "}" in object, found "]"`)
+			return
+		}
+		n--
+		i++
+		goto after
+	}
+	s.i = i
+	if stack[n-1] == '{' {
+		s.fail(`expected "," or "}" in object, found %s`, s.found())
+	} else {
+		s.fail(`expected "," or "]" in array, found %s`, s.found())
+	}
+	return
+key:
+	i = skipWS(b, i)
+	if i >= len(b) || b[i] != '"' {
+		s.i = i
+		s.fail("expected a member name, found %s", s.found())
+		return
+	}
+	s.i = i
+	if i = scanStr(b, i); i < 0 {
+		s.str()
+		return
+	}
+	i = skipWS(b, i)
+	if i >= len(b) || b[i] != ':' {
+		s.i = i
+		s.fail(`expected ":" after a member name, found %s`, s.found())
+		return
+	}
+	i++
+	goto value
+}
+
+func skipWS(b []byte, i int) int {
+	for i < len(b) {
+		switch b[i] {
+		case ' ', '\t', '\n', '\r':
+			i++
+		default:
+			return i
+		}
+	}
+	return i
+}
+
+// scanStr steps over a valid string starting at its quote and returns the
+// index after it, or -1 when the string is invalid.
+func scanStr(b []byte, i int) int {
+	i++
+	for {
+		i = skipPlain(b, i)
+		if i >= len(b) {
+			return -1
+		}
+		switch b[i] {
+		case '"':
+			return i + 1
+		case '\\':
+			if i+1 >= len(b) {
+				return -1
+			}
+			switch b[i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				i += 2
+			case 'u':
+				if i+6 > len(b) || !isHex4(b[i+2:i+6]) {
+					return -1
+				}
+				i += 6
+			default:
+				return -1
+			}
+		default:
+			return -1
+		}
+	}
 }

@@ -20,7 +20,7 @@ type column uint8
 const (
 	colTime       column = iota // created_at, unix ns, rows sorted newest first
 	colID                       // event_id
-	colHash                     // xxhash of event_id and of the raw bytes, per row
+	colHash                     // xxhash of event_id per row, to rebuild the id index
 	colEventType                // dictionary columns from here ...
 	colUser                     // user.user_email
 	colIP                       // client_ip
@@ -202,83 +202,96 @@ func buildBlock(seq uint64, recs []core.IngestRecord, chunkRows int) *builtBlock
 	nChunks := (n + chunkRows - 1) / chunkRows
 	b.chunks = make([][]byte, nChunks)
 
-	// Raw chunks are most of the work; compress them on all cores while this
-	// goroutine builds the columns.
-	var wg sync.WaitGroup
-	workers := max(1, runtime.GOMAXPROCS(0))
-	next := make(chan int, nChunks)
-	for i := range nChunks {
-		next <- i
-	}
-	close(next)
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var buf []byte
-			for ci := range next {
-				lo, hi := ci*chunkRows, min((ci+1)*chunkRows, n)
-				buf = encodeChunk(buf[:0], recs[lo:hi])
-				b.chunks[ci] = compress(buf)
-			}
-		}()
-	}
-
-	var e enc
-	// created_at: first value then non-negative deltas (rows are newest first).
-	e.uvarint(uint64(n))
-	prev := recs[0].Fields.CreatedAt
-	e.varint(prev)
-	for _, r := range recs[1:] {
-		e.uvarint(uint64(prev - r.Fields.CreatedAt))
-		prev = r.Fields.CreatedAt
-	}
-	b.cols[colTime] = compress(e.b)
-
-	e = enc{b: make([]byte, 0, n*24)}
-	e.uvarint(uint64(n))
-	for _, r := range recs {
-		e.str(r.Fields.EventID)
-	}
-	b.cols[colID] = compress(e.b)
-
-	e = enc{b: make([]byte, 0, n*16+8)}
-	e.uvarint(uint64(n))
-	for _, r := range recs {
-		e.u64(xxhash.Sum64String(r.Fields.EventID))
-	}
-	for _, r := range recs {
-		e.u64(xxhash.Sum64(r.Raw))
-		h.RawBytes += int64(len(r.Raw))
-	}
-	b.cols[colHash] = compress(e.b)
-
 	nb := uint(max(n, 64))
 	h.userBloom = bloom.NewWithEstimates(nb, 0.01)
 	h.ipBloom = bloom.NewWithEstimates(nb, 0.01)
 	h.idBloom = bloom.NewWithEstimates(nb, 0.01)
-	for _, r := range recs {
-		h.idBloom.AddString(r.Fields.EventID)
+
+	// Every column and every raw chunk is independent: encode them on all
+	// cores. Each task writes only its own slot of b and of h.
+	var tasks []func()
+	for ci := range nChunks {
+		tasks = append(tasks, func() {
+			lo, hi := ci*chunkRows, min((ci+1)*chunkRows, n)
+			bp := scratchPool.Get().(*[]byte)
+			*bp = encodeChunk((*bp)[:0], recs[lo:hi])
+			b.chunks[ci] = compress(*bp)
+			scratchPool.Put(bp)
+		})
 	}
+	tasks = append(tasks, func() {
+		var e enc
+		// created_at: first value then non-negative deltas (rows are newest first).
+		e.uvarint(uint64(n))
+		prev := recs[0].Fields.CreatedAt
+		e.varint(prev)
+		for _, r := range recs[1:] {
+			e.uvarint(uint64(prev - r.Fields.CreatedAt))
+			prev = r.Fields.CreatedAt
+		}
+		b.cols[colTime] = compress(e.b)
+	}, func() {
+		e := enc{b: make([]byte, 0, n*24)}
+		e.uvarint(uint64(n))
+		for _, r := range recs {
+			e.str(r.Fields.EventID)
+			h.idBloom.AddString(r.Fields.EventID)
+		}
+		b.cols[colID] = compress(e.b)
+	}, func() {
+		e := enc{b: make([]byte, 0, n*8+8)}
+		e.uvarint(uint64(n))
+		var raw int64
+		for _, r := range recs {
+			e.u64(xxhash.Sum64String(r.Fields.EventID))
+			raw += int64(len(r.Raw))
+		}
+		h.RawBytes = raw
+		b.cols[colHash] = compress(e.b)
+	})
 	for c := colEventType; c <= colCountry; c++ {
-		b.cols[c] = encodeDict(recs, c, h)
+		tasks = append(tasks, func() { b.cols[c] = encodeDict(recs, c, h) })
 	}
 	for i, c := range []column{colSuccessful, colSuspicious} {
-		raw := make([]byte, 0, n+binary.MaxVarintLen64)
-		raw = binary.AppendUvarint(raw, uint64(n))
-		for _, r := range recs {
-			t := triValue(&r.Fields, c)
-			h.triSeen[i] |= 1 << t
-			raw = append(raw, byte(t))
-		}
-		b.cols[c] = compress(raw)
+		tasks = append(tasks, func() {
+			raw := make([]byte, 0, n+binary.MaxVarintLen64)
+			raw = binary.AppendUvarint(raw, uint64(n))
+			var seen uint8
+			for _, r := range recs {
+				t := triValue(&r.Fields, c)
+				seen |= 1 << t
+				raw = append(raw, byte(t))
+			}
+			h.triSeen[i] = seen
+			b.cols[c] = compress(raw)
+		})
 	}
-	wg.Wait()
+	runParallel(tasks)
 	return b
 }
 
+// runParallel runs tasks on GOMAXPROCS goroutines and waits for them.
+func runParallel(tasks []func()) {
+	next := make(chan func(), len(tasks))
+	for _, t := range tasks {
+		next <- t
+	}
+	close(next)
+	var wg sync.WaitGroup
+	for range min(len(tasks), max(1, runtime.GOMAXPROCS(0))) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for t := range next {
+				t()
+			}
+		}()
+	}
+	wg.Wait()
+}
+
 func encodeDict(recs []core.IngestRecord, c column, h *header) []byte {
-	codes := make(map[string]uint16, 64)
+	var codes map[string]uint16 // built once the dictionary outgrows a linear search
 	var dict []string
 	rowCodes := make([]uint16, len(recs))
 	missing := false
@@ -288,11 +301,30 @@ func encodeDict(recs []core.IngestRecord, c column, h *header) []byte {
 			missing = true
 			continue
 		}
-		code, ok := codes[v]
+		var code uint16
+		ok := false
+		if codes == nil {
+			for j, d := range dict {
+				if d == v {
+					code, ok = uint16(j+1), true
+					break
+				}
+			}
+			if !ok && len(dict) >= 16 {
+				codes = make(map[string]uint16, len(recs)/2)
+				for j, d := range dict {
+					codes[d] = uint16(j + 1)
+				}
+			}
+		} else {
+			code, ok = codes[v]
+		}
 		if !ok {
 			dict = append(dict, v)
 			code = uint16(len(dict))
-			codes[v] = code
+			if codes != nil {
+				codes[v] = code
+			}
 			switch c {
 			case colUser:
 				h.userBloom.AddString(strings.ToLower(v))
@@ -343,8 +375,7 @@ type dictColumn struct {
 }
 
 type hashColumn struct {
-	id      []uint64
-	content []uint64
+	id []uint64
 }
 
 type chunkRows struct {
@@ -386,13 +417,10 @@ func decodeIDs(b []byte) ([]string, error) {
 
 func decodeHashes(b []byte) (*hashColumn, error) {
 	d := dec{b: b}
-	n := d.count(16)
-	h := &hashColumn{id: make([]uint64, n), content: make([]uint64, n)}
+	n := d.count(8)
+	h := &hashColumn{id: make([]uint64, n)}
 	for i := range h.id {
 		h.id[i] = d.u64()
-	}
-	for i := range h.content {
-		h.content[i] = d.u64()
 	}
 	return h, d.err
 }

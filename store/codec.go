@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sync"
 
 	"github.com/klauspost/compress/s2"
 )
@@ -105,11 +106,23 @@ func compress(raw []byte) []byte {
 		copy(out[1:], raw)
 		return out
 	}
-	out := make([]byte, 1+s2.MaxEncodedLen(len(raw)))
+	// Encode into a pooled scratch buffer and copy out the exact result:
+	// allocating MaxEncodedLen per value meant zeroing memory three times
+	// the size of what is kept.
+	bp := scratchPool.Get().(*[]byte)
+	need := s2.MaxEncodedLen(len(raw))
+	if cap(*bp) < need {
+		*bp = make([]byte, need)
+	}
+	enc := s2.Encode((*bp)[:need], raw)
+	out := make([]byte, 1+len(enc))
 	out[0] = codecS2
-	n := len(s2.Encode(out[1:], raw))
-	return out[:1+n]
+	copy(out[1:], enc)
+	scratchPool.Put(bp)
+	return out
 }
+
+var scratchPool = sync.Pool{New: func() any { b := make([]byte, 0, 256<<10); return &b }}
 
 // uncompress undoes compress. For codecNone the result aliases v.
 func uncompress(v []byte) ([]byte, error) {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -129,7 +130,7 @@ func (s *Store) WriteBatch(ctx context.Context, recs []core.IngestRecord) (core.
 		id := rec.Fields.EventID
 		if j, ok := inBatch[id]; ok {
 			// The same id twice in one batch: the later version wins.
-			if xxhash.Sum64(pending[j].rec.Raw) == xxhash.Sum64(rec.Raw) {
+			if bytes.Equal(pending[j].rec.Raw, rec.Raw) {
 				res.Unchanged++
 			} else {
 				pending[j].rec = rec
@@ -176,12 +177,18 @@ func (s *Store) findExisting(r *reader, h uint64, id string, raw []byte) (*rowRe
 			return nil, false, err
 		}
 		if int(ref.row) < len(ids) && ids[ref.row] == id {
-			hc, err := r.hashes(ref.seq)
+			// Comparing the stored bytes costs a chunk read only for known
+			// ids; hashing every new event's bytes cost 5% of a fresh ingest.
+			b := r.snap.bySeq[ref.seq]
+			if b == nil {
+				return nil, false, fmt.Errorf("id index points at missing block %d", ref.seq)
+			}
+			old, err := r.rawRow(b, int(ref.row))
 			if err != nil {
 				return nil, false, err
 			}
 			ref := ref
-			return &ref, hc.content[ref.row] == xxhash.Sum64(raw), nil
+			return &ref, bytes.Equal(old, raw), nil
 		}
 	}
 	return nil, false, nil
