@@ -380,6 +380,7 @@ type hashColumn struct {
 
 type chunkRows struct {
 	rows [][]byte
+	data []byte // all rows back to back
 }
 
 func decodeTime(b []byte) ([]int64, error) {
@@ -430,8 +431,16 @@ func decodeDict(b []byte) (*dictColumn, error) {
 	n := d.count(2)
 	nd := d.count(1)
 	c := &dictColumn{dict: make([]string, nd+1)}
+	// One string backs the whole dictionary: one allocation, not one per value.
+	all := string(b)
 	for i := 1; i <= nd; i++ {
-		c.dict[i] = d.str()
+		l := d.count(1)
+		if l > len(d.b) {
+			return nil, errCorrupt
+		}
+		off := len(b) - len(d.b)
+		c.dict[i] = all[off : off+l]
+		d.b = d.b[l:]
 	}
 	if d.err != nil || len(d.b) < 2*n {
 		return nil, errCorrupt
@@ -472,7 +481,7 @@ func decodeChunk(b []byte) (*chunkRows, error) {
 	if d.err != nil || total > len(d.b) {
 		return nil, errCorrupt
 	}
-	c := &chunkRows{rows: make([][]byte, n)}
+	c := &chunkRows{rows: make([][]byte, n), data: d.b[:total]}
 	off := 0
 	for i, l := range lens {
 		c.rows[i] = d.b[off : off+l : off+l]

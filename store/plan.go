@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"math/bits"
@@ -164,26 +165,29 @@ func needleOf(words []string, fold bool) (rawNeedle, bool) {
 	return n, len(n.words) > 0
 }
 
-// mayContain reports whether a raw row can satisfy every needle. A row with
-// a \u escape is always passed through to the full evaluation.
+// mayContain reports whether raw (one row, or a whole chunk of rows) can
+// satisfy every needle. Text with a \u escape is always passed through to
+// the full evaluation, since an escape can spell any character.
 func (p *plan) mayContain(raw []byte) bool {
-	if len(p.needles) == 0 || strings.Contains(string(raw), `\u`) {
+	if len(p.needles) == 0 {
 		return true
 	}
 	for _, n := range p.needles {
 		found := false
 		for _, w := range n.words {
-			if n.fold && indexFold(raw, w) >= 0 || !n.fold && strings.Contains(string(raw), string(w)) {
+			if n.fold && indexFold(raw, w) >= 0 || !n.fold && bytes.Contains(raw, w) {
 				found = true
 				break
 			}
 		}
 		if !found {
-			return false
+			return bytes.Contains(raw, escapeU)
 		}
 	}
 	return true
 }
+
+var escapeU = []byte(`\u`)
 
 // indexFold finds a lowercase ASCII needle in hay ignoring ASCII case.
 func indexFold(hay, needle []byte) int {

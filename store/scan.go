@@ -39,6 +39,10 @@ func (x *exec) rawMatch(b *blockState, row int) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	return x.rawMatchBytes(b, row, raw)
+}
+
+func (x *exec) rawMatchBytes(b *blockState, row int, raw []byte) (bool, error) {
 	if !x.p.mayContain(raw) {
 		return false, nil
 	}
@@ -154,14 +158,32 @@ func (x *exec) countBlock(b *blockState) (int64, error) {
 	if len(x.p.rawPreds) == 0 {
 		return int64(bs.count()), nil
 	}
+	// Walk the candidates chunk by chunk: a chunk whose bytes cannot hold
+	// the needles of a contains filter is skipped without parsing a row.
 	var n int64
-	for i := bs.next(0); i >= 0; i = bs.next(i + 1) {
-		ok, err := x.rawMatch(b, i)
+	cr := b.hdr.ChunkRows
+	for i := bs.next(0); i >= 0; {
+		ci := i / cr
+		c, err := x.r.chunkUncached(b.hdr.Seq, ci)
 		if err != nil {
 			return 0, err
 		}
-		if ok {
-			n++
+		end := min((ci+1)*cr, b.hdr.Rows)
+		if x.p.mayContain(c.data) {
+			for ; i >= 0 && i < end; i = bs.next(i + 1) {
+				if i-ci*cr >= len(c.rows) {
+					return 0, fmt.Errorf("block %d row %d: %w", b.hdr.Seq, i, errCorrupt)
+				}
+				ok, err := x.rawMatchBytes(b, i, c.rows[i-ci*cr])
+				if err != nil {
+					return 0, err
+				}
+				if ok {
+					n++
+				}
+			}
+		} else {
+			i = bs.next(end)
 		}
 	}
 	return n, nil
@@ -301,15 +323,30 @@ func decodeCursor(s, fp string) (*sortCursor, error) {
 	return &c, nil
 }
 
-// rowPos is one block's current row in the time-order merge.
+// rowPos is one block's current row in the time-order merge. Event ids
+// break ties between equal times only, so the id column (the largest) is
+// read only when a tie or the cursor needs it.
 type rowPos struct {
 	b    *blockState
 	bits bitset
 	row  int
 	t    int64
-	id   string
 	ts   []int64
 	ids  []string
+	r    *reader
+	err  error
+}
+
+func (p *rowPos) id() string {
+	if p.ids == nil {
+		ids, err := p.r.ids(p.b.hdr.Seq)
+		if err != nil {
+			p.err = err
+			return ""
+		}
+		p.ids = ids
+	}
+	return p.ids[p.row]
 }
 
 type mergeHeap struct {
@@ -321,9 +358,9 @@ func (h *mergeHeap) Len() int { return len(h.items) }
 func (h *mergeHeap) Less(i, j int) bool {
 	a, b := h.items[i], h.items[j]
 	if h.desc {
-		return a.t > b.t || a.t == b.t && a.id > b.id
+		return a.t > b.t || a.t == b.t && a.id() > b.id()
 	}
-	return a.t < b.t || a.t == b.t && a.id < b.id
+	return a.t < b.t || a.t == b.t && a.id() < b.id()
 }
 func (h *mergeHeap) Swap(i, j int) { h.items[i], h.items[j] = h.items[j], h.items[i] }
 func (h *mergeHeap) Push(x any)    { h.items = append(h.items, x.(*rowPos)) }
@@ -382,16 +419,16 @@ func (it *timeIter) mayPrecede(b *blockState) bool {
 	return b.hdr.MinT <= top.t
 }
 
-// afterCursor: is (t, id) strictly past the keyset cursor?
-func (it *timeIter) afterCursor(t int64, id string) bool {
+// afterCursor: is the row at pos strictly past the keyset cursor?
+func (it *timeIter) afterCursor(pos *rowPos) bool {
 	c := it.after
 	if c == nil {
 		return true
 	}
 	if it.desc {
-		return t < c.T || t == c.T && id < c.ID
+		return pos.t < c.T || pos.t == c.T && pos.id() < c.ID
 	}
-	return t > c.T || t == c.T && id > c.ID
+	return pos.t > c.T || pos.t == c.T && pos.id() > c.ID
 }
 
 func (it *timeIter) open(b *blockState) error {
@@ -403,11 +440,7 @@ func (it *timeIter) open(b *blockState) error {
 	if err != nil {
 		return err
 	}
-	ids, err := it.x.r.ids(b.hdr.Seq)
-	if err != nil {
-		return err
-	}
-	pos := &rowPos{b: b, bits: bs, ts: ts, ids: ids}
+	pos := &rowPos{b: b, bits: bs, ts: ts, r: it.x.r}
 	if it.desc {
 		pos.row = -1
 	} else {
@@ -433,8 +466,11 @@ func (it *timeIter) advance(pos *rowPos) (bool, error) {
 		if pos.row < 0 {
 			return false, nil
 		}
-		pos.t, pos.id = pos.ts[pos.row], pos.ids[pos.row]
-		if !it.afterCursor(pos.t, pos.id) {
+		pos.t = pos.ts[pos.row]
+		if !it.afterCursor(pos) {
+			if pos.err != nil {
+				return false, pos.err
+			}
 			continue
 		}
 		ok, err := it.x.rawMatch(pos.b, pos.row)
@@ -468,6 +504,11 @@ func (it *timeIter) next() (*blockState, int, bool, error) {
 		heap.Fix(&it.h, 0)
 	} else {
 		heap.Pop(&it.h)
+	}
+	for _, p := range it.h.items {
+		if p.err != nil {
+			return nil, 0, false, p.err
+		}
 	}
 	return b, row, true, nil
 }

@@ -1,0 +1,439 @@
+#!/usr/bin/env bash
+# bench/compare.sh: auditdeck beside sqlite3 (and DuckDB when its CLI is on
+# PATH) on the same synthetic Cloudlock events, in one run.
+#
+#   bench/compare.sh                 # 1,000,000 events, 5 runs per query
+#   N=20000 RUNS=3 bench/compare.sh  # quick check
+#
+# Environment:
+#   N=1000000        events to generate (auditdeck gen --events N --seed 1)
+#   RUNS=5           runs per query and tool; the table shows medians
+#   KEEP=1           keep the work directory (printed at the end)
+#   TMPDIR           where the work directory is made (default /tmp)
+#   EVENTS_FILE=F    use this NDJSON file instead of generating one
+#   AUDITDECK_BIN=B  use this auditdeck binary instead of building ./cmd/auditdeck
+#   SKIP_AUDITDECK=1 run the reference tools only (events then come from
+#                    EVENTS_FILE, or from synthetic.Write through a temporary
+#                    module outside the repository)
+#   SQLITE_PRAGMAS   SQL run before the sqlite3 import and each query
+#                    (default: none, i.e. sqlite3's defaults)
+#
+# See bench/README.md for what is measured and how.
+set -euo pipefail
+
+N=${N:-1000000}
+RUNS=${RUNS:-5}
+KEEP=${KEEP:-0}
+SKIP_AUDITDECK=${SKIP_AUDITDECK:-0}
+SQLITE_PRAGMAS=${SQLITE_PRAGMAS:-}
+REPO=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/auditdeck-bench.XXXXXX")
+
+cleanup() {
+	if [[ "$KEEP" == 1 ]]; then
+		echo "work directory kept: $WORK" >&2
+	else
+		rm -rf -- "$WORK"
+	fi
+}
+trap cleanup EXIT
+
+log() { printf '%s %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+warn() { printf 'WARNING: %s\n' "$*" | tee -a "$WORK/warnings.txt" >&2; }
+die() {
+	printf 'compare.sh: %s\n' "$*" >&2
+	exit 1
+}
+
+# ---------------------------------------------------------------- tools
+
+need() { command -v "$1" >/dev/null 2>&1 || die "$1 is required${2:+ ($2)}"; }
+need go
+need sqlite3 "apt-get install sqlite3"
+if [[ ! -x /usr/bin/time ]]; then
+	log "installing GNU time (/usr/bin/time)"
+	if [[ $(id -u) == 0 ]]; then
+		apt-get install -y -qq time >/dev/null || { apt-get update -qq && apt-get install -y -qq time >/dev/null; }
+	else
+		sudo apt-get install -y -qq time >/dev/null || { sudo apt-get update -qq && sudo apt-get install -y -qq time >/dev/null; }
+	fi
+	[[ -x /usr/bin/time ]] || die "could not install GNU time"
+fi
+HAVE_DUCKDB=0
+if command -v duckdb >/dev/null 2>&1; then HAVE_DUCKDB=1; fi
+
+now_ns() { date +%s%N; }
+ms_since() { echo $(( ($(now_ns) - $1) / 1000 )) | awk '{printf "%.1f", $1/1000}'; }
+
+# median of the arguments (numbers); "n/a" if none
+median() {
+	if (($# == 0)); then
+		echo n/a
+		return
+	fi
+	printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {if (NR%2) printf "%.2f", a[(NR+1)/2]; else printf "%.2f", (a[NR/2]+a[NR/2+1])/2}'
+}
+
+# ratio a/b with two decimals, or "-" when not computable
+ratio() {
+	awk -v a="$1" -v b="$2" 'BEGIN {if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b > 0) printf "%.2f", a/b; else printf "-"}'
+}
+
+# timev NAME CMD...: run CMD under /usr/bin/time -v; sets TV_WALL (s) and TV_RSS (MiB)
+timev() {
+	local name=$1
+	shift
+	local tf="$WORK/time.$name.txt" rc=0
+	/usr/bin/time -v -o "$tf" "$@" || rc=$?
+	TV_WALL=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,p,":"); s=0; for (i=1;i<=n;i++) s=s*60+p[i]; printf "%.2f", s}' "$tf")
+	TV_RSS=$(awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2/1024}' "$tf")
+	return $rc
+}
+
+# percent-encode a DSL argument (everything but [A-Za-z0-9._@-])
+pct() {
+	local s=$1 out="" c i
+	for ((i = 0; i < ${#s}; i++)); do
+		c=${s:i:1}
+		case $c in
+		[A-Za-z0-9._@-]) out+=$c ;;
+		*) out+=$(printf '%%%02X' "'$c") ;;
+		esac
+	done
+	printf '%s' "$out"
+}
+
+# rows in an output file: lines for ndjson, last integer for counts, data
+# lines for csv (a first line without digits is taken as the header)
+count_rows() {
+	local kind=$1 f=$2
+	case $kind in
+	ndjson) grep -c '' "$f" || true ;;
+	count) grep -Eo '[0-9]+' "$f" | tail -n 1 || true ;;
+	csv)
+		local n
+		n=$(grep -c '' "$f" || true)
+		if ((n > 0)) && ! head -n 1 "$f" | grep -q '[0-9]'; then n=$((n - 1)); fi
+		echo "$n"
+		;;
+	esac
+}
+
+# ---------------------------------------------------------------- build and generate
+
+EV="$WORK/events.ndjson"
+AD="$WORK/auditdeck"
+if [[ "$SKIP_AUDITDECK" == 1 ]]; then
+	:
+elif [[ -n "${AUDITDECK_BIN:-}" ]]; then
+	[[ -x "$AUDITDECK_BIN" ]] || die "AUDITDECK_BIN $AUDITDECK_BIN is not executable"
+	AD=$AUDITDECK_BIN
+else
+	log "building ./cmd/auditdeck"
+	(cd "$REPO" && go build -o "$AD" ./cmd/auditdeck) || die "go build ./cmd/auditdeck failed (SKIP_AUDITDECK=1 runs the reference tools only)"
+fi
+
+if [[ -n "${EVENTS_FILE:-}" ]]; then
+	[[ -r "$EVENTS_FILE" ]] || die "EVENTS_FILE $EVENTS_FILE is not readable"
+	EV=$EVENTS_FILE
+	N=$(grep -c '' "$EV")
+	log "using $EV ($N events)"
+elif [[ "$SKIP_AUDITDECK" != 1 ]]; then
+	log "generating $N events: auditdeck gen --events $N --seed 1"
+	t0=$(now_ns)
+	"$AD" gen --events "$N" --seed 1 --out "$EV"
+	log "generated in $(ms_since "$t0") ms"
+else
+	# No CLI: call synthetic.Write from a throwaway module outside the repository.
+	log "generating $N events with synthetic.Write (temporary module in $WORK/gen)"
+	mkdir -p "$WORK/gen"
+	cat >"$WORK/gen/go.mod" <<EOF
+module benchgen
+
+go 1.26
+
+require github.com/auditdeck/auditdeck v0.0.0
+
+replace github.com/auditdeck/auditdeck => $REPO
+EOF
+	cat >"$WORK/gen/main.go" <<'EOF'
+package main
+
+import (
+	"bufio"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/auditdeck/auditdeck/synthetic"
+)
+
+func main() {
+	n, _ := strconv.Atoi(os.Args[1])
+	f, err := os.Create(os.Args[2])
+	if err != nil {
+		panic(err)
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	o := synthetic.Options{Events: n, Seed: 1, End: time.Now().UTC().Truncate(time.Minute)}
+	if err := synthetic.Write(w, o); err != nil {
+		panic(err)
+	}
+	if err := w.Flush(); err != nil {
+		panic(err)
+	}
+	if err := f.Close(); err != nil {
+		panic(err)
+	}
+}
+EOF
+	(cd "$WORK/gen" && GOFLAGS=-mod=mod go run . "$N" "$EV")
+fi
+[[ -s "$EV" ]] || die "no events in $EV"
+EV_BYTES=$(stat -c %s "$EV")
+
+# ---------------------------------------------------------------- query parameters from the data
+
+# The window: the last 7 days before the newest event (the file is oldest first).
+LAST=$(tail -n 1 "$EV" | grep -o '"created_at":"[^"]*"' | head -n 1 | cut -d'"' -f4 || true)
+[[ -n "$LAST" ]] || die "cannot read created_at of the last event"
+T2S=$(($(date -u -d "${LAST%%.*}Z" +%s) + 1))
+T1S=$((T2S - 7 * 86400))
+T1=$(date -u -d "@$T1S" +%Y-%m-%dT%H:%M:%S.000Z)
+T2=$(date -u -d "@$T2S" +%Y-%m-%dT%H:%M:%S.000Z)
+
+# A user that occurs in the data (from the middle of the file; no apostrophe, so no quoting games).
+MID=$(((N + 1) / 2))
+EMAIL=$(sed -n "${MID},\$p" "$EV" | grep -o -m 1 "\"user_email\":\"[^\"']*\"" | head -n 1 | cut -d'"' -f4 || true)
+[[ -n "$EMAIL" ]] || die "cannot pick a user_email"
+
+# A needle inside raw that hits a small fraction: a Google profile id (raw.actor.profileId),
+# else a client IP (raw ipAddress / sourceIPAddress / ClientIP).
+NEEDLE=$(sed -n "${MID},\$p" "$EV" | grep -m 1 '"vendor":{"name":"google"' | grep -o '"profileId":"[0-9]*"' | head -n 1 | cut -d'"' -f4 || true)
+if [[ -z "$NEEDLE" ]]; then
+	NEEDLE=$(sed -n "${MID}p" "$EV" | grep -o '"client_ip":"[^"]*"' | head -n 1 | cut -d'"' -f4 || true)
+fi
+
+log "window [$T1, $T2), user $EMAIL, needle $NEEDLE"
+
+# ---------------------------------------------------------------- ingest
+
+DATA="$WORK/auditdeck-data"
+DB="$WORK/sqlite.db"
+DUCK="$WORK/duck.db"
+declare -A INGEST_WALL INGEST_RSS INGEST_SIZE
+
+if [[ "$SKIP_AUDITDECK" != 1 ]]; then
+	log "auditdeck ingest"
+	if timev ad-ingest "$AD" ingest --data "$DATA" "$EV" >"$WORK/ad-ingest.out" 2>&1; then
+		INGEST_WALL[auditdeck]=$TV_WALL
+		INGEST_RSS[auditdeck]=$TV_RSS
+		INGEST_SIZE[auditdeck]=$(du -sm "$DATA" | cut -f1)
+	else
+		warn "auditdeck ingest failed: $(tail -n 3 "$WORK/ad-ingest.out" | tr '\n' ' ')"
+	fi
+fi
+
+# sqlite3: the CLI's .import in ascii mode with the unit separator (0x1F) as
+# the column separator and '\n' as the row separator. A JSON text can never
+# contain a raw 0x1F (control characters must be escaped inside strings and
+# are not whitespace outside them) and ascii mode does no quote processing,
+# so each NDJSON line lands verbatim in the one TEXT column. The indexed
+# fields are VIRTUAL generated columns added afterwards (ALTER TABLE can add
+# virtual, not stored, columns), and the indexes store their values.
+log "sqlite3 import + indexes"
+cat >"$WORK/sqlite-import.sql" <<EOF
+$SQLITE_PRAGMAS
+.timer on
+CREATE TABLE ev(doc TEXT NOT NULL);
+.mode ascii
+.separator "\037" "\n"
+.import "$EV" ev
+.mode list
+ALTER TABLE ev ADD COLUMN created_at TEXT GENERATED ALWAYS AS (json_extract(doc, '\$.created_at')) VIRTUAL;
+ALTER TABLE ev ADD COLUMN event_type TEXT GENERATED ALWAYS AS (json_extract(doc, '\$.event_type')) VIRTUAL;
+ALTER TABLE ev ADD COLUMN operation_successful INTEGER GENERATED ALWAYS AS (json_extract(doc, '\$.operation_successful')) VIRTUAL;
+ALTER TABLE ev ADD COLUMN user_email TEXT GENERATED ALWAYS AS (json_extract(doc, '\$.user.user_email')) VIRTUAL;
+CREATE INDEX ev_type_time ON ev(event_type, created_at);
+CREATE INDEX ev_user_time ON ev(user_email, created_at);
+CREATE INDEX ev_time ON ev(created_at);
+ANALYZE;
+SELECT 'rows', count(*) FROM ev;
+EOF
+timev sqlite-import sqlite3 -batch -bail "$DB" <"$WORK/sqlite-import.sql" >"$WORK/sqlite-import.out" 2>&1 ||
+	die "sqlite3 import failed: $(tail -n 5 "$WORK/sqlite-import.out")"
+INGEST_WALL[sqlite3]=$TV_WALL
+INGEST_RSS[sqlite3]=$TV_RSS
+INGEST_SIZE[sqlite3]=$(du -sm "$DB" | cut -f1)
+SQ_SQL_S=$(grep -Eo 'real [0-9.]+' "$WORK/sqlite-import.out" | awk '{s+=$2} END {printf "%.2f", s}')
+SQ_ROWS=$(grep '^rows|' "$WORK/sqlite-import.out" | cut -d'|' -f2)
+[[ "$SQ_ROWS" == "$N" ]] || warn "sqlite3 imported $SQ_ROWS rows, the file has $N lines"
+
+if ((HAVE_DUCKDB)); then
+	log "duckdb load"
+	cat >"$WORK/duck-import.sql" <<EOF
+CREATE TABLE ev AS SELECT json AS doc,
+  json ->> '\$.created_at' AS created_at,
+  json ->> '\$.event_type' AS event_type,
+  (json ->> '\$.operation_successful') = 'true' AS operation_successful,
+  json ->> '\$.user.user_email' AS user_email
+FROM read_ndjson_objects('$EV');
+SELECT 'rows', count(*) FROM ev;
+EOF
+	if timev duck-import duckdb -batch "$DUCK" <"$WORK/duck-import.sql" >"$WORK/duck-import.out" 2>&1; then
+		INGEST_WALL[duckdb]=$TV_WALL
+		INGEST_RSS[duckdb]=$TV_RSS
+		INGEST_SIZE[duckdb]=$(du -sm "$DUCK" | cut -f1)
+	else
+		warn "duckdb load failed: $(tail -n 3 "$WORK/duck-import.out" | tr '\n' ' ')"
+		HAVE_DUCKDB=0
+	fi
+fi
+
+# ---------------------------------------------------------------- queries
+
+QNAMES=(
+	"1 newest 50 failed logins"
+	"2 count logins in 7 days"
+	"3 one user's last 50"
+	"4 failed logins 7d to CSV"
+	"5 raw contains, count"
+)
+QKIND=(ndjson count ndjson csv count)
+AD_ARGS=(
+	"--filter event_type.eq(login),operation_successful.eq(false) --limit 50 --format ndjson"
+	"--filter event_type.eq(login),created_at.ge($(pct "$T1")),created_at.lt($(pct "$T2")) --count"
+	"--filter user.user_email.eq($(pct "$EMAIL")) --limit 50 --format ndjson"
+	"--filter event_type.eq(login),operation_successful.eq(false),created_at.ge($(pct "$T1")) --limit 0 --format csv"
+	"--filter raw.contains($(pct "$NEEDLE")) --count"
+)
+CSV_COLS="json_extract(doc, '\$.event_id') AS event_id, created_at, event_type, operation_successful, user_email, json_extract(doc, '\$.client_ip') AS client_ip, json_extract(doc, '\$.client_location.country.code') AS country, json_extract(doc, '\$.vendor.name') AS vendor, json_extract(doc, '\$.vendor.service') AS service"
+SQ_SQL=(
+	"SELECT doc FROM ev WHERE event_type = 'login' AND operation_successful = 0 ORDER BY created_at DESC LIMIT 50;"
+	"SELECT count(*) FROM ev WHERE event_type = 'login' AND created_at >= '$T1' AND created_at < '$T2';"
+	"SELECT doc FROM ev WHERE user_email = '$EMAIL' ORDER BY created_at DESC LIMIT 50;"
+	"SELECT $CSV_COLS FROM ev WHERE event_type = 'login' AND operation_successful = 0 AND created_at >= '$T1' ORDER BY created_at DESC;"
+	"SELECT count(*) FROM ev WHERE json_extract(doc, '\$.raw') LIKE '%$NEEDLE%';"
+)
+DK_SQL=(
+	"SELECT doc FROM ev WHERE event_type = 'login' AND NOT operation_successful ORDER BY created_at DESC LIMIT 50;"
+	"SELECT count(*) FROM ev WHERE event_type = 'login' AND created_at >= '$T1' AND created_at < '$T2';"
+	"SELECT doc FROM ev WHERE user_email = '$EMAIL' ORDER BY created_at DESC LIMIT 50;"
+	"SELECT doc ->> '\$.event_id' AS event_id, created_at, event_type, operation_successful, user_email, doc ->> '\$.client_ip' AS client_ip, doc ->> '\$.client_location.country.code' AS country, doc ->> '\$.vendor.name' AS vendor, doc ->> '\$.vendor.service' AS service FROM ev WHERE event_type = 'login' AND NOT operation_successful AND created_at >= '$T1' ORDER BY created_at DESC;"
+	"SELECT count(*) FROM ev WHERE CAST(doc -> '\$.raw' AS VARCHAR) LIKE '%$NEEDLE%';"
+)
+
+declare -A MS WALL ROWS
+
+# run_ad I: auditdeck query I, RUNS times
+run_ad() {
+	local i=$1 r t0 el out="$WORK/ad.q$(($1 + 1)).out" err="$WORK/ad.q$(($1 + 1)).err" ms=() wall=()
+	local -a args
+	read -r -a args <<<"${AD_ARGS[$i]}"
+	for ((r = 0; r < RUNS; r++)); do
+		t0=$(now_ns)
+		if ! "$AD" query --data "$DATA" "${args[@]}" --timing >"$out" 2>"$err"; then
+			warn "auditdeck query $((i + 1)) failed: $(tail -n 2 "$err" | tr '\n' ' ')"
+			return 0
+		fi
+		wall+=("$(ms_since "$t0")")
+		el=$(grep -o 'elapsed_ms=[0-9.eE+-]*' "$err" | tail -n 1 | cut -d= -f2 || true)
+		[[ -n "$el" ]] && ms+=("$el")
+	done
+	[[ ${#ms[@]} -gt 0 ]] || warn "auditdeck query $((i + 1)): no elapsed_ms=<float> on stderr (--timing)"
+	MS[ad,$i]=$(median "${ms[@]}")
+	WALL[ad,$i]=$(median "${wall[@]}")
+	ROWS[ad,$i]=$(count_rows "${QKIND[$i]}" "$out")
+}
+
+# run_sql TOOL I: sqlite3 or duckdb query I, RUNS times
+run_sql() {
+	local tool=$1 i=$2 r t0 out="$WORK/$1.q$(($2 + 1)).out" tf="$WORK/$1.q$(($2 + 1)).timer" ms=() wall=() sql mode="" pragmas="" db cmd
+	if [[ $tool == sq ]]; then
+		sql=${SQ_SQL[$i]} db=$DB cmd=sqlite3 pragmas=$SQLITE_PRAGMAS
+	else
+		sql=${DK_SQL[$i]} db=$DUCK cmd=duckdb
+	fi
+	case ${QKIND[$i]} in
+	csv) mode=$'.mode csv\n.headers on' ;;
+	*) mode=$'.mode list\n.headers off' ;;
+	esac
+	for ((r = 0; r < RUNS; r++)); do
+		t0=$(now_ns)
+		if ! printf '%s\n%s\n.output %s\n.timer on\n%s\n' "$pragmas" "$mode" "$out" "$sql" | "$cmd" -batch "$db" >"$tf" 2>&1; then
+			warn "$cmd query $((i + 1)) failed: $(tail -n 2 "$tf" | tr '\n' ' ')"
+			return 0
+		fi
+		wall+=("$(ms_since "$t0")")
+		# sqlite3: "Run Time: real 0.012 user ...", duckdb: "Run Time (s): real 0.012 user ..."
+		ms+=("$(grep -Eo 'real [0-9.]+' "$tf" | tail -n 1 | awk '{printf "%.3f", $2*1000}')")
+	done
+	MS[$tool,$i]=$(median "${ms[@]}")
+	WALL[$tool,$i]=$(median "${wall[@]}")
+	ROWS[$tool,$i]=$(count_rows "${QKIND[$i]}" "$out")
+}
+
+for i in "${!QNAMES[@]}"; do
+	log "query ${QNAMES[$i]}"
+	[[ "$SKIP_AUDITDECK" != 1 ]] && run_ad "$i"
+	run_sql sq "$i"
+	((HAVE_DUCKDB)) && run_sql dk "$i"
+	if [[ "$SKIP_AUDITDECK" != 1 && -n "${ROWS[ad,$i]:-}" && "${ROWS[ad,$i]}" != "${ROWS[sq,$i]:-}" ]]; then
+		warn "query $((i + 1)) (${QNAMES[$i]}): auditdeck returned ${ROWS[ad,$i]} rows, sqlite3 ${ROWS[sq,$i]:-?}"
+	fi
+	if ((HAVE_DUCKDB)) && [[ -n "${ROWS[dk,$i]:-}" && "${ROWS[dk,$i]}" != "${ROWS[sq,$i]:-}" ]]; then
+		warn "query $((i + 1)) (${QNAMES[$i]}): duckdb returned ${ROWS[dk,$i]} rows, sqlite3 ${ROWS[sq,$i]:-?}"
+	fi
+	# what the pair of result sets is, beyond the count: newest-first pages must start alike
+	q=$((i + 1))
+	if [[ "$SKIP_AUDITDECK" != 1 && ${QKIND[$i]} == ndjson && -s "$WORK/ad.q$q.out" ]]; then
+		a=$(head -n 1 "$WORK/ad.q$q.out" | grep -o '"created_at":"[^"]*"' | head -n 1 || true)
+		s=$(head -n 1 "$WORK/sq.q$q.out" | grep -o '"created_at":"[^"]*"' | head -n 1 || true)
+		[[ "$a" == "$s" ]] || warn "query $((i + 1)): first row differs: auditdeck $a, sqlite3 $s"
+	fi
+done
+
+# ---------------------------------------------------------------- report
+
+echo
+echo "auditdeck vs sqlite3$( ((HAVE_DUCKDB)) && echo ' vs duckdb'): $N events ($((EV_BYTES / 1048576)) MiB NDJSON), median of $RUNS runs"
+echo "host: $(nproc) cores, $(uname -sr), sqlite3 $(sqlite3 --version | cut -d' ' -f1)$( ((HAVE_DUCKDB)) && echo ", duckdb $(duckdb --version | head -n 1)")"
+echo "window [$T1, $T2)  user $EMAIL  needle $NEEDLE"
+echo
+printf '%-26s %12s %12s %9s\n' "ingest" "wall s" "max RSS MiB" "size MiB"
+for t in auditdeck sqlite3 duckdb; do
+	[[ -n "${INGEST_WALL[$t]:-}" ]] || continue
+	printf '%-26s %12s %12s %9s' "$t" "${INGEST_WALL[$t]}" "${INGEST_RSS[$t]}" "${INGEST_SIZE[$t]}"
+	[[ $t == sqlite3 ]] && printf '   (.import, then %s s of SQL: columns, indexes, ANALYZE)' "$SQ_SQL_S"
+	echo
+done
+if [[ -n "${INGEST_WALL[auditdeck]:-}" ]]; then
+	printf '%-26s %12s\n' "ratio sqlite3/auditdeck" "$(ratio "${INGEST_WALL[sqlite3]}" "${INGEST_WALL[auditdeck]}")"
+fi
+echo
+echo "in-process ms (auditdeck --timing elapsed_ms; sqlite3/duckdb .timer real)"
+hdr=$(printf '%-26s %12s %12s %9s' query auditdeck sqlite3 "sq/ad")
+((HAVE_DUCKDB)) && hdr+=$(printf ' %12s %9s' duckdb "dk/ad")
+hdr+=$(printf ' %16s' "rows ad/sq")
+echo "$hdr"
+for i in "${!QNAMES[@]}"; do
+	line=$(printf '%-26s %12s %12s %9s' "${QNAMES[$i]}" "${MS[ad,$i]:--}" "${MS[sq,$i]:--}" "$(ratio "${MS[sq,$i]:-}" "${MS[ad,$i]:-}")")
+	((HAVE_DUCKDB)) && line+=$(printf ' %12s %9s' "${MS[dk,$i]:--}" "$(ratio "${MS[dk,$i]:-}" "${MS[ad,$i]:-}")")
+	line+=$(printf ' %16s' "${ROWS[ad,$i]:--}/${ROWS[sq,$i]:--}")
+	echo "$line"
+done
+echo
+echo "wall ms per process (start to exit)"
+hdr=$(printf '%-26s %12s %12s %9s' query auditdeck sqlite3 "sq/ad")
+((HAVE_DUCKDB)) && hdr+=$(printf ' %12s %9s' duckdb "dk/ad")
+echo "$hdr"
+for i in "${!QNAMES[@]}"; do
+	line=$(printf '%-26s %12s %12s %9s' "${QNAMES[$i]}" "${WALL[ad,$i]:--}" "${WALL[sq,$i]:--}" "$(ratio "${WALL[sq,$i]:-}" "${WALL[ad,$i]:-}")")
+	((HAVE_DUCKDB)) && line+=$(printf ' %12s %9s' "${WALL[dk,$i]:--}" "$(ratio "${WALL[dk,$i]:-}" "${WALL[ad,$i]:-}")")
+	echo "$line"
+done
+if [[ -s "$WORK/warnings.txt" ]]; then
+	echo
+	echo "$(grep -c '' "$WORK/warnings.txt") warning(s):"
+	cat "$WORK/warnings.txt"
+fi
