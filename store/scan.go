@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/auditdeck/auditdeck/core"
 	"github.com/auditdeck/auditdeck/core/query"
@@ -86,6 +87,7 @@ func (s *Store) Count(ctx context.Context, c *query.Compiled) (int64, error) {
 	next := make(chan *blockState)
 	var mu sync.Mutex
 	var firstErr error
+	var scanned atomic.Int64
 	var wg sync.WaitGroup
 	s.pubMu.RLock()
 	readers := make([]*reader, workers)
@@ -101,6 +103,9 @@ func (s *Store) Count(ctx context.Context, c *query.Compiled) (int64, error) {
 			x := &exec{r: rd, p: p}
 			var n int64
 			for b := range next {
+				if len(p.rawPreds) > 0 && scanned.Add(1)%32 == 0 {
+					releaseMappedPages(s.opts.Dir) // a raw scan maps most of the store
+				}
 				k, err := x.countBlock(b)
 				if err != nil {
 					mu.Lock()

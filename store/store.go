@@ -61,22 +61,22 @@ func (o *Options) defaults() {
 func badgerOptions(o Options) badger.Options {
 	return badger.DefaultOptions(o.Dir).
 		WithLogger(badgerLogger{o.Logger}).
-		WithValueThreshold(512).         // columns and chunks live in the value log, the LSM holds keys
-		WithMemTableSize(16 << 20).      // default 64 MiB x 5 memtables was most of the 4 GB RSS
-		WithNumMemtables(2).             //
-		WithNumLevelZeroTables(4).       //
-		WithNumLevelZeroTablesStall(8).  //
-		WithBaseTableSize(4 << 20).      //
-		WithNumCompactors(2).            // two cores
-		WithBlockCacheSize(16 << 20).    // our own decoded cache does the heavy lifting
-		WithIndexCacheSize(8 << 20).     //
-		WithCompression(options.None).   // values are compressed by us (s2) already
-		WithValueLogFileSize(256 << 20). // smaller files make value-log GC effective
-		WithDetectConflicts(false).      // one writer goroutine at a time (Store.wmu)
-		WithMetricsEnabled(false).       //
-		WithNumGoroutines(2).            //
-		WithReadOnly(o.ReadOnly).        //
-		WithSyncWrites(false).           // Sync is called explicitly, see WriteBatch
+		WithValueThreshold(512).        // columns and chunks live in the value log, the LSM holds keys
+		WithMemTableSize(16 << 20).     // default 64 MiB x 5 memtables was most of the 4 GB RSS
+		WithNumMemtables(2).            //
+		WithNumLevelZeroTables(4).      //
+		WithNumLevelZeroTablesStall(8). //
+		WithBaseTableSize(4 << 20).     //
+		WithNumCompactors(2).           // two cores
+		WithBlockCacheSize(16 << 20).   // our own decoded cache does the heavy lifting
+		WithIndexCacheSize(8 << 20).    //
+		WithCompression(options.None).  // values are compressed by us (s2) already
+		WithValueLogFileSize(64 << 20). // the file being written stays mapped: its size bounds that part of RSS
+		WithDetectConflicts(false).     // one writer goroutine at a time (Store.wmu)
+		WithMetricsEnabled(false).      //
+		WithNumGoroutines(2).           //
+		WithReadOnly(o.ReadOnly).       //
+		WithSyncWrites(false).          // Sync is called explicitly, see WriteBatch
 		WithNumVersionsToKeep(1)
 }
 
@@ -93,7 +93,10 @@ type Store struct {
 	state   atomic.Pointer[snapshot]
 	ids     *idIndex // loaded by the first write; guarded by wmu
 	nextSeq uint64   // guarded by wmu
-	auditN  atomic.Uint64
+	// written counts events written by this process; releasedAt is the count
+	// at the last releaseMappedPages. Both guarded by wmu.
+	written, releasedAt int64
+	auditN              atomic.Uint64
 
 	stop      chan struct{}
 	bg        sync.WaitGroup

@@ -161,6 +161,11 @@ func (s *Store) WriteBatch(ctx context.Context, recs []core.IngestRecord) (core.
 	if err := s.commitRecords(r.snap, pending, nil); err != nil {
 		return core.BatchResult{}, err
 	}
+	s.written += int64(len(recs))
+	if s.written-s.releasedAt > 50000 {
+		s.releasedAt = s.written
+		releaseMappedPages(s.opts.Dir)
+	}
 	if err := s.mergeSmallBlocks(); err != nil {
 		// The batch itself is committed; a failed merge only leaves small blocks.
 		s.opts.Logger.Warn("merge small blocks", "err", err)
