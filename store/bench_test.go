@@ -1,0 +1,194 @@
+package store_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/auditdeck/auditdeck/core"
+	"github.com/auditdeck/auditdeck/core/query"
+	"github.com/auditdeck/auditdeck/core/render"
+	"github.com/auditdeck/auditdeck/store"
+	"github.com/auditdeck/auditdeck/synthetic"
+)
+
+// Benchmarks run on generated data: AUDITDECK_BENCH_EVENTS events (default
+// 200,000; BENCHMARKS.md records runs with 1,000,000), ending at benchEnd.
+//
+//	go test -run '^$' -bench . -benchtime 20x ./store
+
+var benchEnd = time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC)
+
+func benchEvents() int {
+	if n, err := strconv.Atoi(os.Getenv("AUDITDECK_BENCH_EVENTS")); err == nil && n > 0 {
+		return n
+	}
+	return 200000
+}
+
+var benchData = sync.OnceValue(func() []byte {
+	var buf bytes.Buffer
+	if err := synthetic.Write(&buf, synthetic.Options{Events: benchEvents(), Seed: 1, End: benchEnd}); err != nil {
+		panic(err)
+	}
+	return buf.Bytes()
+})
+
+func BenchmarkIngest(b *testing.B) {
+	data := benchData()
+	b.SetBytes(int64(len(data)))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		dir := b.TempDir()
+		s, err := store.Open(store.Options{Dir: dir})
+		if err != nil {
+			b.Fatal(err)
+		}
+		eng := core.NewEngine(s)
+		b.StartTimer()
+		rep, err := eng.Ingest(context.Background(), bytes.NewReader(data), core.IngestOptions{})
+		if err != nil || rep.Ingested != benchEvents() {
+			b.Fatalf("ingest: %v %+v", err, rep)
+		}
+		b.StopTimer()
+		s.Close()
+		os.RemoveAll(dir)
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(benchEvents())*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+var benchStore struct {
+	once sync.Once
+	eng  *core.Engine
+	user string
+}
+
+// benchEngine ingests the benchmark data once into a store shared by the query benchmarks.
+func benchEngine(b *testing.B) *core.Engine {
+	benchStore.once.Do(func() {
+		dir, err := os.MkdirTemp("", "auditdeck-bench-")
+		if err != nil {
+			b.Fatal(err)
+		}
+		s, err := store.Open(store.Options{Dir: dir})
+		if err != nil {
+			b.Fatal(err)
+		}
+		benchStore.eng = core.NewEngine(s, core.WithClock(func() time.Time { return benchEnd }))
+		if _, err := benchStore.eng.Ingest(context.Background(), bytes.NewReader(benchData()), core.IngestOptions{}); err != nil {
+			b.Fatal(err)
+		}
+		// The most active user among the newest events has 50 to show.
+		p, err := benchStore.eng.Query(context.Background(), core.QuerySpec{Limit: 5000})
+		if err != nil || len(p.Items) == 0 {
+			b.Fatal(err)
+		}
+		seen := map[string]int{}
+		for _, a := range p.Items {
+			seen[a.UserEmail]++
+			if a.UserEmail != "" && seen[a.UserEmail] > seen[benchStore.user] {
+				benchStore.user = a.UserEmail
+			}
+		}
+	})
+	return benchStore.eng
+}
+
+func mustFilter(b *testing.B, s string) query.Filter {
+	f, err := query.ParseDSL(s)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return f
+}
+
+func benchPage(b *testing.B, dsl string, withRaw bool) {
+	eng := benchEngine(b)
+	f := mustFilter(b, dsl)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		p, err := eng.Query(context.Background(), core.QuerySpec{Filter: f, Limit: 50, WithRaw: withRaw})
+		if err != nil || len(p.Items) != 50 {
+			b.Fatalf("%v %d", err, len(p.Items))
+		}
+	}
+}
+
+// Query 1 of bench/compare.sh: the first page of failed logins.
+func BenchmarkFirstPageFailedLogins(b *testing.B) {
+	benchPage(b, "event_type.eq(login),operation_successful.eq(false)", true)
+}
+
+// The same page from columns only, as the TUI's table draws it.
+func BenchmarkFirstPageFailedLoginsColumns(b *testing.B) {
+	benchPage(b, "event_type.eq(login),operation_successful.eq(false)", false)
+}
+
+// Query 2: count of logins in a 7-day window.
+func BenchmarkCountLogins7d(b *testing.B) {
+	eng := benchEngine(b)
+	f := mustFilter(b, "event_type.eq(login),created_at.ge(2026-11-14),created_at.lt(2026-11-21)")
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := eng.Count(context.Background(), f); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// Query 3: one user's last 50 events.
+func BenchmarkUserLast50(b *testing.B) {
+	benchEngine(b)
+	benchPage(b, "user.user_email.eq("+benchStore.user+")", true)
+}
+
+// Query 4: failed logins of the last 7 days written as CSV.
+func BenchmarkCSVFailedLogins7d(b *testing.B) {
+	eng := benchEngine(b)
+	f := mustFilter(b, "event_type.eq(login),operation_successful.eq(false),created_at.ge(-7d)")
+	cols := render.DefaultActivityColumns
+	labels := make([]string, len(cols))
+	cells := make([]string, len(cols))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		w, _ := render.NewCSV(io.Discard, labels)
+		_, err := eng.Scan(context.Background(), core.QuerySpec{Filter: f}, func(a *core.Activity) error {
+			for j, c := range cols {
+				cells[j], _ = render.ColumnValue(a, c.Field)
+			}
+			return w.Write(cells)
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// Query 5: substring match inside raw, counted.
+func BenchmarkRawContains(b *testing.B) {
+	eng := benchEngine(b)
+	f := mustFilter(b, "raw.contains(68.192.138.129)")
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := eng.Count(context.Background(), f); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkExplain(b *testing.B) {
+	eng := benchEngine(b)
+	f := mustFilter(b, "event_type.eq(login)")
+	for i := 0; i < b.N; i++ {
+		if _, err := eng.Explain(f, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
