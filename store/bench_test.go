@@ -15,6 +15,7 @@ import (
 	"github.com/auditdeck/auditdeck/core/render"
 	"github.com/auditdeck/auditdeck/store"
 	"github.com/auditdeck/auditdeck/synthetic"
+	"github.com/dgraph-io/badger/v4"
 )
 
 // Benchmarks run on generated data: AUDITDECK_BENCH_EVENTS events (default
@@ -85,18 +86,12 @@ func benchEngine(b *testing.B) *core.Engine {
 		if _, err := benchStore.eng.Ingest(context.Background(), bytes.NewReader(benchData()), core.IngestOptions{}); err != nil {
 			b.Fatal(err)
 		}
-		// The most active user among the newest events has 50 to show.
-		p, err := benchStore.eng.Query(context.Background(), core.QuerySpec{Limit: 5000})
+		// A typical user: the one behind the 1000th newest event.
+		p, err := benchStore.eng.Query(context.Background(), core.QuerySpec{Limit: 1000})
 		if err != nil || len(p.Items) == 0 {
 			b.Fatal(err)
 		}
-		seen := map[string]int{}
-		for _, a := range p.Items {
-			seen[a.UserEmail]++
-			if a.UserEmail != "" && seen[a.UserEmail] > seen[benchStore.user] {
-				benchStore.user = a.UserEmail
-			}
-		}
+		benchStore.user = p.Items[len(p.Items)-1].UserEmail
 	})
 	return benchStore.eng
 }
@@ -115,7 +110,7 @@ func benchPage(b *testing.B, dsl string, withRaw bool) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		p, err := eng.Query(context.Background(), core.QuerySpec{Filter: f, Limit: 50, WithRaw: withRaw})
-		if err != nil || len(p.Items) != 50 {
+		if err != nil || len(p.Items) == 0 {
 			b.Fatalf("%v %d", err, len(p.Items))
 		}
 	}
@@ -191,4 +186,81 @@ func BenchmarkExplain(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkLayout compares block and chunk sizes and Badger's default
+// options with ours on the same data: ingest rate, size on disk, a first
+// page and a raw scan. BENCHMARKS.md records the numbers behind the defaults.
+func BenchmarkLayout(b *testing.B) {
+	data := benchData()
+	type variant struct {
+		name string
+		opts store.Options
+	}
+	variants := []variant{
+		{"block4096-chunk64-tuned", store.Options{}},
+		{"block1024-chunk64", store.Options{BlockRows: 1024}},
+		{"block16384-chunk64", store.Options{BlockRows: 16384}},
+		{"block4096-chunk16", store.Options{ChunkRows: 16}},
+		{"block4096-chunk256", store.Options{ChunkRows: 256}},
+		{"block4096-chunk64-badger-defaults", store.Options{Tune: func(o *badger.Options) {
+			d := badger.DefaultOptions(o.Dir)
+			d.Logger = o.Logger
+			*o = d
+		}}},
+	}
+	first := mustFilter(b, "event_type.eq(login),operation_successful.eq(false)")
+	scan := mustFilter(b, "raw.contains(68.192.138.129)")
+	for _, v := range variants {
+		b.Run(v.name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				dir := b.TempDir()
+				o := v.opts
+				o.Dir = dir
+				s, err := store.Open(o)
+				if err != nil {
+					b.Fatal(err)
+				}
+				eng := core.NewEngine(s)
+				start := time.Now()
+				if _, err := eng.Ingest(context.Background(), bytes.NewReader(data), core.IngestOptions{BatchSize: max(o.BlockRows, 4096)}); err != nil {
+					b.Fatal(err)
+				}
+				ingest := time.Since(start)
+				s.Close()
+				s, err = store.Open(o)
+				if err != nil {
+					b.Fatal(err)
+				}
+				eng = core.NewEngine(s)
+				start = time.Now()
+				if _, err := eng.Query(context.Background(), core.QuerySpec{Filter: first, Limit: 50, WithRaw: true}); err != nil {
+					b.Fatal(err)
+				}
+				page := time.Since(start)
+				start = time.Now()
+				if _, err := eng.Count(context.Background(), scan); err != nil {
+					b.Fatal(err)
+				}
+				scanT := time.Since(start)
+				size := dirSize(dir)
+				s.Close()
+				b.ReportMetric(float64(benchEvents())/ingest.Seconds(), "ingest-events/s")
+				b.ReportMetric(float64(size)/(1<<20), "disk-MiB")
+				b.ReportMetric(float64(page.Microseconds())/1000, "cold-first-page-ms")
+				b.ReportMetric(float64(scanT.Milliseconds()), "raw-scan-ms")
+			}
+		})
+	}
+}
+
+func dirSize(dir string) int64 {
+	var n int64
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if info, err := e.Info(); err == nil {
+			n += info.Size()
+		}
+	}
+	return n
 }

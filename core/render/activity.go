@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"time"
+	"unicode/utf8"
 
 	"github.com/auditdeck/auditdeck/core"
 )
@@ -78,19 +79,53 @@ func triText(t core.Tri) string {
 }
 
 // NDJSONLine appends the stored item, with a "triage" member added when the
-// event has been triaged, and a newline.
+// event has been triaged, and a newline. The item passes through SafeJSON,
+// so the line is safe to print on a terminal.
 func NDJSONLine(dst []byte, a *core.Activity) []byte {
 	raw := bytes.TrimSpace(a.Raw)
 	if a.Triage == nil || len(raw) < 2 || raw[len(raw)-1] != '}' {
-		dst = append(dst, raw...)
+		dst = SafeJSON(dst, raw)
 		return append(dst, '\n')
 	}
 	t, _ := json.Marshal(a.Triage)
-	dst = append(dst, raw[:len(raw)-1]...)
+	dst = SafeJSON(dst, raw[:len(raw)-1])
 	if len(bytes.TrimSpace(raw[1:len(raw)-1])) > 0 {
 		dst = append(dst, ',')
 	}
 	dst = append(dst, `"triage":`...)
 	dst = append(dst, t...)
 	return append(dst, '}', '\n')
+}
+
+// SafeJSON appends JSON text with the characters that JSON allows raw but a
+// terminal would act on written as escapes: DEL and the C1 controls become
+// \u007f and \u0080..\u009f, and bytes that are not UTF-8 become \ufffd.
+// Outside strings JSON is ASCII, so the result is the same JSON value.
+func SafeJSON(dst, raw []byte) []byte {
+	start := 0
+	for i := 0; i < len(raw); {
+		c := raw[i]
+		if c < 0x7f {
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(raw[i:])
+		var esc string
+		switch {
+		case c == 0x7f:
+			esc = `\u007f`
+		case r == utf8.RuneError && size == 1:
+			esc = `\ufffd`
+		case r >= 0x80 && r <= 0x9f:
+			esc = `\u00` + hex2(byte(r))
+		default:
+			i += size
+			continue
+		}
+		dst = append(dst, raw[start:i]...)
+		dst = append(dst, esc...)
+		i += size
+		start = i
+	}
+	return append(dst, raw[start:]...)
 }
