@@ -40,20 +40,21 @@ func Terminal(s string) string {
 
 func safeForTerminal(s string) bool {
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < 0x20 || c == 0x7f || c >= 0x80 {
-			if c >= 0x80 {
-				return utf8.ValidString(s) && !hasC1(s)
+		if c := s[i]; c < 0x20 || c >= 0x7f {
+			if c < 0x80 {
+				return false // C0 or DEL
 			}
-			return false
+			// Non-ASCII: take the slow path, which checks UTF-8 and C1 rune by rune.
+			return utf8.ValidString(s) && !hasControl(s[i:])
 		}
 	}
 	return true
 }
 
-func hasC1(s string) bool {
+// hasControl reports a C0, DEL or C1 control anywhere in valid UTF-8 s.
+func hasControl(s string) bool {
 	for _, r := range s {
-		if r >= 0x80 && r <= 0x9f {
+		if r < 0x20 || r == 0x7f || r >= 0x80 && r <= 0x9f {
 			return true
 		}
 	}
