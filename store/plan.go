@@ -412,11 +412,7 @@ func (r *reader) candidates(p *plan, b *blockState) (bitset, error) {
 		if err != nil {
 			return nil, err
 		}
-		table := make([]bool, len(d.dict))
-		table[0] = allMissing(preds)
-		for i := 1; i < len(d.dict); i++ {
-			table[i] = allString(preds, d.dict[i])
-		}
+		table := dictTable(d, preds)
 		for i := bs.next(start); i >= 0 && i < end; i = bs.next(i + 1) {
 			if !table[d.codes[i]] {
 				bs.clear(i)
@@ -462,6 +458,31 @@ func (r *reader) candidates(p *plan, b *blockState) (bitset, error) {
 		}
 	}
 	return bs, nil
+}
+
+// dictTable says, per dictionary code, whether the value passes every
+// predicate. An exact eq/in (the common case, and on user or IP columns a
+// dictionary of thousands) is a string comparison per entry, not a predicate call.
+func dictTable(d *dictColumn, preds []*query.Pred) []bool {
+	table := make([]bool, len(d.dict))
+	if len(preds) == 1 {
+		if vals, fold, ok := preds[0].Values(); ok && !fold && len(vals) <= 4 {
+			for i := 1; i < len(d.dict); i++ {
+				for _, v := range vals {
+					if d.dict[i] == v {
+						table[i] = true
+						break
+					}
+				}
+			}
+			return table
+		}
+	}
+	table[0] = allMissing(preds)
+	for i := 1; i < len(d.dict); i++ {
+		table[i] = allString(preds, d.dict[i])
+	}
+	return table
 }
 
 // explain describes the plan for one snapshot.

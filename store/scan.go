@@ -6,7 +6,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"runtime"
@@ -808,5 +807,3 @@ func jsonSortVal(v *fastjson.Value) sortVal {
 	}
 	return sortVal{K: 4, S: string(v.MarshalTo(nil))}
 }
-
-var _ = binary.LittleEndian

@@ -8,7 +8,6 @@ package store
 import (
 	"bytes"
 	"cmp"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -576,4 +575,3 @@ func (b badgerLogger) Infof(f string, a ...any)  {}
 func (b badgerLogger) Debugf(f string, a ...any) {}
 
 var _ core.ActivityStore = (*Store)(nil)
-var _ = context.Background

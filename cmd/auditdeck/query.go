@@ -5,8 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -195,6 +193,3 @@ func suspicious(t core.Tri) string {
 	}
 	return "-"
 }
-
-var _ = strings.TrimSpace
-var _ = os.Stdout
