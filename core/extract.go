@@ -2,6 +2,7 @@ package core
 
 import (
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -84,7 +85,11 @@ func (x *FieldExtractor) Extract(raw []byte) (ActivityFields, error) {
 	default:
 		return f, fmt.Errorf("created_at must be an RFC 3339 string, got %s", ca.kind)
 	}
-	ts, ok := ParseTimestamp(raw[ca.start+1 : ca.end-1])
+	tsText := raw[ca.start+1 : ca.end-1]
+	if ca.escaped {
+		tsText = []byte(x.text(ca))
+	}
+	ts, ok := ParseTimestamp(tsText)
 	if !ok {
 		return f, fmt.Errorf("unparseable created_at %q: expected RFC 3339 like 2018-06-23T15:18:09.000Z", truncate(x.text(ca), 64))
 	}
@@ -189,11 +194,21 @@ func ParseTimestamp(b []byte) (int64, bool) {
 		return ns, true
 	}
 	t, err := time.Parse(time.RFC3339Nano, string(b))
-	if err != nil {
+	if err != nil || !representableNs(t) {
 		return 0, false
 	}
 	return t.UnixNano(), true
 }
+
+// representableNs: UnixNano is only defined from 1677-09-21 to 2262-04-11.
+func representableNs(t time.Time) bool {
+	return !t.Before(minNanoTime) && !t.After(maxNanoTime)
+}
+
+var (
+	minNanoTime = time.Unix(0, math.MinInt64)
+	maxNanoTime = time.Unix(0, math.MaxInt64)
+)
 
 // parseFixedUTC handles YYYY-MM-DDTHH:MM:SS[.fff...]Z.
 func parseFixedUTC(b []byte) (int64, bool) {
@@ -235,7 +250,7 @@ func parseFixedUTC(b []byte) (int64, bool) {
 		frac = f
 	}
 	t := time.Date(y, time.Month(mo), d, h, mi, s, frac, time.UTC)
-	if t.Day() != d { // 2021-02-30 and the like
+	if t.Day() != d || !representableNs(t) { // 2021-02-30 and the like
 		return 0, false
 	}
 	return t.UnixNano(), true

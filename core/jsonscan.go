@@ -286,8 +286,12 @@ func (s *jsonScanner) object(depth int, want *wantSet) jsonValue {
 		}
 		s.i++
 		var slot *wantSlot
-		if want != nil && !k.escaped {
-			slot = want.slot(s.b[k.start+1 : k.end-1])
+		if want != nil {
+			name := s.b[k.start+1 : k.end-1]
+			if k.escaped {
+				name = []byte(unescapeJSON(name)) // "event\u005fid" is event_id too
+			}
+			slot = want.slot(name)
 		}
 		if slot != nil && slot.val.kind == kindNone {
 			slot.val = s.value(depth+1, slot.sub)

@@ -99,14 +99,24 @@ func NDJSONLine(dst []byte, a *core.Activity) []byte {
 
 // SafeJSON appends JSON text with the characters that JSON allows raw but a
 // terminal would act on written as escapes: DEL and the C1 controls become
-// \u007f and \u0080..\u009f, and bytes that are not UTF-8 become \ufffd.
+// \u007f and \u0080..\u009f, bytes that are not UTF-8 become \ufffd, and
+// control bytes between tokens (CR, tab) become spaces.
 // Outside strings JSON is ASCII, so the result is the same JSON value.
 func SafeJSON(dst, raw []byte) []byte {
 	start := 0
 	for i := 0; i < len(raw); {
 		c := raw[i]
-		if c < 0x7f {
+		if c < 0x7f && c >= 0x20 {
 			i++
+			continue
+		}
+		if c < 0x20 {
+			// Valid JSON has control bytes only as whitespace between
+			// tokens: a space is the same JSON and moves no cursor.
+			dst = append(dst, raw[start:i]...)
+			dst = append(dst, ' ')
+			i++
+			start = i
 			continue
 		}
 		r, size := utf8.DecodeRune(raw[i:])
