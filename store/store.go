@@ -174,8 +174,10 @@ func Open(opts Options) (*Store, error) {
 
 func (s *Store) load() error {
 	snap := &snapshot{bySeq: map[uint64]*blockState{}, triage: map[string]*triageRecord{}}
+	hasFormat := false
 	err := s.db.View(func(txn *badger.Txn) error {
 		if item, err := txn.Get(metaFormatKey); err == nil {
+			hasFormat = true
 			v, _ := item.ValueCopy(nil)
 			if string(v) != formatVersion {
 				return fmt.Errorf("data directory has format %q; this auditdeck reads %q", v, formatVersion)
@@ -244,7 +246,9 @@ func (s *Store) load() error {
 	}
 	snap.sortBlocks()
 	s.state.Store(snap)
-	if !s.opts.ReadOnly {
+	if !s.opts.ReadOnly && !hasFormat {
+		// Only a new store is stamped: a write on every open would leave a
+		// memtable for Close to flush, slowing every read-only command.
 		return s.db.Update(func(txn *badger.Txn) error { return txn.Set(metaFormatKey, []byte(formatVersion)) })
 	}
 	return nil
