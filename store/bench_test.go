@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -202,6 +203,8 @@ func BenchmarkLayout(b *testing.B) {
 		{"block1024-chunk64", store.Options{BlockRows: 1024}},
 		{"block16384-chunk64", store.Options{BlockRows: 16384}},
 		{"block4096-chunk16", store.Options{ChunkRows: 16}},
+		{"block4096-chunk32", store.Options{ChunkRows: 32}},
+		{"block8192-chunk32", store.Options{BlockRows: 8192, ChunkRows: 32}},
 		{"block4096-chunk256", store.Options{ChunkRows: 256}},
 		{"block4096-chunk64-badger-defaults", store.Options{Tune: func(o *badger.Options) {
 			d := badger.DefaultOptions(o.Dir)
@@ -254,12 +257,18 @@ func BenchmarkLayout(b *testing.B) {
 	}
 }
 
+// dirSize is the disk space the files use (Badger preallocates files larger
+// than what it writes, so the apparent size would mislead).
 func dirSize(dir string) int64 {
 	var n int64
 	entries, _ := os.ReadDir(dir)
 	for _, e := range entries {
 		if info, err := e.Info(); err == nil {
-			n += info.Size()
+			if st, ok := info.Sys().(*syscall.Stat_t); ok {
+				n += st.Blocks * 512
+			} else {
+				n += info.Size()
+			}
 		}
 	}
 	return n
