@@ -512,19 +512,8 @@ func (ing *ingestRun) readDocument(br *bufio.Reader) error {
 		}
 		switch tok {
 		case json.Delim('['):
-			for dec.More() {
-				var raw json.RawMessage
-				if err := dec.Decode(&raw); err != nil {
-					ing.problem(Problem{Line: lr.lineAt(dec.InputOffset()), Item: item + 1, Reason: "invalid JSON: " + err.Error()})
-					return nil
-				}
-				if err := handle(raw, lr.lineAt(dec.InputOffset()-int64(len(raw)))); err != nil {
-					return err
-				}
-			}
-			if _, err := dec.Token(); err != nil {
-				ing.problem(Problem{Line: lr.lineAt(dec.InputOffset()), Reason: "invalid JSON document: " + err.Error()})
-				return nil
+			if ok, err := ing.streamArray(dec, lr, handle); !ok || err != nil {
+				return err
 			}
 		case json.Delim('{'):
 			if err := ing.readObject(dec, lr, handle); err != nil {
@@ -535,6 +524,27 @@ func (ing *ingestRun) readDocument(br *bufio.Reader) error {
 			return nil
 		}
 	}
+}
+
+// streamArray hands each element of an array whose '[' was consumed to
+// handle, then consumes the ']'. ok is false when a broken document ended the
+// run (the problem is recorded).
+func (ing *ingestRun) streamArray(dec *json.Decoder, lr *lineCounter, handle func(json.RawMessage, int) error) (ok bool, err error) {
+	for dec.More() {
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			ing.problem(Problem{Line: lr.lineAt(dec.InputOffset()), Reason: "invalid JSON: " + err.Error()})
+			return false, nil
+		}
+		if err := handle(raw, lr.lineAt(dec.InputOffset()-int64(len(raw)))); err != nil {
+			return false, err
+		}
+	}
+	if _, err := dec.Token(); err != nil {
+		ing.problem(Problem{Line: lr.lineAt(dec.InputOffset()), Reason: "invalid JSON document: " + err.Error()})
+		return false, nil
+	}
+	return true, nil
 }
 
 // readObject reads the members of an object whose '{' was consumed: a page's
@@ -558,19 +568,8 @@ func (ing *ingestRun) readObject(dec *json.Decoder, lr *lineCounter, handle func
 				return nil
 			}
 			isPage = true
-			for dec.More() {
-				var raw json.RawMessage
-				if err := dec.Decode(&raw); err != nil {
-					ing.problem(Problem{Line: lr.lineAt(dec.InputOffset()), Reason: "invalid JSON: " + err.Error()})
-					return nil
-				}
-				if err := handle(raw, lr.lineAt(dec.InputOffset()-int64(len(raw)))); err != nil {
-					return err
-				}
-			}
-			if _, err := dec.Token(); err != nil {
-				ing.problem(Problem{Line: lr.lineAt(dec.InputOffset()), Reason: "invalid JSON document: " + err.Error()})
-				return nil
+			if ok, err := ing.streamArray(dec, lr, handle); !ok || err != nil {
+				return err
 			}
 			continue
 		}
