@@ -149,7 +149,7 @@ func BenchmarkUserLast50(b *testing.B) {
 func BenchmarkCSVFailedLogins7d(b *testing.B) {
 	eng := benchEngine(b)
 	f := mustFilter(b, "event_type.eq(login),operation_successful.eq(false),created_at.ge(-7d)")
-	cols := render.DefaultActivityColumns
+	cols := core.DefaultActivityColumns
 	labels := make([]string, len(cols))
 	cells := make([]string, len(cols))
 	b.ResetTimer()
@@ -157,7 +157,7 @@ func BenchmarkCSVFailedLogins7d(b *testing.B) {
 		w, _ := render.NewCSV(io.Discard, labels)
 		_, err := eng.Scan(context.Background(), core.QuerySpec{Filter: f}, func(a *core.Activity) error {
 			for j, c := range cols {
-				cells[j], _ = render.ColumnValue(a, c.Field)
+				cells[j], _ = core.ColumnValue(a, c.Field)
 			}
 			return w.Write(cells)
 		})

@@ -118,14 +118,14 @@ func runQuery(ctx context.Context, eng *core.Engine, f *queryFlags, stdout, stde
 		spec.WithRaw = true
 		var line []byte
 		emit = func(a *core.Activity) error {
-			line = render.NDJSONLine(line[:0], a)
+			line = core.NDJSONLine(line[:0], a)
 			_, err := out.Write(line)
 			return err
 		}
 		finish = func() error { return nil }
 	case "csv":
-		labels := make([]string, len(render.DefaultActivityColumns))
-		for i, c := range render.DefaultActivityColumns {
+		labels := make([]string, len(core.DefaultActivityColumns))
+		for i, c := range core.DefaultActivityColumns {
 			labels[i] = c.Label
 		}
 		w, err := render.NewCSV(out, labels)
@@ -134,8 +134,8 @@ func runQuery(ctx context.Context, eng *core.Engine, f *queryFlags, stdout, stde
 		}
 		cells := make([]string, len(labels))
 		emit = func(a *core.Activity) error {
-			for i, c := range render.DefaultActivityColumns {
-				cells[i], _ = render.ColumnValue(a, c.Field)
+			for i, c := range core.DefaultActivityColumns {
+				cells[i], _ = core.ColumnValue(a, c.Field)
 			}
 			return w.Write(cells)
 		}

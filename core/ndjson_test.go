@@ -1,10 +1,11 @@
-package render
+package core_test
 
 import (
 	"bytes"
 	"encoding/json"
 	"os"
 	"reflect"
+	"strconv"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -48,9 +49,9 @@ func TestNDJSONLine(t *testing.T) {
 	}
 	for _, tc := range tests {
 		a := &core.Activity{Raw: []byte(tc.raw), Triage: tc.triage}
-		got := NDJSONLine(nil, a)
+		got := core.NDJSONLine(nil, a)
 		if string(got) != tc.want {
-			t.Errorf("%s: NDJSONLine(%q)\n got %q\nwant %q", tc.name, tc.raw, got, tc.want)
+			t.Errorf("%s: core.NDJSONLine(%q)\n got %q\nwant %q", tc.name, tc.raw, got, tc.want)
 			continue
 		}
 		if bytes.Count(got, []byte("\n")) != 1 || got[len(got)-1] != '\n' {
@@ -85,13 +86,13 @@ func TestNDJSONLine(t *testing.T) {
 func TestNDJSONLineAppends(t *testing.T) {
 	dst := []byte("prefix\n")
 	a := &core.Activity{Raw: []byte(`{"a":1}`), Triage: testTriage()}
-	got := NDJSONLine(dst, a)
+	got := core.NDJSONLine(dst, a)
 	want := "prefix\n" + `{"a":1,"triage":` + testTriageJSON + "}\n"
 	if string(got) != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
 	// Reusing the buffer, as the export loop does, gives the same line.
-	again := NDJSONLine(got[:0], a)
+	again := core.NDJSONLine(got[:0], a)
 	if string(again) != want[len("prefix\n"):] {
 		t.Errorf("reused buffer: got %q", again)
 	}
@@ -104,7 +105,7 @@ func TestNDJSONLineFixture(t *testing.T) {
 	for i, line := range bytes.Split(bytes.TrimSpace(data), []byte("\n")) {
 		for _, tr := range []*core.Triage{nil, testTriage()} {
 			a := &core.Activity{Raw: line, Triage: tr}
-			out := NDJSONLine(nil, a)
+			out := core.NDJSONLine(nil, a)
 			if !json.Valid(out) || bytes.IndexByte(out, '\n') != len(out)-1 {
 				t.Fatalf("line %d: bad output %q", i+1, out)
 			}
@@ -133,7 +134,7 @@ func TestNDJSONLineFixture(t *testing.T) {
 
 func readFixture(t *testing.T) []byte {
 	t.Helper()
-	data, err := os.ReadFile("../../testdata/activities.ndjson")
+	data, err := os.ReadFile("../testdata/activities.ndjson")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,9 +150,9 @@ func termBad(line []byte) string {
 		r, n := utf8.DecodeRune(body[i:])
 		switch {
 		case r == utf8.RuneError && n == 1:
-			return "invalid UTF-8 at " + itoa(i)
+			return "invalid UTF-8 at " + strconv.Itoa(i)
 		case r < 0x20 && r != '\t', r == 0x7f, r >= 0x80 && r <= 0x9f:
-			return "control character at " + itoa(i)
+			return "control character at " + strconv.Itoa(i)
 		}
 		i += n
 	}
@@ -174,16 +175,16 @@ func TestNDJSONLineEscapes(t *testing.T) {
 	for _, tc := range tests {
 		for _, tr := range []*core.Triage{nil, testTriage()} {
 			a := &core.Activity{Raw: []byte(tc.raw), Triage: tr}
-			got := NDJSONLine(nil, a)
+			got := core.NDJSONLine(nil, a)
 			want := tc.want + "\n"
 			if tr != nil {
 				want = tc.want[:len(tc.want)-1] + `,"triage":` + testTriageJSON + "}\n"
 			}
 			if string(got) != want {
-				t.Errorf("NDJSONLine(%q, triaged %v)\n got %q\nwant %q", tc.raw, tr != nil, got, want)
+				t.Errorf("core.NDJSONLine(%q, triaged %v)\n got %q\nwant %q", tc.raw, tr != nil, got, want)
 			}
 			if why := termBad(got); why != "" {
-				t.Errorf("NDJSONLine(%q) = %q: %s", tc.raw, got, why)
+				t.Errorf("core.NDJSONLine(%q) = %q: %s", tc.raw, got, why)
 			}
 			// The escapes change the text, not the value: encoding/json
 			// reads a bad byte as U+FFFD either way.
@@ -192,11 +193,11 @@ func TestNDJSONLineEscapes(t *testing.T) {
 				t.Fatal(err)
 			}
 			if err := json.Unmarshal(got, &out); err != nil {
-				t.Fatalf("NDJSONLine(%q) = %q: %v", tc.raw, got, err)
+				t.Fatalf("core.NDJSONLine(%q) = %q: %v", tc.raw, got, err)
 			}
 			delete(out, "triage")
 			if !reflect.DeepEqual(in, out) {
-				t.Errorf("NDJSONLine(%q) changed the value: %v -> %v", tc.raw, in, out)
+				t.Errorf("core.NDJSONLine(%q) changed the value: %v -> %v", tc.raw, in, out)
 			}
 		}
 	}
@@ -216,12 +217,12 @@ func TestNDJSONLineWhitespaceCR(t *testing.T) {
 		"{\"event_id\":\"a\"\r,\"b\":[1,\r2]}",
 	} {
 		for _, tr := range []*core.Triage{nil, testTriage()} {
-			got := NDJSONLine(nil, &core.Activity{Raw: []byte(raw), Triage: tr})
+			got := core.NDJSONLine(nil, &core.Activity{Raw: []byte(raw), Triage: tr})
 			if bytes.IndexByte(got, '\r') >= 0 {
-				t.Errorf("NDJSONLine(%q, triaged %v) = %q: carriage return reaches the terminal", raw, tr != nil, got)
+				t.Errorf("core.NDJSONLine(%q, triaged %v) = %q: carriage return reaches the terminal", raw, tr != nil, got)
 			}
 			if !json.Valid(got) {
-				t.Errorf("NDJSONLine(%q) = %q: not valid JSON", raw, got)
+				t.Errorf("core.NDJSONLine(%q) = %q: not valid JSON", raw, got)
 			}
 		}
 	}
@@ -241,20 +242,20 @@ func FuzzNDJSONLine(f *testing.F) {
 		if triaged {
 			a.Triage = testTriage()
 		}
-		out := NDJSONLine(nil, a)
+		out := core.NDJSONLine(nil, a)
 		if len(out) == 0 || out[len(out)-1] != '\n' {
-			t.Fatalf("NDJSONLine(%q) = %q: no final newline", raw, out)
+			t.Fatalf("core.NDJSONLine(%q) = %q: no final newline", raw, out)
 		}
 		if !json.Valid(raw) {
 			return
 		}
 		if !json.Valid(out) {
-			t.Fatalf("NDJSONLine(%q, triaged %v) = %q: not valid JSON", raw, triaged, out)
+			t.Fatalf("core.NDJSONLine(%q, triaged %v) = %q: not valid JSON", raw, triaged, out)
 		}
 		for i := 0; i < len(out)-1; {
 			r, n := utf8.DecodeRune(out[i:])
 			if r == utf8.RuneError && n == 1 || r == 0x7f || r >= 0x80 && r <= 0x9f {
-				t.Fatalf("NDJSONLine(%q) = %q: unsafe rune at %d", raw, out, i)
+				t.Fatalf("core.NDJSONLine(%q) = %q: unsafe rune at %d", raw, out, i)
 			}
 			i += n
 		}
@@ -268,12 +269,12 @@ func FuzzNDJSONLine(f *testing.F) {
 		dec = json.NewDecoder(bytes.NewReader(out))
 		dec.UseNumber()
 		if err := dec.Decode(&got); err != nil {
-			t.Fatalf("NDJSONLine(%q) = %q: %v", raw, out, err)
+			t.Fatalf("core.NDJSONLine(%q) = %q: %v", raw, out, err)
 		}
 		if m, ok := got.(map[string]any); ok && triaged {
 			tr, has := m["triage"].(map[string]any)
 			if !has || tr["state"] != string(core.StateEscalated) {
-				t.Fatalf("NDJSONLine(%q) = %q: no triage member", raw, out)
+				t.Fatalf("core.NDJSONLine(%q) = %q: no triage member", raw, out)
 			}
 			delete(m, "triage")
 			if im, ok := in.(map[string]any); ok {
@@ -281,7 +282,7 @@ func FuzzNDJSONLine(f *testing.F) {
 			}
 		}
 		if !reflect.DeepEqual(in, got) {
-			t.Fatalf("NDJSONLine(%q) = %q changed the value: %v -> %v", raw, out, in, got)
+			t.Fatalf("core.NDJSONLine(%q) = %q changed the value: %v -> %v", raw, out, in, got)
 		}
 	})
 }
