@@ -11,7 +11,7 @@ import (
 // Engine is the one value shared by every front end of a process: CLI
 // commands, TUI sessions, the HTTP API, the task runner and the scheduler.
 type Engine struct {
-	store ActivityStore
+	store Store
 	now   func() time.Time
 }
 
@@ -24,7 +24,7 @@ func WithClock(now func() time.Time) EngineOption {
 }
 
 // NewEngine wraps a store.
-func NewEngine(s ActivityStore, opts ...EngineOption) *Engine {
+func NewEngine(s Store, opts ...EngineOption) *Engine {
 	e := &Engine{store: s, now: time.Now}
 	for _, o := range opts {
 		o(e)
@@ -33,7 +33,7 @@ func NewEngine(s ActivityStore, opts ...EngineOption) *Engine {
 }
 
 // Store returns the underlying store.
-func (e *Engine) Store() ActivityStore { return e.store }
+func (e *Engine) Store() Store { return e.store }
 
 // Now is the engine's clock.
 func (e *Engine) Now() time.Time { return e.now() }

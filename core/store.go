@@ -11,6 +11,12 @@ import (
 // ErrLocked means another process holds the data directory.
 var ErrLocked = errors.New("data directory is in use by another process")
 
+// ErrClosed means a snapshot or store was used after Close.
+var ErrClosed = errors.New("closed")
+
+// ErrNotFound means no object has the id asked for (or the caller may not see it).
+var ErrNotFound = errors.New("not found")
+
 // ErrBadCursor means a page cursor is malformed or belongs to another query.
 var ErrBadCursor = errors.New("invalid or stale cursor")
 
@@ -59,6 +65,9 @@ type ActivityStore interface {
 	ScanAudit(ctx context.Context, from, to time.Time, fn func(AuditEntry) error) error
 	// Consumption returns per-day, per-vendor-service ingest counters for days in [from, to).
 	Consumption(ctx context.Context, from, to time.Time) ([]ConsumptionRow, error)
+	// Snapshot pins the current state for reads that must agree with each
+	// other, such as an export's count and its rows.
+	Snapshot() Snapshot
 	// Explain describes the plan the store would choose for a filter.
 	Explain(f *query.Compiled, order query.Order) string
 	Stats() StoreStats
@@ -73,4 +82,28 @@ type StoreStats struct {
 	Triaged     int
 	OldestEvent time.Time
 	NewestEvent time.Time
+}
+
+// Snapshot is a pinned, read-only view of the activities.
+type Snapshot interface {
+	Scan(ctx context.Context, req ScanRequest, fn func(*Activity) error) (next string, err error)
+	Count(ctx context.Context, f *query.Compiled) (int64, error)
+	Close()
+}
+
+// ObjectStore keeps the engine's small records (defined reports,
+// subscriptions and their runs, tasks) as JSON documents by kind and id.
+type ObjectStore interface {
+	PutObject(ctx context.Context, kind, id string, doc []byte) error
+	// GetObject returns ErrNotFound for an unknown id.
+	GetObject(ctx context.Context, kind, id string) ([]byte, error)
+	DeleteObject(ctx context.Context, kind, id string) error
+	// ListObjects calls fn for each document of a kind in id order.
+	ListObjects(ctx context.Context, kind string, fn func(id string, doc []byte) error) error
+}
+
+// Store is everything the engine keeps.
+type Store interface {
+	ActivityStore
+	ObjectStore
 }

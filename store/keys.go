@@ -13,6 +13,7 @@ const (
 	prefixAudit       = 'a' // a at_ns seq      -> audit entry
 	prefixConsumption = 'u' // u day 0 vendor 0 service -> events, bytes
 	prefixMeta        = 'm' // m name           -> store metadata
+	prefixObject      = 'o' // o kind 0 id      -> engine document (reports, tasks, ...)
 )
 
 func headerKey(seq uint64) []byte {

@@ -69,6 +69,14 @@ func (s *Store) Explain(c *query.Compiled, order query.Order) string {
 func (s *Store) Count(ctx context.Context, c *query.Compiled) (int64, error) {
 	r := s.newReader()
 	defer r.close()
+	return r.count(ctx, c, true)
+}
+
+// count counts matches in r's view; parallel opens one more transaction per
+// core, which only the live store may do (they see the same commit because
+// they open under pubMu together with r's snapshot pointer).
+func (r *reader) count(ctx context.Context, c *query.Compiled, parallel bool) (int64, error) {
+	s := r.s
 	p := newPlan(c, r.snap)
 	var todo []*blockState
 	var total int64
@@ -83,22 +91,33 @@ func (s *Store) Count(ctx context.Context, c *query.Compiled) (int64, error) {
 		todo = append(todo, b)
 	}
 	workers := min(len(todo), max(1, runtime.GOMAXPROCS(0)))
+	var readers []*reader
+	if parallel && workers > 1 && s.state.Load() == r.snap {
+		s.pubMu.RLock()
+		if s.state.Load() == r.snap { // no commit since r was opened
+			for range workers {
+				readers = append(readers, &reader{s: s, snap: r.snap, txn: s.db.NewTransaction(false)})
+			}
+		}
+		s.pubMu.RUnlock()
+	}
+	own := readers != nil
+	if !own {
+		readers = []*reader{r}
+		workers = 1
+	}
 	next := make(chan *blockState)
 	var mu sync.Mutex
 	var firstErr error
 	var scanned atomic.Int64
 	var wg sync.WaitGroup
-	s.pubMu.RLock()
-	readers := make([]*reader, workers)
-	for i := range readers {
-		readers[i] = &reader{s: s, snap: r.snap, txn: s.db.NewTransaction(false)}
-	}
-	s.pubMu.RUnlock()
 	for i := range workers {
 		wg.Add(1)
 		go func(rd *reader) {
 			defer wg.Done()
-			defer rd.close()
+			if own {
+				defer rd.close()
+			}
 			x := &exec{r: rd, p: p}
 			var n int64
 			for b := range next {
@@ -264,6 +283,10 @@ func (r *reader) locate(ids []string) (map[string]location, error) {
 func (s *Store) Scan(ctx context.Context, req core.ScanRequest, fn func(*core.Activity) error) (string, error) {
 	r := s.newReader()
 	defer r.close()
+	return r.scan(ctx, req, fn)
+}
+
+func (r *reader) scan(ctx context.Context, req core.ScanRequest, fn func(*core.Activity) error) (string, error) {
 	order := req.Order
 	if len(order) == 0 {
 		order = query.DefaultOrder

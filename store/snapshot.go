@@ -1,0 +1,51 @@
+package store
+
+import (
+	"context"
+	"sync"
+
+	"github.com/auditdeck/auditdeck/core"
+	"github.com/auditdeck/auditdeck/core/query"
+)
+
+// snapshotView is a pinned, read-only view of the store: every Scan and
+// Count on it sees the same events, whatever is ingested meanwhile. Exports
+// use it so the row count they announce is the row count they write.
+type snapshotView struct {
+	mu     sync.Mutex // the reader's extractor and cursors are single-threaded
+	r      *reader
+	closed bool
+}
+
+// Snapshot pins the current state. Close releases it; until then Badger
+// keeps the versions it reads.
+func (s *Store) Snapshot() core.Snapshot {
+	return &snapshotView{r: s.newReader()}
+}
+
+func (v *snapshotView) Scan(ctx context.Context, req core.ScanRequest, fn func(*core.Activity) error) (string, error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.closed {
+		return "", core.ErrClosed
+	}
+	return v.r.scan(ctx, req, fn)
+}
+
+func (v *snapshotView) Count(ctx context.Context, c *query.Compiled) (int64, error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.closed {
+		return 0, core.ErrClosed
+	}
+	return v.r.count(ctx, c, false)
+}
+
+func (v *snapshotView) Close() {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if !v.closed {
+		v.closed = true
+		v.r.close()
+	}
+}
