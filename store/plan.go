@@ -34,6 +34,7 @@ type plan struct {
 	c           *query.Compiled
 	lo, hi      int64 // created_at window, inclusive
 	timePreds   []*query.Pred
+	hourPreds   []*query.Pred // on the derived UTC hour of created_at
 	colPreds    [numColumns][]*query.Pred
 	idPreds     []*query.Pred
 	triagePreds []*query.Pred
@@ -61,6 +62,8 @@ func newPlan(c *query.Compiled, snap *snapshot) *plan {
 		switch {
 		case f == "created_at":
 			p.timePreds = append(p.timePreds, pr)
+		case f == "created_hour":
+			p.hourPreds = append(p.hourPreds, pr)
 		case f == "event_id":
 			p.idPreds = append(p.idPreds, pr)
 			if vals, fold, ok := pr.Values(); ok && !fold {
@@ -403,6 +406,13 @@ func (r *reader) candidates(p *plan, b *blockState) (bitset, error) {
 			}
 		}
 	}
+	for _, pr := range p.hourPreds {
+		for i := bs.next(start); i >= 0 && i < end; i = bs.next(i + 1) {
+			if !pr.MatchNumber(float64(utcHour(ts[i]))) {
+				bs.clear(i)
+			}
+		}
+	}
 	for c := colEventType; c <= colCountry; c++ {
 		preds := p.colPreds[c]
 		if len(preds) == 0 {
@@ -536,4 +546,10 @@ func orNone(s []string) string {
 		return "none"
 	}
 	return strings.Join(s, ", ")
+}
+
+// utcHour is the hour of day (0-23, UTC) of a unix-nanosecond time.
+func utcHour(ns int64) int64 {
+	const hour, day = int64(3600e9), int64(86400e9)
+	return ((ns%day + day) % day) / hour
 }

@@ -159,7 +159,7 @@ func (p *plan) coversWhole(b *blockState) bool {
 	if p.c == nil {
 		return true
 	}
-	if len(p.c.Preds) != len(p.timePreds) {
+	if len(p.c.Preds) != len(p.timePreds) || len(p.hourPreds) > 0 {
 		return false
 	}
 	if b.hdr.MinT < p.lo || b.hdr.MaxT > p.hi {
@@ -749,6 +749,8 @@ func (x *exec) sortKey(order query.Order, b *blockState, row int) (sortCursor, e
 		switch f := o.Field; {
 		case f == "created_at":
 			v = sortVal{K: 3, I: ts[row]}
+		case f == "created_hour":
+			v = sortVal{K: 2, F: float64(utcHour(ts[row]))}
 		case f == "event_id":
 			v = sortVal{K: 4, S: ids[row]}
 		case triageFields[f]:

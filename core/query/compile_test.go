@@ -49,7 +49,7 @@ func TestSchemaLookup(t *testing.T) {
 		t.Error("event_type has no default")
 	}
 	fields := ActivitySchema.Fields()
-	if len(fields) != 25 || fields[0] != "event_id" || !containsStr(fields, "extra.auth.is_suspicious") || !containsStr(fields, "triage.state") {
+	if len(fields) != 26 || fields[0] != "event_id" || !containsStr(fields, "extra.auth.is_suspicious") || !containsStr(fields, "triage.state") {
 		t.Errorf("Fields() = %v", fields)
 	}
 	for _, f := range fields {

@@ -75,6 +75,7 @@ var ActivitySchema = NewSchema([]FieldSpec{
 	{Path: "client_ip", Type: TypeString},
 	{Path: "event_type", Type: TypeString},
 	{Path: "created_at", Type: TypeTime},
+	{Path: "created_hour", Type: TypeNumber}, // derived: the UTC hour (0-23) of created_at
 	{Path: "operation_successful", Type: TypeBool},
 	{Path: "event_category", Type: TypeString},
 	{Path: "origin_id", Type: TypeString},
