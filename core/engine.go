@@ -3,6 +3,10 @@ package core
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/auditdeck/auditdeck/core/query"
@@ -13,7 +17,15 @@ import (
 type Engine struct {
 	store Store
 	now   func() time.Time
+	log   *slog.Logger
+
+	predefinedMu sync.Mutex
+	predefinedOK atomic.Bool
+	tasks        atomic.Pointer[TaskRunner]
 }
+
+// Tasks returns the running task runner, or nil before StartTasks.
+func (e *Engine) Tasks() *TaskRunner { return e.tasks.Load() }
 
 // EngineOption configures an Engine.
 type EngineOption func(*Engine)
@@ -23,9 +35,18 @@ func WithClock(now func() time.Time) EngineOption {
 	return func(e *Engine) { e.now = now }
 }
 
+// WithLogger sets where background problems are reported.
+func WithLogger(l *slog.Logger) EngineOption {
+	return func(e *Engine) { e.log = l }
+}
+
+func (e *Engine) logf(format string, a ...any) {
+	e.log.Warn(fmt.Sprintf(format, a...))
+}
+
 // NewEngine wraps a store.
 func NewEngine(s Store, opts ...EngineOption) *Engine {
-	e := &Engine{store: s, now: time.Now}
+	e := &Engine{store: s, now: time.Now, log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 	for _, o := range opts {
 		o(e)
 	}

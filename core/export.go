@@ -1,0 +1,522 @@
+package core
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/auditdeck/auditdeck/core/query"
+	"github.com/auditdeck/auditdeck/core/render"
+)
+
+// resolvedExport is a request made concrete at its pin time.
+type resolvedExport struct {
+	schema   *query.Schema
+	filter   query.Filter // the request's filter with the window and pin bounds added
+	compiled *query.Compiled
+	order    query.Order
+	columns  []render.Column
+	lo, hi   time.Time // resolved window, [lo, hi]
+}
+
+// resolve compiles a request against its pin time. Relative times resolve
+// against the pin, so a retry writes the same rows.
+func (e *Engine) resolve(r *ExportRequest) (*resolvedExport, error) {
+	schema, err := r.Type.Schema()
+	if err != nil {
+		return nil, err
+	}
+	f, err := query.ParseDSL(r.Filter)
+	if err != nil {
+		return nil, err
+	}
+	pin := e.now().UTC()
+	if r.PinAt != nil {
+		pin = r.PinAt.UTC()
+	}
+	tf := func(op query.Op, t time.Time) query.Term {
+		return query.Term{Field: "created_at", Op: op, Args: []string{t.UTC().Format(time.RFC3339Nano)}, Pos: -1}
+	}
+	if r.WindowStart != nil {
+		f.Terms = append(f.Terms, tf(query.OpGe, *r.WindowStart))
+	}
+	if r.WindowEnd != nil {
+		f.Terms = append(f.Terms, tf(query.OpLt, *r.WindowEnd))
+	}
+	// The upper bound on time: nothing stamped after the pin belongs to the result.
+	f.Terms = append(f.Terms, tf(query.OpLe, pin))
+	c, err := query.Compile(f, schema, pin)
+	if err != nil {
+		return nil, err
+	}
+	o, err := query.ParseOrder(r.Order)
+	if err != nil {
+		return nil, err
+	}
+	def := DefinedReport{Type: r.Type, Columns: r.Columns, GroupBy: r.GroupBy}
+	res := &resolvedExport{schema: schema, filter: f, compiled: c, order: o, columns: def.ReportColumns()}
+	lo, hi := c.TimeRange("created_at")
+	if lo != math.MinInt64 {
+		res.lo = time.Unix(0, lo).UTC()
+	}
+	if hi != math.MaxInt64 {
+		res.hi = time.Unix(0, hi).UTC()
+	}
+	return res, nil
+}
+
+// countRequest counts the rows a request would write now.
+func (e *Engine) countRequest(ctx context.Context, r *ExportRequest) (int64, error) {
+	res, err := e.resolve(r)
+	if err != nil {
+		return 0, err
+	}
+	if r.GroupBy != nil {
+		return -1, nil // groups are known only after the pass
+	}
+	switch r.Type {
+	case TypeActivity:
+		return e.store.Count(ctx, res.compiled)
+	default:
+		var n int64
+		err := e.scanOther(ctx, r.Type, res, func(doc []byte, cells []string) error { n++; return nil })
+		return n, err
+	}
+}
+
+// run executes one task on a worker.
+func (tr *TaskRunner) run(id string) {
+	ctx, cancel := context.WithCancel(tr.ctx)
+	defer cancel()
+	var t Task
+	if err := tr.e.getJSON(ctx, kindTask, id, &t); err != nil {
+		if !errors.Is(err, ErrNotFound) {
+			tr.e.logf("load task %s: %v", id, err)
+		}
+		return
+	}
+	if t.Status != TaskQueued {
+		return // canceled while queued
+	}
+	rt := &runningTask{cancel: cancel}
+	tr.mu.Lock()
+	if tr.closed {
+		tr.mu.Unlock()
+		return
+	}
+	tr.running[id] = rt
+	tr.mu.Unlock()
+	defer func() {
+		tr.mu.Lock()
+		delete(tr.running, id)
+		tr.mu.Unlock()
+		tr.release(id)
+	}()
+	if err := tr.reserve(t); err != nil {
+		tr.finish(&t, TaskFailed, err)
+		return
+	}
+	t.Status, t.Attempts, t.StartedAt = TaskRunning, t.Attempts+1, tr.e.now().UTC()
+	if err := tr.e.putJSON(ctx, kindTask, id, t); err != nil {
+		tr.e.logf("start task %s: %v", id, err)
+		return
+	}
+	err := tr.export(ctx, &t, rt)
+	tr.removeTemps(id)
+	switch {
+	case err == nil:
+		tr.finish(&t, TaskSucceeded, nil)
+	case tr.ctx.Err() != nil:
+		// The runner is closing: the task stays "running" and is re-run on
+		// the next start (its partial files are gone).
+	case ctx.Err() != nil:
+		tr.mu.Lock()
+		by := rt.canceledBy
+		tr.mu.Unlock()
+		tr.finish(&t, TaskCanceled, fmt.Errorf("canceled by %s", by))
+	default:
+		tr.finish(&t, TaskFailed, err)
+	}
+}
+
+func (tr *TaskRunner) finish(t *Task, st TaskStatus, err error) {
+	t.Status, t.FinishedAt = st, tr.e.now().UTC()
+	t.ExpiresAt = t.FinishedAt.Add(tr.opts.Retention)
+	if err != nil {
+		t.Error = err.Error()
+	}
+	if st != TaskSucceeded {
+		t.Files = nil
+	}
+	if perr := tr.e.putJSON(context.Background(), kindTask, t.ID, t); perr != nil {
+		tr.e.logf("finish task %s: %v", t.ID, perr)
+	}
+	tr.e.audit(context.Background(), Actor{User: t.Owner, From: "task"}, t.Kind+"."+string(st), t.ID, map[string]any{
+		"filter": t.Request.Filter, "rows": t.Done, "window_start": t.WindowStart, "window_end": t.WindowEnd, "error": t.Error})
+}
+
+// outFile is one output being written: a temp file renamed when complete.
+type outFile struct {
+	format string
+	final  string
+	tmp    string
+	f      *os.File
+	buf    *bufio.Writer
+	hash   io.Writer
+	h      interface{ Sum([]byte) []byte }
+	count  *countWriter
+	w      render.Writer
+}
+
+type countWriter struct{ n int64 }
+
+func (c *countWriter) Write(p []byte) (int, error) { c.n += int64(len(p)); return len(p), nil }
+
+// export writes every format of a task in one pass over a pinned snapshot.
+func (tr *TaskRunner) export(ctx context.Context, t *Task, rt *runningTask) error {
+	if t.Request.PinAt == nil {
+		pin := t.CreatedAt
+		if pin.IsZero() {
+			pin = tr.e.now().UTC()
+		}
+		t.Request.PinAt = &pin
+	}
+	res, err := tr.e.resolve(&t.Request)
+	if err != nil {
+		return err
+	}
+	t.PinnedAt = *t.Request.PinAt
+	t.WindowStart, t.WindowEnd = res.lo, res.hi
+	var snap Snapshot
+	if t.Request.Type == TypeActivity {
+		snap = tr.e.store.Snapshot()
+		defer snap.Close()
+	}
+	meta := render.ReportMeta{Title: t.Request.Title, Filter: t.Request.Filter, WindowStart: res.lo, WindowEnd: res.hi,
+		GeneratedAt: tr.e.now().UTC(), Columns: res.columns}
+	if meta.Title == "" {
+		meta.Title = t.Request.FileName
+	}
+
+	// Count (and, for HTML, the histogram and summary) before writing.
+	var rows [][]string // grouped reports only: bounded by the number of groups
+	switch {
+	case t.Request.GroupBy != nil:
+		rows, err = tr.e.groupRows(ctx, snap, res, t.Request.GroupBy)
+		if err != nil {
+			return err
+		}
+		t.Total = int64(len(rows))
+	case t.Request.Type == TypeActivity:
+		if t.Total, err = snap.Count(ctx, res.compiled); err != nil {
+			return err
+		}
+	default:
+		var n int64
+		if err := tr.e.scanOther(ctx, t.Request.Type, res, func([]byte, []string) error { n++; return nil }); err != nil {
+			return err
+		}
+		t.Total = n
+	}
+	t.Truncated = false
+	if lim := t.Request.RowLimit; lim > 0 && t.Total > lim {
+		t.Total, t.Truncated = lim, true
+		meta.RowLimit = lim
+	}
+	meta.Total = t.Total
+	if err := tr.e.putJSON(ctx, kindTask, t.ID, t); err != nil {
+		return err
+	}
+	if needsSummary(t.Request.Formats) && t.Request.Type == TypeActivity && t.Request.GroupBy == nil {
+		meta.Histogram, meta.Summary, err = summarize(ctx, snap, res, t.Request.RowLimit)
+		if err != nil {
+			return err
+		}
+	}
+
+	outs, err := tr.openOutputs(t)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		for _, o := range outs {
+			if o.f != nil {
+				o.f.Close()
+			}
+		}
+	}()
+	for _, o := range outs {
+		if err := o.w.Begin(meta); err != nil {
+			return fmt.Errorf("write %s: %w", o.final, err)
+		}
+	}
+	lastSave := time.Now()
+	emit := func(r render.Row) error {
+		for _, o := range outs {
+			if err := o.w.Row(r); err != nil {
+				return fmt.Errorf("write %s: %w", o.final, err)
+			}
+		}
+		done := rt.done.Add(1)
+		if time.Since(lastSave) > 2*time.Second {
+			lastSave = time.Now()
+			t.Done = done
+			if err := tr.e.putJSON(ctx, kindTask, t.ID, t); err != nil {
+				return err
+			}
+		}
+		return ctx.Err()
+	}
+	switch {
+	case rows != nil:
+		for i, r := range rows {
+			if t.Request.RowLimit > 0 && int64(i) >= t.Request.RowLimit {
+				break
+			}
+			if err := emit(render.Row{Cells: r}); err != nil {
+				return err
+			}
+		}
+	case t.Request.Type == TypeActivity:
+		needRaw := wantsJSON(t.Request.Formats) || !columnsOnly(res.columns)
+		cells := make([]string, len(res.columns))
+		var parser jsonDoc
+		_, err = snap.Scan(ctx, ScanRequest{Filter: res.compiled, Order: res.order, WithRaw: needRaw, Limit: int(t.Total)}, func(a *Activity) error {
+			parser.reset(a.Raw)
+			for i, c := range res.columns {
+				cells[i] = fieldText(a, c.Field, parser.get)
+			}
+			var js []byte
+			if wantsJSON(t.Request.Formats) {
+				js = NDJSONLine(nil, a)
+				js = js[:len(js)-1]
+			}
+			return emit(render.Row{Cells: cells, JSON: js})
+		})
+		if err != nil {
+			return err
+		}
+	default:
+		n := int64(0)
+		err = tr.e.scanOther(ctx, t.Request.Type, res, func(doc []byte, cells []string) error {
+			if t.Request.RowLimit > 0 && n >= t.Request.RowLimit {
+				return errStop
+			}
+			n++
+			return emit(render.Row{Cells: cells, JSON: doc})
+		})
+		if err != nil && !errors.Is(err, errStop) {
+			return err
+		}
+	}
+	t.Done = rt.done.Load()
+	if t.Done != t.Total {
+		return fmt.Errorf("wrote %d rows but counted %d", t.Done, t.Total)
+	}
+	return tr.commitOutputs(t, outs, meta)
+}
+
+var errStop = errors.New("stop")
+
+func needsSummary(formats []string) bool {
+	for _, f := range formats {
+		if f == "html" || f == "pdf" {
+			return true
+		}
+	}
+	return false
+}
+
+func wantsJSON(formats []string) bool {
+	for _, f := range formats {
+		if f == "json" || f == "ndjson" {
+			return true
+		}
+	}
+	return false
+}
+
+func columnsOnly(cols []render.Column) bool {
+	for _, c := range cols {
+		if _, ok := ColumnValue(&Activity{}, c.Field); !ok {
+			return false
+		}
+	}
+	return true
+}
+
+func (tr *TaskRunner) openOutputs(t *Task) ([]*outFile, error) {
+	var outs []*outFile
+	for i, format := range t.Request.Formats {
+		final := filepath.Join(tr.opts.Dir, t.Request.fileNames()[i])
+		tmp := filepath.Join(tr.opts.Dir, "."+filepath.Base(final)+".tmp-"+t.ID)
+		f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|os.O_EXCL, 0o600)
+		if err != nil {
+			for _, o := range outs {
+				o.f.Close()
+			}
+			return nil, fmt.Errorf("create %s: %w", tmp, err)
+		}
+		o := &outFile{format: format, final: final, tmp: tmp, f: f, count: &countWriter{}}
+		h := sha256.New()
+		o.h = h
+		o.buf = bufio.NewWriterSize(io.MultiWriter(f, h, o.count), 256<<10)
+		w, err := render.NewWriter(format, o.buf)
+		if err != nil {
+			f.Close()
+			return nil, err
+		}
+		o.w = w
+		outs = append(outs, o)
+	}
+	return outs, nil
+}
+
+// commitOutputs ends the writers, makes the files durable and gives them
+// their final names, then writes the manifest.
+func (tr *TaskRunner) commitOutputs(t *Task, outs []*outFile, meta render.ReportMeta) error {
+	for _, o := range outs {
+		if err := o.w.End(); err != nil {
+			return fmt.Errorf("finish %s: %w", o.final, err)
+		}
+		if err := o.buf.Flush(); err != nil {
+			return fmt.Errorf("write %s: %w", o.final, err)
+		}
+		if err := o.f.Sync(); err != nil {
+			return fmt.Errorf("sync %s: %w", o.final, err)
+		}
+		if err := o.f.Close(); err != nil {
+			return err
+		}
+		o.f = nil
+	}
+	t.Files = nil
+	for _, o := range outs {
+		// Link, not rename: it fails instead of replacing a file that
+		// appeared under the final name meanwhile.
+		if err := os.Link(o.tmp, o.final); err != nil {
+			return fmt.Errorf("publish %s: %w", o.final, err)
+		}
+		os.Remove(o.tmp)
+		t.Files = append(t.Files, TaskFile{Format: o.format, Name: filepath.Base(o.final), Path: o.final, Bytes: o.count.n, SHA256: hex.EncodeToString(o.h.Sum(nil))})
+	}
+	t.FinishedAt = tr.e.now().UTC()
+	manifest := map[string]any{
+		"task_id": t.ID, "kind": t.Kind, "owner": t.Owner, "request": t.Request,
+		"resolved_window": map[string]any{"start": zeroNil(t.WindowStart), "end": zeroNil(t.WindowEnd)},
+		"pinned_at":       t.PinnedAt, "filter": t.Request.Filter, "columns": meta.Columns,
+		"record_total_num": t.Total, "rows_written": t.Done, "truncated": t.Truncated, "row_limit": t.Request.RowLimit,
+		"files": t.Files, "started_at": t.StartedAt, "finished_at": t.FinishedAt, "attempts": t.Attempts,
+	}
+	b, err := json.MarshalIndent(manifest, "", "  ")
+	if err != nil {
+		return err
+	}
+	path := filepath.Join(tr.opts.Dir, t.Request.FileName+".manifest.json")
+	tmp := filepath.Join(tr.opts.Dir, "."+t.Request.FileName+".manifest.json.tmp-"+t.ID)
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o600); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	t.Manifest = path
+	return nil
+}
+
+func zeroNil(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t
+}
+
+// summarize makes the histogram and summary counts of an HTML or PDF report
+// in one pass over the columns.
+func summarize(ctx context.Context, snap Snapshot, res *resolvedExport, limit int64) ([]render.Bucket, []render.SummaryItem, error) {
+	var times []int64 // sampled below when large
+	var failed, suspicious, n int64
+	users := &distinctSet{exact: map[string]struct{}{}}
+	lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
+	const buckets = 48
+	// Two passes would be simplest; instead bucket counts are kept at a fine
+	// resolution of the known window, or collected and bucketed at the end.
+	_, err := snap.Scan(ctx, ScanRequest{Filter: res.compiled, Order: res.order, Limit: int(limit)}, func(a *Activity) error {
+		n++
+		if a.Successful == TriFalse {
+			failed++
+		}
+		if a.Suspicious == TriTrue {
+			suspicious++
+		}
+		if a.UserEmail != "" {
+			users.add(a.UserEmail)
+		}
+		lo, hi = min(lo, a.CreatedAt), max(hi, a.CreatedAt)
+		if len(times) < 1<<20 {
+			times = append(times, a.CreatedAt)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	start, end := lo, hi+1
+	if !res.lo.IsZero() {
+		start = res.lo.UnixNano()
+	}
+	if !res.hi.IsZero() && res.hi.UnixNano() < math.MaxInt64-1 {
+		end = res.hi.UnixNano() + 1
+	}
+	var hist []render.Bucket
+	if n > 0 && end > start {
+		width := (end - start + buckets - 1) / buckets
+		hist = make([]render.Bucket, buckets)
+		for i := range hist {
+			hist[i].Start = time.Unix(0, start+int64(i)*width).UTC()
+		}
+		scale := float64(n) / float64(len(times))
+		counts := make([]float64, buckets)
+		for _, t := range times {
+			i := int((t - start) / width)
+			if i >= 0 && i < buckets {
+				counts[i] += scale
+			}
+		}
+		for i := range hist {
+			hist[i].Count = int64(math.Round(counts[i]))
+		}
+	}
+	summary := []render.SummaryItem{
+		{Label: "Events", Value: strconv.FormatInt(n, 10)},
+		{Label: "Failed", Value: strconv.FormatInt(failed, 10)},
+		{Label: "Suspicious", Value: strconv.FormatInt(suspicious, 10)},
+		{Label: "Distinct users", Value: strconv.FormatInt(users.count(), 10)},
+	}
+	return hist, summary, nil
+}
+
+// groupRows runs a grouped report in one streaming pass.
+func (e *Engine) groupRows(ctx context.Context, snap Snapshot, res *resolvedExport, g *GroupSpec) ([][]string, error) {
+	gr, err := newGrouper(g, e.now())
+	if err != nil {
+		return nil, err
+	}
+	_, err = snap.Scan(ctx, ScanRequest{Filter: res.compiled, WithRaw: gr.needsRaw()}, func(a *Activity) error {
+		return gr.add(a)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return gr.rows(), nil
+}

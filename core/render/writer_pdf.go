@@ -1,0 +1,375 @@
+package render
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/go-pdf/fpdf"
+)
+
+// PDFFontPath and PDFBoldFontPath are the TrueType fonts of PDF reports
+// (Debian package fonts-dejavu-core). When either cannot be read or parsed
+// the report falls back to the core Helvetica font, with characters outside
+// Windows-1252 written as '.', so a PDF is always produced.
+var (
+	PDFFontPath     = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+	PDFBoldFontPath = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
+)
+
+// Page layout of PDF reports, in millimetres and points: A4 landscape.
+const (
+	pdfMargin     = 10.0
+	pdfBottom     = 14.0 // room for the footer
+	pdfCellMargin = 1.0
+	pdfFontSize   = 7.5 // table text, pt
+	pdfRowH       = 4.6
+	pdfHeadH      = 5.6
+	pdfMinColW    = 10.0
+	pdfMaxChars   = 400 // longer cells are cut before measuring: no column is that wide
+	// pdfAlias stands for the page count until the document closes. It has
+	// control characters, which Terminal removes from all data text, so no
+	// event text can be mistaken for it.
+	pdfAlias = "\x01nb\x01"
+)
+
+// pdfReport writes an A4 landscape PDF with go-pdf/fpdf: a title block
+// (title, filter, window, generation time, total, summary, row-limit note),
+// then a table whose header row is repeated on every page, and "page N of M"
+// in every footer. Column widths are fitted to the page from the labels and
+// the first rows; cells too long for their column end in an ellipsis. All
+// text passes through Terminal first.
+//
+// fpdf builds the whole document in memory and writes it at End, so memory
+// grows with the row count (see BenchmarkWriter for the figures).
+type pdfReport struct {
+	out    io.Writer
+	pdf    *fpdf.Fpdf
+	meta   ReportMeta
+	utf8   bool
+	font   string
+	tr     func(string) string // to fpdf's encoding (identity for UTF-8 fonts)
+	ell    string
+	labels []string
+	sample [][]string
+	widths []float64
+	table  bool // header repeats on new pages
+	zebra  bool
+	cells  []string
+	p      phase
+}
+
+func newPDFReport(w io.Writer) Writer { return &pdfReport{out: w} }
+
+// newPDF makes the document with DejaVu Sans when its files load, else with
+// Helvetica.
+func (r *pdfReport) newPDF() {
+	regular, err1 := os.ReadFile(PDFFontPath)
+	bold, err2 := os.ReadFile(PDFBoldFontPath)
+	if err1 == nil && err2 != nil {
+		bold, err2 = regular, nil
+	}
+	if err1 == nil && err2 == nil {
+		f := fpdf.New("L", "mm", "A4", "")
+		f.AddUTF8FontFromBytes("dejavu", "", regular)
+		f.AddUTF8FontFromBytes("dejavu", "B", bold)
+		if !f.Err() {
+			r.pdf, r.utf8, r.font = f, true, "dejavu"
+			r.tr = func(s string) string { return s }
+			r.ell = "…"
+			return
+		}
+	}
+	f := fpdf.New("L", "mm", "A4", "")
+	r.pdf, r.utf8, r.font = f, false, "Helvetica"
+	r.tr = f.UnicodeTranslatorFromDescriptor("")
+	r.ell = r.tr("…")
+}
+
+// text makes data text ready for fpdf: controls made visible, cut to what
+// a page can show, and only characters the font's encoding has.
+func (r *pdfReport) text(s string) string {
+	s = Terminal(s)
+	if len(s) > pdfMaxChars {
+		n := 0
+		for i := range s {
+			if n == pdfMaxChars {
+				s = s[:i]
+				break
+			}
+			n++
+		}
+	}
+	if !r.utf8 {
+		return r.tr(s)
+	}
+	// fpdf's UTF-8 path handles the Basic Multilingual Plane only.
+	for _, c := range s {
+		if c > 0xffff {
+			return strings.Map(bmpOnly, s)
+		}
+	}
+	return s
+}
+
+func bmpOnly(c rune) rune {
+	if c > 0xffff {
+		return utf8.RuneError
+	}
+	return c
+}
+
+func (r *pdfReport) Begin(meta ReportMeta) (err error) {
+	if err := r.p.begin(); err != nil {
+		return err
+	}
+	defer r.recoverTo(&err)
+	if len(meta.Columns) == 0 {
+		return r.p.fail(errNoColumns)
+	}
+	r.meta = meta
+	r.newPDF()
+	f := r.pdf
+	f.SetMargins(pdfMargin, pdfMargin, pdfMargin)
+	f.SetCellMargin(pdfCellMargin)
+	f.SetAutoPageBreak(true, pdfBottom)
+	f.AliasNbPages(pdfAlias)
+	f.SetCompression(true)
+	f.SetCreator("auditdeck", true)
+	f.SetTitle(Terminal(meta.Title), true)
+	if !meta.GeneratedAt.IsZero() {
+		f.SetCreationDate(meta.GeneratedAt.UTC())
+		f.SetModificationDate(meta.GeneratedAt.UTC())
+	}
+	f.SetHeaderFunc(func() {
+		if r.table {
+			r.drawHeader()
+		}
+	})
+	f.SetFooterFunc(r.drawFooter)
+	f.AddPage()
+
+	title := meta.Title
+	if strings.TrimSpace(title) == "" {
+		title = "Report"
+	}
+	f.SetFont(r.font, "B", 16)
+	f.MultiCell(0, 8, r.text(title), "", "L", false)
+	f.Ln(1)
+	line := func(label, value string) {
+		f.SetFont(r.font, "B", 9)
+		lw := f.GetStringWidth(r.tr(label)) + 2*pdfCellMargin
+		f.CellFormat(lw, 4.8, r.tr(label), "", 0, "L", false, 0, "")
+		f.SetFont(r.font, "", 9)
+		f.MultiCell(0, 4.8, r.text(value), "", "L", false)
+	}
+	line("Filter:", filterText(meta))
+	line("Window:", windowText(meta))
+	line("Generated at:", generatedText(meta))
+	line("Total:", groupDigits(meta.Total)+" rows")
+	if len(meta.Summary) > 0 {
+		f.Ln(2)
+		f.SetFont(r.font, "B", 10)
+		f.CellFormat(0, 5.5, r.tr("Summary"), "", 1, "L", false, 0, "")
+		for _, s := range meta.Summary {
+			line(s.Label+":", s.Value)
+		}
+	}
+	if note := rowLimitNote(meta); note != "" {
+		f.Ln(2)
+		f.SetFont(r.font, "B", 9)
+		f.MultiCell(0, 4.8, r.text(note), "", "L", false)
+	}
+	f.Ln(3)
+	r.labels = make([]string, len(meta.Columns))
+	for i, l := range columnLabels(meta.Columns) {
+		r.labels[i] = r.text(l)
+	}
+	r.cells = make([]string, len(meta.Columns))
+	return r.p.fail(f.Error())
+}
+
+// recoverTo turns a panic inside fpdf into the writer's error.
+func (r *pdfReport) recoverTo(err *error) {
+	if v := recover(); v != nil {
+		*err = r.p.fail(fmt.Errorf("render: pdf: %v", v))
+	}
+}
+
+func (r *pdfReport) Row(row Row) (err error) {
+	if err := r.p.row(); err != nil {
+		return err
+	}
+	defer r.recoverTo(&err)
+	r.p.rows++
+	if err := checkCells(row, len(r.labels), r.p.rows); err != nil {
+		return r.p.fail(err)
+	}
+	if r.widths == nil {
+		cells := make([]string, len(row.Cells))
+		for i, c := range row.Cells {
+			cells[i] = r.text(c)
+		}
+		r.sample = append(r.sample, cells)
+		if len(r.sample) >= sampleRows {
+			r.startTable()
+		}
+		return r.p.fail(r.pdf.Error())
+	}
+	for i, c := range row.Cells {
+		r.cells[i] = r.text(c)
+	}
+	r.drawRow(r.cells)
+	return r.p.fail(r.pdf.Error())
+}
+
+// startTable fits the column widths to the sampled rows, draws the header
+// and the sampled rows.
+func (r *pdfReport) startTable() {
+	f := r.pdf
+	f.SetFont(r.font, "B", pdfFontSize)
+	head := make([]float64, len(r.labels))
+	for i, l := range r.labels {
+		head[i] = f.GetStringWidth(l)
+	}
+	f.SetFont(r.font, "", pdfFontSize)
+	want := sampleWidths(r.labels, r.sample, f.GetStringWidth)
+	for i := range want {
+		if head[i] > want[i] {
+			want[i] = head[i]
+		}
+		want[i] += 2*pdfCellMargin + 0.5
+	}
+	pageW, _ := f.GetPageSize()
+	r.widths = fitWidths(want, pdfMinColW, pageW-2*pdfMargin)
+	// Start the table on a new page when the header and a row no longer fit.
+	_, pageH := f.GetPageSize()
+	if f.GetY()+pdfHeadH+pdfRowH > pageH-pdfBottom {
+		f.AddPage()
+	}
+	r.drawHeader()
+	r.table = true
+	for _, c := range r.sample {
+		r.drawRow(c)
+	}
+	r.sample = nil
+}
+
+func (r *pdfReport) drawHeader() {
+	f := r.pdf
+	f.SetFont(r.font, "B", pdfFontSize)
+	f.SetFillColor(225, 229, 235)
+	f.SetDrawColor(150, 150, 150)
+	f.SetX(pdfMargin)
+	for i, l := range r.labels {
+		f.CellFormat(r.widths[i], pdfHeadH, r.fit(l, r.widths[i]), "B", 0, "L", true, 0, "")
+	}
+	f.Ln(pdfHeadH)
+	f.SetFont(r.font, "", pdfFontSize)
+	f.SetFillColor(243, 245, 248)
+	r.zebra = false
+}
+
+func (r *pdfReport) drawRow(cells []string) {
+	f := r.pdf
+	_, pageH := f.GetPageSize()
+	if f.GetY()+pdfRowH > pageH-pdfBottom {
+		f.AddPage() // the header function repeats the table header
+	}
+	x, y := pdfMargin, f.GetY()
+	if r.zebra {
+		pageW, _ := f.GetPageSize()
+		f.Rect(x, y, pageW-2*pdfMargin, pdfRowH, "F")
+	}
+	r.zebra = !r.zebra
+	f.SetX(x)
+	for i, c := range cells {
+		f.CellFormat(r.widths[i], pdfRowH, r.fit(c, r.widths[i]), "", 0, "L", false, 0, "")
+	}
+	f.Ln(pdfRowH)
+}
+
+// fit returns s, or its longest prefix that fits width w (less the cell
+// margins) followed by an ellipsis.
+func (r *pdfReport) fit(s string, w float64) string {
+	f := r.pdf
+	avail := w - 2*pdfCellMargin
+	if s == "" || f.GetStringWidth(s) <= avail {
+		return s
+	}
+	avail -= f.GetStringWidth(r.ell)
+	if avail <= 0 {
+		return ""
+	}
+	// Cut points: rune boundaries for UTF-8 fonts, bytes for code pages.
+	var cuts []int
+	if r.utf8 {
+		cuts = make([]int, 0, len(s))
+		for i := range s {
+			cuts = append(cuts, i)
+		}
+	}
+	n := len(s)
+	if r.utf8 {
+		n = len(cuts)
+	}
+	at := func(k int) int { // byte offset of the k-th cut
+		if r.utf8 {
+			return cuts[k]
+		}
+		return k
+	}
+	// Largest k with width(s[:at(k)]) <= avail.
+	lo, hi := 0, n-1
+	for lo < hi {
+		mid := (lo + hi + 1) / 2
+		if f.GetStringWidth(s[:at(mid)]) <= avail {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	return strings.TrimRight(s[:at(lo)], " ") + r.ell
+}
+
+func (r *pdfReport) drawFooter() {
+	f := r.pdf
+	pageW, _ := f.GetPageSize()
+	half := (pageW - 2*pdfMargin) / 2
+	f.SetY(-10)
+	f.SetX(pdfMargin)
+	f.SetFont(r.font, "", 7)
+	f.SetTextColor(110, 110, 110)
+	f.CellFormat(half, 4, r.fit(r.text(r.meta.Title), half), "", 0, "L", false, 0, "")
+	// The page count is known only when the document closes: the alias
+	// is replaced then, so this text is left unmeasured and unaligned.
+	f.CellFormat(half, 4, r.tr(fmt.Sprintf("page %d of ", f.PageNo()))+pdfAlias, "", 0, "R", false, 0, "")
+	f.SetTextColor(0, 0, 0)
+}
+
+func (r *pdfReport) End() (err error) {
+	if err := r.p.end(); err != nil {
+		return err
+	}
+	defer r.recoverTo(&err)
+	f := r.pdf
+	if r.widths == nil {
+		r.startTable()
+	}
+	f.Ln(2)
+	f.SetFont(r.font, "", 8)
+	end := groupDigits(r.p.rows) + " rows."
+	if r.p.rows == 0 {
+		end = "No rows."
+	}
+	if note := countNote(r.meta, r.p.rows); note != "" {
+		end += " " + note
+	}
+	f.MultiCell(0, 4.5, r.tr(end), "", "L", false)
+	if err := f.Error(); err != nil {
+		return r.p.fail(err)
+	}
+	return r.p.fail(f.Output(r.out))
+}
