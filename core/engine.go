@@ -22,6 +22,7 @@ type Engine struct {
 	predefinedMu sync.Mutex
 	predefinedOK atomic.Bool
 	tasks        atomic.Pointer[TaskRunner]
+	sched        schedulerState
 }
 
 // Tasks returns the running task runner, or nil before StartTasks.

@@ -1,0 +1,422 @@
+package core
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/auditdeck/auditdeck/core/delivery"
+	"github.com/auditdeck/auditdeck/core/schedule"
+)
+
+// Subscription is a user's periodic report: the scheduler's view plus the
+// optional webhook that is told about every generated report.
+type Subscription struct {
+	schedule.Subscription
+	Webhook       string    `json:"webhook,omitempty"`
+	WebhookSecret string    `json:"webhook_secret,omitempty"`
+	ModifiedAt    time.Time `json:"modified_at"`
+}
+
+// SubscriptionInfo is a subscription with its schedule state for display.
+type SubscriptionInfo struct {
+	Subscription
+	NextRunAt time.Time      `json:"next_run_at,omitzero"`
+	Runs      []schedule.Run `json:"runs,omitempty"` // newest first
+}
+
+// SubscribeRequest creates a subscription.
+type SubscribeRequest struct {
+	DefinedReportID string
+	Period          string
+	Formats         []string      // default csv
+	TimeZone        string        // default UTC
+	Delay           time.Duration // default 15 minutes
+	Webhook         string        // optional
+}
+
+const (
+	kindSubscription = "subscription"
+	kindWebhookTry   = "webhook.attempt"
+	defaultDelay     = 15 * time.Minute
+	// maxCatchUp periods are generated after an outage (a month of daily
+	// reports); older missed periods are recorded as skipped.
+	maxCatchUp = 31
+)
+
+func runKind(subID string) string { return "run." + subID }
+
+// Subscribe creates a subscription to a report the actor can see.
+func (e *Engine) Subscribe(ctx context.Context, a Actor, r SubscribeRequest) (Subscription, error) {
+	def, err := e.GetReport(ctx, a, r.DefinedReportID)
+	if errors.Is(err, ErrNotFound) {
+		return Subscription{}, fieldErr("defined_report_id", "no defined report %q", r.DefinedReportID)
+	}
+	if err != nil {
+		return Subscription{}, err
+	}
+	p, err := schedule.ParsePeriod(r.Period)
+	if err != nil {
+		return Subscription{}, &FieldError{Field: "period", Err: err}
+	}
+	if len(r.Formats) == 0 {
+		r.Formats = []string{"csv"}
+	}
+	if r.Delay == 0 {
+		r.Delay = defaultDelay
+	}
+	now := e.now().UTC()
+	s := Subscription{Subscription: schedule.Subscription{ID: NewID(now), DefinedReportID: def.ID, Owner: a.User, Period: p,
+		Formats: r.Formats, TimeZone: r.TimeZone, Delay: r.Delay, Enabled: true, CreatedAt: now}, ModifiedAt: now}
+	if err := schedule.ValidateSubscription(s.Subscription); err != nil {
+		return Subscription{}, err
+	}
+	probe := ExportRequest{Type: def.Type, Formats: r.Formats, FileName: "probe"}
+	if err := probe.validate(); err != nil {
+		return Subscription{}, err
+	}
+	if r.Webhook != "" {
+		if err := delivery.ValidateURL(r.Webhook); err != nil {
+			return Subscription{}, &FieldError{Field: "webhook", Err: err}
+		}
+		s.Webhook = r.Webhook
+		if s.WebhookSecret, err = delivery.NewSecret(); err != nil {
+			return Subscription{}, err
+		}
+	}
+	if err := e.putJSON(ctx, kindSubscription, s.ID, s); err != nil {
+		return Subscription{}, err
+	}
+	e.audit(ctx, a, "subscription.create", s.ID, map[string]any{"defined_report_id": def.ID, "period": string(p), "time_zone": s.TimeZone, "filter": def.QueryFilter})
+	e.wakeScheduler()
+	return s, nil
+}
+
+func (e *Engine) getSub(ctx context.Context, a Actor, id string) (Subscription, error) {
+	var s Subscription
+	if err := e.getJSON(ctx, kindSubscription, id, &s); err != nil {
+		return s, err
+	}
+	if !a.Admin && s.Owner != a.User {
+		return Subscription{}, ErrNotFound
+	}
+	return s, nil
+}
+
+// GetSubscription returns a subscription with its next run and history.
+func (e *Engine) GetSubscription(ctx context.Context, a Actor, id string) (SubscriptionInfo, error) {
+	s, err := e.getSub(ctx, a, id)
+	if err != nil {
+		return SubscriptionInfo{}, err
+	}
+	return e.subInfo(s)
+}
+
+func (e *Engine) subInfo(s Subscription) (SubscriptionInfo, error) {
+	info := SubscriptionInfo{Subscription: s}
+	if s.Enabled {
+		if next, err := e.scheduler().NextRun(s.Subscription); err == nil {
+			info.NextRunAt = next
+		}
+	}
+	runs, err := (&runStore{e: e}).Runs(s.ID)
+	info.Runs = runs
+	return info, err
+}
+
+// ListSubscriptions returns the subscriptions the actor may see.
+func (e *Engine) ListSubscriptions(ctx context.Context, a Actor) ([]SubscriptionInfo, error) {
+	var subs []Subscription
+	err := e.store.ListObjects(ctx, kindSubscription, func(id string, doc []byte) error {
+		var s Subscription
+		if err := json.Unmarshal(doc, &s); err != nil {
+			return fmt.Errorf("decode subscription %s: %w", id, err)
+		}
+		if a.Admin || s.Owner == a.User {
+			subs = append(subs, s)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]SubscriptionInfo, 0, len(subs))
+	for _, s := range subs {
+		info, err := e.subInfo(s)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, info)
+	}
+	slices.SortFunc(out, func(x, y SubscriptionInfo) int { return x.CreatedAt.Compare(y.CreatedAt) })
+	return out, nil
+}
+
+// SetSubscriptionEnabled pauses or resumes a subscription.
+func (e *Engine) SetSubscriptionEnabled(ctx context.Context, a Actor, id string, enabled bool) (Subscription, error) {
+	s, err := e.getSub(ctx, a, id)
+	if err != nil {
+		return s, err
+	}
+	s.Enabled, s.ModifiedAt = enabled, e.now().UTC()
+	if err := e.putJSON(ctx, kindSubscription, id, s); err != nil {
+		return s, err
+	}
+	action := "subscription.pause"
+	if enabled {
+		action = "subscription.resume"
+	}
+	e.audit(ctx, a, action, id, nil)
+	e.wakeScheduler()
+	return s, nil
+}
+
+// Unsubscribe deletes a subscription; its generated reports stay until they expire.
+func (e *Engine) Unsubscribe(ctx context.Context, a Actor, id string) error {
+	s, err := e.getSub(ctx, a, id)
+	if err != nil {
+		return err
+	}
+	if err := e.store.DeleteObject(ctx, kindSubscription, id); err != nil {
+		return err
+	}
+	e.audit(ctx, a, "subscription.delete", id, map[string]any{"defined_report_id": s.DefinedReportID})
+	e.wakeScheduler()
+	return nil
+}
+
+// RunSubscriptionNow generates the latest complete period at once (still
+// once per period).
+func (e *Engine) RunSubscriptionNow(ctx context.Context, a Actor, id string) (schedule.Run, error) {
+	s, err := e.getSub(ctx, a, id)
+	if err != nil {
+		return schedule.Run{}, err
+	}
+	e.audit(ctx, a, "subscription.run", id, nil)
+	return e.scheduler().RunNow(ctx, s.Subscription)
+}
+
+// runStore is the scheduler's persistence on the object store.
+type runStore struct{ e *Engine }
+
+func (r *runStore) Subscriptions() ([]schedule.Subscription, error) {
+	var out []schedule.Subscription
+	err := r.e.store.ListObjects(context.Background(), kindSubscription, func(id string, doc []byte) error {
+		var s Subscription
+		if err := json.Unmarshal(doc, &s); err != nil {
+			return fmt.Errorf("decode subscription %s: %w", id, err)
+		}
+		out = append(out, s.Subscription)
+		return nil
+	})
+	return out, err
+}
+
+func runID(start time.Time) string { return fmt.Sprintf("%020d", start.UnixNano()) }
+
+func (r *runStore) Run(subID string, start time.Time) (schedule.Run, bool, error) {
+	var run schedule.Run
+	err := r.e.getJSON(context.Background(), runKind(subID), runID(start), &run)
+	if errors.Is(err, ErrNotFound) {
+		return run, false, nil
+	}
+	return run, err == nil, err
+}
+
+func (r *runStore) PutRun(run schedule.Run) error {
+	return r.e.putJSON(context.Background(), runKind(run.SubscriptionID), runID(run.Window.Start), run)
+}
+
+func (r *runStore) Runs(subID string) ([]schedule.Run, error) {
+	var out []schedule.Run
+	err := r.e.store.ListObjects(context.Background(), runKind(subID), func(id string, doc []byte) error {
+		var run schedule.Run
+		if err := json.Unmarshal(doc, &run); err != nil {
+			return err
+		}
+		out = append(out, run)
+		return nil
+	})
+	slices.Reverse(out) // ids sort by window start
+	return out, err
+}
+
+// schedulerState holds the engine's one scheduler.
+type schedulerState struct {
+	once  sync.Once
+	s     *schedule.Scheduler
+	wake  chan struct{}
+	clock func() time.Time
+}
+
+func (e *Engine) scheduler() *schedule.Scheduler {
+	e.sched.once.Do(func() {
+		e.sched.wake = make(chan struct{}, 1)
+		e.sched.s = schedule.New(&runStore{e: e}, e.generateReport, schedule.Options{Clock: e.now, Wake: e.sched.wake, MaxCatchUp: maxCatchUp,
+			OnError: func(err error) { e.logf("scheduler: %v", err) }})
+	})
+	return e.sched.s
+}
+
+func (e *Engine) wakeScheduler() {
+	if e.sched.wake == nil {
+		return
+	}
+	select {
+	case e.sched.wake <- struct{}{}:
+	default:
+	}
+}
+
+// RunScheduler recovers interrupted runs and generates due reports until ctx
+// ends. It needs the task runner (StartTasks) for the files.
+func (e *Engine) RunScheduler(ctx context.Context) error {
+	s := e.scheduler()
+	if err := s.Recover(ctx); err != nil {
+		return err
+	}
+	return s.Loop(ctx)
+}
+
+// SchedulerTick generates everything due now; tests and the CLI use it.
+func (e *Engine) SchedulerTick(ctx context.Context) error {
+	s := e.scheduler()
+	if err := s.Recover(ctx); err != nil {
+		return err
+	}
+	return s.Tick(ctx)
+}
+
+var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._ -]+`)
+
+// reportTaskID is the same for the same (subscription, window), so a run
+// repeated after a crash finds its report instead of writing a second one.
+func reportTaskID(subID string, w schedule.Window) string {
+	return "r" + subID + "-" + strconv.FormatInt(w.Start.Unix(), 10)
+}
+
+// generateReport is the scheduler's Generate: one report task per
+// (subscription, window), then the webhook notice.
+func (e *Engine) generateReport(ctx context.Context, sub schedule.Subscription, w schedule.Window) (string, int64, error) {
+	tr := e.Tasks()
+	if tr == nil {
+		return "", 0, errors.New("task runner is not running")
+	}
+	var full Subscription
+	if err := e.getJSON(ctx, kindSubscription, sub.ID, &full); err != nil {
+		return "", 0, err
+	}
+	owner := Actor{User: sub.Owner, From: "scheduler"}
+	def, err := e.GetReport(ctx, Actor{User: sub.Owner, Admin: true}, sub.DefinedReportID)
+	if err != nil {
+		return "", 0, fmt.Errorf("defined report %s: %w", sub.DefinedReportID, err)
+	}
+	id := reportTaskID(sub.ID, w)
+	var t Task
+	err = e.getJSON(ctx, kindTask, id, &t)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		start, end := w.Start.UTC(), w.End.UTC()
+		pin := end
+		name := strings.TrimSpace(unsafeName.ReplaceAllString(def.Title, "-"))
+		name = fmt.Sprintf("%s %s %s", strings.Trim(name, ".-"), start.In(loadLoc(sub.TimeZone)).Format("2006-01-02"), id)
+		req := ExportRequest{Type: def.Type, Title: def.Title, Filter: def.QueryFilter, Order: def.QueryOrder, Columns: def.Columns,
+			GroupBy: def.GroupBy, Formats: sub.Formats, FileName: name, DefinedReportID: def.ID, SubscriptionID: sub.ID,
+			WindowStart: &start, WindowEnd: &end, PinAt: &pin}
+		if t, err = tr.submit(ctx, owner, "report", id, req); err != nil {
+			return "", 0, err
+		}
+	case err != nil:
+		return "", 0, err
+	case t.Status == TaskFailed || t.Status == TaskCanceled:
+		if t, err = tr.Retry(ctx, owner, id); err != nil {
+			return "", 0, err
+		}
+	}
+	t, err = tr.Wait(ctx, owner, id, 50*time.Millisecond, nil)
+	if err != nil {
+		return "", 0, err
+	}
+	if t.Status != TaskSucceeded {
+		return id, 0, fmt.Errorf("report %s %s: %s", id, t.Status, t.Error)
+	}
+	if full.Webhook != "" {
+		e.notify(ctx, full, t, w)
+	}
+	return id, t.Done, nil
+}
+
+func loadLoc(name string) *time.Location {
+	if loc, err := time.LoadLocation(name); err == nil {
+		return loc
+	}
+	return time.UTC
+}
+
+// WebhookAttempt is one recorded delivery attempt.
+type WebhookAttempt struct {
+	ReportID       string           `json:"report_id"`
+	SubscriptionID string           `json:"subscription_id"`
+	URL            string           `json:"url"`
+	Attempt        delivery.Attempt `json:"attempt"`
+}
+
+// notify posts the signed notice; failures are recorded, never fatal to the
+// report, which is already kept as a file.
+func (e *Engine) notify(ctx context.Context, s Subscription, t Task, w schedule.Window) {
+	formats := make([]string, len(t.Files))
+	for i, f := range t.Files {
+		formats[i] = f.Format
+	}
+	path := ""
+	if len(formats) > 0 {
+		path = delivery.DownloadPath(t.ID, formats[0])
+	}
+	n := delivery.Notice{Event: delivery.EventReportGenerated, ReportID: t.ID, SubscriptionID: s.ID, DefinedReportID: s.DefinedReportID,
+		WindowStart: w.Start, WindowEnd: w.End, Rows: t.Done, Formats: formats, DownloadPath: path, GeneratedAt: t.FinishedAt}
+	_, err := delivery.Deliver(ctx, s.Webhook, []byte(s.WebhookSecret), n, delivery.Options{
+		Clock: e.now,
+		OnAttempt: func(a delivery.Attempt) {
+			rec := WebhookAttempt{ReportID: t.ID, SubscriptionID: s.ID, URL: s.Webhook, Attempt: a}
+			if err := e.putJSON(ctx, kindWebhookTry, t.ID+"-"+strconv.Itoa(a.N), rec); err != nil {
+				e.logf("record webhook attempt: %v", err)
+			}
+		},
+	})
+	if err != nil {
+		e.logf("webhook for report %s: %v", t.ID, err)
+	}
+	e.audit(ctx, Actor{User: s.Owner, From: "scheduler"}, "webhook.deliver", t.ID, map[string]any{"error": errString(err), "url": s.Webhook})
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+// WebhookAttempts returns the recorded delivery attempts of a report.
+func (e *Engine) WebhookAttempts(ctx context.Context, reportID string) ([]WebhookAttempt, error) {
+	var out []WebhookAttempt
+	err := e.store.ListObjects(ctx, kindWebhookTry, func(id string, doc []byte) error {
+		if !strings.HasPrefix(id, reportID+"-") {
+			return nil
+		}
+		var a WebhookAttempt
+		if err := json.Unmarshal(doc, &a); err != nil {
+			return err
+		}
+		out = append(out, a)
+		return nil
+	})
+	slices.SortFunc(out, func(x, y WebhookAttempt) int { return x.Attempt.N - y.Attempt.N })
+	return out, err
+}
