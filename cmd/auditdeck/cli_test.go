@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -257,4 +258,78 @@ func TestKillDuringIngest(t *testing.T) {
 	if st := s.Stats(); st.Events < int64(acked) {
 		t.Fatalf("store has %d events, %d acknowledged", st.Events, acked)
 	}
+}
+
+var taskLine = regexp.MustCompile(`^task (\d+): (\d+) rows`)
+
+// TestKillDuringExport kills an export with SIGKILL and checks that no
+// partial file ever carries the final name, and that the next start runs the
+// task to completion with every row.
+func TestKillDuringExport(t *testing.T) {
+	dir := t.TempDir()
+	input := filepath.Join(dir, "events.ndjson")
+	if r := run(t, nil, "gen", "--events", "60000", "--seed", "5", "--end", "2026-11-01T00:00:00Z", "--out", input); r.code != 0 {
+		t.Fatalf("gen: %+v", r)
+	}
+	data := filepath.Join(dir, "store")
+	if r := run(t, nil, "ingest", "--data", data, input); r.code != 0 {
+		t.Fatalf("ingest: %+v", r)
+	}
+	cmd := exec.Command(binary, "export", "--data", data, "--format", "ndjson,json,csv", "--file-name", "everything")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stderr)
+	var id string
+	var total int
+	for sc.Scan() {
+		if m := taskLine.FindStringSubmatch(sc.Text()); m != nil {
+			id, total = m[1], atoi(m[2])
+			break
+		}
+	}
+	if id == "" {
+		t.Fatal("export printed no task line")
+	}
+	time.Sleep(150 * time.Millisecond)
+	cmd.Process.Signal(syscall.SIGKILL)
+	go io.Copy(io.Discard, stderr)
+	cmd.Wait()
+	exports := filepath.Join(data, "exports")
+	if _, err := os.Stat(filepath.Join(exports, "everything.csv")); err == nil {
+		t.Fatal("the export finished before the kill: the test did not interrupt it")
+	}
+	for _, n := range []string{"everything.ndjson", "everything.json", "everything.csv"} {
+		if b, err := os.ReadFile(filepath.Join(exports, n)); err == nil {
+			// Only a complete file may have its final name.
+			if n == "everything.ndjson" && bytes.Count(b, []byte("\n")) != total {
+				t.Fatalf("%s is partial: %d of %d lines", n, bytes.Count(b, []byte("\n")), total)
+			}
+		}
+	}
+	r := run(t, nil, "task", "wait", "--data", data, id)
+	if r.code != 0 {
+		t.Fatalf("task wait: %+v", r)
+	}
+	b, err := os.ReadFile(filepath.Join(exports, "everything.ndjson"))
+	if err != nil || bytes.Count(b, []byte("\n")) != total || total != 60000 {
+		t.Fatalf("after restart: %v, %d lines, total %d", err, bytes.Count(b, []byte("\n")), total)
+	}
+	left, _ := filepath.Glob(filepath.Join(exports, ".*"))
+	if len(left) != 0 {
+		t.Errorf("temp files left: %v", left)
+	}
+	r = run(t, nil, "task", "show", "--data", data, id)
+	if !strings.Contains(r.stdout, `"status": "succeeded"`) || !strings.Contains(r.stdout, `"record_total_num": 60000`) {
+		t.Errorf("task show: %s", r.stdout)
+	}
+}
+
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/pprof"
+	_ "time/tzdata" // subscriptions name IANA zones; hosts may lack zone files
 
 	"github.com/auditdeck/auditdeck/core"
 	"github.com/auditdeck/auditdeck/store"
@@ -75,7 +76,7 @@ Data lives in --data DIR (default $XDG_DATA_HOME/auditdeck).`,
 			profFile.Close()
 		}
 	}
-	root.AddCommand(newIngestCmd(g), newQueryCmd(g), newTriageCmd(g), newGenCmd(), newDemoCmd(), newStatsCmd(g))
+	root.AddCommand(newIngestCmd(g), newQueryCmd(g), newTriageCmd(g), newExportCmd(g), newReportCmd(g), newTaskCmd(g), newSubscriptionCmd(g), newGenCmd(), newDemoCmd(), newStatsCmd(g))
 	return root
 }
 

@@ -1,0 +1,487 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/auditdeck/auditdeck/core"
+	"github.com/spf13/cobra"
+)
+
+// The local CLI acts with full rights: whoever can open the data directory
+// owns the data. --user names the actor in the audit log.
+func localActor(user string) core.Actor {
+	if user == "" {
+		user = currentUser()
+	}
+	return core.Actor{User: user, Admin: true, From: "cli"}
+}
+
+func exportsDir(g *globalFlags, flag string) string {
+	if flag != "" {
+		return flag
+	}
+	return filepath.Join(g.dataDir, "exports")
+}
+
+// parseColumns reads "field:Label,field2:Label 2" (label optional).
+func parseColumns(s string) [][]string {
+	if strings.TrimSpace(s) == "" {
+		return nil
+	}
+	var out [][]string
+	for _, part := range strings.Split(s, ",") {
+		field, label, ok := strings.Cut(strings.TrimSpace(part), ":")
+		if !ok {
+			label = field
+		}
+		out = append(out, []string{strings.TrimSpace(field), strings.TrimSpace(label)})
+	}
+	return out
+}
+
+type exportFlags struct {
+	filter, filterJSON, order, columns, formats, fileName, title, typ, exports, user, groupBy string
+	limit                                                                                     int64
+}
+
+func (f *exportFlags) register(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.filter, "filter", "", "filter in the DSL")
+	fl.StringVar(&f.filterJSON, "filter-json", "", "filter in the Clumio JSON syntax (ANDed)")
+	fl.StringVar(&f.order, "order", "", "query_order")
+	fl.StringVar(&f.columns, "columns", "", "columns as field:Label,... (default: the type's columns)")
+	fl.StringVar(&f.formats, "format", "csv", "formats, comma separated: csv, ndjson, json, html, pdf, xlsx")
+	fl.StringVar(&f.fileName, "file-name", "", "output name without extension (required)")
+	fl.StringVar(&f.title, "title", "", "title shown in HTML, PDF and XLSX")
+	fl.StringVar(&f.typ, "type", "activity", "activity, audit or consumption")
+	fl.StringVar(&f.groupBy, "group-by", "", "group by one or two fields (comma separated), counting events")
+	fl.Int64Var(&f.limit, "limit", 0, "write at most this many rows (0: all; a cut is recorded in the manifest)")
+	fl.StringVar(&f.exports, "exports", "", "export directory (default DATA/exports)")
+	fl.StringVar(&f.user, "user", "", "acting user for ownership and the audit log (default: login name)")
+}
+
+func (f *exportFlags) request() (core.ExportRequest, error) {
+	filter, err := parseFilters(f.filter, f.filterJSON)
+	if err != nil {
+		return core.ExportRequest{}, err
+	}
+	req := core.ExportRequest{Type: core.ReportType(f.typ), Title: f.title, Filter: filter.String(), Order: f.order,
+		Columns: parseColumns(f.columns), Formats: strings.Split(f.formats, ","), FileName: f.fileName, RowLimit: f.limit}
+	if f.groupBy != "" {
+		req.GroupBy = &core.GroupSpec{By: strings.Split(f.groupBy, ",")}
+	}
+	return req, nil
+}
+
+func newExportCmd(g *globalFlags) *cobra.Command {
+	f := &exportFlags{}
+	cmd := &cobra.Command{
+		Use:   "export --file-name NAME [--filter DSL] [--format csv,html,...]",
+		Short: "Export matching events to files (csv, ndjson, json, html, pdf, xlsx)",
+		Long: `export runs an export task in this process and waits for it, showing
+progress. The files appear in the export directory under their final names only
+when complete, with a NAME.manifest.json beside them (request, resolved window,
+row count, sizes, sha256). Nothing is cut unless --limit says so.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			req, err := f.request()
+			if err != nil {
+				return err
+			}
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			eng, err := openEngine(g.dataDir)
+			if err != nil {
+				return err
+			}
+			defer eng.Close()
+			tr, err := eng.StartTasks(core.TaskOptions{Dir: exportsDir(g, f.exports)})
+			if err != nil {
+				return err
+			}
+			defer tr.Close()
+			a := localActor(f.user)
+			t, err := tr.Submit(ctx, a, req)
+			if err != nil {
+				return err
+			}
+			return waitAndPrint(ctx, tr, a, t, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	f.register(cmd)
+	return cmd
+}
+
+// waitAndPrint follows a task to its end; an interrupt cancels it.
+func waitAndPrint(ctx context.Context, tr *core.TaskRunner, a core.Actor, t core.Task, stdout, stderr io.Writer) error {
+	if t.Total >= 0 {
+		fmt.Fprintf(stderr, "task %s: %d rows\n", t.ID, t.Total)
+	} else {
+		fmt.Fprintf(stderr, "task %s: grouped; rows are known when it ends\n", t.ID)
+	}
+	show := isTerminal(stderr)
+	t, err := tr.Wait(ctx, a, t.ID, 200*time.Millisecond, func(t core.Task) {
+		if show && t.Total > 0 {
+			fmt.Fprintf(stderr, "\r%s %d/%d rows %3.0f%%", t.Status, t.Done, t.Total, 100*float64(t.Done)/float64(t.Total))
+		}
+	})
+	if show {
+		fmt.Fprint(stderr, "\r\033[K")
+	}
+	if errors.Is(err, context.Canceled) {
+		c, _ := tr.Cancel(context.Background(), a, t.ID)
+		return fmt.Errorf("interrupted: task %s %s", c.ID, c.Status)
+	}
+	if err != nil {
+		return err
+	}
+	if t.Status != core.TaskSucceeded {
+		return fmt.Errorf("task %s %s: %s", t.ID, t.Status, t.Error)
+	}
+	for _, f := range t.Files {
+		fmt.Fprintf(stdout, "%s\t%d rows\t%d bytes\tsha256 %s\n", f.Path, t.Done, f.Bytes, f.SHA256)
+	}
+	if t.Truncated {
+		fmt.Fprintf(stderr, "note: --limit cut the result to %d of more rows (recorded in %s)\n", t.Done, t.Manifest)
+	}
+	return nil
+}
+
+func newReportCmd(g *globalFlags) *cobra.Command {
+	var user string
+	root := &cobra.Command{Use: "report", Short: "Defined reports: list, show, create, update, delete, generate"}
+	root.PersistentFlags().StringVar(&user, "user", "", "acting user (default: login name)")
+	withEngine := func(run func(ctx context.Context, eng *core.Engine, a core.Actor, args []string, out io.Writer) error) func(*cobra.Command, []string) error {
+		return func(cmd *cobra.Command, args []string) error {
+			eng, err := openEngine(g.dataDir)
+			if err != nil {
+				return err
+			}
+			defer eng.Close()
+			return run(cmd.Context(), eng, localActor(user), args, cmd.OutOrStdout())
+		}
+	}
+	list := &cobra.Command{Use: "list", Short: "List defined reports", Args: cobra.NoArgs,
+		RunE: withEngine(func(ctx context.Context, eng *core.Engine, a core.Actor, _ []string, out io.Writer) error {
+			rs, err := eng.ListReports(ctx, a)
+			if err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tTITLE\tTYPE\tFILTER\tOWNER\tPREDEFINED")
+			for _, r := range rs {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%v\n", r.ID, cell(r.Title), r.Type, cell(r.QueryFilter), cell(r.Owner), r.Predefined)
+			}
+			return tw.Flush()
+		})}
+	show := &cobra.Command{Use: "show ID", Short: "Show a defined report as JSON", Args: cobra.ExactArgs(1),
+		RunE: withEngine(func(ctx context.Context, eng *core.Engine, a core.Actor, args []string, out io.Writer) error {
+			r, err := eng.GetReport(ctx, a, args[0])
+			if err != nil {
+				return notFound(err, "report", args[0])
+			}
+			return printJSON(out, r)
+		})}
+	var title, filter, order, columns, groupBy, typ string
+	create := &cobra.Command{Use: "create --title T [--type activity] [--filter DSL]", Short: "Create a defined report", Args: cobra.NoArgs,
+		RunE: withEngine(func(ctx context.Context, eng *core.Engine, a core.Actor, _ []string, out io.Writer) error {
+			r := core.DefinedReport{Title: title, Type: core.ReportType(typ), QueryFilter: filter, QueryOrder: order, Columns: parseColumns(columns)}
+			if groupBy != "" {
+				r.GroupBy = &core.GroupSpec{By: strings.Split(groupBy, ",")}
+			}
+			r, err := eng.CreateReport(ctx, a, r)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(out, r.ID)
+			return nil
+		})}
+	for _, c := range []*cobra.Command{create} {
+		c.Flags().StringVar(&title, "title", "", "title")
+		c.Flags().StringVar(&typ, "type", "activity", "activity, audit or consumption (immutable)")
+		c.Flags().StringVar(&filter, "filter", "", "query_filter (DSL)")
+		c.Flags().StringVar(&order, "order", "", "query_order")
+		c.Flags().StringVar(&columns, "columns", "", "columns as field:Label,...")
+		c.Flags().StringVar(&groupBy, "group-by", "", "group by one or two fields")
+	}
+	update := &cobra.Command{Use: "update ID [--title T] [--filter DSL] [--order O] [--columns C]", Short: "Update a defined report", Args: cobra.ExactArgs(1)}
+	update.Flags().String("title", "", "new title")
+	update.Flags().String("filter", "", "new query_filter")
+	update.Flags().String("order", "", "new query_order")
+	update.Flags().String("columns", "", "new columns as field:Label,...")
+	update.RunE = withEngine(func(ctx context.Context, eng *core.Engine, a core.Actor, args []string, out io.Writer) error {
+		var p core.ReportPatch
+		fl := update.Flags()
+		if fl.Changed("title") {
+			v, _ := fl.GetString("title")
+			p.Title = &v
+		}
+		if fl.Changed("filter") {
+			v, _ := fl.GetString("filter")
+			p.QueryFilter = &v
+		}
+		if fl.Changed("order") {
+			v, _ := fl.GetString("order")
+			p.QueryOrder = &v
+		}
+		if fl.Changed("columns") {
+			v, _ := fl.GetString("columns")
+			c := parseColumns(v)
+			p.Columns = &c
+		}
+		r, err := eng.UpdateReport(ctx, a, args[0], p)
+		if err != nil {
+			return notFound(err, "report", args[0])
+		}
+		return printJSON(out, r)
+	})
+	del := &cobra.Command{Use: "delete ID", Short: "Delete a defined report", Args: cobra.ExactArgs(1),
+		RunE: withEngine(func(ctx context.Context, eng *core.Engine, a core.Actor, args []string, out io.Writer) error {
+			return notFound(eng.DeleteReport(ctx, a, args[0]), "report", args[0])
+		})}
+	var genFormats, genName, genFrom, genTo, genExports string
+	generate := &cobra.Command{Use: "generate ID [--format csv,pdf] [--from T] [--to T]", Short: "Generate a defined report now", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			eng, err := openEngine(g.dataDir)
+			if err != nil {
+				return err
+			}
+			defer eng.Close()
+			ctx := cmd.Context()
+			a := localActor(user)
+			r, err := eng.GetReport(ctx, a, args[0])
+			if err != nil {
+				return notFound(err, "report", args[0])
+			}
+			req := core.ExportRequest{Type: r.Type, Title: r.Title, Filter: r.QueryFilter, Order: r.QueryOrder, Columns: r.Columns, GroupBy: r.GroupBy,
+				Formats: strings.Split(genFormats, ","), FileName: genName, DefinedReportID: r.ID}
+			if req.FileName == "" {
+				req.FileName = fmt.Sprintf("%s %s", r.Title, eng.Now().UTC().Format("2006-01-02 150405"))
+			}
+			for flag, dst := range map[string]**time.Time{genFrom: &req.WindowStart, genTo: &req.WindowEnd} {
+				if flag == "" {
+					continue
+				}
+				t, err := time.Parse(time.RFC3339, flag)
+				if err != nil {
+					return fmt.Errorf("--from/--to: expected RFC 3339: %w", err)
+				}
+				*dst = &t
+			}
+			tr, err := eng.StartTasks(core.TaskOptions{Dir: exportsDir(g, genExports)})
+			if err != nil {
+				return err
+			}
+			defer tr.Close()
+			t, err := tr.Submit(ctx, a, req)
+			if err != nil {
+				return err
+			}
+			return waitAndPrint(ctx, tr, a, t, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		}}
+	generate.Flags().StringVar(&genFormats, "format", "csv", "formats, comma separated")
+	generate.Flags().StringVar(&genName, "file-name", "", "output name (default: title and time)")
+	generate.Flags().StringVar(&genFrom, "from", "", "window start, RFC 3339")
+	generate.Flags().StringVar(&genTo, "to", "", "window end (exclusive), RFC 3339")
+	generate.Flags().StringVar(&genExports, "exports", "", "export directory (default DATA/exports)")
+	root.AddCommand(list, show, create, update, del, generate)
+	return root
+}
+
+func newTaskCmd(g *globalFlags) *cobra.Command {
+	var user, exports string
+	root := &cobra.Command{Use: "task", Short: "Export and report tasks: list, show, cancel, retry, delete"}
+	root.PersistentFlags().StringVar(&user, "user", "", "acting user (default: login name)")
+	root.PersistentFlags().StringVar(&exports, "exports", "", "export directory (default DATA/exports)")
+	withRunner := func(run func(ctx context.Context, tr *core.TaskRunner, a core.Actor, args []string, out io.Writer) error) func(*cobra.Command, []string) error {
+		return func(cmd *cobra.Command, args []string) error {
+			eng, err := openEngine(g.dataDir)
+			if err != nil {
+				return err
+			}
+			defer eng.Close()
+			tr, err := eng.StartTasks(core.TaskOptions{Dir: exportsDir(g, exports)})
+			if err != nil {
+				return err
+			}
+			defer tr.Close()
+			return run(cmd.Context(), tr, localActor(user), args, cmd.OutOrStdout())
+		}
+	}
+	list := &cobra.Command{Use: "list", Short: "List tasks, newest first", Args: cobra.NoArgs,
+		RunE: withRunner(func(ctx context.Context, tr *core.TaskRunner, a core.Actor, _ []string, out io.Writer) error {
+			ts, err := tr.List(ctx, a)
+			if err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tKIND\tSTATUS\tROWS\tOWNER\tFILE\tCREATED")
+			for _, t := range ts {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%d/%d\t%s\t%s\t%s\n", t.ID, t.Kind, t.Status, t.Done, t.Total, cell(t.Owner), cell(t.Request.FileName), t.CreatedAt.Format(time.RFC3339))
+			}
+			return tw.Flush()
+		})}
+	show := &cobra.Command{Use: "show ID", Short: "Show a task as JSON", Args: cobra.ExactArgs(1),
+		RunE: withRunner(func(ctx context.Context, tr *core.TaskRunner, a core.Actor, args []string, out io.Writer) error {
+			t, err := tr.Get(ctx, a, args[0])
+			if err != nil {
+				return notFound(err, "task", args[0])
+			}
+			return printJSON(out, t)
+		})}
+	cancel := &cobra.Command{Use: "cancel ID", Short: "Cancel a queued or running task", Args: cobra.ExactArgs(1),
+		RunE: withRunner(func(ctx context.Context, tr *core.TaskRunner, a core.Actor, args []string, out io.Writer) error {
+			t, err := tr.Cancel(ctx, a, args[0])
+			if err != nil {
+				return notFound(err, "task", args[0])
+			}
+			fmt.Fprintf(out, "task %s %s\n", t.ID, t.Status)
+			return nil
+		})}
+	retry := &cobra.Command{Use: "retry ID", Short: "Run a failed or canceled task again and wait for it", Args: cobra.ExactArgs(1),
+		RunE: withRunner(func(ctx context.Context, tr *core.TaskRunner, a core.Actor, args []string, out io.Writer) error {
+			t, err := tr.Retry(ctx, a, args[0])
+			if err != nil {
+				return notFound(err, "task", args[0])
+			}
+			return waitAndPrint(ctx, tr, a, t, out, os.Stderr)
+		})}
+	del := &cobra.Command{Use: "delete ID", Short: "Delete a task and its files", Args: cobra.ExactArgs(1),
+		RunE: withRunner(func(ctx context.Context, tr *core.TaskRunner, a core.Actor, args []string, out io.Writer) error {
+			return notFound(tr.Delete(ctx, a, args[0]), "task", args[0])
+		})}
+	wait := &cobra.Command{Use: "wait ID", Short: "Run tasks left unfinished (for example by a crash) and wait for one", Args: cobra.ExactArgs(1),
+		RunE: withRunner(func(ctx context.Context, tr *core.TaskRunner, a core.Actor, args []string, out io.Writer) error {
+			t, err := tr.Get(ctx, a, args[0])
+			if err != nil {
+				return notFound(err, "task", args[0])
+			}
+			return waitAndPrint(ctx, tr, a, t, out, os.Stderr)
+		})}
+	root.AddCommand(list, show, cancel, retry, wait, del)
+	return root
+}
+
+func newSubscriptionCmd(g *globalFlags) *cobra.Command {
+	var user, exports string
+	root := &cobra.Command{Use: "subscription", Short: "Periodic reports: list, create, pause, resume, run, delete"}
+	root.PersistentFlags().StringVar(&user, "user", "", "acting user (default: login name)")
+	withEngine := func(run func(ctx context.Context, eng *core.Engine, a core.Actor, args []string, out io.Writer) error) func(*cobra.Command, []string) error {
+		return func(cmd *cobra.Command, args []string) error {
+			eng, err := openEngine(g.dataDir)
+			if err != nil {
+				return err
+			}
+			defer eng.Close()
+			return run(cmd.Context(), eng, localActor(user), args, cmd.OutOrStdout())
+		}
+	}
+	list := &cobra.Command{Use: "list", Short: "List subscriptions with their next and last runs", Args: cobra.NoArgs,
+		RunE: withEngine(func(ctx context.Context, eng *core.Engine, a core.Actor, _ []string, out io.Writer) error {
+			subs, err := eng.ListSubscriptions(ctx, a)
+			if err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tREPORT\tPERIOD\tZONE\tENABLED\tNEXT RUN\tLAST RUN")
+			for _, s := range subs {
+				last := "-"
+				if len(s.Runs) > 0 {
+					last = fmt.Sprintf("%s %s", s.Runs[0].Window.Start.Format("2006-01-02"), s.Runs[0].State)
+				}
+				next := "-"
+				if !s.NextRunAt.IsZero() {
+					next = s.NextRunAt.Format(time.RFC3339)
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%v\t%s\t%s\n", s.ID, s.DefinedReportID, s.Period, orUTC(s.TimeZone), s.Enabled, next, last)
+			}
+			return tw.Flush()
+		})}
+	var period, zone, formats, webhook string
+	var delay time.Duration
+	create := &cobra.Command{Use: "create REPORT_ID --period day|week|month|quarter|year", Short: "Subscribe to a defined report", Args: cobra.ExactArgs(1),
+		RunE: withEngine(func(ctx context.Context, eng *core.Engine, a core.Actor, args []string, out io.Writer) error {
+			s, err := eng.Subscribe(ctx, a, core.SubscribeRequest{DefinedReportID: args[0], Period: period, TimeZone: zone,
+				Formats: strings.Split(formats, ","), Delay: delay, Webhook: webhook})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(out, s.ID)
+			if s.WebhookSecret != "" {
+				fmt.Fprintf(out, "webhook secret (shown once; notices carry %s): %s\n", "X-Auditdeck-Signature", s.WebhookSecret)
+			}
+			return nil
+		})}
+	create.Flags().StringVar(&period, "period", "", "day, week, month, quarter or year")
+	create.Flags().StringVar(&zone, "time-zone", "UTC", "IANA time zone of the periods")
+	create.Flags().StringVar(&formats, "format", "csv", "formats, comma separated")
+	create.Flags().DurationVar(&delay, "delay", 15*time.Minute, "ingestion delay after the period ends")
+	create.Flags().StringVar(&webhook, "webhook", "", "URL that receives a signed JSON notice per report")
+	state := func(use, short string, enabled bool) *cobra.Command {
+		return &cobra.Command{Use: use + " ID", Short: short, Args: cobra.ExactArgs(1),
+			RunE: withEngine(func(ctx context.Context, eng *core.Engine, a core.Actor, args []string, out io.Writer) error {
+				_, err := eng.SetSubscriptionEnabled(ctx, a, args[0], enabled)
+				return notFound(err, "subscription", args[0])
+			})}
+	}
+	del := &cobra.Command{Use: "delete ID", Short: "Unsubscribe", Args: cobra.ExactArgs(1),
+		RunE: withEngine(func(ctx context.Context, eng *core.Engine, a core.Actor, args []string, out io.Writer) error {
+			return notFound(eng.Unsubscribe(ctx, a, args[0]), "subscription", args[0])
+		})}
+	run := &cobra.Command{Use: "run ID", Short: "Generate the latest complete period now (once per period)", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			eng, err := openEngine(g.dataDir)
+			if err != nil {
+				return err
+			}
+			defer eng.Close()
+			tr, err := eng.StartTasks(core.TaskOptions{Dir: exportsDir(g, exports)})
+			if err != nil {
+				return err
+			}
+			defer tr.Close()
+			r, err := eng.RunSubscriptionNow(cmd.Context(), localActor(user), args[0])
+			if err != nil {
+				return notFound(err, "subscription", args[0])
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s %s .. %s: %s, report %s, %d rows\n", r.SubscriptionID, r.Window.Start.Format(time.RFC3339), r.Window.End.Format(time.RFC3339), r.State, r.ReportID, r.Rows)
+			if r.Error != "" {
+				return errors.New(r.Error)
+			}
+			return nil
+		}}
+	run.Flags().StringVar(&exports, "exports", "", "export directory (default DATA/exports)")
+	root.AddCommand(list, create, state("pause", "Pause a subscription", false), state("resume", "Resume a subscription", true), run, del)
+	return root
+}
+
+func orUTC(z string) string {
+	if z == "" {
+		return "UTC"
+	}
+	return z
+}
+
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func notFound(err error, what, id string) error {
+	if errors.Is(err, core.ErrNotFound) {
+		return fmt.Errorf("no %s %q", what, sanitizeLine(id))
+	}
+	return err
+}
