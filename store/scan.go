@@ -19,6 +19,10 @@ import (
 	"github.com/valyala/fastjson"
 )
 
+// bulkRows: scans asked for more rows than this (or all) use per-scan
+// memory for decoded blocks instead of the shared cache.
+const bulkRows = 10000
+
 func isTimeOrder(o query.Order) bool {
 	return len(o) == 0 || (len(o) == 1 && o[0].Field == "created_at")
 }
@@ -302,6 +306,10 @@ func (r *reader) scan(ctx context.Context, req core.ScanRequest, fn func(*core.A
 		after = c
 	}
 	x := &exec{r: r, p: p}
+	if req.Limit == 0 || req.Limit > bulkRows {
+		r.bulk()
+		defer func() { r.memo = nil }()
+	}
 	if isTimeOrder(order) {
 		return x.scanByTime(ctx, req, order, after, fp, fn)
 	}
@@ -407,6 +415,8 @@ type timeIter struct {
 	blocks []*blockState
 	nb     int
 	h      mergeHeap
+	// finished blocks whose memo can go once their last row is emitted
+	finished []uint64
 }
 
 func (x *exec) newTimeIter(desc bool, after *sortCursor) *timeIter {
@@ -474,8 +484,12 @@ func (it *timeIter) open(b *blockState) error {
 		pos.row = b.hdr.Rows
 	}
 	ok, err := it.advance(pos)
-	if err != nil || !ok {
+	if err != nil {
 		return err
+	}
+	if !ok {
+		it.x.r.forget(b.hdr.Seq) // nothing to show: its columns can go now
+		return nil
 	}
 	heap.Push(&it.h, pos)
 	return nil
@@ -531,6 +545,7 @@ func (it *timeIter) next() (*blockState, int, bool, error) {
 		heap.Fix(&it.h, 0)
 	} else {
 		heap.Pop(&it.h)
+		it.finished = append(it.finished, b.hdr.Seq)
 	}
 	for _, p := range it.h.items {
 		if p.err != nil {
@@ -575,6 +590,10 @@ func (x *exec) scanByTime(ctx context.Context, req core.ScanRequest, order query
 		}
 		emitted++
 		last = sortCursor{T: a.CreatedAt, ID: a.EventID, FP: fp}
+		for _, seq := range it.finished {
+			x.r.forget(seq)
+		}
+		it.finished = it.finished[:0]
 	}
 }
 

@@ -31,7 +31,7 @@ type Options struct {
 	Dir        string
 	BlockRows  int           // events per block; 4096
 	ChunkRows  int           // events per compressed raw chunk; 64
-	CacheBytes int64         // decoded column and chunk cache; 64 MiB
+	CacheBytes int64         // decoded column and chunk cache; 32 MiB
 	GCInterval time.Duration // value-log GC period; 10 minutes, negative = never
 	ReadOnly   bool
 	Logger     *slog.Logger
@@ -51,7 +51,7 @@ func (o *Options) defaults() {
 		o.ChunkRows = 64
 	}
 	if o.CacheBytes <= 0 {
-		o.CacheBytes = 64 << 20
+		o.CacheBytes = 32 << 20
 	}
 	if o.GCInterval == 0 {
 		o.GCInterval = 10 * time.Minute
@@ -347,6 +347,31 @@ type reader struct {
 	snap      *snapshot
 	txn       *badger.Txn
 	extractor core.FieldExtractor
+	// memo, when set, holds the decoded columns and chunks of the blocks a
+	// bulk scan has open, instead of the shared cache: a scan of everything
+	// would only evict what interactive queries use, and keeping the open
+	// blocks here costs no locking per row.
+	memo   map[cacheKey]any
+	loaded int // blocks loaded by this bulk reader, to release mappings now and then
+}
+
+// bulk switches the reader to per-scan memory for long scans.
+func (r *reader) bulk() { r.memo = map[cacheKey]any{} }
+
+// forget drops a finished block from the bulk memo.
+func (r *reader) forget(seq uint64) {
+	if r.memo == nil {
+		return
+	}
+	for k := range r.memo {
+		if k.seq == seq {
+			delete(r.memo, k)
+		}
+	}
+	r.loaded++
+	if r.loaded%32 == 0 {
+		releaseMappedPages(r.s.opts.Dir)
+	}
 }
 
 func (s *Store) newReader() *reader {
@@ -395,6 +420,11 @@ func (r *reader) chunkUncached(seq uint64, i int) (*chunkRows, error) {
 // load returns a decoded column or chunk through the cache.
 func (r *reader) load(seq uint64, col uint32, key []byte, decode func([]byte) (any, int64, error)) (any, error) {
 	k := cacheKey{seq: seq, col: col}
+	if r.memo != nil {
+		if v, ok := r.memo[k]; ok {
+			return v, nil
+		}
+	}
 	if v, ok := r.s.cache.get(k); ok {
 		return v, nil
 	}
@@ -406,7 +436,11 @@ func (r *reader) load(seq uint64, col uint32, key []byte, decode func([]byte) (a
 	if err != nil {
 		return nil, fmt.Errorf("block %d column %d: %w", seq, col, err)
 	}
-	r.s.cache.put(k, v, size)
+	if r.memo != nil {
+		r.memo[k] = v
+	} else {
+		r.s.cache.put(k, v, size)
+	}
 	return v, nil
 }
 
@@ -543,7 +577,18 @@ func (r *reader) fields(b *blockState, row int) (core.ActivityFields, error) {
 // column reads, which matters when the rows of a page sit in many blocks.
 func (r *reader) activity(b *blockState, row int, withRaw bool) (core.Activity, error) {
 	var a core.Activity
-	if withRaw {
+	if withRaw && r.memo != nil {
+		// A bulk scan has the block's columns at hand already.
+		f, err := r.fields(b, row)
+		if err != nil {
+			return a, err
+		}
+		raw, err := r.rawRow(b, row)
+		if err != nil {
+			return a, err
+		}
+		a.ActivityFields, a.Raw = f, raw
+	} else if withRaw {
 		raw, err := r.rawRow(b, row)
 		if err != nil {
 			return a, err

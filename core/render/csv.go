@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"io"
 	"strings"
+	"unicode/utf8"
 )
 
 // CSVCell neutralises a cell that a spreadsheet would run as a formula
@@ -40,7 +41,10 @@ func NewCSV(w io.Writer, labels []string) (*CSVWriter, error) {
 func (c *CSVWriter) Write(cells []string) error {
 	c.row = c.row[:0]
 	for _, s := range cells {
-		c.row = append(c.row, CSVCell(strings.ToValidUTF8(s, "\uFFFD")))
+		if !utf8.ValidString(s) { // checking first saves a copy of every valid cell
+			s = strings.ToValidUTF8(s, "\uFFFD")
+		}
+		c.row = append(c.row, CSVCell(s))
 	}
 	return c.w.Write(c.row)
 }

@@ -61,6 +61,19 @@ func ContentType(name string) string {
 	return f.ctype
 }
 
+// ErrAborted is returned by a Writer's Row and End after Abort.
+var ErrAborted = errors.New("render: report aborted")
+
+// Abort releases what a Writer holds (the xlsx writer's temporary files,
+// the pdf writer's document) when the caller stops before End, for
+// example on cancel or a read error; the writer then refuses Row and End.
+// It does nothing after End and is safe to call more than once.
+func Abort(w Writer) {
+	if a, ok := w.(interface{ abort() }); ok {
+		a.abort()
+	}
+}
+
 // ErrWriterState is returned when Begin, Row and End are called out of order.
 var ErrWriterState = errors.New("render: writer used out of order (Begin, Row..., End)")
 
@@ -102,6 +115,18 @@ func (p *phase) end() error {
 	}
 	p.ended = true
 	return nil
+}
+
+// abort stops the writer; false when End already ran.
+func (p *phase) abort() bool {
+	if p.ended {
+		return false
+	}
+	p.ended = true
+	if p.err == nil {
+		p.err = ErrAborted
+	}
+	return true
 }
 
 // fail records the first error and returns it.
@@ -233,9 +258,12 @@ func groupDigits(n int64) string {
 const sampleRows = 100
 
 // sampleWidths returns, for each column, the larger of the label's measure
-// and the 90th percentile of the sampled cells' measures.
-func sampleWidths(labels []string, sample [][]string, measure func(string) float64) []float64 {
-	out := make([]float64, len(labels))
+// and the 90th percentile of the sampled cells' measures, and whether the
+// column's cells are all of about the same size (times, ids, flags), the
+// kind of column that is worth showing whole.
+func sampleWidths(labels []string, sample [][]string, measure func(string) float64) (want []float64, even []bool) {
+	want = make([]float64, len(labels))
+	even = make([]bool, len(labels))
 	vals := make([]float64, 0, len(sample))
 	for i, l := range labels {
 		vals = vals[:0]
@@ -252,8 +280,50 @@ func sampleWidths(labels []string, sample [][]string, measure func(string) float
 			if p := vals[k-1]; p > w {
 				w = p
 			}
+			even[i] = vals[0] >= 0.75*vals[len(vals)-1]
 		}
-		out[i] = w
+		want[i] = w
+	}
+	return want, even
+}
+
+// fitColumns is fitWidths that first gives the even columns their whole
+// width, when they take no more than 60% of the room.
+func fitColumns(want []float64, even []bool, min, total float64) []float64 {
+	fixed, rest := 0.0, 0
+	for i, w := range want {
+		if even[i] {
+			fixed += max(w, min)
+		} else {
+			rest++
+		}
+	}
+	if fixed == 0 || rest == 0 || fixed > 0.6*total || fixed+float64(rest)*min > total {
+		return fitWidths(want, min, total)
+	}
+	var others []float64
+	for i, w := range want {
+		if !even[i] {
+			others = append(others, w)
+		}
+	}
+	sum := 0.0
+	for _, w := range others {
+		sum += max(w, min)
+	}
+	if sum+fixed <= total {
+		return fitWidths(want, min, total) // everything fits: share the spare room
+	}
+	fit := fitWidths(others, min, total-fixed)
+	out := make([]float64, len(want))
+	j := 0
+	for i, w := range want {
+		if even[i] {
+			out[i] = max(w, min)
+		} else {
+			out[i] = fit[j]
+			j++
+		}
 	}
 	return out
 }

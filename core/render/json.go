@@ -1,6 +1,8 @@
 package render
 
 import (
+	"encoding/binary"
+	"math/bits"
 	"unicode/utf8"
 )
 
@@ -18,6 +20,10 @@ type Column struct {
 func SafeJSON(dst, raw []byte) []byte {
 	start := 0
 	for i := 0; i < len(raw); {
+		i = skipSafe(raw, i)
+		if i >= len(raw) {
+			break
+		}
 		c := raw[i]
 		if c < 0x7f && c >= 0x20 {
 			i++
@@ -51,4 +57,25 @@ func SafeJSON(dst, raw []byte) []byte {
 		start = i
 	}
 	return append(dst, raw[start:]...)
+}
+
+// skipSafe returns the index of the first byte at or after i that SafeJSON
+// may have to rewrite (< 0x20 or >= 0x7f), eight bytes at a time: nearly
+// every event is printable ASCII.
+func skipSafe(b []byte, i int) int {
+	const lsb, msb = 0x0101010101010101, 0x8080808080808080
+	for i+8 <= len(b) {
+		w := binary.LittleEndian.Uint64(b[i:])
+		del := w ^ (0x7f * lsb)
+		// high bit set in a byte that is >= 0x80, < 0x20, or == 0x7f
+		m := (w | (w - 0x20*lsb) | (del-lsb)&^del) & msb
+		if m != 0 {
+			return i + bits.TrailingZeros64(m)/8
+		}
+		i += 8
+	}
+	for i < len(b) && b[i] >= 0x20 && b[i] < 0x7f {
+		i++
+	}
+	return i
 }

@@ -58,3 +58,5 @@ func (r *csvReport) End() error {
 	}
 	return r.p.fail(r.bw.Flush())
 }
+
+func (r *csvReport) abort() { r.p.abort() }

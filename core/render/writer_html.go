@@ -49,7 +49,9 @@ svg.histogram g:hover .bar{opacity:.75}
 svg.histogram text{fill:var(--muted);font-size:11px}
 svg.histogram line{stroke:var(--line)}
 table{border-collapse:collapse;margin-top:1rem;font-size:13px}
-th,td{border:1px solid var(--line);padding:.2rem .45rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}
+th,td{border:1px solid var(--line);padding:.2rem .45rem;text-align:left;vertical-align:top;overflow-wrap:break-word}
+th{white-space:nowrap}
+td{max-width:40em}
 thead th{position:sticky;top:0;background:var(--bg)}
 tbody tr:nth-child(even){background:var(--zebra)}
 p.end{color:var(--muted)}
@@ -251,3 +253,5 @@ func writeHistogramSVG(w *bufio.Writer, m ReportMeta) {
 	fmt.Fprintf(w, "<text x=\"%s\" y=\"%s\" text-anchor=\"end\">%s</text>\n", f(left+plotW), f(labelY), esc(last))
 	w.WriteString("</svg>\n")
 }
+
+func (r *htmlReport) abort() { r.p.abort() }

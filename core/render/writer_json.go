@@ -3,10 +3,11 @@ package render
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"unicode/utf8"
+
+	"github.com/valyala/fastjson"
 )
 
 // jsonReport writes one JSON value per row: Row.JSON (the stored item) when
@@ -55,8 +56,8 @@ func (r *jsonReport) Row(row Row) error {
 	}
 	if row.JSON != nil {
 		raw := bytes.TrimSpace(row.JSON)
-		if !json.Valid(raw) {
-			return r.p.fail(fmt.Errorf("render: row %d: stored item is not valid JSON", r.p.rows))
+		if err := fastjson.ValidateBytes(raw); err != nil {
+			return r.p.fail(fmt.Errorf("render: row %d: stored item is not valid JSON: %v", r.p.rows, err))
 		}
 		b = SafeJSON(b, raw)
 	} else {
@@ -152,3 +153,5 @@ func appendJSONString(dst []byte, s string) []byte {
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
 }
+
+func (r *jsonReport) abort() { r.p.abort() }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -43,9 +44,41 @@ type xlsxReport struct {
 
 func newXLSXReport(w io.Writer) Writer { return &xlsxReport{out: w} }
 
-// xlsxText is the text of one cell: controls visible, formula starts
-// neutralised.
-func xlsxText(s string) string { return CSVCell(visibleControls(s)) }
+// xlsxText is the text of one cell: controls visible, the two characters
+// XML cannot hold (U+FFFE, U+FFFF) as U+FFFD, cut with an ellipsis to
+// Excel's 32,767 characters, formula starts neutralised.
+func xlsxText(s string) string {
+	s = visibleControls(s)
+	if strings.ContainsRune(s, 0xfffe) || strings.ContainsRune(s, 0xffff) {
+		s = strings.Map(func(r rune) rune {
+			if r == 0xfffe || r == 0xffff {
+				return utf8.RuneError
+			}
+			return r
+		}, s)
+	}
+	return xlsxCut(CSVCell(s))
+}
+
+// xlsxCut keeps s within excelize.TotalCellChars UTF-16 units, the cut
+// marked by an ellipsis (excelize would cut silently).
+func xlsxCut(s string) string {
+	if len(s) <= excelize.TotalCellChars {
+		return s // a UTF-16 unit takes at least one byte
+	}
+	units := 0
+	for i, r := range s {
+		n := 1
+		if r > 0xffff {
+			n = 2
+		}
+		if units+n > excelize.TotalCellChars-1 {
+			return s[:i] + "…"
+		}
+		units += n
+	}
+	return s
+}
 
 func (r *xlsxReport) Begin(meta ReportMeta) error {
 	if err := r.p.begin(); err != nil {
@@ -123,7 +156,7 @@ func (r *xlsxReport) Row(row Row) error {
 // and writes the sampled rows.
 func (r *xlsxReport) start() error {
 	r.started = true
-	want := sampleWidths(r.labels, r.sample, runeCount)
+	want, _ := sampleWidths(r.labels, r.sample, runeCount)
 	r.widths = make([]float64, len(want))
 	for i, w := range want {
 		r.widths[i] = min(max(w+2, 8), 60)
@@ -242,39 +275,42 @@ func (r *xlsxReport) about() error {
 			"The rows continue over the sheets %s: a sheet holds at most %s rows (%s rows after its header).",
 			strings.Join(r.sheets, ", "), groupDigits(int64(xlsxMaxRows)), groupDigits(int64(xlsxMaxRows-1)))})
 	}
-	for i, kv := range rows {
-		if err := r.aboutRow(sheet, i+1, kv[0], kv[1]); err != nil {
-			return err
-		}
-	}
 	if len(m.Summary) > 0 {
-		n := len(rows) + 2 // after a blank row
-		if err := r.aboutRow(sheet, n, "Summary", ""); err != nil {
-			return err
-		}
-		for i, s := range m.Summary {
-			if err := r.aboutRow(sheet, n+1+i, s.Label, s.Value); err != nil {
-				return err
-			}
+		rows = append(rows, [2]string{}, [2]string{"Summary", ""})
+		for _, s := range m.Summary {
+			rows = append(rows, [2]string{s.Label, s.Value})
 		}
 	}
-	if err := r.f.SetColWidth(sheet, "A", "A", 22); err != nil {
+	// A stream writer here too: it escapes text like "_x0041_" that
+	// SetCellStr would let Excel read as an escape.
+	sw, err := r.f.NewStreamWriter(sheet)
+	if err != nil {
 		return err
 	}
-	return r.f.SetColWidth(sheet, "B", "B", 100)
+	if err := sw.SetColWidth(1, 1, 24); err != nil {
+		return err
+	}
+	if err := sw.SetColWidth(2, 2, 100); err != nil {
+		return err
+	}
+	for i, kv := range rows {
+		if kv[0] == "" && kv[1] == "" {
+			continue
+		}
+		vals := []interface{}{excelize.Cell{StyleID: r.bold, Value: xlsxText(kv[0])}}
+		if kv[1] != "" {
+			vals = append(vals, xlsxText(kv[1]))
+		}
+		cell, _ := excelize.CoordinatesToCellName(1, i+1)
+		if err := sw.SetRow(cell, vals); err != nil {
+			return err
+		}
+	}
+	return sw.Flush()
 }
 
-func (r *xlsxReport) aboutRow(sheet string, n int, label, value string) error {
-	a, _ := excelize.CoordinatesToCellName(1, n)
-	b, _ := excelize.CoordinatesToCellName(2, n)
-	if err := r.f.SetCellStr(sheet, a, xlsxText(label)); err != nil {
-		return err
+func (r *xlsxReport) abort() {
+	if r.p.abort() {
+		_ = r.close(nil)
 	}
-	if err := r.f.SetCellStyle(sheet, a, a, r.bold); err != nil {
-		return err
-	}
-	if value == "" {
-		return nil
-	}
-	return r.f.SetCellStr(sheet, b, xlsxText(value))
 }

@@ -41,6 +41,8 @@ var hostile = []string{
 	"emoji 😀 face",
 	"{nb} and ]]> and </td>",
 	"_x0041_ escaped",
+	"edge \uffff \ufffe \U00010000 \U0010ffff \u2028 \u202e rtl",
+	"\x7fdel \x9b[31m raw C1 byte",
 }
 
 // testColumns are the 11 columns of an activity export (core.DefaultActivityColumns).
@@ -214,6 +216,25 @@ func (w *failWriter) Write(p []byte) (int, error) {
 	}
 	w.n--
 	return len(p), nil
+}
+
+func TestAbort(t *testing.T) {
+	for _, f := range Formats {
+		w, _ := NewWriter(f, &bytes.Buffer{})
+		w.Begin(testMeta(300))
+		for _, r := range testRows(150) {
+			w.Row(r)
+		}
+		Abort(w)
+		if err := w.Row(testRows(1)[0]); err == nil {
+			t.Errorf("%s: Row after Abort succeeded", f)
+		}
+		if err := w.End(); err == nil {
+			t.Errorf("%s: End after Abort succeeded", f)
+		}
+		Abort(w) // twice is harmless
+	}
+	Abort(nil)
 }
 
 func TestWriterOutputError(t *testing.T) {
@@ -707,6 +728,22 @@ func TestPDFReportFallbackFont(t *testing.T) {
 	checkPDF(t, meta, testRows(300), false)
 }
 
+func TestPDFRowCap(t *testing.T) {
+	lookPath(t, "pdftotext", "pdfinfo")
+	saved := PDFMaxRows
+	PDFMaxRows = 100
+	defer func() { PDFMaxRows = saved }()
+	out := write(t, "pdf", testMeta(300), testRows(300))
+	_, texts := pdfPages(t, out)
+	all := strings.Join(texts, "\n")
+	if !strings.Contains(all, testRowID(99)) || strings.Contains(all, testRowID(100)) {
+		t.Error("cap not applied at row 100")
+	}
+	if n := strings.Count(strings.Join(strings.Fields(all), " "), "shows the first 100 of 300 rows"); n != 2 {
+		t.Errorf("cap stated %d times, want 2 (first page and end):\n%s", n, all)
+	}
+}
+
 func TestPDFLongCells(t *testing.T) {
 	lookPath(t, "pdftotext", "pdfinfo")
 	rows := testRows(3)
@@ -845,4 +882,103 @@ func TestWindowText(t *testing.T) {
 	if groupDigits(1048576) != "1,048,576" || groupDigits(0) != "0" || groupDigits(-1234) != "-1,234" {
 		t.Error(groupDigits(1048576), groupDigits(-1234))
 	}
+}
+
+// FuzzHTMLCell checks that any text in a title, label or cell comes back
+// from an HTML parser as the same text (made terminal-safe) in its place,
+// and adds no element.
+func FuzzHTMLCell(f *testing.F) {
+	for _, h := range hostile {
+		f.Add(h)
+	}
+	page := func(t *testing.T, s string) (title string, tds []string, elems int) {
+		m := testMeta(1)
+		m.Columns = []Column{{"a", "A"}, {"b", s}}
+		m.Title = s + "."
+		out := write(t, "html", m, []Row{{Cells: []string{s, "end"}}})
+		doc, err := html.Parse(bytes.NewReader(out))
+		if err != nil {
+			t.Fatal(err)
+		}
+		htmlNodes(doc, func(c *html.Node) {
+			if c.Type != html.ElementNode {
+				return
+			}
+			elems++
+			switch {
+			case c.DataAtom == atom.Td:
+				tds = append(tds, htmlText(c))
+			case c.DataAtom == atom.Title && c.Namespace == "":
+				title = htmlText(c)
+			}
+		})
+		return title, tds, elems
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		title, tds, elems := page(t, s)
+		if want := []string{Terminal(s), "end"}; !reflect.DeepEqual(tds, want) {
+			t.Fatalf("cells %q, want %q", tds, want)
+		}
+		if title != Terminal(s+".") {
+			t.Fatalf("title %q, want %q", title, Terminal(s+"."))
+		}
+		if _, _, base := page(t, "x"); elems != base {
+			t.Fatalf("%d elements, %d with a plain text", elems, base)
+		}
+	})
+}
+
+// FuzzPDFCell checks that no text makes the PDF writer fail, with either font.
+func FuzzPDFCell(f *testing.F) {
+	for _, h := range hostile {
+		f.Add(h, false)
+	}
+	f.Add(strings.Repeat("W", 2000), true)
+	f.Fuzz(func(t *testing.T, s string, fallback bool) {
+		if fallback {
+			saved := PDFFontPath
+			PDFFontPath = "/nonexistent/font.ttf"
+			defer func() { PDFFontPath = saved }()
+		}
+		m := testMeta(2)
+		m.Title, m.Filter = s, s
+		m.Columns = []Column{{"a", s}, {"b", "B"}}
+		m.Summary = []SummaryItem{{s, s}}
+		out := write(t, "pdf", m, []Row{{Cells: []string{s, s}}, {Cells: []string{"x", s + s}}})
+		if !bytes.HasPrefix(out, []byte("%PDF-")) || !bytes.HasSuffix(bytes.TrimSpace(out), []byte("%%EOF")) {
+			t.Fatal("not a whole PDF")
+		}
+	})
+}
+
+// FuzzXLSXCell checks that any cell text reads back as xlsxText made it.
+func FuzzXLSXCell(f *testing.F) {
+	for _, h := range hostile {
+		f.Add(h)
+	}
+	f.Add(strings.Repeat("é", 40000))
+	f.Add(strings.Repeat("😀", 20000))
+	f.Fuzz(func(t *testing.T, s string) {
+		m := testMeta(1)
+		m.Title = s
+		m.Columns = []Column{{"a", s}, {"b", "B"}}
+		out := write(t, "xlsx", m, []Row{{Cells: []string{s, "end"}}})
+		x, err := excelize.OpenReader(bytes.NewReader(out))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer x.Close()
+		label := s
+		if label == "" {
+			label = "a" // the field names a column without a label
+		}
+		for cell, want := range map[string]string{"A1": xlsxText(label), "A2": xlsxText(s), "B2": "end"} {
+			if got, _ := x.GetCellValue("Report", cell); got != want {
+				t.Fatalf("%s = %q, want %q", cell, got, want)
+			}
+		}
+		if got, _ := x.GetCellValue("About", "B1"); got != xlsxText(s) {
+			t.Fatalf("About title = %q, want %q", got, xlsxText(s))
+		}
+	})
 }
