@@ -291,13 +291,17 @@ func (tr *TaskRunner) export(ctx context.Context, t *Task, rt *runningTask) erro
 	case t.Request.Type == TypeActivity:
 		needRaw := wantsJSON(t.Request.Formats) || !columnsOnly(res.columns)
 		cells := make([]string, len(res.columns))
+		getters := make([]cellFunc, len(res.columns))
+		for i, c := range res.columns {
+			getters[i] = cellGetter(c.Field)
+		}
 		var parser jsonDoc
 		var js []byte
 		withJSON := wantsJSON(t.Request.Formats)
 		err = scanPipelined(ctx, snap, ScanRequest{Filter: res.compiled, Order: res.order, WithRaw: needRaw, Limit: int(t.Total)}, func(a *Activity) error {
 			parser.reset(a.Raw)
-			for i, c := range res.columns {
-				cells[i] = fieldText(a, c.Field, parser.get)
+			for i, get := range getters {
+				cells[i] = get(a, parser.get)
 			}
 			var row []byte
 			if withJSON {

@@ -353,6 +353,7 @@ type reader struct {
 	// blocks here costs no locking per row.
 	memo   map[cacheKey]any
 	loaded int // blocks loaded by this bulk reader, to release mappings now and then
+	cols   *rowColumns
 }
 
 // bulk switches the reader to per-scan memory for long scans.
@@ -367,6 +368,9 @@ func (r *reader) forget(seq uint64) {
 		if k.seq == seq {
 			delete(r.memo, k)
 		}
+	}
+	if r.cols != nil && r.cols.seq == seq {
+		r.cols = nil
 	}
 	r.loaded++
 	if r.loaded%32 == 0 {
@@ -526,50 +530,70 @@ func (r *reader) rawRow(b *blockState, row int) ([]byte, error) {
 // fields rebuilds the column fields of one row.
 func (r *reader) fields(b *blockState, row int) (core.ActivityFields, error) {
 	var f core.ActivityFields
-	seq := b.hdr.Seq
-	ts, err := r.times(seq)
+	c, err := r.rowColumns(b)
 	if err != nil {
 		return f, err
 	}
-	ids, err := r.ids(seq)
-	if err != nil {
-		return f, err
-	}
-	if row >= len(ts) || row >= len(ids) {
+	if row >= len(c.ts) || row >= len(c.ids) {
 		return f, errCorrupt
 	}
-	f.CreatedAt, f.EventID = ts[row], ids[row]
-	for c := colEventType; c <= colCountry; c++ {
-		d, err := r.dict(seq, c)
-		if err != nil {
-			return f, err
-		}
-		v := d.dict[d.codes[row]]
-		switch c {
-		case colEventType:
-			f.EventType = v
-		case colUser:
-			f.UserEmail = v
-		case colIP:
-			f.ClientIP = v
-		case colVendor:
-			f.VendorName = v
-		case colService:
-			f.VendorService = v
-		case colCountry:
-			f.Country = v
-		}
-	}
-	ok, err := r.tri(seq, colSuccessful)
-	if err != nil {
-		return f, err
-	}
-	su, err := r.tri(seq, colSuspicious)
-	if err != nil {
-		return f, err
-	}
-	f.Successful, f.Suspicious = ok[row], su[row]
+	f.CreatedAt, f.EventID = c.ts[row], c.ids[row]
+	f.EventType = c.dicts[0].at(row)
+	f.UserEmail = c.dicts[1].at(row)
+	f.ClientIP = c.dicts[2].at(row)
+	f.VendorName = c.dicts[3].at(row)
+	f.VendorService = c.dicts[4].at(row)
+	f.Country = c.dicts[5].at(row)
+	f.Successful, f.Suspicious = c.ok[row], c.su[row]
 	return f, nil
+}
+
+// rowColumns are every column of one block, for building whole rows.
+type rowColumns struct {
+	seq   uint64
+	ts    []int64
+	ids   []string
+	dicts [6]*dictColumn // colEventType .. colCountry
+	ok    []core.Tri
+	su    []core.Tri
+}
+
+func (d *dictColumn) at(row int) string { return d.dict[d.codes[row]] }
+
+// rowColumns loads a block's columns once and keeps the last block's: rows
+// come block by block, so building a row costs no lookups.
+func (r *reader) rowColumns(b *blockState) (*rowColumns, error) {
+	seq := b.hdr.Seq
+	if r.cols != nil && r.cols.seq == seq {
+		return r.cols, nil
+	}
+	c := &rowColumns{seq: seq}
+	var err error
+	if c.ts, err = r.times(seq); err != nil {
+		return nil, err
+	}
+	if c.ids, err = r.ids(seq); err != nil {
+		return nil, err
+	}
+	for i := range c.dicts {
+		if c.dicts[i], err = r.dict(seq, colEventType+column(i)); err != nil {
+			return nil, err
+		}
+		if len(c.dicts[i].codes) != len(c.ts) {
+			return nil, fmt.Errorf("block %d: %w", seq, errCorrupt)
+		}
+	}
+	if c.ok, err = r.tri(seq, colSuccessful); err != nil {
+		return nil, err
+	}
+	if c.su, err = r.tri(seq, colSuspicious); err != nil {
+		return nil, err
+	}
+	if len(c.ok) != len(c.ts) || len(c.su) != len(c.ts) {
+		return nil, fmt.Errorf("block %d: %w", seq, errCorrupt)
+	}
+	r.cols = c
+	return c, nil
 }
 
 // activity materialises one row for a caller. With raw JSON wanted, the

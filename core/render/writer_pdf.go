@@ -98,15 +98,21 @@ func (r *pdfReport) newPDF() {
 	r.ell = r.tr("…")
 }
 
-// text makes data text ready for fpdf: controls made visible, cut to what
-// a page can show, and only characters the font's encoding has.
-func (r *pdfReport) text(s string) string {
+// text makes data text ready for a table cell: controls made visible, cut
+// to what a page can show, and only characters the font's encoding has.
+func (r *pdfReport) text(s string) string { return r.textMax(s, pdfMaxChars, "") }
+
+// blockText is text for the title block, which wraps: up to 4,000
+// characters, a longer text ends in an ellipsis.
+func (r *pdfReport) blockText(s string) string { return r.textMax(s, 4000, "…") }
+
+func (r *pdfReport) textMax(s string, max int, more string) string {
 	s = Terminal(s)
-	if len(s) > pdfMaxChars {
+	if len(s) > max {
 		n := 0
 		for i := range s {
-			if n == pdfMaxChars {
-				s = s[:i]
+			if n == max {
+				s = s[:i] + more
 				break
 			}
 			n++
@@ -167,7 +173,7 @@ func (r *pdfReport) Begin(meta ReportMeta) (err error) {
 		title = "Report"
 	}
 	f.SetFont(r.font, "B", 16)
-	f.MultiCell(0, 8, r.text(title), "", "L", false)
+	f.MultiCell(0, 8, r.blockText(title), "", "L", false)
 	f.Ln(1)
 	line := func(label, value string) {
 		f.SetFont(r.font, "B", 9)
@@ -175,7 +181,7 @@ func (r *pdfReport) Begin(meta ReportMeta) (err error) {
 		lw := min(f.GetStringWidth(label)+2*pdfCellMargin, 120)
 		f.CellFormat(lw, 4.8, r.fit(label, lw), "", 0, "L", false, 0, "")
 		f.SetFont(r.font, "", 9)
-		f.MultiCell(0, 4.8, r.text(value), "", "L", false)
+		f.MultiCell(0, 4.8, r.blockText(value), "", "L", false)
 	}
 	line("Filter:", filterText(meta))
 	line("Window:", windowText(meta))
@@ -196,7 +202,7 @@ func (r *pdfReport) Begin(meta ReportMeta) (err error) {
 	if note != "" {
 		f.Ln(2)
 		f.SetFont(r.font, "B", 9)
-		f.MultiCell(0, 4.8, r.text(note), "", "L", false)
+		f.MultiCell(0, 4.8, r.blockText(note), "", "L", false)
 	}
 	f.Ln(3)
 	r.labels = make([]string, len(meta.Columns))
