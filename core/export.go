@@ -12,6 +12,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -234,6 +235,13 @@ func (tr *TaskRunner) export(ctx context.Context, t *Task, rt *runningTask) erro
 		meta.RowLimit = lim
 	}
 	meta.Total = t.Total
+	t.Notes = nil
+	if slices.Contains(t.Request.Formats, "pdf") && render.PDFMaxRows > 0 && t.Total > render.PDFMaxRows {
+		// fpdf holds a document in memory, so a PDF draws a bounded number
+		// of rows; the PDF says so on its first page, and so do the task and
+		// the manifest, so the cut is never silent.
+		t.Notes = append(t.Notes, fmt.Sprintf("the PDF shows the first %d of %d rows (PDFs are capped to bound memory); the other formats hold every row", render.PDFMaxRows, t.Total))
+	}
 	if err := tr.e.putJSON(ctx, kindTask, t.ID, t); err != nil {
 		return err
 	}
@@ -422,7 +430,7 @@ func (tr *TaskRunner) commitOutputs(t *Task, outs []*outFile, meta render.Report
 		"resolved_window": map[string]any{"start": zeroNil(t.WindowStart), "end": zeroNil(t.WindowEnd)},
 		"pinned_at":       t.PinnedAt, "filter": t.Request.Filter, "columns": meta.Columns,
 		"record_total_num": t.Total, "rows_written": t.Done, "truncated": t.Truncated, "row_limit": t.Request.RowLimit,
-		"files": t.Files, "started_at": t.StartedAt, "finished_at": t.FinishedAt, "attempts": t.Attempts,
+		"files": t.Files, "notes": t.Notes, "started_at": t.StartedAt, "finished_at": t.FinishedAt, "attempts": t.Attempts,
 	}
 	b, err := json.MarshalIndent(manifest, "", "  ")
 	if err != nil {

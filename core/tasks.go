@@ -75,6 +75,7 @@ type Task struct {
 	PinnedAt    time.Time     `json:"pinned_at"`
 	Files       []TaskFile    `json:"files,omitempty"`
 	Manifest    string        `json:"manifest,omitempty"`
+	Notes       []string      `json:"notes,omitempty"` // what a reader of the files must know, e.g. a format's own row cap
 	Error       string        `json:"error,omitempty"`
 	Attempts    int           `json:"attempts"`
 	CreatedAt   time.Time     `json:"created_at"`

@@ -373,7 +373,7 @@ func (r *reader) forget(seq uint64) {
 		r.cols = nil
 	}
 	r.loaded++
-	if r.loaded%32 == 0 {
+	if r.loaded%8 == 0 {
 		releaseMappedPages(r.s.opts.Dir)
 	}
 }
