@@ -344,3 +344,33 @@ func TestAuditAndConsumptionExports(t *testing.T) {
 		t.Fatalf("consumption export %+v", task)
 	}
 }
+
+func TestFinishedTasksExpire(t *testing.T) {
+	e := newEnv(t)
+	e.ingestFixture(t)
+	tr := e.startTasks(t)
+	ctx := context.Background()
+	task, err := tr.Submit(ctx, alice, core.ExportRequest{Formats: []string{"csv"}, FileName: "old"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	task = waitTask(t, tr, alice, task.ID)
+	if task.Status != core.TaskSucceeded || !task.ExpiresAt.Equal(task.FinishedAt.Add(30*24*time.Hour)) {
+		t.Fatalf("task %+v", task)
+	}
+	e.clock.t = e.clock.t.Add(29 * 24 * time.Hour)
+	tr.Sweep(ctx)
+	if _, err := tr.Get(ctx, alice, task.ID); err != nil {
+		t.Fatalf("expired early: %v", err)
+	}
+	e.clock.t = e.clock.t.Add(2 * 24 * time.Hour)
+	tr.Sweep(ctx)
+	if _, err := tr.Get(ctx, alice, task.ID); !errors.Is(err, core.ErrNotFound) {
+		t.Fatalf("not expired: %v", err)
+	}
+	for _, f := range append(task.Files, core.TaskFile{Path: task.Manifest}) {
+		if _, err := os.Stat(f.Path); err == nil {
+			t.Errorf("%s left after expiry", f.Path)
+		}
+	}
+}
