@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -23,6 +24,7 @@ type Engine struct {
 	predefinedOK atomic.Bool
 	tasks        atomic.Pointer[TaskRunner]
 	sched        schedulerState
+	watch        watchers
 }
 
 // Tasks returns the running task runner, or nil before StartTasks.
@@ -153,4 +155,42 @@ func (e *Engine) Explain(f query.Filter, order query.Order) (string, error) {
 // Get returns activities by id.
 func (e *Engine) Get(ctx context.Context, ids []string, withRaw bool) ([]Activity, error) {
 	return e.store.Get(ctx, ids, withRaw)
+}
+
+// HistogramResult is a filter's events counted over time.
+type HistogramResult struct {
+	Start, End time.Time // the window: the filter's, else the stored events'
+	Counts     []int64   // equal buckets of [Start, End)
+	Total      int64
+}
+
+// Histogram counts a filter's matches in buckets over its time window (or,
+// when the filter has none, over the stored events' time range).
+func (e *Engine) Histogram(ctx context.Context, f query.Filter, buckets int) (HistogramResult, error) {
+	var res HistogramResult
+	c, err := e.Compile(f)
+	if err != nil {
+		return res, err
+	}
+	lo, hi := c.TimeRange("created_at")
+	st := e.store.Stats()
+	if lo == math.MinInt64 {
+		lo = st.OldestEvent.UnixNano()
+	}
+	if hi == math.MaxInt64 {
+		hi = st.NewestEvent.UnixNano()
+	}
+	hi++ // make the window half-open over an inclusive bound
+	if st.Events == 0 || hi <= lo || buckets <= 0 {
+		return res, nil
+	}
+	res.Start, res.End = time.Unix(0, lo).UTC(), time.Unix(0, hi).UTC()
+	res.Counts = make([]int64, buckets)
+	if err := e.store.Histogram(ctx, c, lo, hi, res.Counts); err != nil {
+		return res, err
+	}
+	for _, n := range res.Counts {
+		res.Total += n
+	}
+	return res, nil
 }

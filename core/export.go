@@ -133,6 +133,7 @@ func (tr *TaskRunner) run(id string) {
 		tr.e.logf("start task %s: %v", id, err)
 		return
 	}
+	tr.e.publish(ChangeTasks, id)
 	err := tr.export(ctx, &t, rt)
 	tr.removeTemps(id)
 	switch {
@@ -163,6 +164,7 @@ func (tr *TaskRunner) finish(t *Task, st TaskStatus, err error) {
 	if perr := tr.e.putJSON(context.Background(), kindTask, t.ID, t); perr != nil {
 		tr.e.logf("finish task %s: %v", t.ID, perr)
 	}
+	tr.e.publish(ChangeTasks, t.ID)
 	tr.e.audit(context.Background(), Actor{User: t.Owner, From: "task"}, t.Kind+"."+string(st), t.ID, map[string]any{
 		"filter": t.Request.Filter, "rows": t.Done, "window_start": t.WindowStart, "window_end": t.WindowEnd, "error": t.Error})
 }
@@ -277,6 +279,9 @@ func (tr *TaskRunner) export(ctx context.Context, t *Task, rt *runningTask) erro
 			}
 		}
 		done := rt.done.Add(1)
+		if done%4096 == 0 {
+			tr.e.publish(ChangeTasks, t.ID) // progress, for live views
+		}
 		if time.Since(lastSave) > 2*time.Second {
 			lastSave = time.Now()
 			t.Done = done

@@ -220,6 +220,9 @@ func (ing *ingestRun) write(b writtenBatch) {
 	ing.rep.Ingested += res.Inserted
 	ing.rep.Updated += res.Updated
 	ing.rep.Unchanged += res.Unchanged
+	if res.Inserted+res.Updated > 0 {
+		ing.e.publish(ChangeActivities, "")
+	}
 	if ing.opts.OnBatch != nil {
 		ing.opts.OnBatch(BatchAck{Batch: ing.batchNo, LastLine: b.lastLine, Events: len(b.recs), BytesRead: ing.counter.n.Load(), Result: res})
 	}

@@ -264,6 +264,7 @@ func (e *Engine) CreateReport(ctx context.Context, a Actor, r DefinedReport) (De
 	if err := e.putJSON(ctx, kindDefinedReport, r.ID, r); err != nil {
 		return DefinedReport{}, err
 	}
+	e.publish(ChangeReports, r.ID)
 	e.audit(ctx, a, "report.create", r.ID, map[string]any{"title": r.Title, "type": string(r.Type), "filter": r.QueryFilter})
 	return r, nil
 }
@@ -362,6 +363,7 @@ func (e *Engine) UpdateReport(ctx context.Context, a Actor, id string, p ReportP
 	if err := e.putJSON(ctx, kindDefinedReport, r.ID, r); err != nil {
 		return DefinedReport{}, err
 	}
+	e.publish(ChangeReports, r.ID)
 	e.audit(ctx, a, "report.update", r.ID, map[string]any{"title": r.Title, "filter": r.QueryFilter})
 	return r, nil
 }
@@ -375,6 +377,7 @@ func (e *Engine) DeleteReport(ctx context.Context, a Actor, id string) error {
 	if err := e.store.DeleteObject(ctx, kindDefinedReport, id); err != nil {
 		return err
 	}
+	e.publish(ChangeReports, id)
 	e.audit(ctx, a, "report.delete", id, map[string]any{"title": r.Title})
 	return nil
 }

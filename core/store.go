@@ -55,6 +55,9 @@ type ActivityStore interface {
 	Scan(ctx context.Context, req ScanRequest, fn func(*Activity) error) (next string, err error)
 	// Count returns the number of matching activities.
 	Count(ctx context.Context, f *query.Compiled) (int64, error)
+	// Histogram counts matching activities in len(counts) equal buckets of
+	// [lo, hi) (unix nanoseconds).
+	Histogram(ctx context.Context, f *query.Compiled, lo, hi int64, counts []int64) error
 	// Get returns the activities with these ids, in the order given; unknown ids are left out.
 	Get(ctx context.Context, ids []string, withRaw bool) ([]Activity, error)
 	// SetTriage sets the triage state of the given events and appends the

@@ -266,6 +266,7 @@ func (e *Engine) scheduler() *schedule.Scheduler {
 }
 
 func (e *Engine) wakeScheduler() {
+	e.publish(ChangeSubscriptions, "")
 	if e.sched.wake == nil {
 		return
 	}
@@ -350,6 +351,7 @@ func (e *Engine) generateReport(ctx context.Context, sub schedule.Subscription, 
 	if full.Webhook != "" {
 		e.notify(ctx, full, t, w)
 	}
+	e.publish(ChangeSubscriptions, sub.ID)
 	return id, t.Done, nil
 }
 

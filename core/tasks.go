@@ -400,6 +400,7 @@ func (tr *TaskRunner) submit(ctx context.Context, a Actor, kind, id string, req 
 		tr.release(t.ID)
 		return Task{}, err
 	}
+	tr.e.publish(ChangeTasks, t.ID)
 	tr.e.audit(ctx, a, kind+".create", t.ID, map[string]any{"filter": req.Filter, "type": string(req.Type), "formats": req.Formats, "file_name": req.FileName, "rows": t.Total})
 	select {
 	case tr.queue <- t.ID:
@@ -508,6 +509,7 @@ func (tr *TaskRunner) Cancel(ctx context.Context, a Actor, id string) (Task, err
 		rt.canceledBy = a.User
 		tr.mu.Unlock()
 	}
+	tr.e.publish(ChangeTasks, id)
 	tr.e.audit(ctx, a, t.Kind+".cancel", id, map[string]any{"filter": t.Request.Filter})
 	return t, nil
 }
@@ -528,6 +530,7 @@ func (tr *TaskRunner) Retry(ctx context.Context, a Actor, id string) (Task, erro
 	if err := tr.e.putJSON(ctx, kindTask, id, t); err != nil {
 		return t, err
 	}
+	tr.e.publish(ChangeTasks, id)
 	tr.e.audit(ctx, a, t.Kind+".retry", id, map[string]any{"filter": t.Request.Filter})
 	tr.queue <- id
 	return t, nil
@@ -552,6 +555,7 @@ func (tr *TaskRunner) Delete(ctx context.Context, a Actor, id string) error {
 	if err := tr.e.store.DeleteObject(ctx, kindTask, id); err != nil {
 		return err
 	}
+	tr.e.publish(ChangeTasks, id)
 	tr.e.audit(ctx, a, t.Kind+".delete", id, nil)
 	return nil
 }

@@ -111,5 +111,6 @@ func (e *Engine) triageBatch(ctx context.Context, r TriageRequest, ids []string,
 	if err != nil {
 		return 0, unknown, fmt.Errorf("set triage: %w", err)
 	}
+	e.publish(ChangeActivities, "")
 	return len(ids) - len(unknown), unknown, nil
 }

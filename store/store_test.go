@@ -300,3 +300,18 @@ func TestBadCursor(t *testing.T) {
 		}
 	}
 }
+
+func TestHistogramMatchesCounts(t *testing.T) {
+	env := openEnv(t, t.TempDir(), func(o *store.Options) { o.BlockRows = 50 })
+	env.ingest(t, readFile(t, "activities.ndjson"), core.IngestOptions{})
+	for _, dsl := range []string{"", "event_type.eq(login)", "raw.contains(login_success)", "created_at.ge(2026-10-20),created_at.lt(2026-10-25)"} {
+		f, _ := query.ParseDSL(dsl)
+		h, err := env.eng.Histogram(context.Background(), f, 24)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := env.count(t, dsl); h.Total != n || len(h.Counts) != 24 {
+			t.Errorf("%q: histogram total %d, count %d", dsl, h.Total, n)
+		}
+	}
+}

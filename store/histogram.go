@@ -1,0 +1,52 @@
+package store
+
+import (
+	"context"
+
+	"github.com/auditdeck/auditdeck/core/query"
+)
+
+// Histogram counts matches per time bucket from the time column; raw-JSON
+// predicates are evaluated only for rows the columns let through.
+func (s *Store) Histogram(ctx context.Context, c *query.Compiled, lo, hi int64, counts []int64) error {
+	if len(counts) == 0 || hi <= lo {
+		return nil
+	}
+	r := s.newReader()
+	defer r.close()
+	p := newPlan(c, r.snap)
+	p.lo, p.hi = max(p.lo, lo), min(p.hi, hi-1)
+	x := &exec{r: r, p: p}
+	width := (hi - lo + int64(len(counts)) - 1) / int64(len(counts))
+	for _, b := range r.snap.blocks {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if p.skip(b) {
+			continue
+		}
+		bs, err := r.candidates(p, b)
+		if err != nil {
+			return err
+		}
+		ts, err := r.times(b.hdr.Seq)
+		if err != nil {
+			return err
+		}
+		for i := bs.next(0); i >= 0; i = bs.next(i + 1) {
+			if len(p.rawPreds) > 0 {
+				ok, err := x.rawMatch(b, i)
+				if err != nil {
+					return err
+				}
+				if !ok {
+					continue
+				}
+			}
+			if k := (ts[i] - lo) / width; k >= 0 && k < int64(len(counts)) {
+				counts[k]++
+			}
+		}
+	}
+	return nil
+}

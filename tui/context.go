@@ -1,0 +1,36 @@
+package tui
+
+import (
+	"time"
+
+	"github.com/auditdeck/auditdeck/core"
+	"github.com/charmbracelet/lipgloss"
+)
+
+// Context is what every view of one session shares: the engine (shared by
+// all sessions), and the session's own actor, styles, keys and clock.
+type Context struct {
+	Engine *core.Engine
+	Actor  core.Actor
+	// CanTriage and CanManage reflect the actor's role: a viewer sees no
+	// triage, delete or subscribe actions.
+	CanTriage bool
+	CanManage bool
+	Styles    *Styles
+	Keys      *KeyMap
+	Now       func() time.Time
+}
+
+// NewContext builds a session context. The renderer is the session's own
+// (over SSH, from the session), so colours follow that terminal.
+func NewContext(eng *core.Engine, actor core.Actor, r *lipgloss.Renderer) *Context {
+	return &Context{
+		Engine:    eng,
+		Actor:     actor,
+		CanTriage: true,
+		CanManage: true,
+		Styles:    NewStyles(r),
+		Keys:      DefaultKeyMap(),
+		Now:       time.Now,
+	}
+}
