@@ -19,6 +19,15 @@ type Context struct {
 	Styles    *Styles
 	Keys      *KeyMap
 	Now       func() time.Time
+	// SavedFilters from the config appear as named sections of Activities.
+	SavedFilters []SavedFilter
+}
+
+// ApplyConfig rebinds keys, recolours and adds the saved filters.
+func (c *Context) ApplyConfig(cfg Config) {
+	cfg.Apply(c.Keys)
+	c.Styles = NewThemedStyles(c.Styles.R, cfg.Theme)
+	c.SavedFilters = cfg.SavedFilters
 }
 
 // NewContext builds a session context. The renderer is the session's own

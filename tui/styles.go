@@ -40,7 +40,11 @@ type Styles struct {
 }
 
 // NewStyles builds the styles for one renderer.
-func NewStyles(r *lipgloss.Renderer) *Styles {
+func NewStyles(r *lipgloss.Renderer) *Styles { return NewThemedStyles(r, nil) }
+
+// NewThemedStyles builds the styles with colours from the config's theme
+// (accent, dim, red, amber, green) in place of the defaults.
+func NewThemedStyles(r *lipgloss.Renderer, theme map[string]string) *Styles {
 	if r == nil {
 		r = lipgloss.DefaultRenderer()
 	}
