@@ -575,6 +575,10 @@ func (tr *TaskRunner) waitStopped(id string) {
 // Wait blocks until a task is final (or ctx ends), calling progress with
 // the rows written every interval.
 func (tr *TaskRunner) Wait(ctx context.Context, a Actor, id string, every time.Duration, progress func(Task)) (Task, error) {
+	// Change notices end the wait as soon as the task does; the ticker only
+	// paces progress reports (and covers a notice dropped under load).
+	changes, stop := tr.e.Watch()
+	defer stop()
 	tick := time.NewTicker(every)
 	defer tick.Stop()
 	for {
@@ -589,6 +593,7 @@ func (tr *TaskRunner) Wait(ctx context.Context, a Actor, id string, every time.D
 		case <-ctx.Done():
 			return t, ctx.Err()
 		case <-tick.C:
+		case <-changes:
 		}
 	}
 }

@@ -1,0 +1,134 @@
+package tui
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/auditdeck/auditdeck/core"
+	"github.com/auditdeck/auditdeck/store"
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/exp/teatest"
+	"github.com/muesli/termenv"
+)
+
+// fakeView is a test double standing in for a real view, to test the shell alone.
+type fakeView struct {
+	title     string
+	w, h      int
+	capturing bool
+	keys      []string
+}
+
+func (f *fakeView) Init() tea.Cmd { return nil }
+func (f *fakeView) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if k, ok := msg.(tea.KeyMsg); ok {
+		f.keys = append(f.keys, k.String())
+	}
+	return f, nil
+}
+func (f *fakeView) View() string {
+	return "body of " + f.title + "\n" + strings.Repeat("line\n", max(0, f.h-2))
+}
+func (f *fakeView) Title() string            { return f.title }
+func (f *fakeView) SetSize(w, h int)         { f.w, f.h = w, h }
+func (f *fakeView) ShortHelp() []key.Binding { return nil }
+func (f *fakeView) Capturing() bool          { return f.capturing }
+
+func testContext(t *testing.T) *Context {
+	t.Helper()
+	s, err := store.Open(store.Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	data, _ := os.ReadFile("../testdata/activities.ndjson")
+	eng := core.NewEngine(s)
+	if _, err := eng.Ingest(context.Background(), bytes.NewReader(data), core.IngestOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	r := lipgloss.NewRenderer(&bytes.Buffer{})
+	r.SetColorProfile(termenv.Ascii)
+	ctx := NewContext(eng, core.Actor{User: "alice"}, r)
+	ctx.Now = func() time.Time { return time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC) }
+	return ctx
+}
+
+func views() []View {
+	return []View{&fakeView{title: "Activities"}, &fakeView{title: "Reports"}, &fakeView{title: "Subscriptions"}, &fakeView{title: "Tasks"}}
+}
+
+func TestShellTabsHelpCommandsAndQuit(t *testing.T) {
+	ctx := testContext(t)
+	vs := views()
+	app := NewApp(ctx, vs...)
+	tm := teatest.NewTestModel(t, app, teatest.WithInitialTermSize(80, 24))
+	waitFor(t, tm, "body of Activities")
+	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("3")})
+	waitFor(t, tm, "body of Subscriptions")
+	tm.Send(tea.KeyMsg{Type: tea.KeyTab})
+	waitFor(t, tm, "body of Tasks")
+	tm.Send(tea.KeyMsg{Type: tea.KeyShiftTab})
+	waitFor(t, tm, "body of Subscriptions")
+	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(":")})
+	tm.Type("reports")
+	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+	waitFor(t, tm, "body of Reports")
+	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(":")})
+	tm.Type("bogus\x1b[2J")
+	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+	waitFor(t, tm, `unknown command "bogus`)
+	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("?")})
+	waitFor(t, tm, "previous tab")
+	// A capturing view gets letter keys, q included.
+	vs[1].(*fakeView).capturing = true
+	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("q")})
+	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("1")})
+	vs[1].(*fakeView).capturing = false
+	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("q")})
+	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+	fm := tm.FinalModel(t).(*App)
+	if fm.active != 1 {
+		t.Errorf("active tab %d after typing 1 into a capturing view", fm.active)
+	}
+	if got := vs[1].(*fakeView).keys; len(got) < 2 || got[len(got)-2] != "q" {
+		t.Errorf("capturing view keys %v", got)
+	}
+	if w := vs[0].(*fakeView).w; w != 80 {
+		t.Errorf("views sized %d", w)
+	}
+}
+
+func TestShellResizeAndHeader(t *testing.T) {
+	ctx := testContext(t)
+	app := NewApp(ctx, views()...)
+	app.Update(tea.WindowSizeMsg{Width: 200, Height: 60})
+	out := app.View()
+	lines := strings.Split(out, "\n")
+	if len(lines) != 60 {
+		t.Errorf("%d lines at 200x60", len(lines))
+	}
+	if !strings.Contains(lines[0], "1 Activities") || !strings.Contains(lines[0], "alice") || !strings.Contains(lines[0], "306 events") {
+		t.Errorf("header %q", lines[0])
+	}
+	app.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	for i, l := range strings.Split(app.View(), "\n") {
+		if lipgloss.Width(l) > 80 {
+			t.Errorf("line %d is %d wide at 80 columns", i, lipgloss.Width(l))
+		}
+	}
+	if n := len(strings.Split(app.View(), "\n")); n != 24 {
+		t.Errorf("%d lines at 80x24", n)
+	}
+}
+
+func waitFor(t *testing.T, tm *teatest.TestModel, s string) {
+	t.Helper()
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte(s)) },
+		teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(10*time.Millisecond))
+}
