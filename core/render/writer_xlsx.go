@@ -242,7 +242,11 @@ func (r *xlsxReport) End() error {
 	if err := r.about(); err != nil {
 		return r.p.fail(r.close(err))
 	}
-	r.f.SetActiveSheet(0)
+	// No SetActiveSheet (or any other call that reads a sheet) here: the
+	// workbook already opens on "Report", and excelize would parse each
+	// streamed sheet still held in memory (under its 16 MiB chunk) into a
+	// full worksheet and marshal it again on Write, only to discard it for
+	// the streamed XML - hundreds of MB and seconds for ~20,000 rows.
 	if err := r.f.Write(r.out); err != nil {
 		return r.p.fail(r.close(err))
 	}
