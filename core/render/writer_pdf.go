@@ -26,7 +26,7 @@ var (
 // counted but not drawn, and the PDF says so on its first page (when
 // ReportMeta.Total tells beforehand) and under the table. Zero or less
 // means no cap. Read once per report, at Begin.
-var PDFMaxRows int64 = 25_000
+var PDFMaxRows int64 = 15_000
 
 // Page layout of PDF reports, in millimetres and points: A4 landscape.
 const (
