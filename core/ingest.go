@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/valyala/fastjson"
@@ -27,7 +28,7 @@ type IngestOptions struct {
 }
 
 // BatchAck acknowledges one durable batch: once it is reported, the events of
-// lines up to LastLine survive a crash.
+// lines up to LastLine survive a crash, of the process or of the machine.
 type BatchAck struct {
 	Batch     int
 	LastLine  int
@@ -159,6 +160,8 @@ type ingestRun struct {
 	writerDone chan struct{}
 	writeErr   atomic.Pointer[error]
 	batchNo    int // owned by the writer goroutine
+	unsynced   []BatchAck
+	lastSync   time.Time
 }
 
 func (ing *ingestRun) problem(p Problem) {
@@ -191,8 +194,10 @@ func (ing *ingestRun) startWriter() {
 	ing.writes = make(chan writtenBatch, 1)
 	ing.free = make(chan []IngestRecord, 3)
 	ing.writerDone = make(chan struct{})
+	ing.lastSync = time.Now()
 	go func() {
 		defer close(ing.writerDone)
+		defer ing.syncAndAck() // the tail of the input
 		for b := range ing.writes {
 			if ing.writeErr.Load() == nil {
 				ing.write(b)
@@ -223,9 +228,31 @@ func (ing *ingestRun) write(b writtenBatch) {
 	if res.Inserted+res.Updated > 0 {
 		ing.e.publish(ChangeActivities, "")
 	}
-	if ing.opts.OnBatch != nil {
-		ing.opts.OnBatch(BatchAck{Batch: ing.batchNo, LastLine: b.lastLine, Events: len(b.recs), BytesRead: ing.counter.n.Load(), Result: res})
+	ing.unsynced = append(ing.unsynced, BatchAck{Batch: ing.batchNo, LastLine: b.lastLine, Events: len(b.recs), BytesRead: ing.counter.n.Load(), Result: res})
+	// Group commit: one fsync covers the batches of the last quarter second;
+	// they are acknowledged only once it returns.
+	if time.Since(ing.lastSync) >= syncEvery {
+		ing.syncAndAck()
 	}
+}
+
+const syncEvery = 250 * time.Millisecond
+
+func (ing *ingestRun) syncAndAck() {
+	if len(ing.unsynced) == 0 {
+		return
+	}
+	if err := ing.e.store.Sync(); err != nil {
+		ing.writeErr.CompareAndSwap(nil, &err)
+		return
+	}
+	ing.lastSync = time.Now()
+	if ing.opts.OnBatch != nil {
+		for _, a := range ing.unsynced {
+			ing.opts.OnBatch(a)
+		}
+	}
+	ing.unsynced = ing.unsynced[:0]
 }
 
 // flush hands the pending batch to the writer.

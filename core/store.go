@@ -46,9 +46,11 @@ type ScanRequest struct {
 // ActivityStore is what the engine needs from storage. The store package
 // implements it on Badger; another engine could sit behind it unchanged.
 type ActivityStore interface {
-	// WriteBatch stores records durably and atomically: when it returns nil
-	// the whole batch survives a crash; on error nothing of it is visible.
+	// WriteBatch stores records atomically: when it returns nil the whole
+	// batch is visible and survives a killed process; on error nothing of it
+	// is visible. Sync makes it survive a machine crash too.
 	WriteBatch(ctx context.Context, recs []IngestRecord) (BatchResult, error)
+	Sync() error
 	// Scan calls fn for each matching activity in order, never holding the
 	// result set in memory. It returns the cursor after the last row when
 	// Limit stopped it early, or "" when the results are exhausted.

@@ -255,9 +255,9 @@ func (p *plan) skip(b *blockState) bool {
 	}
 	for c, bf := range map[column]interface{ TestString(string) bool }{colUser: h.userBloom, colIP: h.ipBloom} {
 		for _, pr := range p.colPreds[c] {
-			vals, _, ok := pr.Values()
-			if !ok {
-				continue
+			vals, fold, ok := pr.Values()
+			if !ok || (fold && c == colIP) {
+				continue // the IP bloom holds values as ingested, not lowercased
 			}
 			hit := false
 			for _, v := range vals {

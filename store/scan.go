@@ -306,9 +306,12 @@ func (r *reader) scan(ctx context.Context, req core.ScanRequest, fn func(*core.A
 		after = c
 	}
 	x := &exec{r: r, p: p}
-	if req.Limit == 0 || req.Limit > bulkRows {
+	// Only time-ordered scans go bulk: they finish blocks one after another
+	// (or, for overlapping blocks, hold columns but only recent chunks).
+	// Other orders visit rows in any block order and use the shared cache.
+	if isTimeOrder(order) && (req.Limit == 0 || req.Limit > bulkRows) {
 		r.bulk()
-		defer func() { r.memo = nil }()
+		defer func() { r.memo, r.recent, r.cols = nil, nil, nil }()
 	}
 	if isTimeOrder(order) {
 		return x.scanByTime(ctx, req, order, after, fp, fn)

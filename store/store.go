@@ -354,7 +354,16 @@ type reader struct {
 	memo   map[cacheKey]any
 	loaded int // blocks loaded by this bulk reader, to release mappings now and then
 	cols   *rowColumns
+	recent []recentChunk // a bulk scan's last chunks
 }
+
+type recentChunk struct {
+	key  cacheKey
+	rows *chunkRows
+}
+
+// recentChunks bounds the raw chunks a bulk scan holds (about 75 KB each).
+const recentChunks = 32
 
 // bulk switches the reader to per-scan memory for long scans.
 func (r *reader) bulk() { r.memo = map[cacheKey]any{} }
@@ -504,6 +513,31 @@ func (r *reader) tri(seq uint64, c column) ([]core.Tri, error) {
 }
 
 func (r *reader) chunk(seq uint64, i int) (*chunkRows, error) {
+	if r.memo != nil {
+		// A bulk scan keeps only its most recent chunks: with blocks that
+		// overlap in time every block is open at once, and holding their
+		// raw chunks would hold the store.
+		k := cacheKey{seq: seq, col: uint32(numColumns) + uint32(i)}
+		for _, c := range r.recent {
+			if c.key == k {
+				return c.rows, nil
+			}
+		}
+		b, err := r.raw(chunkKey(seq, i))
+		if err != nil {
+			return nil, err
+		}
+		c, err := decodeChunk(b)
+		if err != nil {
+			return nil, fmt.Errorf("block %d chunk %d: %w", seq, i, err)
+		}
+		if len(r.recent) >= recentChunks {
+			copy(r.recent, r.recent[1:])
+			r.recent = r.recent[:recentChunks-1]
+		}
+		r.recent = append(r.recent, recentChunk{key: k, rows: c})
+		return c, nil
+	}
 	v, err := r.load(seq, uint32(numColumns)+uint32(i), chunkKey(seq, i), func(b []byte) (any, int64, error) {
 		c, err := decodeChunk(b)
 		return c, int64(len(b)), err

@@ -161,6 +161,7 @@ func (s *Store) WriteBatch(ctx context.Context, recs []core.IngestRecord) (core.
 	if err := s.commitRecords(r.snap, pending, nil); err != nil {
 		return core.BatchResult{}, err
 	}
+
 	s.written += int64(len(recs))
 	if s.written-s.releasedAt > 50000 {
 		s.releasedAt = s.written
@@ -498,6 +499,15 @@ func (s *Store) SetTriage(ctx context.Context, ids []string, t core.Triage, audi
 	maps.Copy(next.triage, updates)
 	s.state.Store(&next)
 	return unknown, nil
+}
+
+// Sync makes every committed write durable through a power loss (a commit
+// alone survives a killed process, not a crashed machine).
+func (s *Store) Sync() error {
+	if err := s.db.Sync(); err != nil {
+		return fmt.Errorf("sync store: %w", err)
+	}
+	return nil
 }
 
 // AppendAudit stores one audit entry.
