@@ -100,24 +100,27 @@ func (e *Engine) countRequest(ctx context.Context, r *ExportRequest) (int64, err
 func (tr *TaskRunner) run(id string) {
 	ctx, cancel := context.WithCancel(tr.ctx)
 	defer cancel()
-	var t Task
-	if err := tr.e.getJSON(ctx, kindTask, id, &t); err != nil {
-		if !errors.Is(err, ErrNotFound) {
-			tr.e.logf("load task %s: %v", id, err)
-		}
-		return
-	}
-	if t.Status != TaskQueued {
-		return // canceled while queued
-	}
+	// Claim the task under the lock before reading it, so Cancel either
+	// sees it running or finds it queued and records the cancel itself.
 	rt := &runningTask{cancel: cancel}
 	tr.mu.Lock()
-	if tr.closed {
+	if tr.closed || tr.canceled[id] || tr.running[id] != nil {
+		delete(tr.canceled, id)
 		tr.mu.Unlock()
 		return
 	}
 	tr.running[id] = rt
 	tr.mu.Unlock()
+	var t Task
+	if err := tr.e.getJSON(ctx, kindTask, id, &t); err != nil || t.Status != TaskQueued {
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			tr.e.logf("load task %s: %v", id, err)
+		}
+		tr.mu.Lock()
+		delete(tr.running, id)
+		tr.mu.Unlock()
+		return
+	}
 	defer func() {
 		tr.mu.Lock()
 		delete(tr.running, id)
@@ -248,24 +251,17 @@ func (tr *TaskRunner) export(ctx context.Context, t *Task, rt *runningTask) erro
 		return err
 	}
 	if needsSummary(t.Request.Formats) && t.Request.Type == TypeActivity && t.Request.GroupBy == nil {
-		meta.Histogram, meta.Summary, err = summarize(ctx, snap, res, t.Request.RowLimit)
+		meta.Histogram, meta.Summary, err = summarize(ctx, tr.e, snap, res, t.Request.RowLimit)
 		if err != nil {
 			return err
 		}
 	}
 
 	outs, err := tr.openOutputs(t)
+	defer closeOutputs(outs)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		for _, o := range outs {
-			if o.f != nil {
-				o.f.Close()
-			}
-			o.hasher.Sum() // stops its goroutine
-		}
-	}()
 	for _, o := range outs {
 		if err := o.w.Begin(meta); err != nil {
 			return fmt.Errorf("write %s: %w", o.final, err)
@@ -375,6 +371,8 @@ func columnsOnly(cols []render.Column) bool {
 	return true
 }
 
+// openOutputs creates a temp file and writer per format. The outputs made
+// so far are returned with an error too, for closeOutputs.
 func (tr *TaskRunner) openOutputs(t *Task) ([]*outFile, error) {
 	var outs []*outFile
 	for i, format := range t.Request.Formats {
@@ -382,23 +380,30 @@ func (tr *TaskRunner) openOutputs(t *Task) ([]*outFile, error) {
 		tmp := filepath.Join(tr.opts.Dir, "."+filepath.Base(final)+".tmp-"+t.ID)
 		f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|os.O_EXCL, 0o600)
 		if err != nil {
-			for _, o := range outs {
-				o.f.Close()
-			}
-			return nil, fmt.Errorf("create %s: %w", tmp, err)
+			return outs, fmt.Errorf("create %s: %w", tmp, err)
 		}
-		o := &outFile{format: format, final: final, tmp: tmp, f: f, count: &countWriter{}}
-		o.hasher = newAsyncHash()
-		o.buf = bufio.NewWriterSize(io.MultiWriter(f, o.hasher, o.count), 256<<10)
-		w, err := render.NewWriter(format, o.buf)
-		if err != nil {
-			f.Close()
-			return nil, err
-		}
-		o.w = w
+		o := &outFile{format: format, final: final, tmp: tmp, f: f, count: &countWriter{}, hasher: newAsyncHash()}
 		outs = append(outs, o)
+		o.buf = bufio.NewWriterSize(io.MultiWriter(f, o.hasher, o.count), 256<<10)
+		if o.w, err = render.NewWriter(format, o.buf); err != nil {
+			return outs, err
+		}
 	}
 	return outs, nil
+}
+
+// closeOutputs releases what an export opened: files, hash goroutines and,
+// for writers that did not finish, their own temporary state.
+func closeOutputs(outs []*outFile) {
+	for _, o := range outs {
+		if o.f != nil { // not committed
+			if o.w != nil {
+				render.Abort(o.w)
+			}
+			o.f.Close()
+		}
+		o.hasher.Sum() // stops its goroutine
+	}
 }
 
 // commitOutputs ends the writers, makes the files durable and gives them
@@ -420,12 +425,17 @@ func (tr *TaskRunner) commitOutputs(t *Task, outs []*outFile, meta render.Report
 		o.f = nil
 	}
 	t.Files = nil
+	var published []string
 	for _, o := range outs {
 		// Link, not rename: it fails instead of replacing a file that
 		// appeared under the final name meanwhile.
 		if err := os.Link(o.tmp, o.final); err != nil {
+			for _, p := range published {
+				os.Remove(p)
+			}
 			return fmt.Errorf("publish %s: %w", o.final, err)
 		}
+		published = append(published, o.final)
 		os.Remove(o.tmp)
 		t.Files = append(t.Files, TaskFile{Format: o.format, Name: filepath.Base(o.final), Path: o.final, Bytes: o.count.n, SHA256: hex.EncodeToString(o.hasher.Sum())})
 	}
@@ -441,15 +451,20 @@ func (tr *TaskRunner) commitOutputs(t *Task, outs []*outFile, meta render.Report
 	if err != nil {
 		return err
 	}
-	path := filepath.Join(tr.opts.Dir, t.Request.FileName+".manifest.json")
-	tmp := filepath.Join(tr.opts.Dir, "."+t.Request.FileName+".manifest.json.tmp-"+t.ID)
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o600); err != nil {
+	path := filepath.Join(tr.opts.Dir, t.Request.FileName+manifestSuffix)
+	tmp := filepath.Join(tr.opts.Dir, "."+t.Request.FileName+manifestSuffix+".tmp-"+t.ID)
+	if err := writeSynced(tmp, append(b, '\n')); err != nil {
 		return err
 	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
+	if err := os.Link(tmp, path); err != nil {
+		for _, p := range published {
+			os.Remove(p)
+		}
+		return fmt.Errorf("publish %s: %w", path, err)
 	}
+	os.Remove(tmp)
 	t.Manifest = path
+	syncDir(tr.opts.Dir)
 	return nil
 }
 
@@ -461,15 +476,26 @@ func zeroNil(t time.Time) any {
 }
 
 // summarize makes the histogram and summary counts of an HTML or PDF report
-// in one pass over the columns.
-func summarize(ctx context.Context, snap Snapshot, res *resolvedExport, limit int64) ([]render.Bucket, []render.SummaryItem, error) {
-	var times []int64 // sampled below when large
+// in one pass over the columns, counting straight into the buckets of the
+// window (the filter's, else the stored events').
+func summarize(ctx context.Context, e *Engine, snap Snapshot, res *resolvedExport, limit int64) ([]render.Bucket, []render.SummaryItem, error) {
+	const buckets = 48
+	st := e.store.Stats()
+	start, end := st.OldestEvent.UnixNano(), st.NewestEvent.UnixNano()+1
+	if !res.lo.IsZero() {
+		start = res.lo.UnixNano()
+	}
+	if !res.hi.IsZero() && res.hi.UnixNano() < end {
+		end = res.hi.UnixNano() + 1
+	}
+	var counts []int64
+	width := int64(0)
+	if end > start {
+		width = (end - start + buckets - 1) / buckets
+		counts = make([]int64, buckets)
+	}
 	var failed, suspicious, n int64
 	users := &distinctSet{exact: map[string]struct{}{}}
-	lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
-	const buckets = 48
-	// Two passes would be simplest; instead bucket counts are kept at a fine
-	// resolution of the known window, or collected and bucketed at the end.
 	_, err := snap.Scan(ctx, ScanRequest{Filter: res.compiled, Order: res.order, Limit: int(limit)}, func(a *Activity) error {
 		n++
 		if a.Successful == TriFalse {
@@ -481,40 +507,19 @@ func summarize(ctx context.Context, snap Snapshot, res *resolvedExport, limit in
 		if a.UserEmail != "" {
 			users.add(a.UserEmail)
 		}
-		lo, hi = min(lo, a.CreatedAt), max(hi, a.CreatedAt)
-		if len(times) < 1<<20 {
-			times = append(times, a.CreatedAt)
+		if width > 0 {
+			if i := (a.CreatedAt - start) / width; i >= 0 && i < buckets {
+				counts[i]++
+			}
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, nil, err
 	}
-	start, end := lo, hi+1
-	if !res.lo.IsZero() {
-		start = res.lo.UnixNano()
-	}
-	if !res.hi.IsZero() && res.hi.UnixNano() < math.MaxInt64-1 {
-		end = res.hi.UnixNano() + 1
-	}
 	var hist []render.Bucket
-	if n > 0 && end > start {
-		width := (end - start + buckets - 1) / buckets
-		hist = make([]render.Bucket, buckets)
-		for i := range hist {
-			hist[i].Start = time.Unix(0, start+int64(i)*width).UTC()
-		}
-		scale := float64(n) / float64(len(times))
-		counts := make([]float64, buckets)
-		for _, t := range times {
-			i := int((t - start) / width)
-			if i >= 0 && i < buckets {
-				counts[i] += scale
-			}
-		}
-		for i := range hist {
-			hist[i].Count = int64(math.Round(counts[i]))
-		}
+	for i, c := range counts {
+		hist = append(hist, render.Bucket{Start: time.Unix(0, start+int64(i)*width).UTC(), Count: c})
 	}
 	summary := []render.SummaryItem{
 		{Label: "Events", Value: strconv.FormatInt(n, 10)},
@@ -641,4 +646,28 @@ func (a *asyncHash) Sum() []byte {
 		a.sum = <-a.done
 	}
 	return a.sum
+}
+
+func writeSynced(path string, b []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// syncDir makes the new names in a directory durable.
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
 }

@@ -123,7 +123,9 @@ func decompress(r io.Reader) (io.Reader, error) {
 // documentMode tells a pretty-printed JSON document (a page or an array
 // spread over lines) from NDJSON by the shape of its first non-blank line.
 func documentMode(br *bufio.Reader) bool {
-	head, _ := br.Peek(64 << 10)
+	// Peek far enough to see the whole first line: a long NDJSON line must
+	// not look like the first line of a pretty-printed document.
+	head, _ := br.Peek(MaxEventBytes)
 	head = bytes.TrimLeft(head, " \t\r\n\ufeff")
 	if len(head) == 0 {
 		return false

@@ -77,7 +77,7 @@ func TestDefinedReportValidation(t *testing.T) {
 		t.Fatalf("failed update changed the report: %+v", got)
 	}
 	title := "Renamed"
-	e.clock.t = e.clock.t.Add(time1h)
+	e.clock.set(e.clock.now().Add(time1h))
 	upd, err := e.eng.UpdateReport(ctx, alice, created.ID, core.ReportPatch{Title: &title})
 	if err != nil || upd.Title != "Renamed" || !upd.ModifiedAt.After(created.ModifiedAt) || upd.Owner != "alice" || upd.Type != core.TypeActivity {
 		t.Fatalf("update: %v %+v", err, upd)

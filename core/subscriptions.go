@@ -295,7 +295,20 @@ func (e *Engine) SchedulerTick(ctx context.Context) error {
 	return s.Tick(ctx)
 }
 
-var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._ -]+`)
+var unsafeName = regexp.MustCompile(`[^A-Za-z0-9_ -]+`)
+
+// reportFileTitle makes a report title usable in a file name whatever it
+// holds: ASCII letters, digits, spaces, dashes; at most 60 bytes.
+func reportFileTitle(title string) string {
+	t := strings.Trim(strings.Join(strings.Fields(unsafeName.ReplaceAllString(title, "-")), " "), " -")
+	if len(t) > 60 {
+		t = strings.TrimRight(t[:60], " -")
+	}
+	if t == "" {
+		return "report"
+	}
+	return t
+}
 
 // reportTaskID is the same for the same (subscription, window), so a run
 // repeated after a crash finds its report instead of writing a second one.
@@ -326,8 +339,7 @@ func (e *Engine) generateReport(ctx context.Context, sub schedule.Subscription, 
 	case errors.Is(err, ErrNotFound):
 		start, end := w.Start.UTC(), w.End.UTC()
 		pin := end
-		name := strings.TrimSpace(unsafeName.ReplaceAllString(def.Title, "-"))
-		name = fmt.Sprintf("%s %s %s", strings.Trim(name, ".-"), start.In(loadLoc(sub.TimeZone)).Format("2006-01-02"), id)
+		name := fmt.Sprintf("%s %s %s", reportFileTitle(def.Title), start.In(loadLoc(sub.TimeZone)).Format("2006-01-02"), id)
 		req := ExportRequest{Type: def.Type, Title: def.Title, Filter: def.QueryFilter, Order: def.QueryOrder, Columns: def.Columns,
 			GroupBy: def.GroupBy, Formats: sub.Formats, FileName: name, DefinedReportID: def.ID, SubscriptionID: sub.ID,
 			WindowStart: &start, WindowEnd: &end, PinAt: &pin}
@@ -387,7 +399,10 @@ func (e *Engine) notify(ctx context.Context, s Subscription, t Task, w schedule.
 		Clock: e.now,
 		OnAttempt: func(a delivery.Attempt) {
 			rec := WebhookAttempt{ReportID: t.ID, SubscriptionID: s.ID, URL: s.Webhook, Attempt: a}
-			if err := e.putJSON(ctx, kindWebhookTry, t.ID+"-"+strconv.Itoa(a.N), rec); err != nil {
+			// The time keeps the attempts of a delivery repeated after a
+			// crash beside the first ones instead of over them.
+			key := fmt.Sprintf("%s-%020d-%03d", t.ID, a.At.UnixNano(), a.N)
+			if err := e.putJSON(ctx, kindWebhookTry, key, rec); err != nil {
 				e.logf("record webhook attempt: %v", err)
 			}
 		},
@@ -419,6 +434,11 @@ func (e *Engine) WebhookAttempts(ctx context.Context, reportID string) ([]Webhoo
 		out = append(out, a)
 		return nil
 	})
-	slices.SortFunc(out, func(x, y WebhookAttempt) int { return x.Attempt.N - y.Attempt.N })
+	slices.SortFunc(out, func(x, y WebhookAttempt) int {
+		if c := x.Attempt.At.Compare(y.Attempt.At); c != 0 {
+			return c
+		}
+		return x.Attempt.N - y.Attempt.N
+	})
 	return out, err
 }

@@ -53,7 +53,7 @@ func TestSubscriptionGeneratesEachPeriodOnceAndNotifies(t *testing.T) {
 	srv.Start()
 	defer srv.Close()
 
-	e.clock.t = time.Date(2026, 10, 20, 9, 0, 0, 0, time.UTC)
+	e.clock.set(time.Date(2026, 10, 20, 9, 0, 0, 0, time.UTC))
 	if _, err := e.eng.Subscribe(ctx, alice, core.SubscribeRequest{DefinedReportID: "6", Period: "fortnight"}); err == nil {
 		t.Fatal("bad period accepted")
 	}
@@ -70,7 +70,7 @@ func TestSubscriptionGeneratesEachPeriodOnceAndNotifies(t *testing.T) {
 		t.Fatalf("next run %v %v", info.NextRunAt, err)
 	}
 	// Three days pass while the process is down; one tick catches up, each day once.
-	e.clock.t = time.Date(2026, 10, 23, 1, 0, 0, 0, time.UTC)
+	e.clock.set(time.Date(2026, 10, 23, 1, 0, 0, 0, time.UTC))
 	if err := e.eng.SchedulerTick(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +125,7 @@ func TestSubscriptionGeneratesEachPeriodOnceAndNotifies(t *testing.T) {
 	if _, err := e.eng.SetSubscriptionEnabled(ctx, alice, sub.ID, false); err != nil {
 		t.Fatal(err)
 	}
-	e.clock.t = e.clock.t.AddDate(0, 0, 2)
+	e.clock.set(e.clock.now().AddDate(0, 0, 2))
 	e.eng.SchedulerTick(ctx)
 	if info, _ = e.eng.GetSubscription(ctx, alice, sub.ID); len(info.Runs) != 3 {
 		t.Errorf("paused subscription ran: %d runs", len(info.Runs))

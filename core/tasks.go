@@ -104,15 +104,29 @@ type TaskRunner struct {
 	e    *Engine
 	opts TaskOptions
 
-	queue chan string
-	wg    sync.WaitGroup
-	stop  context.CancelFunc
-	ctx   context.Context
+	wg   sync.WaitGroup
+	stop context.CancelFunc
+	ctx  context.Context
+	wake chan struct{} // a task was queued
 
 	mu       sync.Mutex
+	pending  []string // queued task ids, oldest first; unbounded, never blocks a caller
 	running  map[string]*runningTask
-	reserved map[string]string // final file name -> task id, while a task runs
+	canceled map[string]bool   // ids canceled while queued, so a worker skips them
+	reserved map[string]string // final file name -> task id, while a task is queued or runs
 	closed   bool
+}
+
+// enqueue adds a task id for the workers.
+func (tr *TaskRunner) enqueue(id string) {
+	tr.mu.Lock()
+	tr.pending = append(tr.pending, id)
+	delete(tr.canceled, id)
+	tr.mu.Unlock()
+	select {
+	case tr.wake <- struct{}{}:
+	default:
+	}
 }
 
 type runningTask struct {
@@ -144,8 +158,8 @@ func (e *Engine) StartTasks(opts TaskOptions) (*TaskRunner, error) {
 		return nil, fmt.Errorf("export directory %s: %w", opts.Dir, err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	tr := &TaskRunner{e: e, opts: opts, queue: make(chan string, 4096), ctx: ctx, stop: cancel,
-		running: map[string]*runningTask{}, reserved: map[string]string{}}
+	tr := &TaskRunner{e: e, opts: opts, ctx: ctx, stop: cancel, wake: make(chan struct{}, 1),
+		running: map[string]*runningTask{}, canceled: map[string]bool{}, reserved: map[string]string{}}
 	if err := tr.recover(ctx); err != nil {
 		cancel()
 		return nil, err
@@ -204,31 +218,51 @@ func (tr *TaskRunner) recover(ctx context.Context) error {
 		if err := tr.e.putJSON(ctx, kindTask, t.ID, t); err != nil {
 			return err
 		}
-		tr.queue <- t.ID
+		// Files a crash left under this task's final names are complete
+		// (they are published only when complete) but unrecorded: the
+		// re-run writes them again, so they go.
+		for _, n := range t.Request.fileNames() {
+			os.Remove(filepath.Join(tr.opts.Dir, n))
+		}
+		tr.enqueue(t.ID)
 	}
 	return nil
 }
 
 // removeTemps deletes partial files of one task (or of every task).
 func (tr *TaskRunner) removeTemps(taskID string) {
-	pattern := filepath.Join(tr.opts.Dir, ".*.tmp-*")
-	if taskID != "" {
-		pattern = filepath.Join(tr.opts.Dir, ".*.tmp-"+taskID)
+	entries, err := os.ReadDir(tr.opts.Dir)
+	if err != nil {
+		return
 	}
-	matches, _ := filepath.Glob(pattern)
-	for _, m := range matches {
-		os.Remove(m)
+	for _, e := range entries {
+		n := e.Name()
+		i := strings.LastIndex(n, ".tmp-")
+		if !strings.HasPrefix(n, ".") || i < 0 || (taskID != "" && n[i+len(".tmp-"):] != taskID) {
+			continue
+		}
+		os.Remove(filepath.Join(tr.opts.Dir, n))
 	}
 }
 
 func (tr *TaskRunner) worker() {
 	defer tr.wg.Done()
 	for {
+		tr.mu.Lock()
+		var id string
+		if len(tr.pending) > 0 {
+			id = tr.pending[0]
+			tr.pending = tr.pending[1:]
+		}
+		tr.mu.Unlock()
+		if id != "" {
+			tr.run(id)
+			continue
+		}
 		select {
 		case <-tr.ctx.Done():
 			return
-		case id := <-tr.queue:
-			tr.run(id)
+		case <-tr.wake:
 		}
 	}
 }
@@ -298,6 +332,8 @@ func ValidateFileName(name string) (string, error) {
 		return "", fieldErr("file_name", "must not contain a path separator")
 	case strings.Contains(base, ".."):
 		return "", fieldErr("file_name", `must not contain ".."`)
+	case strings.HasSuffix(strings.ToLower(base), ".manifest"):
+		return "", fieldErr("file_name", `must not end in ".manifest", which manifests use`)
 	case strings.HasPrefix(base, ".") || strings.HasPrefix(base, "-"):
 		return "", fieldErr("file_name", `must not start with "." or "-"`)
 	case base != strings.TrimSpace(base):
@@ -355,14 +391,17 @@ func (r *ExportRequest) validate() error {
 	return nil
 }
 
-// fileNames are the final names of a request's files.
+// fileNames are the final names of a request's files, in format order,
+// then the manifest's.
 func (r *ExportRequest) fileNames() []string {
-	out := make([]string, len(r.Formats))
+	out := make([]string, len(r.Formats), len(r.Formats)+1)
 	for i, f := range r.Formats {
 		out[i] = r.FileName + render.Extension(f)
 	}
-	return out
+	return append(out, r.FileName+manifestSuffix)
 }
+
+const manifestSuffix = ".manifest.json"
 
 // Submit validates a request, counts its rows and queues it.
 func (tr *TaskRunner) Submit(ctx context.Context, a Actor, req ExportRequest) (Task, error) {
@@ -402,11 +441,7 @@ func (tr *TaskRunner) submit(ctx context.Context, a Actor, kind, id string, req 
 	}
 	tr.e.publish(ChangeTasks, t.ID)
 	tr.e.audit(ctx, a, kind+".create", t.ID, map[string]any{"filter": req.Filter, "type": string(req.Type), "formats": req.Formats, "file_name": req.FileName, "rows": t.Total})
-	select {
-	case tr.queue <- t.ID:
-	default:
-		return t, fmt.Errorf("task queue is full; try again later")
-	}
+	tr.enqueue(t.ID)
 	return t, nil
 }
 
@@ -480,34 +515,42 @@ func (tr *TaskRunner) List(ctx context.Context, a Actor) ([]Task, error) {
 	return out, err
 }
 
-// Cancel stops a queued or running task; its partial files are removed.
+// Cancel stops a queued or running task; its partial files are removed. A
+// running task is stopped by its worker, which records the end; a queued
+// one is recorded here. Both decisions are made under the runner's lock, so
+// a task that is just finishing keeps its result.
 func (tr *TaskRunner) Cancel(ctx context.Context, a Actor, id string) (Task, error) {
 	t, err := tr.Get(ctx, a, id)
 	if err != nil {
 		return t, err
 	}
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	if rt, running := tr.running[id]; running {
+		rt.canceledBy = a.User
+		rt.cancel()
+		tr.e.audit(ctx, a, t.Kind+".cancel", id, map[string]any{"filter": t.Request.Filter})
+		t.Status = TaskCanceled
+		return t, nil
+	}
+	// Not running: re-read under the lock, since a worker may have just
+	// finished it.
+	if err := tr.e.getJSON(ctx, kindTask, id, &t); err != nil {
+		return t, err
+	}
 	if t.Final() {
 		return t, fmt.Errorf("%w: task %s is already %s", ErrConflict, id, t.Status)
 	}
-	tr.mu.Lock()
-	rt, running := tr.running[id]
-	tr.mu.Unlock()
-	if running {
-		rt.cancel()
-	}
-	// A queued task is marked here; a running one is marked by its worker
-	// when it stops, and marking it here as well is harmless.
 	t.Status, t.FinishedAt, t.Error = TaskCanceled, tr.e.now().UTC(), "canceled by "+a.User
 	t.ExpiresAt = t.FinishedAt.Add(tr.opts.Retention)
-	if !running {
-		if err := tr.e.putJSON(ctx, kindTask, id, t); err != nil {
-			return t, err
+	if err := tr.e.putJSON(ctx, kindTask, id, t); err != nil {
+		return t, err
+	}
+	tr.canceled[id] = true
+	for n, owner := range tr.reserved {
+		if owner == id {
+			delete(tr.reserved, n)
 		}
-		tr.release(id)
-	} else {
-		tr.mu.Lock()
-		rt.canceledBy = a.User
-		tr.mu.Unlock()
 	}
 	tr.e.publish(ChangeTasks, id)
 	tr.e.audit(ctx, a, t.Kind+".cancel", id, map[string]any{"filter": t.Request.Filter})
@@ -532,7 +575,7 @@ func (tr *TaskRunner) Retry(ctx context.Context, a Actor, id string) (Task, erro
 	}
 	tr.e.publish(ChangeTasks, id)
 	tr.e.audit(ctx, a, t.Kind+".retry", id, map[string]any{"filter": t.Request.Filter})
-	tr.queue <- id
+	tr.enqueue(id)
 	return t, nil
 }
 

@@ -358,12 +358,12 @@ func TestFinishedTasksExpire(t *testing.T) {
 	if task.Status != core.TaskSucceeded || !task.ExpiresAt.Equal(task.FinishedAt.Add(30*24*time.Hour)) {
 		t.Fatalf("task %+v", task)
 	}
-	e.clock.t = e.clock.t.Add(29 * 24 * time.Hour)
+	e.clock.set(e.clock.now().Add(29 * 24 * time.Hour))
 	tr.Sweep(ctx)
 	if _, err := tr.Get(ctx, alice, task.ID); err != nil {
 		t.Fatalf("expired early: %v", err)
 	}
-	e.clock.t = e.clock.t.Add(2 * 24 * time.Hour)
+	e.clock.set(e.clock.now().Add(2 * 24 * time.Hour))
 	tr.Sweep(ctx)
 	if _, err := tr.Get(ctx, alice, task.ID); !errors.Is(err, core.ErrNotFound) {
 		t.Fatalf("not expired: %v", err)
