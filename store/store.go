@@ -165,6 +165,9 @@ func Open(opts Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", opts.Dir, err)
 	}
+	// Opening reads through value-log files Badger keeps mapped; drop them
+	// from this process's RSS (they stay in the page cache).
+	releaseMappedPages(opts.Dir)
 	if opts.GCInterval > 0 && !opts.ReadOnly {
 		s.bg.Add(1)
 		go s.gcLoop(opts.GCInterval)
