@@ -231,7 +231,11 @@ func (r *runStore) Run(subID string, start time.Time) (schedule.Run, bool, error
 }
 
 func (r *runStore) PutRun(run schedule.Run) error {
-	return r.e.putJSON(context.Background(), runKind(run.SubscriptionID), runID(run.Window.Start), run)
+	if err := r.e.putJSON(context.Background(), runKind(run.SubscriptionID), runID(run.Window.Start), run); err != nil {
+		return err
+	}
+	r.e.publish(ChangeSubscriptions, run.SubscriptionID)
+	return nil
 }
 
 func (r *runStore) Runs(subID string) ([]schedule.Run, error) {

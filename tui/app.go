@@ -63,10 +63,16 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.WindowSizeMsg:
 		a.width, a.height = msg.Width, msg.Height
 		a.help.Width = msg.Width
-		for _, v := range a.views {
+		var cmds []tea.Cmd
+		for i, v := range a.views {
 			v.SetSize(msg.Width, a.bodyHeight())
+			// Views may need to fetch more rows for a taller window; they get
+			// the size of their own area, as SetSize gave it.
+			m, cmd := v.Update(tea.WindowSizeMsg{Width: msg.Width, Height: a.bodyHeight()})
+			a.views[i] = m.(View)
+			cmds = append(cmds, cmd)
 		}
-		return a, nil
+		return a, tea.Batch(cmds...)
 	case Toast:
 		a.toastID++
 		t := msg
@@ -232,6 +238,8 @@ func (a *App) View() string {
 	} else {
 		footer = a.help.ShortHelpView(bindings)
 	}
+	// help keeps adding items past the width when its ellipsis does not fit.
+	footer = truncateLines(footer, a.width)
 	body = fitHeight(body, a.height-3-lipgloss.Height(footer)+1)
 	return lipgloss.JoinVertical(lipgloss.Left, header, body, truncateLine(status, a.width), footer)
 }
@@ -272,4 +280,22 @@ func truncateLine(s string, w int) string {
 		return s
 	}
 	return lipgloss.NewStyle().MaxWidth(w).Render(s)
+}
+
+func truncateLines(s string, w int) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = truncateLine(l, w)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Close releases what views hold (their engine watchers) when the session
+// ends; an SSH server calls it for every finished session.
+func (a *App) Close() {
+	for _, v := range a.views {
+		if c, ok := v.(interface{ Close() }); ok {
+			c.Close()
+		}
+	}
 }

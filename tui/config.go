@@ -164,7 +164,7 @@ func (k *KeyMap) byName() map[string]*key.Binding {
 		"up": &k.Up, "down": &k.Down, "page_up": &k.PageUp, "page_down": &k.PageDown, "top": &k.Top, "bottom": &k.Bottom,
 		"enter": &k.Enter, "back": &k.Back,
 		"filter": &k.Filter, "select": &k.Select, "reviewed": &k.Reviewed, "escalated": &k.Escalated, "dismissed": &k.Dismissed,
-		"note": &k.Note, "export": &k.Export, "copy_id": &k.CopyID, "time_range": &k.TimeRange,
+		"note": &k.Note, "export": &k.Export, "copy_id": &k.CopyID, "unfold": &k.Unfold, "time_range": &k.TimeRange,
 		"failed_only": &k.FailedOnly, "suspicious_only": &k.SuspiciousOnly, "untriaged_only": &k.UntriagedOnly,
 		"new": &k.New, "edit": &k.Edit, "delete": &k.Delete, "generate": &k.Generate, "subscribe": &k.Subscribe,
 		"pause": &k.Pause, "run_now": &k.RunNow, "cancel": &k.Cancel, "retry": &k.Retry, "preview": &k.Preview,

@@ -10,8 +10,8 @@ type KeyMap struct {
 	// Lists
 	Up, Down, PageUp, PageDown, Top, Bottom, Enter, Back key.Binding
 	// Activities
-	Filter, Select, Reviewed, Escalated, Dismissed, Note, Export, CopyID key.Binding
-	TimeRange, FailedOnly, SuspiciousOnly, UntriagedOnly                 key.Binding
+	Filter, Select, Reviewed, Escalated, Dismissed, Note, Export, CopyID, Unfold key.Binding
+	TimeRange, FailedOnly, SuspiciousOnly, UntriagedOnly                         key.Binding
 	// Reports, subscriptions, tasks
 	New, Edit, Delete, Generate, Subscribe, Pause, RunNow, Cancel, Retry, Preview key.Binding
 }
@@ -50,6 +50,7 @@ func DefaultKeyMap() *KeyMap {
 		Note:      b([]string{"n"}, "n", "note"),
 		Export:    b([]string{"x"}, "x", "export"),
 		CopyID:    b([]string{"y"}, "y", "copy id"),
+		Unfold:    b([]string{"o"}, "o", "unfold raw"),
 		TimeRange: b([]string{"t"}, "t", "time range"),
 
 		FailedOnly:     b([]string{"f"}, "f", "failed only"),

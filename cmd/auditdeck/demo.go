@@ -6,24 +6,27 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/auditdeck/auditdeck/core"
 	"github.com/auditdeck/auditdeck/core/query"
 	"github.com/auditdeck/auditdeck/synthetic"
+	"github.com/auditdeck/auditdeck/tui"
 	"github.com/spf13/cobra"
 )
 
 func newDemoCmd() *cobra.Command {
-	var keep bool
+	var keep, printOnly bool
 	var events int
 	cmd := &cobra.Command{
 		Use:   "demo [--keep] [--events N]",
 		Short: "Open auditdeck on a temporary store of generated demo data",
 		Long: `demo fills a temporary store with a generated, realistic data set over the
-last 30 days and shows it: the newest activity, failed and suspicious logins,
-and the commands to explore further. The store is removed on exit unless
---keep is given.`,
+last 30 days, a few defined reports, a subscription and a finished export,
+and opens the dashboard on it. Off a terminal (or with --print) it prints
+the newest activity and the failed and suspicious logins instead. The store
+is removed on exit unless --keep is given.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir, err := os.MkdirTemp("", "auditdeck-demo-")
@@ -33,10 +36,18 @@ and the commands to explore further. The store is removed on exit unless
 			if !keep {
 				defer os.RemoveAll(dir)
 			}
-			return runDemo(cmd.Context(), dir, events, keep, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			if printOnly || !isTerminal(os.Stdout) {
+				return runDemo(cmd.Context(), dir, events, keep, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "auditdeck demo: generating %d events into %s ...\n", events, dir)
+			if err := seedDemo(cmd.Context(), dir, events); err != nil {
+				return err
+			}
+			return runDashboard(dashboardOptions{dataDir: dir, configPath: tui.DefaultConfigPath(), user: "demo"})
 		},
 	}
 	cmd.Flags().BoolVar(&keep, "keep", false, "keep the demo store instead of removing it")
+	cmd.Flags().BoolVar(&printOnly, "print", false, "print a summary instead of opening the dashboard (also when not on a terminal)")
 	cmd.Flags().IntVar(&events, "events", 40000, "number of demo events")
 	return cmd
 }
@@ -91,4 +102,46 @@ func orAll(s string) string {
 		return "(all)"
 	}
 	return s
+}
+
+// seedDemo fills a demo store: events, a defined report, a subscription and
+// a finished export, so every tab of the dashboard has something to show.
+func seedDemo(ctx context.Context, dir string, events int) error {
+	eng, err := openEngine(dir)
+	if err != nil {
+		return err
+	}
+	defer eng.Close()
+	var buf bytes.Buffer
+	end := time.Now().UTC().Truncate(time.Minute)
+	if err := synthetic.Write(&buf, synthetic.Options{Events: events, Seed: 42, End: end, Days: 30, Users: 800}); err != nil {
+		return err
+	}
+	if _, err := eng.Ingest(ctx, &buf, core.IngestOptions{}); err != nil {
+		return err
+	}
+	demo := core.Actor{User: "demo", Admin: true, From: "demo"}
+	if _, err := eng.CreateReport(ctx, demo, core.DefinedReport{Title: "Failed logins outside the US",
+		QueryFilter: "event_type.eq(login),operation_successful.eq(false),!client_location.country.code.eq(US)"}); err != nil {
+		return err
+	}
+	if _, err := eng.Subscribe(ctx, demo, core.SubscribeRequest{DefinedReportID: "6", Period: "day", Formats: []string{"csv", "html"}}); err != nil {
+		return err
+	}
+	f, _ := query.ParseDSL("extra.auth.is_suspicious")
+	if _, err := eng.TriageFilter(ctx, core.TriageRequest{Actor: "demo", State: core.StateEscalated, Note: "suspicious sign-in, ask the user"}, f); err != nil {
+		return err
+	}
+	tr, err := eng.StartTasks(core.TaskOptions{Dir: filepath.Join(dir, "exports")})
+	if err != nil {
+		return err
+	}
+	defer tr.Close()
+	t, err := tr.Submit(ctx, demo, core.ExportRequest{Title: "Failed logins, last 7 days", Filter: "event_type.eq(login),operation_successful.eq(false),created_at.ge(-7d)",
+		Formats: []string{"csv", "html"}, FileName: "failed-logins-7d"})
+	if err != nil {
+		return err
+	}
+	_, err = tr.Wait(ctx, demo, t.ID, 50*time.Millisecond, nil)
+	return err
 }

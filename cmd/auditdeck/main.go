@@ -13,6 +13,7 @@ import (
 
 	"github.com/auditdeck/auditdeck/core"
 	"github.com/auditdeck/auditdeck/store"
+	"github.com/auditdeck/auditdeck/tui"
 	"github.com/spf13/cobra"
 )
 
@@ -40,6 +41,8 @@ func main() {
 type globalFlags struct {
 	dataDir    string
 	cpuProfile string
+	config     string
+	user       string
 }
 
 func newRootCmd() *cobra.Command {
@@ -49,12 +52,22 @@ func newRootCmd() *cobra.Command {
 		Short: "Terminal dashboard and engine for security activity events",
 		Long: `auditdeck keeps security activity events (logins, settings changes,
 suspicious authentications) in a local store, lets operators triage them,
-and answers queries in the filter language of DESIGN.md.
+and answers queries in the filter language of DESIGN.md. Without a command
+it opens the dashboard on the store.
 
 Data lives in --data DIR (default $XDG_DATA_HOME/auditdeck).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Args:          cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !isTerminal(os.Stdout) {
+				return fmt.Errorf("the dashboard needs a terminal; see auditdeck --help for the commands")
+			}
+			return runDashboard(dashboardOptions{dataDir: g.dataDir, configPath: g.config, user: g.user})
+		},
 	}
+	root.Flags().StringVar(&g.config, "config", tui.DefaultConfigPath(), "dashboard config file (keys, theme, saved filters)")
+	root.Flags().StringVar(&g.user, "user", "", "acting user (default: login name)")
 	root.PersistentFlags().StringVar(&g.dataDir, "data", defaultDataDir(), "data directory of the store")
 	root.PersistentFlags().StringVar(&g.cpuProfile, "cpuprofile", "", "write a CPU profile to this file (for performance work)")
 	_ = root.PersistentFlags().MarkHidden("cpuprofile")

@@ -1,0 +1,447 @@
+package activities
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/auditdeck/auditdeck/core"
+	"github.com/auditdeck/auditdeck/core/query"
+	"github.com/auditdeck/auditdeck/core/render"
+	"github.com/auditdeck/auditdeck/tui"
+	"github.com/auditdeck/auditdeck/tui/components"
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+)
+
+// ---- triage ----
+
+type triageMsg struct {
+	state core.TriageState
+	note  string
+	ids   []string
+	res   core.TriageResult
+	err   error
+}
+
+// targetIDs are the rows an action applies to: the selection, else the
+// cursor row.
+func (m *Model) targetIDs() []string {
+	if len(m.order) > 0 {
+		return slices.Clone(m.order)
+	}
+	if a := m.cursorRow(); a != nil {
+		return []string{a.EventID}
+	}
+	return nil
+}
+
+func (m *Model) denyTriage() tea.Cmd {
+	return tui.ToastCmd("triage is not allowed for "+m.ctx.Actor.User+" (viewer role)", true)
+}
+
+// triage sets a state on ids (nil: the selection or the cursor row).
+func (m *Model) triage(state core.TriageState, note string, ids []string) tea.Cmd {
+	if !m.ctx.CanTriage {
+		return m.denyTriage()
+	}
+	if ids == nil {
+		ids = m.targetIDs()
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	eng := m.ctx.Engine
+	from := m.ctx.Actor.From
+	if from == "" {
+		from = "tui"
+	}
+	req := core.TriageRequest{Actor: m.ctx.Actor.User, From: from, State: state, Note: note}
+	m.inflight++
+	return func() tea.Msg {
+		res, err := eng.Triage(context.Background(), req, ids)
+		return triageMsg{state: state, note: note, ids: ids, res: res, err: err}
+	}
+}
+
+func (m *Model) onTriage(msg triageMsg) tea.Cmd {
+	if msg.err != nil {
+		return tui.ToastCmd("triage failed: "+msg.err.Error(), true)
+	}
+	// The acted-on rows leave the selection.
+	for _, id := range msg.ids {
+		if _, ok := m.marks[id]; ok {
+			m.toggleMark(id)
+		}
+	}
+	text := fmt.Sprintf("%d event", msg.res.Changed)
+	if msg.res.Changed != 1 {
+		text += "s"
+	}
+	text += " marked " + string(msg.state)
+	if msg.note != "" {
+		text += " with a note"
+	}
+	if n := len(msg.res.Unknown); n > 0 {
+		text += fmt.Sprintf(" (%d no longer exist)", n)
+	}
+	cmds := []tea.Cmd{tui.ToastCmd(text, false), m.requestRefresh()}
+	if (m.mode == modeDetail || m.mode == modeNote && m.noteFrom == modeDetail) && slices.Contains(msg.ids, m.det.id) {
+		m.det.seq++
+		cmds = append(cmds, m.loadDetail())
+	}
+	return tea.Batch(cmds...)
+}
+
+func (m *Model) openNote(ids []string) tea.Cmd {
+	if !m.ctx.CanTriage {
+		return m.denyTriage()
+	}
+	if ids == nil {
+		ids = m.targetIDs()
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	m.noteIDs, m.noteFrom, m.mode = ids, m.mode, modeNote
+	m.note.SetValue("")
+	return m.note.Focus()
+}
+
+func (m *Model) noteKey(msg tea.KeyMsg) tea.Cmd {
+	switch {
+	case key.Matches(msg, m.keys.Enter):
+		m.mode = m.noteFrom
+		m.note.Blur()
+		return m.triage(core.StateReviewed, m.note.Value(), m.noteIDs)
+	case key.Matches(msg, m.keys.Back):
+		m.mode = m.noteFrom
+		m.note.Blur()
+		return nil
+	}
+	var cmd tea.Cmd
+	m.note, cmd = m.note.Update(msg)
+	return cmd
+}
+
+// ---- copy ----
+
+// copyID writes the id to the terminal's clipboard with OSC 52, through
+// the session's own output.
+func (m *Model) copyID(id string) tea.Cmd {
+	w, seq := m.clip, components.OSC52(id, m.tmux)
+	return func() tea.Msg {
+		if w == nil {
+			return tui.Toast{Text: "no terminal to copy to", Error: true}
+		}
+		if _, err := io.WriteString(w, seq); err != nil {
+			return tui.Toast{Text: "copy failed: " + err.Error(), Error: true}
+		}
+		return tui.Toast{Text: "copied " + id}
+	}
+}
+
+// ---- export ----
+
+var exportFormats = render.Formats // csv, ndjson, json, html, pdf, xlsx
+
+type columnChoice struct {
+	label string
+	cols  func(m *Model) [][]string
+}
+
+var columnChoices = []columnChoice{
+	{"table columns", func(m *Model) [][]string { return tableExportColumns(nil) }},
+	{"as shown", func(m *Model) [][]string { return tableExportColumns(m.cols) }},
+	{"standard (with event id)", func(m *Model) [][]string {
+		out := make([][]string, len(core.DefaultActivityColumns))
+		for i, c := range core.DefaultActivityColumns {
+			out[i] = []string{c.Field, c.Label}
+		}
+		return out
+	}},
+}
+
+// tableExportColumns maps the table's columns (those with a width, when
+// widths are given) to export columns.
+func tableExportColumns(widths []int) [][]string {
+	var out [][]string
+	for i := range tableColumns {
+		if widths != nil && widths[i] == 0 {
+			continue
+		}
+		for _, fc := range columnFields[i] {
+			out = append(out, slices.Clone(fc))
+		}
+	}
+	return out
+}
+
+const (
+	fieldFormat = iota
+	fieldColumns
+	fieldScope
+	fieldFile
+)
+
+type exportForm struct {
+	field   int
+	format  int
+	columns int
+	scope   int // 0: every row of the view; 1: the selection
+	name    textinput.Model
+	err     string
+	sending bool
+}
+
+type exportMsg struct {
+	task core.Task
+	err  error
+}
+
+func (m *Model) exportFields() []int {
+	if len(m.order) > 0 {
+		return []int{fieldFormat, fieldColumns, fieldScope, fieldFile}
+	}
+	return []int{fieldFormat, fieldColumns, fieldFile}
+}
+
+func (m *Model) openExport() tea.Cmd {
+	if m.ctx.Engine.Tasks() == nil {
+		return tui.ToastCmd("export is not available: the task runner is not running", true)
+	}
+	name := newTextInput("", 128)
+	name.SetValue("activities-" + m.ctx.Now().UTC().Format("20060102-1504"))
+	name.CursorEnd()
+	m.exp = exportForm{name: name}
+	if len(m.order) > 0 {
+		m.exp.scope = 1
+	}
+	m.mode = modeExport
+	return nil
+}
+
+func (m *Model) exportKey(msg tea.KeyMsg) tea.Cmd {
+	k := m.keys
+	e := &m.exp
+	fields := m.exportFields()
+	at := max(0, slices.Index(fields, e.field))
+	onChoice := e.field != fieldFile
+	step := func(d int) {
+		switch e.field {
+		case fieldFormat:
+			e.format = (e.format + d + len(exportFormats)) % len(exportFormats)
+		case fieldColumns:
+			e.columns = (e.columns + d + len(columnChoices)) % len(columnChoices)
+		case fieldScope:
+			e.scope = 1 - e.scope
+		}
+	}
+	focus := func(i int) tea.Cmd {
+		e.field = fields[(i+len(fields))%len(fields)]
+		if e.field == fieldFile {
+			return e.name.Focus()
+		}
+		e.name.Blur()
+		return nil
+	}
+	switch {
+	case key.Matches(msg, k.Back):
+		m.mode = modeTable
+		return nil
+	case key.Matches(msg, k.Enter):
+		return m.submitExport()
+	case key.Matches(msg, k.NextTab), msg.Type == tea.KeyDown:
+		return focus(at + 1)
+	case key.Matches(msg, k.PrevTab), msg.Type == tea.KeyUp:
+		return focus(at - 1)
+	case onChoice && (msg.Type == tea.KeyLeft || msg.String() == "h"):
+		step(-1)
+		return nil
+	case onChoice && (msg.Type == tea.KeyRight || msg.String() == "l" || key.Matches(msg, k.Select)):
+		step(1)
+		return nil
+	case onChoice:
+		return nil
+	}
+	var cmd tea.Cmd
+	e.name, cmd = e.name.Update(msg)
+	e.err = ""
+	return cmd
+}
+
+// exportFilter is the DSL of what the view shows (or its selection).
+func (m *Model) exportFilter() string {
+	f := m.eff
+	if m.exp.scope == 1 && len(m.order) > 0 {
+		f = withTerms(f, query.Term{Field: "event_id", Op: query.OpIn, Args: slices.Clone(m.order), Pos: -1})
+	}
+	return f.String()
+}
+
+func (m *Model) submitExport() tea.Cmd {
+	e := &m.exp
+	if e.sending {
+		return nil
+	}
+	tr := m.ctx.Engine.Tasks()
+	if tr == nil {
+		e.err = "the task runner is not running"
+		return tui.ToastCmd("export is not available: the task runner is not running", true)
+	}
+	pin := m.tbl.fetchedAt
+	if pin.IsZero() {
+		pin = m.ctx.Engine.Now()
+	}
+	pin = pin.UTC()
+	req := core.ExportRequest{
+		Type:     core.TypeActivity,
+		Title:    "Activities",
+		Filter:   m.exportFilter(),
+		Columns:  columnChoices[e.columns].cols(m),
+		Formats:  []string{exportFormats[e.format]},
+		FileName: strings.TrimSpace(e.name.Value()),
+		PinAt:    &pin,
+	}
+	actor := m.ctx.Actor
+	e.sending = true
+	m.inflight++
+	return func() tea.Msg {
+		t, err := tr.Submit(context.Background(), actor, req)
+		return exportMsg{task: t, err: err}
+	}
+}
+
+func (m *Model) onExport(msg exportMsg) tea.Cmd {
+	e := &m.exp
+	e.sending = false
+	if msg.err != nil {
+		e.err = msg.err.Error()
+		return tui.ToastCmd("export: "+msg.err.Error(), true)
+	}
+	m.lastTaskID = msg.task.ID
+	if m.mode == modeExport {
+		m.mode = modeTable
+	}
+	return tui.ToastCmd(fmt.Sprintf("export queued: task %s, %s rows → %s", msg.task.ID, thousands(msg.task.Total), msg.task.Request.FileName+render.Extension(msg.task.Request.Formats[0])), false)
+}
+
+func (m *Model) viewExport() string {
+	st := m.st
+	e := &m.exp
+	var lines []string
+	lines = append(lines, st.Title.Render("Export activities"), "")
+	total := "counting…"
+	if m.hist.ok {
+		total = thousands(m.hist.res.Total)
+	}
+	if e.scope == 1 && len(m.order) > 0 {
+		total = thousands(int64(len(m.order))) + " selected"
+	}
+	pin := m.tbl.fetchedAt
+	label := func(s string) string { return st.Dim.Render(components.FitCell(s, 10)) }
+	lines = append(lines, "  "+label("rows")+total+st.Dim.Render("  as of "+pin.UTC().Format(timeLayout)+" UTC"))
+	flt := sanitize(m.eff.String())
+	if flt == "" {
+		flt = st.Dim.Render("(everything)")
+	}
+	lines = append(lines, "  "+label("filter")+flt)
+	lines = append(lines, "")
+	row := func(field int, name, value string) {
+		mark := "  "
+		if e.field == field {
+			mark = st.Cursor.Render("> ")
+		}
+		lines = append(lines, mark+label(name)+value)
+	}
+	choice := func(field int, v string) string {
+		if e.field == field {
+			return st.Cursor.Render("‹ " + v + " ›")
+		}
+		return "  " + v
+	}
+	row(fieldFormat, "format", choice(fieldFormat, exportFormats[e.format]))
+	cols := columnChoices[e.columns].cols(m)
+	row(fieldColumns, "columns", choice(fieldColumns, fmt.Sprintf("%s (%d)", columnChoices[e.columns].label, len(cols))))
+	if len(m.order) > 0 {
+		scope := "every row of the view"
+		if e.scope == 1 {
+			scope = fmt.Sprintf("the %d selected rows", len(m.order))
+		}
+		row(fieldScope, "rows", choice(fieldScope, scope))
+	}
+	name := "  " + sanitize(e.name.Value())
+	if e.field == fieldFile {
+		name = "  " + inputLine("", e.name.Value(), e.name.Position(), max(1, m.width-16), st).line
+	}
+	row(fieldFile, "file", name+st.Dim.Render(render.Extension(exportFormats[e.format])))
+	names := make([]string, len(cols))
+	for i, c := range cols {
+		names[i] = c[1]
+	}
+	lines = append(lines, "", "  "+st.Dim.Render(components.FitLine("columns: "+strings.Join(names, ", "), max(1, m.width-2))))
+	if e.sending {
+		lines = append(lines, "", "  "+st.Dim.Render("submitting…"))
+	}
+	if e.err != "" {
+		lines = append(lines, "", "  "+st.Error.Render(sanitize(e.err)))
+	}
+	for i, l := range lines {
+		lines[i] = components.FitLine(l, m.width)
+	}
+	for len(lines) < m.height {
+		lines = append(lines, "")
+	}
+	return strings.Join(lines[:m.height], "\n")
+}
+
+// ---- live updates ----
+
+type changeMsg struct{ activities bool }
+
+type refreshTick struct{}
+
+// waitChange waits for the next change notice (and takes any that queued
+// behind it). Nothing runs while nothing changes.
+func waitChange(ch <-chan core.Change) tea.Cmd {
+	if ch == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		c, ok := <-ch
+		if !ok {
+			return nil
+		}
+		msg := changeMsg{activities: c.Kind == core.ChangeActivities}
+		for {
+			select {
+			case c, ok := <-ch:
+				if !ok {
+					return msg
+				}
+				msg.activities = msg.activities || c.Kind == core.ChangeActivities
+			default:
+				return msg
+			}
+		}
+	}
+}
+
+// requestRefresh coalesces refreshes: at once when the last one is older
+// than refreshEvery, else one refresh when that time is up.
+func (m *Model) requestRefresh() tea.Cmd {
+	if m.refreshPending {
+		return nil
+	}
+	since := time.Since(m.lastRefresh)
+	if since >= refreshEvery {
+		m.lastRefresh = time.Now()
+		return m.refresh()
+	}
+	m.refreshPending = true
+	return tea.Tick(refreshEvery-since, func(time.Time) tea.Msg { return refreshTick{} })
+}

@@ -1,0 +1,180 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"time"
+
+	"github.com/auditdeck/auditdeck/core"
+	"github.com/auditdeck/auditdeck/core/query"
+)
+
+// fetchKind says where a page goes in the window.
+type fetchKind int
+
+const (
+	fetchTop      fetchKind = iota // the first rows of the result: replaces the window
+	fetchForward                   // the rows after the window's last row: appended
+	fetchBackward                  // the rows before the window's first row: prepended
+	fetchEnd                       // the last rows of the result: replaces the window
+	fetchRefresh                   // the window again from its first row: replaces it
+)
+
+// fetchReq is everything a fetch needs, copied out of the model so the
+// command never touches it.
+type fetchReq struct {
+	gen    uint64
+	kind   fetchKind
+	filter query.Filter
+	limit  int
+	cursor string // engine cursor for fetchForward, when known
+	// anchor: the window row the fetch is relative to (its last row going
+	// forward, its first row going backward or on refresh).
+	anchorT  int64
+	anchorID string
+	// what a refresh keeps the cursor on
+	keepID  string
+	keepIdx int
+	keepTop int
+}
+
+// pageMsg is a fetch's result, tagged with the generation it was asked for.
+type pageMsg struct {
+	req   fetchReq
+	rows  []core.Activity // newest first
+	next  string          // engine cursor after the last row ("" when unknown or at the end)
+	more  bool            // more rows beyond the fetched ones, in the fetch's direction
+	base  int64           // absolute index of rows[0] when known, else -1
+	total int64           // fetchEnd: the result's size
+	head  bool            // fetchRefresh: rows[0] is the first row of the result
+	at    time.Time       // when the rows were read (the engine's clock)
+	err   error
+}
+
+// errEnough stops a scan once a page is full.
+var errEnough = errors.New("enough rows")
+
+// tieSlack bounds the rows a keyset scan reads past its page to step over
+// rows that share the anchor's timestamp; it loops when there are more.
+const tieSlack = 64
+
+var ascending = query.Order{{Field: "created_at"}}
+
+func timeTerm(op query.Op, ns int64) query.Term {
+	return query.Term{Field: "created_at", Op: op, Args: []string{time.Unix(0, ns).UTC().Format(time.RFC3339Nano)}, Pos: -1}
+}
+
+func withTerms(f query.Filter, ts ...query.Term) query.Filter {
+	terms := make([]query.Term, 0, len(f.Terms)+len(ts))
+	terms = append(terms, f.Terms...)
+	return query.Filter{Terms: append(terms, ts...)}
+}
+
+// runFetch reads one page. It runs in a tea.Cmd.
+func runFetch(ctx context.Context, eng *core.Engine, r fetchReq) pageMsg {
+	m := pageMsg{req: r, base: -1, at: eng.Now()}
+	switch r.kind {
+	case fetchTop:
+		p, err := eng.Query(ctx, core.QuerySpec{Filter: r.filter, Limit: r.limit})
+		m.rows, m.next, m.more, m.base, m.err = p.Items, p.Next, p.Next != "", 0, err
+	case fetchForward:
+		if r.cursor != "" {
+			p, err := eng.Query(ctx, core.QuerySpec{Filter: r.filter, Limit: r.limit, Cursor: r.cursor})
+			if err == nil || !errors.Is(err, core.ErrBadCursor) {
+				m.rows, m.next, m.more, m.err = p.Items, p.Next, p.Next != "", err
+				break
+			}
+		}
+		m.rows, m.more, m.err = after(ctx, eng, r.filter, r.anchorT, r.anchorID, false, r.limit)
+	case fetchBackward:
+		m.rows, m.more, m.err = before(ctx, eng, r.filter, r.anchorT, r.anchorID, r.limit)
+	case fetchEnd:
+		m.rows, m.more, m.err = oldest(ctx, eng, r.filter, r.limit)
+		if m.err == nil {
+			m.total, m.err = eng.Count(ctx, r.filter)
+			m.base = max(0, m.total-int64(len(m.rows)))
+		}
+	case fetchRefresh:
+		m.rows, m.more, m.err = after(ctx, eng, r.filter, r.anchorT, r.anchorID, true, r.limit)
+		if m.err == nil {
+			m.base, m.err = countBefore(ctx, eng, r.filter, r.anchorT, r.anchorID)
+			m.head = m.base == 0
+		}
+		if m.err == nil && len(m.rows) == 0 {
+			// The window's rows are gone: show the top instead.
+			p, err := eng.Query(ctx, core.QuerySpec{Filter: r.filter, Limit: r.limit})
+			m.rows, m.next, m.more, m.base, m.head, m.err = p.Items, p.Next, p.Next != "", 0, true, err
+		}
+	}
+	return m
+}
+
+// after returns up to n rows following the row (t, id) in newest-first
+// order (the row itself too when inclusive), and whether more follow. It
+// is a keyset scan on the time column: created_at.le(t), stepping over the
+// rows of the same instant that sort before the anchor.
+func after(ctx context.Context, eng *core.Engine, f query.Filter, t int64, id string, inclusive bool, n int) ([]core.Activity, bool, error) {
+	f = withTerms(f, timeTerm(query.OpLe, t))
+	return keyset(ctx, eng, f, nil, n, func(a *core.Activity) bool {
+		return a.CreatedAt == t && (a.EventID > id || !inclusive && a.EventID == id)
+	})
+}
+
+// before returns up to n rows preceding the row (t, id) in newest-first
+// order, newest first, and whether more precede them. It reads oldest
+// first from created_at.ge(t).
+func before(ctx context.Context, eng *core.Engine, f query.Filter, t int64, id string, n int) ([]core.Activity, bool, error) {
+	f = withTerms(f, timeTerm(query.OpGe, t))
+	rows, more, err := keyset(ctx, eng, f, ascending, n, func(a *core.Activity) bool {
+		return a.CreatedAt == t && a.EventID <= id
+	})
+	slices.Reverse(rows)
+	return rows, more, err
+}
+
+// oldest returns the last n rows of the result in newest-first order.
+func oldest(ctx context.Context, eng *core.Engine, f query.Filter, n int) ([]core.Activity, bool, error) {
+	rows, more, err := keyset(ctx, eng, f, ascending, n, func(*core.Activity) bool { return false })
+	slices.Reverse(rows)
+	return rows, more, err
+}
+
+// keyset collects n rows that skip does not reject, plus whether another
+// one exists.
+func keyset(ctx context.Context, eng *core.Engine, f query.Filter, order query.Order, n int, skip func(*core.Activity) bool) ([]core.Activity, bool, error) {
+	rows := make([]core.Activity, 0, n+1)
+	cursor := ""
+	for {
+		next, err := eng.Scan(ctx, core.QuerySpec{Filter: f, Order: order, Limit: n + 1 + tieSlack, Cursor: cursor}, func(a *core.Activity) error {
+			if skip(a) {
+				return nil
+			}
+			rows = append(rows, *a)
+			if len(rows) > n {
+				return errEnough
+			}
+			return nil
+		})
+		switch {
+		case errors.Is(err, errEnough):
+			return rows[:n], true, nil
+		case err != nil:
+			return nil, false, err
+		case next == "":
+			return rows, false, nil
+		}
+		cursor = next
+	}
+}
+
+// countBefore counts the rows that precede (t, id) in newest-first order.
+func countBefore(ctx context.Context, eng *core.Engine, f query.Filter, t int64, id string) (int64, error) {
+	a, err := eng.Count(ctx, withTerms(f, timeTerm(query.OpGt, t)))
+	if err != nil {
+		return 0, err
+	}
+	b, err := eng.Count(ctx, withTerms(f, timeTerm(query.OpGe, t), timeTerm(query.OpLe, t),
+		query.Term{Field: "event_id", Op: query.OpGt, Args: []string{id}, Pos: -1}))
+	return a + b, err
+}

@@ -1,0 +1,540 @@
+// Package subscriptions is the Subscriptions tab: every subscription with
+// its report, period, time zone, next run and last run; enter shows the run
+// history; p pauses or resumes, R runs now, D deletes after a confirmation.
+package subscriptions
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/auditdeck/auditdeck/core"
+	"github.com/auditdeck/auditdeck/core/schedule"
+	"github.com/auditdeck/auditdeck/tui"
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+)
+
+type mode int
+
+const (
+	modeList mode = iota
+	modeHistory
+	modeConfirm
+)
+
+// Model is the Subscriptions view.
+type Model struct {
+	ctx  *tui.Context
+	id   int64
+	w, h int
+	live live
+
+	gen     int
+	loaded  bool
+	loadErr error
+	subs    []core.SubscriptionInfo
+	titles  map[string]string         // defined report id -> title
+	zones   map[string]*time.Location // resolved in the load, never in View
+	list    listState
+	selID   string
+
+	mode    mode
+	hist    listState
+	confirm *core.SubscriptionInfo
+	running map[string]bool // run-now in flight, by subscription id
+}
+
+// New builds the view.
+func New(ctx *tui.Context) *Model {
+	return &Model{ctx: ctx, id: newViewID(), running: map[string]bool{}}
+}
+
+type (
+	listMsg struct {
+		view   int64
+		gen    int
+		subs   []core.SubscriptionInfo
+		titles map[string]string
+		zones  map[string]*time.Location
+		err    error
+	}
+	// actionMsg is the end of a pause, resume, run or delete.
+	actionMsg struct {
+		view  int64
+		subID string
+		toast string
+		err   error
+	}
+)
+
+var (
+	bindYes = key.NewBinding(key.WithKeys("y", "Y"), key.WithHelp("y", "yes"))
+	bindNo  = key.NewBinding(key.WithKeys("n", "N", "esc"), key.WithHelp("n", "no"))
+)
+
+// Title is the tab label.
+func (m *Model) Title() string { return "Subscriptions" }
+
+// SetSize gives the view its body.
+func (m *Model) SetSize(w, h int) { m.w, m.h = w, h }
+
+// Capturing is true while a delete waits for y/n.
+func (m *Model) Capturing() bool { return m.mode == modeConfirm }
+
+// ShortHelp lists the keys of the current mode; a viewer sees no actions.
+func (m *Model) ShortHelp() []key.Binding {
+	k := m.ctx.Keys
+	switch m.mode {
+	case modeConfirm:
+		return []key.Binding{bindYes, bindNo}
+	case modeHistory:
+		return []key.Binding{k.Up, k.Down, k.Back}
+	}
+	b := []key.Binding{k.Up, k.Down, key.NewBinding(key.WithKeys(k.Enter.Keys()...), key.WithHelp(k.Enter.Help().Key, "run history"))}
+	if m.ctx.CanManage {
+		b = append(b, k.Pause, k.RunNow, k.Delete)
+	}
+	return b
+}
+
+// Init starts listening for change notices and loads the list.
+func (m *Model) Init() tea.Cmd {
+	m.live.start(m.ctx.Engine)
+	return tea.Batch(m.live.next(m.id), m.load())
+}
+
+// Close stops the change notices (the shell calls it when the session ends).
+func (m *Model) Close() { m.live.close() }
+
+func (m *Model) load() tea.Cmd {
+	m.gen++
+	gen, view, eng, actor := m.gen, m.id, m.ctx.Engine, m.ctx.Actor
+	return func() tea.Msg {
+		ctx := context.Background()
+		subs, err := eng.ListSubscriptions(ctx, actor)
+		if err != nil {
+			return listMsg{view: view, gen: gen, err: err}
+		}
+		titles := map[string]string{}
+		if rs, err := eng.ListReports(ctx, actor); err == nil {
+			for _, r := range rs {
+				titles[r.ID] = r.Title
+			}
+		}
+		zones := map[string]*time.Location{}
+		for _, s := range subs {
+			if _, ok := zones[s.TimeZone]; !ok {
+				loc, err := schedule.LoadZone(s.TimeZone)
+				if err != nil {
+					loc = time.UTC
+				}
+				zones[s.TimeZone] = loc
+			}
+		}
+		return listMsg{view: view, gen: gen, subs: subs, titles: titles, zones: zones}
+	}
+}
+
+func (m *Model) selected() (core.SubscriptionInfo, bool) {
+	if m.list.cursor < 0 || m.list.cursor >= len(m.subs) {
+		return core.SubscriptionInfo{}, false
+	}
+	return m.subs[m.list.cursor], true
+}
+
+func (m *Model) title(s core.SubscriptionInfo) string {
+	if t, ok := m.titles[s.DefinedReportID]; ok {
+		return t
+	}
+	return "report " + s.DefinedReportID
+}
+
+func (m *Model) zone(s core.SubscriptionInfo) *time.Location {
+	if loc := m.zones[s.TimeZone]; loc != nil {
+		return loc
+	}
+	return time.UTC
+}
+
+// Update handles keys and the results of background work.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case changeMsg:
+		if msg.view != m.id {
+			return m, nil
+		}
+		relevant := msg.c.Kind == core.ChangeSubscriptions || msg.c.Kind == core.ChangeReports
+		return m, m.live.notice(m.id, msg, relevant)
+	case refreshMsg:
+		if msg.view != m.id {
+			return m, nil
+		}
+		m.live.pending = false
+		return m, m.load()
+	case listMsg:
+		if msg.view != m.id || msg.gen != m.gen {
+			return m, nil // stale
+		}
+		m.loaded, m.loadErr = true, msg.err
+		if msg.err == nil {
+			m.subs, m.titles, m.zones = msg.subs, msg.titles, msg.zones
+		}
+		m.reselect()
+		return m, nil
+	case actionMsg:
+		if msg.view != m.id {
+			return m, nil
+		}
+		delete(m.running, msg.subID)
+		if msg.err != nil {
+			return m, tea.Batch(m.load(), tui.ToastCmd(msg.toast+": "+clean(msg.err.Error()), true))
+		}
+		return m, tea.Batch(m.load(), tui.ToastCmd(msg.toast, false))
+	case tea.KeyMsg:
+		return m, m.key(msg)
+	}
+	return m, nil
+}
+
+func (m *Model) reselect() {
+	if m.selID != "" {
+		for i, s := range m.subs {
+			if s.ID == m.selID {
+				m.list.cursor = i
+				break
+			}
+		}
+	}
+	m.list.clamp(len(m.subs))
+	if s, ok := m.selected(); ok {
+		m.selID = s.ID
+	}
+}
+
+func (m *Model) denied(what string) tea.Cmd {
+	return tui.ToastCmd(fmt.Sprintf("%s: your role can only view subscriptions", what), true)
+}
+
+func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
+	k := m.ctx.Keys
+	switch m.mode {
+	case modeConfirm:
+		s := m.confirm
+		switch {
+		case keyIs(msg, bindYes):
+			m.mode, m.confirm = modeList, nil
+			eng, actor, view, title := m.ctx.Engine, m.ctx.Actor, m.id, m.title(*s)
+			return func() tea.Msg {
+				err := eng.Unsubscribe(context.Background(), actor, s.ID)
+				return actionMsg{view: view, subID: s.ID, toast: fmt.Sprintf("subscription to %q deleted", clean(title)), err: err}
+			}
+		case keyIs(msg, bindNo):
+			m.mode, m.confirm = modeList, nil
+			return tui.ToastCmd("delete canceled", false)
+		}
+		return nil
+	case modeHistory:
+		s, _ := m.selected()
+		switch {
+		case keyIs(msg, k.Back), keyIs(msg, k.Enter):
+			m.mode = modeList
+		default:
+			m.hist.move(k, msg, len(s.Runs), m.h/2)
+		}
+		return nil
+	}
+	if m.list.move(k, msg, len(m.subs), m.h/2) {
+		if s, ok := m.selected(); ok {
+			m.selID = s.ID
+		}
+		return nil
+	}
+	s, ok := m.selected()
+	if !ok {
+		return nil
+	}
+	eng, actor, view, title := m.ctx.Engine, m.ctx.Actor, m.id, clean(m.title(s))
+	switch {
+	case keyIs(msg, k.Enter):
+		m.mode, m.hist = modeHistory, listState{}
+	case keyIs(msg, k.Pause):
+		if !m.ctx.CanManage {
+			return m.denied("pause/resume")
+		}
+		enable := !s.Enabled
+		return func() tea.Msg {
+			_, err := eng.SetSubscriptionEnabled(context.Background(), actor, s.ID, enable)
+			verb := "paused"
+			if enable {
+				verb = "resumed"
+			}
+			return actionMsg{view: view, subID: s.ID, toast: fmt.Sprintf("subscription to %q %s", title, verb), err: err}
+		}
+	case keyIs(msg, k.RunNow):
+		if !m.ctx.CanManage {
+			return m.denied("run now")
+		}
+		if m.running[s.ID] {
+			return tui.ToastCmd("already running", true)
+		}
+		m.running[s.ID] = true
+		loc := m.zone(s)
+		// A run writes a report: it can take a while, so it runs in a Cmd
+		// and the list shows it as running until it ends.
+		return tea.Batch(tui.ToastCmd(fmt.Sprintf("running %q now…", title), false), func() tea.Msg {
+			run, err := eng.RunSubscriptionNow(context.Background(), actor, s.ID)
+			if err != nil {
+				return actionMsg{view: view, subID: s.ID, toast: fmt.Sprintf("run of %q failed", title), err: err}
+			}
+			return actionMsg{view: view, subID: s.ID, toast: fmt.Sprintf("run of %q for %s %s: %s, report %s", title,
+				run.Window.Start.In(loc).Format("2006-01-02"), run.State, plural(run.Rows, "row", "rows"), run.ReportID)}
+		})
+	case keyIs(msg, k.Delete):
+		if !m.ctx.CanManage {
+			return m.denied("delete")
+		}
+		m.confirm, m.mode = &s, modeConfirm
+	}
+	return nil
+}
+
+// View draws the current mode in the view's body.
+func (m *Model) View() string {
+	if m.w <= 0 || m.h <= 0 {
+		return ""
+	}
+	if m.mode == modeHistory {
+		return m.historyView(m.w, m.h)
+	}
+	h := m.h
+	var bottom string
+	if m.mode == modeConfirm && m.confirm != nil {
+		h--
+		bottom = m.ctx.Styles.ErrorToast.Render(fit(fmt.Sprintf("Delete the %s subscription to %q? y/n", clean(string(m.confirm.Period)), clean(m.title(*m.confirm))), m.w))
+	}
+	body := split(m.ctx.Styles, m.w, h, len(m.subs), m.listView, func(w, h int) string {
+		return strings.Join(m.detailLines(w), "\n")
+	})
+	if bottom != "" {
+		body += "\n" + bottom
+	}
+	return body
+}
+
+func (m *Model) status(s core.SubscriptionInfo) string {
+	switch {
+	case m.running[s.ID]:
+		return "running"
+	case !s.Enabled:
+		return "paused"
+	}
+	return "active"
+}
+
+func (m *Model) lastRun(s core.SubscriptionInfo) string {
+	if len(s.Runs) == 0 {
+		return "—"
+	}
+	r := s.Runs[0]
+	return r.Window.Start.In(m.zone(s)).Format("2006-01-02") + " " + clean(string(r.State))
+}
+
+func (m *Model) nextRun(s core.SubscriptionInfo) string {
+	switch {
+	case !s.Enabled:
+		return "paused"
+	case s.NextRunAt.IsZero():
+		return "—"
+	}
+	return s.NextRunAt.In(m.zone(s)).Format("2006-01-02 15:04")
+}
+
+func zoneName(s core.SubscriptionInfo) string {
+	if s.TimeZone == "" {
+		return "UTC"
+	}
+	return s.TimeZone
+}
+
+func (m *Model) listView(w, h int) string {
+	st := m.ctx.Styles
+	switch {
+	case !m.loaded:
+		return st.Dim.Render("loading subscriptions…")
+	case m.loadErr != nil:
+		return st.Error.Render(fit("cannot list subscriptions: "+clean(m.loadErr.Error()), w))
+	case len(m.subs) == 0:
+		return st.Dim.Render(fit("no subscriptions: subscribe to a report with "+firstKey(m.ctx.Keys.Subscribe)+" in Reports", w))
+	}
+	cols := []col{{title: "Report", w: 10, flex: 2}, {title: "Period", w: 7}, {title: "Zone", w: 13, flex: 1},
+		{title: "Next run", w: 16}, {title: "Last run", w: 20}, {title: "Status", w: 7}}
+	rows := make([][]string, len(m.subs))
+	for i, s := range m.subs {
+		rows[i] = []string{clean(m.title(s)), clean(string(s.Period)), clean(zoneName(s)), m.nextRun(s), m.lastRun(s), m.status(s)}
+	}
+	return m.list.renderList(st, cols, rows, func(i int) *lipgloss.Style {
+		s := m.subs[i]
+		switch {
+		case len(s.Runs) > 0 && s.Runs[0].State == schedule.Failed:
+			return &st.Failed
+		case !s.Enabled:
+			return &st.Dim
+		}
+		return nil
+	}, w, h, true)
+}
+
+func (m *Model) detailLines(w int) []string {
+	st := m.ctx.Styles
+	s, ok := m.selected()
+	if !ok {
+		return nil
+	}
+	loc := m.zone(s)
+	const lw = 11
+	out := []string{st.Title.Render(fit(clean(m.title(s)+" · every "+string(s.Period)), w))}
+	add := func(label, value string) { out = append(out, kv(st, label, value, lw, w)...) }
+	add("ID", s.ID)
+	add("Report", m.title(s)+" ("+s.DefinedReportID+")")
+	add("Owner", s.Owner)
+	add("Period", fmt.Sprintf("%s in time zone %s, run %s after the period ends", s.Period, zoneName(s), delayText(s.Delay)))
+	add("Formats", strings.Join(s.Formats, ", "))
+	add("Status", m.status(s))
+	if s.Enabled && !s.NextRunAt.IsZero() {
+		add("Next run", s.NextRunAt.In(loc).Format("2006-01-02 15:04 MST"))
+	}
+	if len(s.Runs) > 0 {
+		r := s.Runs[0]
+		last := fmt.Sprintf("%s %s, %s", windowText(r.Window, loc), r.State, plural(r.Rows, "row", "rows"))
+		if r.ReportID != "" {
+			last += ", report " + r.ReportID
+		}
+		add("Last run", last)
+		if r.Error != "" {
+			out = append(out, st.Error.Render(fit(strings.Repeat(" ", lw)+clean(r.Error), w)))
+		}
+	}
+	if s.Webhook != "" {
+		add("Webhook", s.Webhook)
+	}
+	add("Created", s.CreatedAt.In(loc).Format("2006-01-02 15:04 MST"))
+	add("Runs", fmt.Sprintf("%d (%s: history)", len(s.Runs), firstKey(m.ctx.Keys.Enter)))
+	return out
+}
+
+func windowText(w schedule.Window, loc *time.Location) string {
+	if w.IsZero() {
+		return "—"
+	}
+	a, b := w.Start.In(loc), w.End.In(loc)
+	layout := "2006-01-02 15:04"
+	if midnight(a) && midnight(b) {
+		layout = "2006-01-02"
+	}
+	return a.Format(layout) + " → " + b.Format(layout)
+}
+
+func midnight(t time.Time) bool {
+	h, m, s := t.Clock()
+	return h == 0 && m == 0 && s == 0 && t.Nanosecond() == 0
+}
+
+// historyView is the run history of the selected subscription, newest
+// first, with the selected run in a detail pane.
+func (m *Model) historyView(w, h int) string {
+	st := m.ctx.Styles
+	s, ok := m.selected()
+	if !ok {
+		m.mode = modeList
+		return ""
+	}
+	loc := m.zone(s)
+	head := []string{
+		st.Title.Render(fit(fmt.Sprintf("Run history of %q · every %s · %s", clean(m.title(s)), clean(string(s.Period)), clean(zoneName(s))), w)),
+		st.Dim.Render(fit(plural(int64(len(s.Runs)), "run", "runs")+", newest first", w)),
+	}
+	if len(s.Runs) == 0 {
+		return fitLines(append(head, "", st.Dim.Render("no runs yet")), w, h)
+	}
+	cols := []col{{title: "Window", w: 23, flex: 1}, {title: "State", w: 9}, {title: "Rows", w: 7},
+		{title: "Finished", w: 16}, {title: "Report / error", w: 8, flex: 2}}
+	rows := make([][]string, len(s.Runs))
+	for i, r := range s.Runs {
+		what := r.ReportID
+		if r.Error != "" {
+			what = r.Error
+		}
+		rows[i] = []string{windowText(r.Window, loc), clean(string(r.State)), groupDigits(r.Rows), timeIn(r.FinishedAt, loc), clean(what)}
+	}
+	list := func(w, h int) string {
+		return m.hist.renderList(st, cols, rows, func(i int) *lipgloss.Style {
+			if s.Runs[i].State == schedule.Failed {
+				return &st.Failed
+			}
+			return nil
+		}, w, h, true)
+	}
+	detail := func(w, h int) string {
+		m.hist.clamp(len(s.Runs))
+		r := s.Runs[m.hist.cursor]
+		const lw = 11
+		var out []string
+		add := func(label, value string) { out = append(out, kv(st, label, value, lw, w)...) }
+		add("Window", windowText(r.Window, loc))
+		state := string(r.State)
+		if r.Manual {
+			state += " (run now)"
+		}
+		add("State", state)
+		add("Rows", groupDigits(r.Rows))
+		add("Report", orDash(r.ReportID))
+		add("Attempts", fmt.Sprint(r.Attempts))
+		add("Scheduled", timeIn(r.ScheduledAt, loc))
+		add("Started", timeIn(r.StartedAt, loc))
+		add("Finished", timeIn(r.FinishedAt, loc))
+		if r.Error != "" {
+			for _, l := range kv(st, "Error", r.Error, lw, w) {
+				out = append(out, st.Error.Render(l))
+			}
+		}
+		return strings.Join(out, "\n")
+	}
+	body := split(st, w, h-len(head)-1, len(rows), list, detail)
+	return fitLines(append(append(head, ""), strings.Split(body, "\n")...), w, h)
+}
+
+func timeIn(t time.Time, loc *time.Location) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.In(loc).Format("2006-01-02 15:04")
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}
+
+func firstKey(b key.Binding) string {
+	if ks := b.Keys(); len(ks) > 0 {
+		return ks[0]
+	}
+	return "?"
+}
+
+func delayText(d time.Duration) string {
+	switch {
+	case d == 0:
+		return "at once"
+	case d%time.Hour == 0:
+		return fmt.Sprintf("%dh", d/time.Hour)
+	case d%time.Minute == 0:
+		return fmt.Sprintf("%dm", d/time.Minute)
+	}
+	return d.String()
+}
