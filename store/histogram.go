@@ -18,6 +18,12 @@ func (s *Store) Histogram(ctx context.Context, c *query.Compiled, lo, hi int64, 
 	p.lo, p.hi = max(p.lo, lo), min(p.hi, hi-1)
 	x := &exec{r: r, p: p}
 	width := (hi - lo + int64(len(counts)) - 1) / int64(len(counts))
+	visited := 0
+	defer func() {
+		if visited > 32 {
+			releaseMappedPages(s.opts.Dir) // a histogram over everything maps every time column
+		}
+	}()
 	for _, b := range r.snap.blocks {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -25,6 +31,7 @@ func (s *Store) Histogram(ctx context.Context, c *query.Compiled, lo, hi int64, 
 		if p.skip(b) {
 			continue
 		}
+		visited++
 		bs, err := r.candidates(p, b)
 		if err != nil {
 			return err

@@ -152,6 +152,9 @@ func (r *reader) count(ctx context.Context, c *query.Compiled, parallel bool) (i
 	}
 	close(next)
 	wg.Wait()
+	if len(todo) > 32 {
+		releaseMappedPages(s.opts.Dir) // the columns of most blocks were mapped
+	}
 	if firstErr != nil {
 		return 0, firstErr
 	}
