@@ -135,6 +135,12 @@ func (a *App) handleKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 		return nil, true
 	}
 	if msg.Type == tea.KeyCtrlC {
+		// A view taking input has a form or filter open: typed text would
+		// be lost, so ask first.
+		if a.views[a.active].Capturing() {
+			a.quitAsk = true
+			return nil, true
+		}
 		return tea.Quit, true
 	}
 	if a.views[a.active].Capturing() {

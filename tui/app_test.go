@@ -132,3 +132,28 @@ func waitFor(t *testing.T, tm *teatest.TestModel, s string) {
 	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte(s)) },
 		teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(10*time.Millisecond))
 }
+
+func TestQuitAsksWhileAFormIsOpen(t *testing.T) {
+	ctx := testContext(t)
+	vs := views()
+	vs[0].(*fakeView).capturing = true
+	app := NewApp(ctx, vs...)
+	app.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	if _, cmd := app.Update(tea.KeyMsg{Type: tea.KeyCtrlC}); cmd != nil {
+		t.Fatal("ctrl+c quit at once with a form open")
+	}
+	if !strings.Contains(app.View(), "quit? y/n") {
+		t.Fatal("no confirmation shown")
+	}
+	if _, cmd := app.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("n")}); cmd != nil {
+		t.Fatal("n quit")
+	}
+	app.Update(tea.KeyMsg{Type: tea.KeyCtrlC})
+	_, cmd := app.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("y")})
+	if cmd == nil {
+		t.Fatal("y did not quit")
+	}
+	if _, ok := cmd().(tea.QuitMsg); !ok {
+		t.Fatal("y did not quit")
+	}
+}
