@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/auditdeck/auditdeck/core/delivery"
@@ -254,10 +255,11 @@ func (r *runStore) Runs(subID string) ([]schedule.Run, error) {
 
 // schedulerState holds the engine's one scheduler.
 type schedulerState struct {
-	once  sync.Once
-	s     *schedule.Scheduler
-	wake  chan struct{}
-	clock func() time.Time
+	running atomic.Bool
+	once    sync.Once
+	s       *schedule.Scheduler
+	wake    chan struct{}
+	clock   func() time.Time
 }
 
 func (e *Engine) scheduler() *schedule.Scheduler {
@@ -283,12 +285,18 @@ func (e *Engine) wakeScheduler() {
 // RunScheduler recovers interrupted runs and generates due reports until ctx
 // ends. It needs the task runner (StartTasks) for the files.
 func (e *Engine) RunScheduler(ctx context.Context) error {
+	e.sched.running.Store(true)
+	defer e.sched.running.Store(false)
 	s := e.scheduler()
 	if err := s.Recover(ctx); err != nil {
 		return err
 	}
 	return s.Loop(ctx)
 }
+
+// SchedulerRunning reports whether RunScheduler is generating reports in
+// this process.
+func (e *Engine) SchedulerRunning() bool { return e.sched.running.Load() }
 
 // SchedulerTick generates everything due now; tests and the CLI use it.
 func (e *Engine) SchedulerTick(ctx context.Context) error {

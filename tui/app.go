@@ -2,8 +2,11 @@ package tui
 
 import (
 	"fmt"
+
 	"strings"
 	"time"
+
+	"github.com/auditdeck/auditdeck/core"
 
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
@@ -27,7 +30,7 @@ type App struct {
 	toast   *Toast
 	toastID int
 	quitAsk bool
-	header  func() string
+	stats   core.StoreStats
 }
 
 // NewApp builds the shell around its views, in tab order.
@@ -45,7 +48,7 @@ type clockTick struct{}
 
 // Init starts every view and the header clock.
 func (a *App) Init() tea.Cmd {
-	cmds := []tea.Cmd{tickClock()}
+	cmds := []tea.Cmd{tickClock(), a.readStats()}
 	for _, v := range a.views {
 		cmds = append(cmds, v.Init())
 	}
@@ -85,7 +88,10 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return a, nil
 	case clockTick:
-		return a, tickClock()
+		return a, tea.Batch(tickClock(), a.readStats())
+	case statsMsg:
+		a.stats = core.StoreStats(msg)
+		return a, nil
 	case tea.MouseMsg:
 		if msg.Action == tea.MouseActionPress && msg.Button == tea.MouseButtonLeft && msg.Y == 0 {
 			if i := a.tabAt(msg.X); i >= 0 {
@@ -251,8 +257,31 @@ func (a *App) View() string {
 }
 
 func (a *App) headerInfo() string {
-	st := a.ctx.Engine.Store().Stats()
-	return fmt.Sprintf("%s  %s events  %s", sanitize(a.ctx.Actor.User), humanCount(st.Events), a.ctx.Now().Format("15:04"))
+	sched := "scheduler off"
+	if a.ctx.Engine.SchedulerRunning() {
+		sched = "scheduler on"
+	}
+	return fmt.Sprintf("%s  %s events  %s  %s  %s", sanitize(a.ctx.Actor.User), humanCount(a.stats.Events), humanBytes(a.stats.DiskBytes), sched, a.ctx.Now().Format("15:04"))
+}
+
+// statsMsg carries fresh store statistics for the header; they are read in
+// a command (the directory walk is I/O), at start, every minute and after
+// ingests.
+type statsMsg core.StoreStats
+
+func (a *App) readStats() tea.Cmd {
+	eng := a.ctx.Engine
+	return func() tea.Msg { return statsMsg(eng.Store().Stats()) }
+}
+
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.0f MiB", float64(n)/(1<<20))
+	}
+	return fmt.Sprintf("%d KiB", n>>10)
 }
 
 func humanCount(n int64) string {

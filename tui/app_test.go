@@ -107,13 +107,14 @@ func TestShellTabsHelpCommandsAndQuit(t *testing.T) {
 func TestShellResizeAndHeader(t *testing.T) {
 	ctx := testContext(t)
 	app := NewApp(ctx, views()...)
+	app.Update(app.readStats()())
 	app.Update(tea.WindowSizeMsg{Width: 200, Height: 60})
 	out := app.View()
 	lines := strings.Split(out, "\n")
 	if len(lines) != 60 {
 		t.Errorf("%d lines at 200x60", len(lines))
 	}
-	if !strings.Contains(lines[0], "1 Activities") || !strings.Contains(lines[0], "alice") || !strings.Contains(lines[0], "306 events") {
+	if !strings.Contains(lines[0], "1 Activities") || !strings.Contains(lines[0], "alice") || !strings.Contains(lines[0], "306 events") || !strings.Contains(lines[0], "scheduler off") {
 		t.Errorf("header %q", lines[0])
 	}
 	app.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
