@@ -261,7 +261,9 @@ func (a *App) headerInfo() string {
 	if a.ctx.Engine.SchedulerRunning() {
 		sched = "scheduler on"
 	}
-	return fmt.Sprintf("%s  %s events  %s  %s  %s", sanitize(a.ctx.Actor.User), humanCount(a.stats.Events), humanBytes(a.stats.DiskBytes), sched, a.ctx.Now().Format("15:04"))
+	// The store's size is told in events: bytes on disk depend on the file
+	// system and Badger's preallocation, not on what an operator stored.
+	return fmt.Sprintf("%s  %s events  %s  %s", sanitize(a.ctx.Actor.User), humanCount(a.stats.Events), sched, a.ctx.Now().Format("15:04"))
 }
 
 // statsMsg carries fresh store statistics for the header; they are read in
@@ -274,15 +276,6 @@ func (a *App) readStats() tea.Cmd {
 	return func() tea.Msg { return statsMsg(eng.Store().Stats()) }
 }
 
-func humanBytes(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.0f MiB", float64(n)/(1<<20))
-	}
-	return fmt.Sprintf("%d KiB", n>>10)
-}
 
 func humanCount(n int64) string {
 	switch {
