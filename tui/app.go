@@ -276,7 +276,6 @@ func (a *App) readStats() tea.Cmd {
 	return func() tea.Msg { return statsMsg(eng.Store().Stats()) }
 }
 
-
 func humanCount(n int64) string {
 	switch {
 	case n >= 1_000_000:
