@@ -56,6 +56,9 @@ func NewEngine(s Store, opts ...EngineOption) *Engine {
 	return e
 }
 
+// Pin names the store's current state; see ActivityStore.Pin.
+func (e *Engine) Pin() uint64 { return e.store.Pin() }
+
 // Store returns the underlying store.
 func (e *Engine) Store() Store { return e.store }
 

@@ -88,7 +88,9 @@ func (e *Engine) countRequest(ctx context.Context, r *ExportRequest) (int64, err
 	}
 	switch r.Type {
 	case TypeActivity:
-		return e.store.Count(ctx, res.compiled)
+		snap := e.store.SnapshotAt(r.PinSeq)
+		defer snap.Close()
+		return snap.Count(ctx, res.compiled)
 	default:
 		var n int64
 		err := e.scanOther(ctx, r.Type, res, func(doc []byte, cells []string) error { n++; return nil })
@@ -205,7 +207,7 @@ func (tr *TaskRunner) export(ctx context.Context, t *Task, rt *runningTask) erro
 	t.WindowStart, t.WindowEnd = res.lo, res.hi
 	var snap Snapshot
 	if t.Request.Type == TypeActivity {
-		snap = tr.e.store.Snapshot()
+		snap = tr.e.store.SnapshotAt(t.Request.PinSeq)
 		defer snap.Close()
 	}
 	meta := render.ReportMeta{Title: t.Request.Title, Filter: t.Request.Filter, WindowStart: res.lo, WindowEnd: res.hi,

@@ -73,6 +73,12 @@ type ActivityStore interface {
 	// Snapshot pins the current state for reads that must agree with each
 	// other, such as an export's count and its rows.
 	Snapshot() Snapshot
+	// Pin names the current state by its last commit; SnapshotAt(pin) reads
+	// that state later: rows committed after it left out, rows replaced after
+	// it still shown. A view records the pin of what it shows, so an export
+	// started from it holds exactly that.
+	Pin() uint64
+	SnapshotAt(pin uint64) Snapshot
 	// Explain describes the plan the store would choose for a filter.
 	Explain(f *query.Compiled, order query.Order) string
 	Stats() StoreStats

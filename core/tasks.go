@@ -46,9 +46,12 @@ type ExportRequest struct {
 	// (subscription periods).
 	WindowStart *time.Time `json:"window_start,omitempty"`
 	WindowEnd   *time.Time `json:"window_end,omitempty"`
-	// PinAt, when set, is the moment the result set is pinned to: a view's
-	// export passes the time it showed, so the file holds what it showed.
-	PinAt *time.Time `json:"pin_at,omitempty"`
+	// PinAt and PinSeq pin the result set: an upper bound on created_at and
+	// on ingest order (the store's Pin). A view's export passes the ones of
+	// what it showed, so the file holds exactly that; otherwise they are
+	// taken when the task is created, so a retry writes the same rows.
+	PinAt  *time.Time `json:"pin_at,omitempty"`
+	PinSeq uint64     `json:"pin_seq,omitempty"`
 }
 
 // TaskFile is one finished output file.
@@ -420,6 +423,9 @@ func (tr *TaskRunner) submit(ctx context.Context, a Actor, kind, id string, req 
 	if req.PinAt == nil {
 		pin := now
 		t.Request.PinAt = &pin
+	}
+	if req.PinSeq == 0 {
+		t.Request.PinSeq = tr.e.store.Pin()
 	}
 	if err := tr.reserve(t); err != nil {
 		return Task{}, err

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"cmp"
 	"encoding/binary"
 	"fmt"
 	"runtime"
@@ -29,6 +28,7 @@ const (
 	colCountry                  // client_location.country.code ... to here
 	colSuccessful               // operation_successful (Tri per row)
 	colSuspicious               // extra.auth.is_suspicious (Tri per row)
+	colRowSeq                   // commit sequence of each row; only in merged blocks (rows of several commits)
 	numColumns
 )
 
@@ -86,6 +86,11 @@ type header struct {
 	Rows      int
 	ChunkRows int
 	RawBytes  int64
+	// SeqMin..SeqMax are the commit sequences of the block's rows: the block
+	// seq for a freshly written block, the original ones in a merged block.
+	// A pinned read sees rows committed at or before its pin.
+	SeqMin    uint64
+	SeqMax    uint64
 	sets      [len(lowCard)]valueSet
 	triSeen   [2]uint8 // bit 1<<Tri for colSuccessful, colSuspicious
 	userBloom *lazyBloom
@@ -139,6 +144,8 @@ func (h *header) encode() []byte {
 	e.uvarint(uint64(h.Rows))
 	e.uvarint(uint64(h.ChunkRows))
 	e.uvarint(uint64(h.RawBytes))
+	e.uvarint(h.SeqMin)
+	e.uvarint(h.SeqMax)
 	for _, s := range h.sets {
 		flags := uint64(0)
 		if s.known {
@@ -178,6 +185,8 @@ func decodeHeader(b []byte) (*header, error) {
 	h.Rows = int(d.uvarint())
 	h.ChunkRows = int(d.uvarint())
 	h.RawBytes = int64(d.uvarint())
+	h.SeqMin = d.uvarint()
+	h.SeqMax = d.uvarint()
 	for i := range h.sets {
 		flags := d.uvarint()
 		n := d.count(1)
@@ -211,19 +220,15 @@ type builtBlock struct {
 	recs   []core.IngestRecord
 }
 
-func sortRecords(recs []core.IngestRecord) {
-	slices.SortFunc(recs, func(a, b core.IngestRecord) int {
-		if c := cmp.Compare(b.Fields.CreatedAt, a.Fields.CreatedAt); c != 0 {
-			return c
-		}
-		return strings.Compare(b.Fields.EventID, a.Fields.EventID)
-	})
-}
-
-// buildBlock encodes records already sorted newest first.
-func buildBlock(seq uint64, recs []core.IngestRecord, chunkRows int) *builtBlock {
+// buildBlock encodes records already sorted newest first. rowSeqs holds
+// each row's commit sequence when the rows come from earlier commits (a
+// merge); nil means they are all committed now, as seq.
+func buildBlock(seq uint64, recs []core.IngestRecord, rowSeqs []uint64, chunkRows int) *builtBlock {
 	n := len(recs)
-	h := &header{Seq: seq, Rows: n, ChunkRows: chunkRows, MaxT: recs[0].Fields.CreatedAt, MinT: recs[n-1].Fields.CreatedAt}
+	h := &header{Seq: seq, Rows: n, ChunkRows: chunkRows, MaxT: recs[0].Fields.CreatedAt, MinT: recs[n-1].Fields.CreatedAt, SeqMin: seq, SeqMax: seq}
+	if rowSeqs != nil {
+		h.SeqMin, h.SeqMax = slices.Min(rowSeqs), slices.Max(rowSeqs)
+	}
 	b := &builtBlock{hdr: h, recs: recs}
 	nChunks := (n + chunkRows - 1) / chunkRows
 	b.chunks = make([][]byte, nChunks)
@@ -277,6 +282,16 @@ func buildBlock(seq uint64, recs []core.IngestRecord, chunkRows int) *builtBlock
 	})
 	for c := colEventType; c <= colCountry; c++ {
 		tasks = append(tasks, func() { b.cols[c] = encodeDict(recs, c, h) })
+	}
+	if h.SeqMin != h.SeqMax {
+		tasks = append(tasks, func() {
+			var e enc
+			e.uvarint(uint64(n))
+			for _, q := range rowSeqs {
+				e.uvarint(q - h.SeqMin)
+			}
+			b.cols[colRowSeq] = compress(e.b)
+		})
 	}
 	for i, c := range []column{colSuccessful, colSuspicious} {
 		tasks = append(tasks, func() {
@@ -514,4 +529,14 @@ func decodeChunk(b []byte) (*chunkRows, error) {
 		off += l
 	}
 	return c, nil
+}
+
+func decodeRowSeqs(b []byte, base uint64) ([]uint64, error) {
+	d := dec{b: b}
+	n := d.count(1)
+	out := make([]uint64, n)
+	for i := range out {
+		out[i] = base + d.uvarint()
+	}
+	return out, d.err
 }

@@ -72,4 +72,4 @@ func consumptionKey(day, vendor, service string) []byte {
 var metaFormatKey = []byte{prefixMeta, 'f', 'o', 'r', 'm', 'a', 't'}
 
 // formatVersion is bumped whenever the on-disk layout changes incompatibly.
-const formatVersion = "auditdeck-blocks-2"
+const formatVersion = "auditdeck-blocks-3"

@@ -44,6 +44,7 @@ type plan struct {
 	idSet    map[string]bool
 	idSource string
 	needles  []rawNeedle
+	asOf     uint64 // pinned read: see reader.asOf
 }
 
 type rawNeedle struct {
@@ -224,7 +225,10 @@ func indexFold(hay, needle []byte) int {
 // skip reports whether block b cannot hold a match, from its header alone.
 func (p *plan) skip(b *blockState) bool {
 	h := b.hdr
-	if b.live == 0 || h.MaxT < p.lo || h.MinT > p.hi || p.lo > p.hi {
+	if p.asOf > 0 && h.SeqMin > p.asOf {
+		return true // written after the pin
+	}
+	if b.live == 0 && p.asOf == 0 || h.MaxT < p.lo || h.MinT > p.hi || p.lo > p.hi {
 		return true
 	}
 	for i, c := range lowCard {
@@ -396,7 +400,22 @@ func (r *reader) candidates(p *plan, b *blockState) (bitset, error) {
 	if b.del != nil {
 		it := b.del.Iterator()
 		for it.HasNext() {
-			bs.clear(int(it.Next()))
+			row := it.Next()
+			if p.asOf == 0 || b.deletedBefore(row, p.asOf) {
+				bs.clear(int(row))
+			}
+		}
+	}
+	if p.asOf > 0 && h.SeqMax > p.asOf {
+		// Some rows of a merged block were committed after the pin.
+		for i := bs.next(start); i >= 0 && i < end; i = bs.next(i + 1) {
+			q, err := r.rowSeq(b, i)
+			if err != nil {
+				return nil, err
+			}
+			if q > p.asOf {
+				bs.clear(i)
+			}
 		}
 	}
 	for _, pr := range p.timePreds {

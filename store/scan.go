@@ -82,6 +82,7 @@ func (s *Store) Count(ctx context.Context, c *query.Compiled) (int64, error) {
 func (r *reader) count(ctx context.Context, c *query.Compiled, parallel bool) (int64, error) {
 	s := r.s
 	p := newPlan(c, r.snap)
+	p.asOf = r.asOf
 	var todo []*blockState
 	var total int64
 	for _, b := range r.snap.blocks {
@@ -163,10 +164,13 @@ func (r *reader) count(ctx context.Context, c *query.Compiled, parallel bool) (i
 
 // coversWhole: the header proves every live row of b matches.
 func (p *plan) coversWhole(b *blockState) bool {
+	if p.asOf > 0 {
+		return false // live counts are of now, not of the pin
+	}
 	if p.c == nil {
 		return true
 	}
-	if len(p.c.Preds) != len(p.timePreds) || len(p.hourPreds) > 0 {
+	if len(p.c.Preds) != len(p.timePreds) || len(p.hourPreds) > 0 || p.asOf > 0 {
 		return false
 	}
 	if b.hdr.MinT < p.lo || b.hdr.MaxT > p.hi {
@@ -299,6 +303,7 @@ func (r *reader) scan(ctx context.Context, req core.ScanRequest, fn func(*core.A
 		order = query.DefaultOrder
 	}
 	p := newPlan(req.Filter, r.snap)
+	p.asOf = r.asOf
 	fp := fingerprint(req.Filter, order)
 	var after *sortCursor
 	if req.Cursor != "" {

@@ -23,6 +23,18 @@ func (s *Store) Snapshot() core.Snapshot {
 	return &snapshotView{r: s.newReader()}
 }
 
+// SnapshotAt is a snapshot pinned to an earlier commit (see Pin): rows
+// committed after it are left out and rows replaced after it are still shown.
+// Merges of small blocks drop replaced rows for good, so a pin older than a
+// merge may miss a row replaced between the pin and the merge.
+func (s *Store) SnapshotAt(pin uint64) core.Snapshot {
+	r := s.newReader()
+	if pin > 0 && pin < r.snap.pin {
+		r.asOf = pin
+	}
+	return &snapshotView{r: r}
+}
+
 func (v *snapshotView) Scan(ctx context.Context, req core.ScanRequest, fn func(*core.Activity) error) (string, error) {
 	v.mu.Lock()
 	defer v.mu.Unlock()

@@ -110,15 +110,77 @@ type Store struct {
 
 // blockState is a block as one snapshot sees it.
 type blockState struct {
-	hdr  *header
-	del  *roaring.Bitmap // replaced rows; nil when none. Never mutated: replaced on change.
-	live int
+	hdr    *header
+	del    *roaring.Bitmap   // replaced rows; nil when none. Never mutated: replaced on change.
+	delSeq map[uint32]uint64 // the commit that replaced each of them, for pinned reads
+	live   int
 }
 
 func (b *blockState) deleted(row int) bool { return b.del != nil && b.del.Contains(uint32(row)) }
 
+// deletedBefore: was the row replaced by a commit at or before pin?
+func (b *blockState) deletedBefore(row uint32, pin uint64) bool {
+	q, ok := b.delSeq[row]
+	return ok && q <= pin
+}
+
+// deletions is the replaced rows of a block with the commits that replaced them.
+type deletions struct{ seqs map[uint32]uint64 }
+
+func (b *blockState) deletions() *deletions {
+	if b == nil {
+		return &deletions{seqs: map[uint32]uint64{}}
+	}
+	return &deletions{seqs: b.delSeq}
+}
+
+func (d *deletions) clone() *deletions {
+	c := &deletions{seqs: make(map[uint32]uint64, len(d.seqs)+1)}
+	for k, v := range d.seqs {
+		c.seqs[k] = v
+	}
+	return c
+}
+
+func (d *deletions) add(row uint32, seq uint64) {
+	if _, ok := d.seqs[row]; !ok {
+		d.seqs[row] = seq
+	}
+}
+
+func (d *deletions) bitmap() *roaring.Bitmap {
+	bm := roaring.New()
+	for row := range d.seqs {
+		bm.Add(row)
+	}
+	return bm
+}
+
+// encode writes count, then (row, seq) pairs.
+func (d *deletions) encode() []byte {
+	var e enc
+	e.uvarint(uint64(len(d.seqs)))
+	for row, seq := range d.seqs {
+		e.uvarint(uint64(row))
+		e.uvarint(seq)
+	}
+	return e.b
+}
+
+func decodeDeletions(b []byte) (*deletions, error) {
+	dd := dec{b: b}
+	n := dd.count(2)
+	d := &deletions{seqs: make(map[uint32]uint64, n)}
+	for range n {
+		row := dd.uvarint()
+		d.seqs[uint32(row)] = dd.uvarint()
+	}
+	return d, dd.err
+}
+
 // snapshot is an immutable view of the store's in-memory state.
 type snapshot struct {
+	pin    uint64        // the last commit sequence this snapshot includes
 	blocks []*blockState // newest first: by MaxT, then Seq, descending
 	bySeq  map[uint64]*blockState
 	triage map[string]*triageRecord
@@ -208,12 +270,12 @@ func (s *Store) load() error {
 			if b == nil {
 				return nil
 			}
-			bm := roaring.New()
-			if err := bm.UnmarshalBinary(v); err != nil {
+			d, err := decodeDeletions(v)
+			if err != nil {
 				return fmt.Errorf("deleted rows of block %d: %w", seq, err)
 			}
-			b.del = bm
-			b.live = b.hdr.Rows - int(bm.GetCardinality())
+			b.del, b.delSeq = d.bitmap(), d.seqs
+			b.live = b.hdr.Rows - len(d.seqs)
 			return nil
 		})
 		if err != nil {
@@ -247,6 +309,10 @@ func (s *Store) load() error {
 	for _, b := range snap.blocks {
 		snap.events += int64(b.live)
 	}
+	if s.nextSeq == 0 {
+		s.nextSeq = 1 // a pin of 0 means "not pinned", so no commit may have it
+	}
+	snap.pin = s.nextSeq - 1
 	snap.sortBlocks()
 	s.state.Store(snap)
 	if !s.opts.ReadOnly && !hasFormat {
@@ -348,6 +414,7 @@ func (s *Store) Stats() core.StoreStats {
 type reader struct {
 	s         *Store
 	snap      *snapshot
+	asOf      uint64 // pinned reads: rows committed after it are invisible; 0 = everything
 	txn       *badger.Txn
 	extractor core.FieldExtractor
 	// memo, when set, holds the decoded columns and chunks of the blocks a
@@ -685,3 +752,26 @@ func (b badgerLogger) Infof(f string, a ...any)  {}
 func (b badgerLogger) Debugf(f string, a ...any) {}
 
 var _ core.ActivityStore = (*Store)(nil)
+
+// rowSeq is the commit sequence of one row.
+func (r *reader) rowSeq(b *blockState, row int) (uint64, error) {
+	if b.hdr.SeqMin == b.hdr.SeqMax {
+		return b.hdr.SeqMin, nil
+	}
+	v, err := r.load(b.hdr.Seq, uint32(colRowSeq), columnKey(b.hdr.Seq, colRowSeq), func(raw []byte) (any, int64, error) {
+		q, err := decodeRowSeqs(raw, b.hdr.SeqMin)
+		return q, int64(len(q) * 8), err
+	})
+	if err != nil {
+		return 0, err
+	}
+	q := v.([]uint64)
+	if row >= len(q) {
+		return 0, errCorrupt
+	}
+	return q[row], nil
+}
+
+// Pin returns the last commit sequence: a read pinned to it later sees
+// exactly what is stored now, whatever is ingested or replaced meanwhile.
+func (s *Store) Pin() uint64 { return s.state.Load().pin }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -10,9 +11,9 @@ import (
 	"maps"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
-	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/auditdeck/auditdeck/core"
 	"github.com/cespare/xxhash/v2"
 	"github.com/dgraph-io/badger/v4"
@@ -101,6 +102,7 @@ type pendingRec struct {
 	rec      core.IngestRecord
 	idHash   uint64
 	replaces *rowRef
+	seq      uint64 // the row's original commit (merges); 0 for a new row
 }
 
 // WriteBatch stores records as sealed blocks in one Badger transaction, so a
@@ -203,36 +205,49 @@ func (s *Store) findExisting(r *reader, h uint64, id string, raw []byte) (*rowRe
 // commitRecords writes pending records as new blocks, marks the rows they
 // replace as deleted, drops the blocks in remove, and publishes the result.
 func (s *Store) commitRecords(snap *snapshot, pending []pendingRec, remove []*blockState) error {
-	recs := make([]core.IngestRecord, len(pending))
 	replaced := make(map[string]*rowRef, len(pending))
-	for i, p := range pending {
-		recs[i] = p.rec
+	for _, p := range pending {
 		if p.replaces != nil {
 			replaced[p.rec.Fields.EventID] = p.replaces
 		}
 	}
-	sortRecords(recs)
+	sortPending(pending)
+	recs := make([]core.IngestRecord, len(pending))
+	var rowSeqs []uint64
+	for i, p := range pending {
+		recs[i] = p.rec
+		if p.seq != 0 {
+			if rowSeqs == nil {
+				rowSeqs = make([]uint64, len(pending))
+			}
+			rowSeqs[i] = p.seq
+		}
+	}
 	var built []*builtBlock
 	seq := s.nextSeq
+	commitSeq := seq // deletions made by this commit carry its sequence
 	for lo := 0; lo < len(recs); lo += s.opts.BlockRows {
 		hi := min(lo+s.opts.BlockRows, len(recs))
-		built = append(built, buildBlock(seq, recs[lo:hi], s.opts.ChunkRows))
+		var rs []uint64
+		if rowSeqs != nil {
+			rs = rowSeqs[lo:hi]
+		}
+		built = append(built, buildBlock(seq, recs[lo:hi], rs, s.opts.ChunkRows))
 		seq++
 	}
+	if len(built) == 0 {
+		seq++ // a merge that writes nothing still takes a sequence number
+	}
 
-	// New deletion bitmaps for blocks that lose rows.
-	newDel := map[uint64]*roaring.Bitmap{}
+	// New deletion sets for blocks that lose rows.
+	newDel := map[uint64]*deletions{}
 	for _, ref := range replaced {
-		bm, ok := newDel[ref.seq]
+		d, ok := newDel[ref.seq]
 		if !ok {
-			if old := snap.bySeq[ref.seq]; old != nil && old.del != nil {
-				bm = old.del.Clone()
-			} else {
-				bm = roaring.New()
-			}
-			newDel[ref.seq] = bm
+			d = snap.bySeq[ref.seq].deletions().clone()
+			newDel[ref.seq] = d
 		}
-		bm.Add(ref.row)
+		d.add(ref.row, commitSeq)
 	}
 	removed := map[uint64]bool{}
 	for _, b := range remove {
@@ -257,15 +272,11 @@ func (s *Store) commitRecords(snap *snapshot, pending []pendingRec, remove []*bl
 			}
 		}
 	}
-	for seq, bm := range newDel {
+	for seq, d := range newDel {
 		if removed[seq] {
 			continue
 		}
-		v, err := bm.ToBytes()
-		if err != nil {
-			return err
-		}
-		if err := txn.Set(deletedKey(seq), v); err != nil {
+		if err := txn.Set(deletedKey(seq), d.encode()); err != nil {
 			return err
 		}
 	}
@@ -287,14 +298,14 @@ func (s *Store) commitRecords(snap *snapshot, pending []pendingRec, remove []*bl
 
 	// Publish: a new snapshot sharing unchanged block states.
 	cur := s.state.Load()
-	next := &snapshot{bySeq: make(map[uint64]*blockState, len(cur.bySeq)+len(built)), triage: cur.triage, events: cur.events}
+	next := &snapshot{bySeq: make(map[uint64]*blockState, len(cur.bySeq)+len(built)), triage: cur.triage, events: cur.events, pin: seq - 1}
 	for _, b := range cur.blocks {
 		if removed[b.hdr.Seq] {
 			next.events -= int64(b.live)
 			continue
 		}
-		if bm, ok := newDel[b.hdr.Seq]; ok {
-			nb := &blockState{hdr: b.hdr, del: bm, live: b.hdr.Rows - int(bm.GetCardinality())}
+		if d, ok := newDel[b.hdr.Seq]; ok {
+			nb := &blockState{hdr: b.hdr, del: d.bitmap(), delSeq: d.seqs, live: b.hdr.Rows - len(d.seqs)}
 			next.events -= int64(b.live - nb.live)
 			b = nb
 		}
@@ -432,7 +443,11 @@ func (s *Store) mergeSmallBlocks() error {
 				return fmt.Errorf("re-read block %d row %d: %w", b.hdr.Seq, row, err)
 			}
 			ref := rowRef{seq: b.hdr.Seq, row: uint32(row)}
-			pending = append(pending, pendingRec{rec: core.IngestRecord{Fields: f, Raw: slices.Clone(raw)}, idHash: xxhash.Sum64String(f.EventID), replaces: &ref})
+			rowSeq, err := r.rowSeq(b, row)
+			if err != nil {
+				return err
+			}
+			pending = append(pending, pendingRec{rec: core.IngestRecord{Fields: f, Raw: slices.Clone(raw)}, idHash: xxhash.Sum64String(f.EventID), replaces: &ref, seq: rowSeq})
 		}
 	}
 	// pending may be empty when every row of the small blocks was replaced:
@@ -614,4 +629,15 @@ func splitZero(b []byte) []string {
 		}
 	}
 	return append(out, string(b[start:]))
+}
+
+// sortPending orders records newest first, then by event id descending,
+// the order rows have inside a block.
+func sortPending(p []pendingRec) {
+	slices.SortFunc(p, func(a, b pendingRec) int {
+		if c := cmp.Compare(b.rec.Fields.CreatedAt, a.rec.Fields.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(b.rec.Fields.EventID, a.rec.Fields.EventID)
+	})
 }

@@ -306,6 +306,7 @@ func (m *Model) submitExport() tea.Cmd {
 		Formats:  []string{exportFormats[e.format]},
 		FileName: strings.TrimSpace(e.name.Value()),
 		PinAt:    &pin,
+		PinSeq:   m.tbl.fetchedPin,
 	}
 	actor := m.ctx.Actor
 	e.sending = true

@@ -49,6 +49,7 @@ type pageMsg struct {
 	total int64           // fetchEnd: the result's size
 	head  bool            // fetchRefresh: rows[0] is the first row of the result
 	at    time.Time       // when the rows were read (the engine's clock)
+	pin   uint64          // the store's commit pin at that moment
 	err   error
 }
 
@@ -73,7 +74,9 @@ func withTerms(f query.Filter, ts ...query.Term) query.Filter {
 
 // runFetch reads one page. It runs in a tea.Cmd.
 func runFetch(ctx context.Context, eng *core.Engine, r fetchReq) pageMsg {
-	m := pageMsg{req: r, base: -1, at: eng.Now()}
+	// The pin is taken before the read, so the rows shown are at most
+	// what it names; an export pinned to it holds the same rows.
+	m := pageMsg{req: r, base: -1, at: eng.Now(), pin: eng.Pin()}
 	switch r.kind {
 	case fetchTop:
 		p, err := eng.Query(ctx, core.QuerySpec{Filter: r.filter, Limit: r.limit})

@@ -17,18 +17,19 @@ import (
 // window is the part of the result the table holds: a few screens of rows
 // around the cursor, and how to read more on either side.
 type window struct {
-	rows      []core.Activity // newest first, without raw JSON
-	cur, top  int             // cursor row and first visible row, indexes into rows
-	base      int64           // absolute index of rows[0] in the result; -1 unknown
-	head      bool            // rows[0] is the first row of the result
-	tail      bool            // the last row is the last of the result
-	next      string          // engine cursor after the last row; "" when unknown
-	fwd, back bool            // a page read is in flight in that direction
-	pending   int             // cursor moves waiting for rows to arrive
-	loaded    bool            // the first page of this filter arrived
-	loading   bool            // a read that replaces the window is in flight
-	fetchedAt time.Time       // when the shown rows were read (export pins to it)
-	err       error
+	rows       []core.Activity // newest first, without raw JSON
+	cur, top   int             // cursor row and first visible row, indexes into rows
+	base       int64           // absolute index of rows[0] in the result; -1 unknown
+	head       bool            // rows[0] is the first row of the result
+	tail       bool            // the last row is the last of the result
+	next       string          // engine cursor after the last row; "" when unknown
+	fwd, back  bool            // a page read is in flight in that direction
+	pending    int             // cursor moves waiting for rows to arrive
+	loaded     bool            // the first page of this filter arrived
+	loading    bool            // a read that replaces the window is in flight
+	fetchedAt  time.Time       // when the shown rows were read (export pins to it)
+	fetchedPin uint64          // the store's commit pin of that read
+	err        error
 }
 
 // histState is the histogram of the effective filter.
@@ -310,6 +311,7 @@ func (m *Model) onPage(msg pageMsg) tea.Cmd {
 		t.base = msg.base
 		t.next = msg.next
 		t.fetchedAt = msg.at
+		t.fetchedPin = msg.pin
 		switch r.kind {
 		case fetchTop:
 			t.head, t.tail = true, !msg.more
