@@ -158,20 +158,29 @@ func waitAndPrint(ctx context.Context, tr *core.TaskRunner, a core.Actor, t core
 	return nil
 }
 
-func newReportCmd(g *globalFlags) *cobra.Command {
-	var user string
-	root := &cobra.Command{Use: "report", Short: "Defined reports: list, show, create, update, delete, generate"}
-	root.PersistentFlags().StringVar(&user, "user", "", "acting user (default: login name)")
-	withEngine := func(run func(ctx context.Context, eng *core.Engine, a core.Actor, args []string, out io.Writer) error) func(*cobra.Command, []string) error {
+// engineRun is a subcommand body that needs the engine and the actor.
+type engineRun func(ctx context.Context, eng *core.Engine, a core.Actor, args []string, out io.Writer) error
+
+// engineCommand opens the store for a subcommand and closes it after; the
+// acting user is read when the command runs, after flag parsing.
+func engineCommand(g *globalFlags, user *string) func(engineRun) func(*cobra.Command, []string) error {
+	return func(run engineRun) func(*cobra.Command, []string) error {
 		return func(cmd *cobra.Command, args []string) error {
 			eng, err := openEngine(g.dataDir)
 			if err != nil {
 				return err
 			}
 			defer eng.Close()
-			return run(cmd.Context(), eng, localActor(user), args, cmd.OutOrStdout())
+			return run(cmd.Context(), eng, localActor(*user), args, cmd.OutOrStdout())
 		}
 	}
+}
+
+func newReportCmd(g *globalFlags) *cobra.Command {
+	var user string
+	root := &cobra.Command{Use: "report", Short: "Defined reports: list, show, create, update, delete, generate"}
+	root.PersistentFlags().StringVar(&user, "user", "", "acting user (default: login name)")
+	withEngine := engineCommand(g, &user)
 	list := &cobra.Command{Use: "list", Short: "List defined reports", Args: cobra.NoArgs,
 		RunE: withEngine(func(ctx context.Context, eng *core.Engine, a core.Actor, _ []string, out io.Writer) error {
 			rs, err := eng.ListReports(ctx, a)
@@ -377,16 +386,7 @@ func newSubscriptionCmd(g *globalFlags) *cobra.Command {
 	var user, exports string
 	root := &cobra.Command{Use: "subscription", Short: "Periodic reports: list, create, pause, resume, run, delete"}
 	root.PersistentFlags().StringVar(&user, "user", "", "acting user (default: login name)")
-	withEngine := func(run func(ctx context.Context, eng *core.Engine, a core.Actor, args []string, out io.Writer) error) func(*cobra.Command, []string) error {
-		return func(cmd *cobra.Command, args []string) error {
-			eng, err := openEngine(g.dataDir)
-			if err != nil {
-				return err
-			}
-			defer eng.Close()
-			return run(cmd.Context(), eng, localActor(user), args, cmd.OutOrStdout())
-		}
-	}
+	withEngine := engineCommand(g, &user)
 	list := &cobra.Command{Use: "list", Short: "List subscriptions with their next and last runs", Args: cobra.NoArgs,
 		RunE: withEngine(func(ctx context.Context, eng *core.Engine, a core.Actor, _ []string, out io.Writer) error {
 			subs, err := eng.ListSubscriptions(ctx, a)
