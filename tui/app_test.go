@@ -26,9 +26,21 @@ type fakeView struct {
 }
 
 func (f *fakeView) Init() tea.Cmd { return nil }
+// setCapturing switches a fake view's text capture from the program's own
+// goroutine (tests must not touch the model from theirs).
+type setCapturing struct {
+	title string
+	on    bool
+}
+
 func (f *fakeView) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
-	if k, ok := msg.(tea.KeyMsg); ok {
-		f.keys = append(f.keys, k.String())
+	switch m := msg.(type) {
+	case tea.KeyMsg:
+		f.keys = append(f.keys, m.String())
+	case setCapturing:
+		if m.title == f.title {
+			f.capturing = m.on
+		}
 	}
 	return f, nil
 }
@@ -86,10 +98,10 @@ func TestShellTabsHelpCommandsAndQuit(t *testing.T) {
 	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("?")})
 	waitFor(t, tm, "previous tab")
 	// A capturing view gets letter keys, q included.
-	vs[1].(*fakeView).capturing = true
+	tm.Send(setCapturing{title: "Reports", on: true})
 	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("q")})
 	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("1")})
-	vs[1].(*fakeView).capturing = false
+	tm.Send(setCapturing{title: "Reports", on: false})
 	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("q")})
 	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
 	fm := tm.FinalModel(t).(*App)
