@@ -26,6 +26,7 @@ type fakeView struct {
 }
 
 func (f *fakeView) Init() tea.Cmd { return nil }
+
 // setCapturing switches a fake view's text capture from the program's own
 // goroutine (tests must not touch the model from theirs).
 type setCapturing struct {

@@ -217,7 +217,7 @@ func (f *reportForm) validate(m *Model) {
 	// Columns the type does not know are dropped when the type changes.
 	fields := schema.Fields()
 	f.cols = slices.DeleteFunc(f.cols, func(c string) bool { return !slices.Contains(fields, c) })
-	f.pick.clamp(len(fields))
+	f.pick.Clamp(len(fields))
 }
 
 func (f *reportForm) groupBy() []string {
@@ -335,8 +335,8 @@ func (f *reportForm) key(m *Model, msg tea.KeyMsg) tea.Cmd {
 		fields := f.schema().Fields()
 		switch {
 		case keyIs(msg, bindToggle):
-			if f.pick.cursor < len(fields) {
-				c := fields[f.pick.cursor]
+			if f.pick.Cursor < len(fields) {
+				c := fields[f.pick.Cursor]
 				if i := slices.Index(f.cols, c); i >= 0 {
 					f.cols = slices.Delete(f.cols, i, i+1)
 				} else {
@@ -344,7 +344,7 @@ func (f *reportForm) key(m *Model, msg tea.KeyMsg) tea.Cmd {
 				}
 			}
 		default:
-			f.pick.move(m.ctx.Keys, msg, len(fields), 5)
+			f.pick.Move(m.ctx.Keys, msg, len(fields), 5)
 		}
 		return nil
 	}
@@ -622,8 +622,8 @@ func (f *reportForm) pickerLines(m *Model, w, h int) []string {
 		}
 		rows[i] = []string{box, num, fl, f.labelFor(fl)}
 	}
-	cols := []col{{w: 3}, {w: 2}, {flex: 2, w: 10}, {flex: 1, w: 6}}
+	cols := []col{{W: 3}, {W: 2}, {Flex: 2, W: 10}, {Flex: 1, W: 6}}
 	// renderList draws a header line: drop it, the picker needs none.
-	out := strings.Split(f.pick.renderList(st, cols, rows, nil, w, h+1, true), "\n")
+	out := strings.Split(f.pick.RenderList(st, cols, rows, nil, w, h+1, true), "\n")
 	return out[1:]
 }

@@ -132,12 +132,12 @@ func (m *Model) ShortHelp() []key.Binding {
 
 // Init starts listening for change notices and loads the list.
 func (m *Model) Init() tea.Cmd {
-	m.live.start(m.ctx.Engine)
-	return tea.Batch(m.live.next(m.id), m.load())
+	m.live.Start(m.ctx.Engine)
+	return tea.Batch(m.live.Next(m.id), m.load())
 }
 
 // Close stops the change notices (the shell calls it when the session ends).
-func (m *Model) Close() { m.live.close() }
+func (m *Model) Close() { m.live.Close() }
 
 func (m *Model) load() tea.Cmd {
 	m.gen++
@@ -149,10 +149,10 @@ func (m *Model) load() tea.Cmd {
 }
 
 func (m *Model) selected() (core.DefinedReport, bool) {
-	if m.list.cursor < 0 || m.list.cursor >= len(m.reports) {
+	if m.list.Cursor < 0 || m.list.Cursor >= len(m.reports) {
 		return core.DefinedReport{}, false
 	}
-	return m.reports[m.list.cursor], true
+	return m.reports[m.list.Cursor], true
 }
 
 func (m *Model) denied(what string) tea.Cmd {
@@ -163,15 +163,15 @@ func (m *Model) denied(what string) tea.Cmd {
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case changeMsg:
-		if msg.view != m.id {
+		if msg.View != m.id {
 			return m, nil
 		}
-		return m, m.live.notice(m.id, msg, msg.c.Kind == core.ChangeReports)
+		return m, m.live.Notice(m.id, msg, msg.C.Kind == core.ChangeReports)
 	case refreshMsg:
-		if msg.view != m.id {
+		if msg.View != m.id {
 			return m, nil
 		}
-		m.live.pending = false
+		m.live.Pending = false
 		return m, m.load()
 	case listMsg:
 		if msg.view != m.id || msg.gen != m.gen {
@@ -252,12 +252,12 @@ func (m *Model) reselect() {
 	if m.selID != "" {
 		for i, r := range m.reports {
 			if r.ID == m.selID {
-				m.list.cursor = i
+				m.list.Cursor = i
 				break
 			}
 		}
 	}
-	m.list.clamp(len(m.reports))
+	m.list.Clamp(len(m.reports))
 	if r, ok := m.selected(); ok {
 		m.selID = r.ID
 	}
@@ -297,7 +297,7 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 		return nil
 	}
 
-	if m.list.move(k, msg, len(m.reports), m.h/2) {
+	if m.list.Move(k, msg, len(m.reports), m.h/2) {
 		if r, ok := m.selected(); ok {
 			m.selID = r.ID
 		}
@@ -411,7 +411,7 @@ func (m *Model) listView(w, h int) string {
 	case len(m.reports) == 0:
 		return st.Dim.Render("no reports")
 	}
-	cols := []col{{title: "Source", w: 10}, {title: "Title", flex: 2, w: 12}, {title: "Type", w: 11}, {title: "Filter / group by", flex: 3, w: 8}}
+	cols := []col{{Title: "Source", W: 10}, {Title: "Title", Flex: 2, W: 12}, {Title: "Type", W: 11}, {Title: "Filter / group by", Flex: 3, W: 8}}
 	rows := make([][]string, len(m.reports))
 	for i, r := range m.reports {
 		src := clean(r.Owner)
@@ -430,7 +430,7 @@ func (m *Model) listView(w, h int) string {
 		}
 		rows[i] = []string{src, clean(r.Title), clean(string(r.Type)), clean(what)}
 	}
-	return m.list.renderList(st, cols, rows, func(i int) *lipgloss.Style {
+	return m.list.RenderList(st, cols, rows, func(i int) *lipgloss.Style {
 		if m.reports[i].Predefined {
 			return &st.Marked
 		}

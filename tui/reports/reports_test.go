@@ -17,7 +17,7 @@ var _ tui.View = (*Model)(nil)
 
 func TestReportsListMarksPredefined(t *testing.T) {
 	e := newEnv(t, true)
-	tm := run(t, e, New(e.ctx))
+	tm := run(t, e, New(e.Ctx))
 	s := waitText(t, tm, "Failed logins")
 	if !strings.Contains(s, "predefined") || !strings.Contains(s, "Login activity") {
 		t.Fatalf("predefined reports not marked:\n%s", s)
@@ -28,11 +28,11 @@ func TestReportsListMarksPredefined(t *testing.T) {
 func TestReportsCreateThroughForm(t *testing.T) {
 	e := newEnv(t, true)
 	f, _ := query.ParseDSL("event_type.eq(login),operation_successful.eq(false)")
-	want, err := e.eng.Count(context.Background(), f)
+	want, err := e.Eng.Count(context.Background(), f)
 	if err != nil || want == 0 {
 		t.Fatalf("count %d %v", want, err)
 	}
-	tm := run(t, e, New(e.ctx))
+	tm := run(t, e, New(e.Ctx))
 	waitText(t, tm, "Failed logins")
 	keys(tm, "c")
 	waitText(t, tm, "New report")
@@ -48,7 +48,7 @@ func TestReportsCreateThroughForm(t *testing.T) {
 	keys(tm, "ctrl+s")
 	waitText(t, tm, `report "Failed logins by day" created`)
 
-	rs, err := e.eng.ListReports(context.Background(), e.alice)
+	rs, err := e.Eng.ListReports(context.Background(), e.Alice)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +65,7 @@ func TestReportsCreateThroughForm(t *testing.T) {
 
 func TestReportsBadFilterShowsCaret(t *testing.T) {
 	e := newEnv(t, true)
-	tm := run(t, e, New(e.ctx))
+	tm := run(t, e, New(e.Ctx))
 	waitText(t, tm, "Failed logins")
 	keys(tm, "c")
 	waitText(t, tm, "New report")
@@ -97,7 +97,7 @@ func TestReportsBadFilterShowsCaret(t *testing.T) {
 	// A syntax error names what was expected.
 	keys(tm, "ctrl+u", "event_type.eq(login")
 	waitText(t, tm, `expected "," or ")", found end of input`)
-	rs, _ := e.eng.ListReports(context.Background(), e.alice)
+	rs, _ := e.Eng.ListReports(context.Background(), e.Alice)
 	if slices.ContainsFunc(rs, func(r core.DefinedReport) bool { return r.Title == "Broken" }) {
 		t.Fatal("a report with a bad filter was saved")
 	}
@@ -105,17 +105,17 @@ func TestReportsBadFilterShowsCaret(t *testing.T) {
 
 func TestReportsEdit(t *testing.T) {
 	e := newEnv(t, true)
-	r, err := e.eng.CreateReport(context.Background(), e.alice, core.DefinedReport{Title: "Scratch", QueryFilter: "event_type.eq(login)"})
+	r, err := e.Eng.CreateReport(context.Background(), e.Alice, core.DefinedReport{Title: "Scratch", QueryFilter: "event_type.eq(login)"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	tm := run(t, e, New(e.ctx))
+	tm := run(t, e, New(e.Ctx))
 	waitText(t, tm, "Failed logins")
 	keys(tm, "G", "E")
 	waitText(t, tm, `Edit report "Scratch"`)
 	keys(tm, "ctrl+u", "Logins (renamed)", "tab", "tab", "ctrl+u", "event_type.eq(logout)", "ctrl+s")
 	waitText(t, tm, `report "Logins (renamed)" updated`)
-	got, err := e.eng.GetReport(context.Background(), e.alice, r.ID)
+	got, err := e.Eng.GetReport(context.Background(), e.Alice, r.ID)
 	if err != nil || got.Title != "Logins (renamed)" || got.QueryFilter != "event_type.eq(logout)" {
 		t.Fatalf("after edit %+v %v", got, err)
 	}
@@ -126,25 +126,25 @@ func TestReportsEdit(t *testing.T) {
 
 func TestReportsDeleteAsksFirst(t *testing.T) {
 	e := newEnv(t, true)
-	r, err := e.eng.CreateReport(context.Background(), e.alice, core.DefinedReport{Title: "Scratch", QueryFilter: "event_type.eq(login)"})
+	r, err := e.Eng.CreateReport(context.Background(), e.Alice, core.DefinedReport{Title: "Scratch", QueryFilter: "event_type.eq(login)"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	tm := run(t, e, New(e.ctx))
+	tm := run(t, e, New(e.Ctx))
 	waitText(t, tm, "Failed logins")
 	keys(tm, "G", "D")
 	waitText(t, tm, `Delete report "Scratch"? y/n`)
 	goldens(t, tm)
 	keys(tm, "n")
 	waitText(t, tm, "delete canceled")
-	if _, err := e.eng.GetReport(context.Background(), e.alice, r.ID); err != nil {
+	if _, err := e.Eng.GetReport(context.Background(), e.Alice, r.ID); err != nil {
 		t.Fatalf("deleted after n: %v", err)
 	}
 	keys(tm, "D")
 	waitText(t, tm, `Delete report "Scratch"? y/n`)
 	keys(tm, "y")
 	waitText(t, tm, `report "Scratch" deleted`)
-	if _, err := e.eng.GetReport(context.Background(), e.alice, r.ID); !errors.Is(err, core.ErrNotFound) {
+	if _, err := e.Eng.GetReport(context.Background(), e.Alice, r.ID); !errors.Is(err, core.ErrNotFound) {
 		t.Fatalf("still there after y: %v", err)
 	}
 	keys(tm, "home", "D")
@@ -153,7 +153,7 @@ func TestReportsDeleteAsksFirst(t *testing.T) {
 
 func TestReportsSubscribe(t *testing.T) {
 	e := newEnv(t, true)
-	tm := run(t, e, New(e.ctx))
+	tm := run(t, e, New(e.Ctx))
 	waitText(t, tm, "Failed logins")
 	keys(tm, "home", "down", "s") // Failed logins, id 6
 	waitText(t, tm, `Subscribe to "Failed logins"`)
@@ -168,7 +168,7 @@ func TestReportsSubscribe(t *testing.T) {
 	goldens(t, tm)
 	keys(tm, "enter")
 	waitText(t, tm, `subscribed to "Failed logins": every week (Europe/Berlin)`)
-	subs, err := e.eng.ListSubscriptions(context.Background(), e.alice)
+	subs, err := e.Eng.ListSubscriptions(context.Background(), e.Alice)
 	if err != nil || len(subs) != 1 {
 		t.Fatalf("subscriptions %+v %v", subs, err)
 	}
@@ -180,8 +180,8 @@ func TestReportsSubscribe(t *testing.T) {
 
 func TestReportsGenerateNow(t *testing.T) {
 	e := newEnv(t, true)
-	tr := e.startTasks(t)
-	tm := run(t, e, New(e.ctx))
+	tr := e.StartTasks(t)
+	tm := run(t, e, New(e.Ctx))
 	waitText(t, tm, "Failed logins")
 	keys(tm, "home", "down", "g")
 	waitText(t, tm, `Generate "Failed logins" now`)
@@ -189,7 +189,7 @@ func TestReportsGenerateNow(t *testing.T) {
 	waitText(t, tm, "[x] ndjson")
 	keys(tm, "enter")
 	s := waitText(t, tm, "queued")
-	ts, err := tr.List(context.Background(), e.alice)
+	ts, err := tr.List(context.Background(), e.Alice)
 	if err != nil || len(ts) != 1 {
 		t.Fatalf("tasks %+v %v", ts, err)
 	}
@@ -205,11 +205,11 @@ func TestReportsGenerateNow(t *testing.T) {
 
 func TestReportsViewerOnlyLooks(t *testing.T) {
 	e := newEnv(t, false)
-	r, err := e.eng.CreateReport(context.Background(), e.alice, core.DefinedReport{Title: "Scratch"})
+	r, err := e.Eng.CreateReport(context.Background(), e.Alice, core.DefinedReport{Title: "Scratch"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	tm := run(t, e, New(e.ctx))
+	tm := run(t, e, New(e.Ctx))
 	waitText(t, tm, "Failed logins")
 	keys(tm, "G")
 	s := waitText(t, tm, "Scratch")
@@ -229,31 +229,31 @@ func TestReportsViewerOnlyLooks(t *testing.T) {
 		t.Fatal("a viewer was asked to confirm a delete")
 	}
 	goldens(t, tm)
-	if _, err := e.eng.GetReport(context.Background(), e.alice, r.ID); err != nil {
+	if _, err := e.Eng.GetReport(context.Background(), e.Alice, r.ID); err != nil {
 		t.Fatalf("viewer deleted: %v", err)
 	}
 }
 
 func TestReportsLiveAndStale(t *testing.T) {
 	e := newEnv(t, true)
-	m := New(e.ctx)
+	m := New(e.Ctx)
 	m.SetSize(80, 20)
 	m.Init()
 	defer m.Close()
 	gen := m.gen
 	// A burst of notices schedules one refresh.
-	m.Update(changeMsg{view: m.id, c: core.Change{Kind: core.ChangeReports}, ok: true})
-	if !m.live.pending {
+	m.Update(changeMsg{View: m.id, C: core.Change{Kind: core.ChangeReports}, OK: true})
+	if !m.live.Pending {
 		t.Fatal("no refresh scheduled")
 	}
-	m.Update(changeMsg{view: m.id, c: core.Change{Kind: core.ChangeReports}, ok: true})
-	m.Update(refreshMsg{view: m.id})
-	if m.live.pending || m.gen != gen+1 {
-		t.Fatalf("refresh: pending %v gen %d", m.live.pending, m.gen)
+	m.Update(changeMsg{View: m.id, C: core.Change{Kind: core.ChangeReports}, OK: true})
+	m.Update(refreshMsg{View: m.id})
+	if m.live.Pending || m.gen != gen+1 {
+		t.Fatalf("refresh: pending %v gen %d", m.live.Pending, m.gen)
 	}
 	// Other kinds do not refresh this view.
-	m.Update(changeMsg{view: m.id, c: core.Change{Kind: core.ChangeActivities}, ok: true})
-	if m.live.pending {
+	m.Update(changeMsg{View: m.id, C: core.Change{Kind: core.ChangeActivities}, OK: true})
+	if m.live.Pending {
 		t.Fatal("activity notice refreshed reports")
 	}
 	// A stale list is dropped.
@@ -274,7 +274,7 @@ func TestReportsLiveAndStale(t *testing.T) {
 
 func TestReportsSanitisesTitles(t *testing.T) {
 	e := newEnv(t, true)
-	m := New(e.ctx)
+	m := New(e.Ctx)
 	m.SetSize(120, 20)
 	m.gen = 1
 	m.Update(listMsg{view: m.id, gen: 1, reports: []core.DefinedReport{{ID: "1", Title: "evil\x1b]52;c;AAAA\x07", Owner: "x\x1b[2J", QueryFilter: "a\x9bb"}}})

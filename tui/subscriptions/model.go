@@ -102,12 +102,12 @@ func (m *Model) ShortHelp() []key.Binding {
 
 // Init starts listening for change notices and loads the list.
 func (m *Model) Init() tea.Cmd {
-	m.live.start(m.ctx.Engine)
-	return tea.Batch(m.live.next(m.id), m.load())
+	m.live.Start(m.ctx.Engine)
+	return tea.Batch(m.live.Next(m.id), m.load())
 }
 
 // Close stops the change notices (the shell calls it when the session ends).
-func (m *Model) Close() { m.live.close() }
+func (m *Model) Close() { m.live.Close() }
 
 func (m *Model) load() tea.Cmd {
 	m.gen++
@@ -139,10 +139,10 @@ func (m *Model) load() tea.Cmd {
 }
 
 func (m *Model) selected() (core.SubscriptionInfo, bool) {
-	if m.list.cursor < 0 || m.list.cursor >= len(m.subs) {
+	if m.list.Cursor < 0 || m.list.Cursor >= len(m.subs) {
 		return core.SubscriptionInfo{}, false
 	}
-	return m.subs[m.list.cursor], true
+	return m.subs[m.list.Cursor], true
 }
 
 func (m *Model) title(s core.SubscriptionInfo) string {
@@ -163,16 +163,16 @@ func (m *Model) zone(s core.SubscriptionInfo) *time.Location {
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case changeMsg:
-		if msg.view != m.id {
+		if msg.View != m.id {
 			return m, nil
 		}
-		relevant := msg.c.Kind == core.ChangeSubscriptions || msg.c.Kind == core.ChangeReports
-		return m, m.live.notice(m.id, msg, relevant)
+		relevant := msg.C.Kind == core.ChangeSubscriptions || msg.C.Kind == core.ChangeReports
+		return m, m.live.Notice(m.id, msg, relevant)
 	case refreshMsg:
-		if msg.view != m.id {
+		if msg.View != m.id {
 			return m, nil
 		}
-		m.live.pending = false
+		m.live.Pending = false
 		return m, m.load()
 	case listMsg:
 		if msg.view != m.id || msg.gen != m.gen {
@@ -203,12 +203,12 @@ func (m *Model) reselect() {
 	if m.selID != "" {
 		for i, s := range m.subs {
 			if s.ID == m.selID {
-				m.list.cursor = i
+				m.list.Cursor = i
 				break
 			}
 		}
 	}
-	m.list.clamp(len(m.subs))
+	m.list.Clamp(len(m.subs))
 	if s, ok := m.selected(); ok {
 		m.selID = s.ID
 	}
@@ -242,11 +242,11 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 		case keyIs(msg, k.Back), keyIs(msg, k.Enter):
 			m.mode = modeList
 		default:
-			m.hist.move(k, msg, len(s.Runs), m.h/2)
+			m.hist.Move(k, msg, len(s.Runs), m.h/2)
 		}
 		return nil
 	}
-	if m.list.move(k, msg, len(m.subs), m.h/2) {
+	if m.list.Move(k, msg, len(m.subs), m.h/2) {
 		if s, ok := m.selected(); ok {
 			m.selID = s.ID
 		}
@@ -369,13 +369,13 @@ func (m *Model) listView(w, h int) string {
 	case len(m.subs) == 0:
 		return st.Dim.Render(fit("no subscriptions: subscribe to a report with "+firstKey(m.ctx.Keys.Subscribe)+" in Reports", w))
 	}
-	cols := []col{{title: "Report", w: 10, flex: 2}, {title: "Period", w: 7}, {title: "Zone", w: 13, flex: 1},
-		{title: "Next run", w: 16}, {title: "Last run", w: 20}, {title: "Status", w: 7}}
+	cols := []col{{Title: "Report", W: 10, Flex: 2}, {Title: "Period", W: 7}, {Title: "Zone", W: 13, Flex: 1},
+		{Title: "Next run", W: 16}, {Title: "Last run", W: 20}, {Title: "Status", W: 7}}
 	rows := make([][]string, len(m.subs))
 	for i, s := range m.subs {
 		rows[i] = []string{clean(m.title(s)), clean(string(s.Period)), clean(zoneName(s)), m.nextRun(s), m.lastRun(s), m.status(s)}
 	}
-	return m.list.renderList(st, cols, rows, func(i int) *lipgloss.Style {
+	return m.list.RenderList(st, cols, rows, func(i int) *lipgloss.Style {
 		s := m.subs[i]
 		switch {
 		case len(s.Runs) > 0 && s.Runs[0].State == schedule.Failed:
@@ -459,8 +459,8 @@ func (m *Model) historyView(w, h int) string {
 	if len(s.Runs) == 0 {
 		return fitLines(append(head, "", st.Dim.Render("no runs yet")), w, h)
 	}
-	cols := []col{{title: "Window", w: 23, flex: 1}, {title: "State", w: 9}, {title: "Rows", w: 7},
-		{title: "Finished", w: 16}, {title: "Report / error", w: 8, flex: 2}}
+	cols := []col{{Title: "Window", W: 23, Flex: 1}, {Title: "State", W: 9}, {Title: "Rows", W: 7},
+		{Title: "Finished", W: 16}, {Title: "Report / error", W: 8, Flex: 2}}
 	rows := make([][]string, len(s.Runs))
 	for i, r := range s.Runs {
 		what := r.ReportID
@@ -470,7 +470,7 @@ func (m *Model) historyView(w, h int) string {
 		rows[i] = []string{windowText(r.Window, loc), clean(string(r.State)), groupDigits(r.Rows), timeIn(r.FinishedAt, loc), clean(what)}
 	}
 	list := func(w, h int) string {
-		return m.hist.renderList(st, cols, rows, func(i int) *lipgloss.Style {
+		return m.hist.RenderList(st, cols, rows, func(i int) *lipgloss.Style {
 			if s.Runs[i].State == schedule.Failed {
 				return &st.Failed
 			}
@@ -478,8 +478,8 @@ func (m *Model) historyView(w, h int) string {
 		}, w, h, true)
 	}
 	detail := func(w, h int) string {
-		m.hist.clamp(len(s.Runs))
-		r := s.Runs[m.hist.cursor]
+		m.hist.Clamp(len(s.Runs))
+		r := s.Runs[m.hist.Cursor]
 		const lw = 11
 		var out []string
 		add := func(label, value string) { out = append(out, kv(st, label, value, lw, w)...) }

@@ -20,20 +20,20 @@ var _ tui.View = (*Model)(nil)
 // complete.
 func subscribe(t *testing.T, e *env, zone string) core.Subscription {
 	t.Helper()
-	e.clock.set(time.Date(2026, 10, 15, 12, 0, 0, 0, time.UTC))
-	s, err := e.eng.Subscribe(context.Background(), e.alice, core.SubscribeRequest{DefinedReportID: "6", Period: "month", TimeZone: zone, Formats: []string{"csv"}})
+	e.Clock.Set(time.Date(2026, 10, 15, 12, 0, 0, 0, time.UTC))
+	s, err := e.Eng.Subscribe(context.Background(), e.Alice, core.SubscribeRequest{DefinedReportID: "6", Period: "month", TimeZone: zone, Formats: []string{"csv"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.clock.set(time.Date(2026, 11, 2, 1, 0, 0, 0, time.UTC))
+	e.Clock.Set(time.Date(2026, 11, 2, 1, 0, 0, 0, time.UTC))
 	return s
 }
 
 func TestSubscriptionsListWithRun(t *testing.T) {
 	e := newEnv(t, true)
-	e.startTasks(t)
+	e.StartTasks(t)
 	sub := subscribe(t, e, "UTC")
-	run, err := e.eng.RunSubscriptionNow(context.Background(), e.alice, sub.ID)
+	run, err := e.Eng.RunSubscriptionNow(context.Background(), e.Alice, sub.ID)
 	if err != nil || run.State != schedule.Succeeded {
 		t.Fatalf("run %+v %v", run, err)
 	}
@@ -59,12 +59,12 @@ func TestSubscriptionsListWithRun(t *testing.T) {
 
 // run_ starts the shell with a fresh Subscriptions view.
 func run_(t *testing.T, e *env) *teatest.TestModel {
-	return run(t, e, New(e.ctx))
+	return run(t, e, New(e.Ctx))
 }
 
 func TestSubscriptionsPauseRunNowDelete(t *testing.T) {
 	e := newEnv(t, true)
-	e.startTasks(t)
+	e.StartTasks(t)
 	sub := subscribe(t, e, "Europe/Berlin")
 	tm := run_(t, e)
 	waitText(t, tm, "Europe/Berlin")
@@ -78,18 +78,18 @@ func TestSubscriptionsPauseRunNowDelete(t *testing.T) {
 	keys(tm, "p")
 	waitText(t, tm, `subscription to "Failed logins" paused`)
 	waitText(t, tm, "paused ")
-	if info, _ := e.eng.GetSubscription(context.Background(), e.alice, sub.ID); info.Enabled {
+	if info, _ := e.Eng.GetSubscription(context.Background(), e.Alice, sub.ID); info.Enabled {
 		t.Fatal("not paused in the engine")
 	}
 	keys(tm, "p")
 	waitText(t, tm, `subscription to "Failed logins" resumed`)
-	if info, _ := e.eng.GetSubscription(context.Background(), e.alice, sub.ID); !info.Enabled {
+	if info, _ := e.Eng.GetSubscription(context.Background(), e.Alice, sub.ID); !info.Enabled {
 		t.Fatal("not resumed in the engine")
 	}
 
 	keys(tm, "R")
 	s := waitText(t, tm, `run of "Failed logins" for 2026-10-01 succeeded: 11 rows`)
-	info, err := e.eng.GetSubscription(context.Background(), e.alice, sub.ID)
+	info, err := e.Eng.GetSubscription(context.Background(), e.Alice, sub.ID)
 	if err != nil || len(info.Runs) != 1 || info.Runs[0].State != schedule.Succeeded || !info.Runs[0].Manual {
 		t.Fatalf("runs %+v %v", info.Runs, err)
 	}
@@ -100,7 +100,7 @@ func TestSubscriptionsPauseRunNowDelete(t *testing.T) {
 	keys(tm, "D", "y")
 	waitText(t, tm, `subscription to "Failed logins" deleted`)
 	waitText(t, tm, "no subscriptions")
-	if _, err := e.eng.GetSubscription(context.Background(), e.alice, sub.ID); !errors.Is(err, core.ErrNotFound) {
+	if _, err := e.Eng.GetSubscription(context.Background(), e.Alice, sub.ID); !errors.Is(err, core.ErrNotFound) {
 		t.Fatalf("still subscribed: %v", err)
 	}
 }
@@ -124,7 +124,7 @@ func TestSubscriptionsViewerOnlyLooks(t *testing.T) {
 		t.Fatal("a viewer was asked to confirm a delete")
 	}
 	goldens(t, tm)
-	info, err := e.eng.GetSubscription(context.Background(), e.alice, sub.ID)
+	info, err := e.Eng.GetSubscription(context.Background(), e.Alice, sub.ID)
 	if err != nil || !info.Enabled || len(info.Runs) != 0 {
 		t.Fatalf("a viewer changed the subscription: %+v %v", info, err)
 	}
@@ -140,7 +140,7 @@ func TestSubscriptionsRefreshOnNotice(t *testing.T) {
 
 func TestSubscriptionsDropsStaleLists(t *testing.T) {
 	e := newEnv(t, true)
-	m := New(e.ctx)
+	m := New(e.Ctx)
 	m.SetSize(80, 20)
 	m.gen = 2
 	m.Update(listMsg{view: m.id, gen: 1, subs: []core.SubscriptionInfo{{}}})

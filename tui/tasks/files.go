@@ -309,12 +309,12 @@ func (m *Model) previewView() string {
 		if len(cols) > 0 && used+1+cw > w {
 			// Show part of the next column when there is room for some of it.
 			if room := w - used - 1; room >= 8 {
-				cols = append(cols, col{title: p.header[i], w: room})
+				cols = append(cols, col{Title: p.header[i], W: room})
 				last = i
 			}
 			break
 		}
-		cols = append(cols, col{title: p.header[i], w: cw})
+		cols = append(cols, col{Title: p.header[i], W: cw})
 		used += cw + 1
 		last = i
 	}
@@ -325,6 +325,6 @@ func (m *Model) previewView() string {
 			rows[i] = r[m.prevCol:]
 		}
 	}
-	table := m.prevRow.renderList(st, cols, rows, nil, w, h-len(head), true)
+	table := m.prevRow.RenderList(st, cols, rows, nil, w, h-len(head), true)
 	return fitLines(append(head, strings.Split(table, "\n")...), w, h)
 }

@@ -132,12 +132,12 @@ func (m *Model) ShortHelp() []key.Binding {
 
 // Init starts listening for change notices and loads the list.
 func (m *Model) Init() tea.Cmd {
-	m.live.start(m.ctx.Engine)
-	return tea.Batch(m.live.next(m.id), m.load())
+	m.live.Start(m.ctx.Engine)
+	return tea.Batch(m.live.Next(m.id), m.load())
 }
 
 // Close stops the change notices (the shell calls it when the session ends).
-func (m *Model) Close() { m.live.close() }
+func (m *Model) Close() { m.live.Close() }
 
 func (m *Model) load() tea.Cmd {
 	m.gen++
@@ -153,10 +153,10 @@ func (m *Model) load() tea.Cmd {
 }
 
 func (m *Model) selected() (core.Task, bool) {
-	if m.list.cursor < 0 || m.list.cursor >= len(m.tasks) {
+	if m.list.Cursor < 0 || m.list.Cursor >= len(m.tasks) {
 		return core.Task{}, false
 	}
-	return m.tasks[m.list.cursor], true
+	return m.tasks[m.list.Cursor], true
 }
 
 func (m *Model) denied(what string) tea.Cmd {
@@ -167,15 +167,15 @@ func (m *Model) denied(what string) tea.Cmd {
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case changeMsg:
-		if msg.view != m.id {
+		if msg.View != m.id {
 			return m, nil
 		}
-		return m, m.live.notice(m.id, msg, msg.c.Kind == core.ChangeTasks)
+		return m, m.live.Notice(m.id, msg, msg.C.Kind == core.ChangeTasks)
 	case refreshMsg:
-		if msg.view != m.id {
+		if msg.View != m.id {
 			return m, nil
 		}
-		m.live.pending = false
+		m.live.Pending = false
 		return m, m.load()
 	case listMsg:
 		if msg.view != m.id || msg.gen != m.gen {
@@ -226,12 +226,12 @@ func (m *Model) reselect() {
 	if m.selID != "" {
 		for i, t := range m.tasks {
 			if t.ID == m.selID {
-				m.list.cursor = i
+				m.list.Cursor = i
 				break
 			}
 		}
 	}
-	m.list.clamp(len(m.tasks))
+	m.list.Clamp(len(m.tasks))
 	if t, ok := m.selected(); ok {
 		m.selID = t.ID
 	}
@@ -281,12 +281,12 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 			}
 		default:
 			if m.prev != nil {
-				m.prevRow.move(k, msg, len(m.prev.rows), m.h/2)
+				m.prevRow.Move(k, msg, len(m.prev.rows), m.h/2)
 			}
 		}
 		return nil
 	}
-	if m.list.move(k, msg, len(m.tasks), m.h/2) {
+	if m.list.Move(k, msg, len(m.tasks), m.h/2) {
 		if t, ok := m.selected(); ok {
 			m.selID = t.ID
 		}
@@ -444,8 +444,8 @@ func (m *Model) listView(w, h int) string {
 	case len(m.tasks) == 0:
 		return st.Dim.Render(fit("no tasks: export from Activities (x) or generate a report (g in Reports)", w))
 	}
-	cols := []col{{title: "Status", w: 9}, {title: "Progress", w: 12, flex: 1}, {title: "Rows", w: 9}, {title: "Size", w: 8},
-		{title: "Name / error", w: 12, flex: 3}, {title: "Created", w: 11}}
+	cols := []col{{Title: "Status", W: 9}, {Title: "Progress", W: 12, Flex: 1}, {Title: "Rows", W: 9}, {Title: "Size", W: 8},
+		{Title: "Name / error", W: 12, Flex: 3}, {Title: "Created", W: 11}}
 	ws := widths(cols, w-2)
 	rows := make([][]string, len(m.tasks))
 	for i, t := range m.tasks {
@@ -459,7 +459,7 @@ func (m *Model) listView(w, h int) string {
 		}
 		rows[i] = []string{clean(string(t.Status)), m.progressText(t, ws[1]), rowsText(t), sz, clean(name), t.CreatedAt.UTC().Format("01-02 15:04")}
 	}
-	return m.list.renderList(st, cols, rows, func(i int) *lipgloss.Style {
+	return m.list.RenderList(st, cols, rows, func(i int) *lipgloss.Style {
 		switch m.tasks[i].Status {
 		case core.TaskFailed:
 			return &st.Failed

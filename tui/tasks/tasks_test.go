@@ -72,19 +72,19 @@ var failedLogins = core.ExportRequest{
 func TestTasksFinishedExportManifestAndPreview(t *testing.T) {
 	e := newEnv(t, true)
 	restore := inTempDir(t)
-	tr, err := e.eng.StartTasks(core.TaskOptions{Dir: "exports"})
+	tr, err := e.Eng.StartTasks(core.TaskOptions{Dir: "exports"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	task, err := tr.Submit(ctx, e.alice, failedLogins)
+	task, err := tr.Submit(ctx, e.Alice, failedLogins)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if task, err = tr.Wait(ctx, e.alice, task.ID, 10*time.Millisecond, nil); err != nil || task.Status != core.TaskSucceeded {
+	if task, err = tr.Wait(ctx, e.Alice, task.ID, 10*time.Millisecond, nil); err != nil || task.Status != core.TaskSucceeded {
 		t.Fatalf("task %+v %v", task, err)
 	}
-	tm := run(t, e, New(e.ctx))
+	tm := run(t, e, New(e.Ctx))
 	s := waitText(t, tm, "succeeded")
 	for _, want := range []string{"exports/failed-logins.csv", "exports/failed-logins.ndjson", "12 written", "failed-logins"} {
 		if !strings.Contains(s, want) {
@@ -119,18 +119,18 @@ func TestTasksFinishedExportManifestAndPreview(t *testing.T) {
 
 func TestTasksPreviewNDJSON(t *testing.T) {
 	e := newEnv(t, true)
-	tr := e.startTasks(t)
+	tr := e.StartTasks(t)
 	ctx := context.Background()
 	req := failedLogins
 	req.Formats, req.FileName = []string{"ndjson"}, "only-ndjson"
-	task, err := tr.Submit(ctx, e.alice, req)
+	task, err := tr.Submit(ctx, e.Alice, req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := tr.Wait(ctx, e.alice, task.ID, 10*time.Millisecond, nil); err != nil {
+	if _, err := tr.Wait(ctx, e.Alice, task.ID, 10*time.Millisecond, nil); err != nil {
 		t.Fatal(err)
 	}
-	tm := run(t, e, New(e.ctx))
+	tm := run(t, e, New(e.Ctx))
 	waitText(t, tm, "succeeded")
 	keys(tm, "P")
 	s := waitText(t, tm, "Preview of only-ndjson.ndjson (ndjson) · 12 rows")
@@ -159,9 +159,9 @@ func TestTasksPreviewNDJSON(t *testing.T) {
 // stays queued.
 func queuedTask(t *testing.T, e *env) (*core.TaskRunner, core.Task) {
 	t.Helper()
-	tr := e.startTasks(t)
+	tr := e.StartTasks(t)
 	tr.Close()
-	task, err := tr.Submit(context.Background(), e.alice, failedLogins)
+	task, err := tr.Submit(context.Background(), e.Alice, failedLogins)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,13 +171,13 @@ func queuedTask(t *testing.T, e *env) (*core.TaskRunner, core.Task) {
 func TestTasksCancelAndRetry(t *testing.T) {
 	e := newEnv(t, true)
 	tr, task := queuedTask(t, e)
-	tm := run(t, e, New(e.ctx))
+	tm := run(t, e, New(e.Ctx))
 	waitText(t, tm, "queued")
 	keys(tm, "R")
 	waitText(t, tm, "only failed or canceled tasks can be retried")
 	keys(tm, "C")
 	waitText(t, tm, "canceled by alice")
-	got, err := tr.Get(context.Background(), e.alice, task.ID)
+	got, err := tr.Get(context.Background(), e.Alice, task.ID)
 	if err != nil || got.Status != core.TaskCanceled {
 		t.Fatalf("after C: %+v %v", got, err)
 	}
@@ -187,7 +187,7 @@ func TestTasksCancelAndRetry(t *testing.T) {
 	waitText(t, tm, "only queued or running tasks can be canceled")
 	keys(tm, "R")
 	waitText(t, tm, "queued again")
-	got, err = tr.Get(context.Background(), e.alice, task.ID)
+	got, err = tr.Get(context.Background(), e.Alice, task.ID)
 	if err != nil || got.Status != core.TaskQueued {
 		t.Fatalf("after R: %+v %v", got, err)
 	}
@@ -196,16 +196,16 @@ func TestTasksCancelAndRetry(t *testing.T) {
 
 func TestTasksDeleteAsksFirst(t *testing.T) {
 	e := newEnv(t, true)
-	tr := e.startTasks(t)
+	tr := e.StartTasks(t)
 	ctx := context.Background()
-	task, err := tr.Submit(ctx, e.alice, failedLogins)
+	task, err := tr.Submit(ctx, e.Alice, failedLogins)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if task, err = tr.Wait(ctx, e.alice, task.ID, 10*time.Millisecond, nil); err != nil {
+	if task, err = tr.Wait(ctx, e.Alice, task.ID, 10*time.Millisecond, nil); err != nil {
 		t.Fatal(err)
 	}
-	tm := run(t, e, New(e.ctx))
+	tm := run(t, e, New(e.Ctx))
 	waitText(t, tm, "succeeded")
 	keys(tm, "D")
 	waitText(t, tm, `"failed-logins" with its files? y/n`)
@@ -214,7 +214,7 @@ func TestTasksDeleteAsksFirst(t *testing.T) {
 	keys(tm, "D", "y")
 	waitText(t, tm, "deleted with its files")
 	waitText(t, tm, "no tasks")
-	if _, err := tr.Get(ctx, e.alice, task.ID); !errors.Is(err, core.ErrNotFound) {
+	if _, err := tr.Get(ctx, e.Alice, task.ID); !errors.Is(err, core.ErrNotFound) {
 		t.Fatalf("task still there: %v", err)
 	}
 	if _, err := os.Stat(task.Files[0].Path); !os.IsNotExist(err) {
@@ -225,7 +225,7 @@ func TestTasksDeleteAsksFirst(t *testing.T) {
 func TestTasksViewerCannotDelete(t *testing.T) {
 	e := newEnv(t, false)
 	tr, task := queuedTask(t, e)
-	tm := run(t, e, New(e.ctx))
+	tm := run(t, e, New(e.Ctx))
 	s := waitText(t, tm, "queued")
 	footer := s[strings.LastIndex(s, "\n")+1:]
 	if strings.Contains(footer, "cancel") || strings.Contains(footer, "retry") || strings.Contains(footer, "delete") {
@@ -239,7 +239,7 @@ func TestTasksViewerCannotDelete(t *testing.T) {
 		t.Fatal("a viewer was asked to confirm a delete")
 	}
 	goldens(t, tm)
-	got, err := tr.Get(context.Background(), e.alice, task.ID)
+	got, err := tr.Get(context.Background(), e.Alice, task.ID)
 	if err != nil || got.Status != core.TaskQueued {
 		t.Fatalf("a viewer changed the task: %+v %v", got, err)
 	}
@@ -247,7 +247,7 @@ func TestTasksViewerCannotDelete(t *testing.T) {
 
 func TestTasksProgressBarAndNoRunner(t *testing.T) {
 	e := newEnv(t, true)
-	m := New(e.ctx)
+	m := New(e.Ctx)
 	m.SetSize(80, 20)
 	m.gen = 1
 	m.Update(listMsg{view: m.id, gen: 1, err: errNoRunner})
@@ -268,14 +268,14 @@ func TestTasksProgressBarAndNoRunner(t *testing.T) {
 		t.Fatal("stale list applied")
 	}
 	// Progress notices are coalesced into one reload.
-	m.Update(changeMsg{view: m.id, c: core.Change{Kind: core.ChangeTasks}, ok: true})
-	m.Update(changeMsg{view: m.id, c: core.Change{Kind: core.ChangeTasks}, ok: true})
-	if !m.live.pending || m.gen != 2 {
-		t.Fatalf("pending %v gen %d", m.live.pending, m.gen)
+	m.Update(changeMsg{View: m.id, C: core.Change{Kind: core.ChangeTasks}, OK: true})
+	m.Update(changeMsg{View: m.id, C: core.Change{Kind: core.ChangeTasks}, OK: true})
+	if !m.live.Pending || m.gen != 2 {
+		t.Fatalf("pending %v gen %d", m.live.Pending, m.gen)
 	}
-	m.Update(refreshMsg{view: m.id})
-	if m.live.pending || m.gen != 3 {
-		t.Fatalf("pending %v gen %d", m.live.pending, m.gen)
+	m.Update(refreshMsg{View: m.id})
+	if m.live.Pending || m.gen != 3 {
+		t.Fatalf("pending %v gen %d", m.live.Pending, m.gen)
 	}
 }
 
@@ -291,7 +291,7 @@ func TestTasksPreviewReadsAtMost200RowsAndSanitises(t *testing.T) {
 	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	m := New(e.ctx)
+	m := New(e.Ctx)
 	m.SetSize(80, 20)
 	m.gen = 1
 	task := core.Task{ID: "1", Status: core.TaskSucceeded, Files: []core.TaskFile{{Format: "csv", Name: "big.csv", Path: path, Bytes: int64(b.Len())}},
