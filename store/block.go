@@ -98,34 +98,86 @@ type header struct {
 	idBloom   *lazyBloom
 }
 
-// lazyBloom decodes a header's bloom filter on first use: most queries test
-// none, and decoding all of them made opening a 1M-event store 10 ms slower.
+// lazyBloom is one of a block's bloom filters, read and decoded on first
+// use. The filters are most of a block's summary (about 15 KB of 16), and
+// most queries test none, so they live in their own entry: opening a store
+// reads only the small headers, which stay in Badger's LSM.
 type lazyBloom struct {
 	once sync.Once
-	raw  []byte
+	src  *bloomSource
+	idx  int
 	bf   *bloom.BloomFilter
+}
+
+// bloomSource reads a block's bloom entry once, for its three filters.
+type bloomSource struct {
+	once sync.Once
+	raw  [3][]byte
+	load func() ([]byte, error)
+}
+
+func (b *bloomSource) get(i int) []byte {
+	b.once.Do(func() {
+		v, err := b.load()
+		if err != nil {
+			return
+		}
+		d := dec{b: v}
+		for j := range b.raw {
+			b.raw[j] = d.bytes()
+		}
+		if d.err != nil {
+			b.raw = [3][]byte{}
+		}
+	})
+	return b.raw[i]
 }
 
 func newLazyBloom(n uint) *lazyBloom { return &lazyBloom{bf: bloom.NewWithEstimates(n, 0.01)} }
 
 func (l *lazyBloom) get() *bloom.BloomFilter {
 	l.once.Do(func() {
-		if l.bf != nil {
+		if l.bf != nil || l.src == nil {
+			return
+		}
+		raw := l.src.get(l.idx)
+		if raw == nil {
 			return
 		}
 		bf := &bloom.BloomFilter{}
-		if err := bf.UnmarshalBinary(l.raw); err == nil {
+		if err := bf.UnmarshalBinary(raw); err == nil {
 			l.bf = bf
 		}
 	})
 	return l.bf
 }
 
-// TestString reports whether s may be present; a filter that fails to
-// decode prunes nothing.
+// TestString reports whether s may be present; a filter that cannot be read
+// prunes nothing.
 func (l *lazyBloom) TestString(s string) bool {
 	bf := l.get()
 	return bf == nil || bf.TestString(s)
+}
+
+// setBloomSource makes a decoded header read its filters with load.
+func (h *header) setBloomSource(load func() ([]byte, error)) {
+	src := &bloomSource{load: load}
+	h.userBloom = &lazyBloom{src: src, idx: 0}
+	h.ipBloom = &lazyBloom{src: src, idx: 1}
+	h.idBloom = &lazyBloom{src: src, idx: 2}
+}
+
+// encodeBlooms is the value of a block's bloom entry.
+func (h *header) encodeBlooms() []byte {
+	var e enc
+	for _, lb := range []*lazyBloom{h.userBloom, h.ipBloom, h.idBloom} {
+		b, err := lb.get().MarshalBinary()
+		if err != nil {
+			panic(fmt.Sprintf("marshal bloom filter: %v", err)) // cannot fail for an in-memory filter
+		}
+		e.bytes(b)
+	}
+	return e.b
 }
 
 type valueSet struct {
@@ -162,17 +214,6 @@ func (h *header) encode() []byte {
 	}
 	e.uvarint(uint64(h.triSeen[0]))
 	e.uvarint(uint64(h.triSeen[1]))
-	for _, lb := range []*lazyBloom{h.userBloom, h.ipBloom, h.idBloom} {
-		if lb.bf == nil && lb.raw != nil {
-			e.bytes(lb.raw)
-			continue
-		}
-		b, err := lb.get().MarshalBinary()
-		if err != nil {
-			panic(fmt.Sprintf("marshal bloom filter: %v", err)) // cannot fail for an in-memory filter
-		}
-		e.bytes(b)
-	}
 	return e.b
 }
 
@@ -198,17 +239,12 @@ func decodeHeader(b []byte) (*header, error) {
 	}
 	h.triSeen[0] = uint8(d.uvarint())
 	h.triSeen[1] = uint8(d.uvarint())
-	blooms := make([]*lazyBloom, 3)
-	for i := range blooms {
-		blooms[i] = &lazyBloom{raw: d.bytes()}
-	}
 	if d.err != nil {
 		return nil, d.err
 	}
 	if h.Rows <= 0 || h.ChunkRows <= 0 {
 		return nil, errCorrupt
 	}
-	h.userBloom, h.ipBloom, h.idBloom = blooms[0], blooms[1], blooms[2]
 	return h, nil
 }
 

@@ -5,7 +5,8 @@ import "encoding/binary"
 // Key prefixes. Every key starts with one byte naming its kind; block keys
 // carry the block sequence number big-endian so they sort in write order.
 const (
-	prefixHeader      = 'h' // h seq            -> block header
+	prefixHeader      = 'h' // h seq            -> block header (small: stays in the LSM)
+	prefixBlooms      = 'B' // B seq            -> the block's bloom filters (user, IP, id)
 	prefixColumn      = 'c' // c seq col        -> one encoded column of a block
 	prefixChunk       = 'r' // r seq chunk      -> compressed raw events of one chunk
 	prefixDeleted     = 'd' // d seq            -> roaring bitmap of replaced rows
@@ -19,6 +20,13 @@ const (
 func headerKey(seq uint64) []byte {
 	k := make([]byte, 9)
 	k[0] = prefixHeader
+	binary.BigEndian.PutUint64(k[1:], seq)
+	return k
+}
+
+func bloomKey(seq uint64) []byte {
+	k := make([]byte, 9)
+	k[0] = prefixBlooms
 	binary.BigEndian.PutUint64(k[1:], seq)
 	return k
 }
@@ -72,4 +80,4 @@ func consumptionKey(day, vendor, service string) []byte {
 var metaFormatKey = []byte{prefixMeta, 'f', 'o', 'r', 'm', 'a', 't'}
 
 // formatVersion is bumped whenever the on-disk layout changes incompatibly.
-const formatVersion = "auditdeck-blocks-3"
+const formatVersion = "auditdeck-blocks-4"

@@ -255,6 +255,8 @@ func (s *Store) load() error {
 			if err != nil {
 				return fmt.Errorf("block header %x: %w", k, err)
 			}
+			seq := h.Seq
+			h.setBloomSource(func() ([]byte, error) { return s.readValue(bloomKey(seq)) })
 			b := &blockState{hdr: h, live: h.Rows}
 			snap.blocks = append(snap.blocks, b)
 			snap.bySeq[h.Seq] = b
@@ -775,3 +777,18 @@ func (r *reader) rowSeq(b *blockState, row int) (uint64, error) {
 // Pin returns the last commit sequence: a read pinned to it later sees
 // exactly what is stored now, whatever is ingested or replaced meanwhile.
 func (s *Store) Pin() uint64 { return s.state.Load().pin }
+
+// readValue reads one value outside any snapshot: for entries that never
+// change once written, such as a block's bloom filters.
+func (s *Store) readValue(key []byte) ([]byte, error) {
+	var out []byte
+	err := s.db.View(func(txn *badger.Txn) error {
+		item, err := txn.Get(key)
+		if err != nil {
+			return err
+		}
+		out, err = item.ValueCopy(nil)
+		return err
+	})
+	return out, err
+}

@@ -261,6 +261,9 @@ func (s *Store) commitRecords(snap *snapshot, pending []pendingRec, remove []*bl
 		if err := txn.Set(headerKey(b.hdr.Seq), b.hdr.encode()); err != nil {
 			return fmt.Errorf("write block %d: %w", b.hdr.Seq, err)
 		}
+		if err := txn.Set(bloomKey(b.hdr.Seq), b.hdr.encodeBlooms()); err != nil {
+			return fmt.Errorf("write block %d: %w", b.hdr.Seq, err)
+		}
 		for c, v := range b.cols {
 			if err := txn.Set(columnKey(b.hdr.Seq, column(c)), v); err != nil {
 				return fmt.Errorf("write block %d: %w", b.hdr.Seq, err)
@@ -331,7 +334,7 @@ func (s *Store) commitRecords(snap *snapshot, pending []pendingRec, remove []*bl
 }
 
 func deleteBlockKeys(txn *badger.Txn, h *header) error {
-	keys := [][]byte{headerKey(h.Seq), deletedKey(h.Seq)}
+	keys := [][]byte{headerKey(h.Seq), bloomKey(h.Seq), deletedKey(h.Seq)}
 	for c := range numColumns {
 		keys = append(keys, columnKey(h.Seq, c))
 	}
