@@ -3,6 +3,7 @@ package core
 import (
 	"bytes"
 	"encoding/json"
+	"math"
 	"time"
 
 	"github.com/auditdeck/auditdeck/core/render"
@@ -100,14 +101,13 @@ type cellFunc func(a *Activity, doc func() *fastjson.Value) string
 func cellGetter(field string) cellFunc {
 	switch field {
 	case "created_at":
-		var lastSec int64 = -1 << 62
-		var lastMs int64
+		lastMs := int64(math.MinInt64)
 		var last string
+		var buf [24]byte
 		return func(a *Activity, _ func() *fastjson.Value) string {
-			ms := a.CreatedAt / 1e6
-			if ms != lastMs || lastSec == -1<<62 {
-				lastSec, lastMs = a.CreatedAt/1e9, ms
-				last = time.Unix(0, a.CreatedAt).UTC().Format("2006-01-02T15:04:05.000Z07:00")
+			if ms := a.CreatedAt / 1e6; ms != lastMs {
+				lastMs = ms
+				last = string(appendTimestamp(buf[:0], a.CreatedAt))
 			}
 			return last
 		}
@@ -131,4 +131,28 @@ func cellGetter(field string) cellFunc {
 		return func(a *Activity, _ func() *fastjson.Value) string { return triText(a.Suspicious) }
 	}
 	return func(a *Activity, doc func() *fastjson.Value) string { return fieldText(a, field, doc) }
+}
+
+// appendTimestamp writes t as 2006-01-02T15:04:05.000Z without the layout
+// interpreter of time.Format: exports write one per row.
+func appendTimestamp(b []byte, ns int64) []byte {
+	t := time.Unix(0, ns).UTC()
+	if y := t.Year(); y < 0 || y > 9999 {
+		return t.AppendFormat(b, "2006-01-02T15:04:05.000Z07:00")
+	}
+	y, mo, d := t.Date()
+	h, mi, s := t.Clock()
+	ms := t.Nanosecond() / 1e6
+	d2 := func(b []byte, v int) []byte { return append(b, byte('0'+v/10), byte('0'+v%10)) }
+	b = append(b, byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-')
+	b = d2(b, int(mo))
+	b = append(b, '-')
+	b = d2(b, d)
+	b = append(b, 'T')
+	b = d2(b, h)
+	b = append(b, ':')
+	b = d2(b, mi)
+	b = append(b, ':')
+	b = d2(b, s)
+	return append(b, '.', byte('0'+ms/100), byte('0'+ms/10%10), byte('0'+ms%10), 'Z')
 }

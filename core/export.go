@@ -307,12 +307,13 @@ func (tr *TaskRunner) export(ctx context.Context, t *Task, rt *runningTask) erro
 			getters[i] = cellGetter(c.Field)
 		}
 		var parser jsonDoc
+		getDoc := parser.get // one method value, not one per row
 		var js []byte
 		withJSON := wantsJSON(t.Request.Formats)
 		err = scanPipelined(ctx, snap, ScanRequest{Filter: res.compiled, Order: res.order, WithRaw: needRaw, Limit: int(t.Total)}, func(a *Activity) error {
 			parser.reset(a.Raw)
 			for i, get := range getters {
-				cells[i] = get(a, parser.get)
+				cells[i] = get(a, getDoc)
 			}
 			var row []byte
 			if withJSON {

@@ -286,3 +286,4 @@ func FuzzNDJSONLine(f *testing.F) {
 		}
 	})
 }
+

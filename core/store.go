@@ -52,7 +52,8 @@ type ActivityStore interface {
 	WriteBatch(ctx context.Context, recs []IngestRecord) (BatchResult, error)
 	Sync() error
 	// Scan calls fn for each matching activity in order, never holding the
-	// result set in memory. It returns the cursor after the last row when
+	// result set in memory. fn must not keep the pointer it gets (copy the
+	// Activity to keep it); the strings and bytes in it may be kept. It returns the cursor after the last row when
 	// Limit stopped it early, or "" when the results are exhausted.
 	Scan(ctx context.Context, req ScanRequest, fn func(*Activity) error) (next string, err error)
 	// Count returns the number of matching activities.

@@ -571,6 +571,9 @@ func (x *exec) scanByTime(ctx context.Context, req core.ScanRequest, order query
 	skip := req.Offset
 	emitted := 0
 	var last sortCursor
+	// One Activity for every row: fn gets a pointer it must not keep, and
+	// reusing it saves an allocation per row.
+	var a core.Activity
 	for n := 0; ; n++ {
 		if n&1023 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -592,7 +595,7 @@ func (x *exec) scanByTime(ctx context.Context, req core.ScanRequest, order query
 			// One more row exists: hand out a cursor to it.
 			return encodeCursor(last), nil
 		}
-		a, err := x.r.activity(b, row, req.WithRaw)
+		a, err = x.r.activity(b, row, req.WithRaw)
 		if err != nil {
 			return "", err
 		}
