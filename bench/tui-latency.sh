@@ -16,9 +16,9 @@ echo "idle CPU over 10 s: $((t2-t1)) ticks (100 ticks = 1 CPU-s)"
 # key press to next frame: page down 20 times, measuring each
 total=0; times=""
 for i in $(seq 1 20); do
-  before=$(tmux -L $S capture-pane -p -t p | grep -o "[0-9,]*/[0-9,]*" | head -1)
+  before=$(tmux -L $S capture-pane -p -t p | grep -o "[0-9,]\+/[0-9,]\+" | head -1)
   s=$(date +%s%N); tmux -L $S send-keys -t p PageDown
-  while [ "$(tmux -L $S capture-pane -p -t p | grep -o "[0-9,]*/[0-9,]*" | head -1)" == "$before" ]; do sleep 0.002; done
+  while [ "$(tmux -L $S capture-pane -p -t p | grep -o "[0-9,]\+/[0-9,]\+" | head -1)" == "$before" ]; do sleep 0.002; done
   e=$(date +%s%N); times="$times $(( (e-s)/1000000 ))"
 done
 echo "page down, key to frame ms:$times"
