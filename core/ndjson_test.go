@@ -286,4 +286,3 @@ func FuzzNDJSONLine(f *testing.F) {
 		}
 	})
 }
-
