@@ -161,18 +161,10 @@ func (m *Model) denied(what string) tea.Cmd {
 
 // Update handles keys and the results of background work.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if cmd, ok := m.live.Handle(m.id, msg, func(k core.ChangeKind) bool { return k == core.ChangeReports }, m.load); ok {
+		return m, cmd
+	}
 	switch msg := msg.(type) {
-	case changeMsg:
-		if msg.View != m.id {
-			return m, nil
-		}
-		return m, m.live.Notice(m.id, msg, msg.C.Kind == core.ChangeReports)
-	case refreshMsg:
-		if msg.View != m.id {
-			return m, nil
-		}
-		m.live.Pending = false
-		return m, m.load()
 	case listMsg:
 		if msg.view != m.id || msg.gen != m.gen {
 			return m, nil // stale

@@ -68,6 +68,26 @@ func (l *Live) Next(view int64) tea.Cmd {
 // Notice handles one Notice: it keeps listening and, when the Notice is
 // relevant and no refresh is pending, schedules one refreshEvery later, so
 // a burst of notices becomes one reload.
+// Handle is a view's whole live-update routine: it answers the view's own
+// change notices (refreshing on the kinds relevant reports) and refresh
+// ticks (calling reload). handled is false for any other message.
+func (l *Live) Handle(view int64, msg tea.Msg, relevant func(core.ChangeKind) bool, reload func() tea.Cmd) (cmd tea.Cmd, handled bool) {
+	switch msg := msg.(type) {
+	case ChangeMsg:
+		if msg.View != view {
+			return nil, true
+		}
+		return l.Notice(view, msg, relevant(msg.C.Kind)), true
+	case RefreshMsg:
+		if msg.View != view {
+			return nil, true
+		}
+		l.Pending = false
+		return reload(), true
+	}
+	return nil, false
+}
+
 func (l *Live) Notice(view int64, msg ChangeMsg, relevant bool) tea.Cmd {
 	if !msg.OK {
 		return nil
