@@ -463,3 +463,9 @@ func (e *Engine) InstallPredefined(ctx context.Context) error {
 	e.predefinedOK.Store(true)
 	return nil
 }
+
+// Audit records an action taken outside the engine's own methods (a
+// session started, a token created) in the audit log.
+func (e *Engine) Audit(ctx context.Context, a Actor, action, target string, detail map[string]any) {
+	e.audit(ctx, a, action, target, detail)
+}
