@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/auditdeck/auditdeck/core"
@@ -27,14 +25,18 @@ file changes nothing; an event whose content changed replaces the old one.
 Bad lines are skipped and reported with their line numbers.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			ctx, stop := g.interruptible(cmd.Context())
 			defer stop()
-			eng, err := openEngine(g.dataDir)
+			eng, release, err := g.engine()
 			if err != nil {
 				return err
 			}
-			defer eng.Close()
-			return runIngest(ctx, eng, args, cmd.OutOrStdout(), cmd.ErrOrStderr(), verbose, !noProgress)
+			defer release()
+			files := make([]string, len(args))
+			for i, a := range args {
+				files[i] = g.path(a)
+			}
+			return runIngest(ctx, eng, files, cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr(), verbose, !noProgress)
 		},
 	}
 	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "report each durable batch on stderr")
@@ -42,7 +44,7 @@ Bad lines are skipped and reported with their line numbers.`,
 	return cmd
 }
 
-func runIngest(ctx context.Context, eng *core.Engine, args []string, stdout, stderr io.Writer, verbose, progress bool) error {
+func runIngest(ctx context.Context, eng *core.Engine, args []string, stdin io.Reader, stdout, stderr io.Writer, verbose, progress bool) error {
 	var total core.IngestReport
 	var problems []string
 	more := 0
@@ -50,7 +52,7 @@ func runIngest(ctx context.Context, eng *core.Engine, args []string, stdout, std
 		var in io.Reader
 		var size int64
 		if name == "-" {
-			in = os.Stdin
+			in = stdin
 		} else {
 			f, err := os.Open(name)
 			if err != nil {

@@ -27,13 +27,7 @@ func (e *exitError) Error() string { return e.msg }
 
 func main() {
 	root := newRootCmd()
-	if err := root.Execute(); err != nil {
-		code := 1
-		var ee *exitError
-		if errors.As(err, &ee) {
-			code = ee.code
-		}
-		fmt.Fprintln(os.Stderr, "auditdeck:", err)
+	if code := exitCode(root.Execute(), os.Stderr); code != 0 {
 		os.Exit(code)
 	}
 }
@@ -43,10 +37,12 @@ type globalFlags struct {
 	cpuProfile string
 	config     string
 	user       string
+	daemon     *daemonEngine // set when the command runs inside `serve` for a local client
 }
 
-func newRootCmd() *cobra.Command {
-	g := &globalFlags{}
+func newRootCmd() *cobra.Command { return newRootCmdWith(&globalFlags{}) }
+
+func newRootCmdWith(g *globalFlags) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "auditdeck",
 		Short: "Terminal dashboard and engine for security activity events",
@@ -73,6 +69,21 @@ Data lives in --data DIR (default $XDG_DATA_HOME/auditdeck).`,
 	_ = root.PersistentFlags().MarkHidden("cpuprofile")
 	var profFile *os.File
 	root.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
+		if g.daemon != nil {
+			if !relayedCommands[topLevel(cmd)] {
+				return fmt.Errorf("%s cannot run inside the daemon", cmd.CommandPath())
+			}
+			if g.cpuProfile != "" {
+				return fmt.Errorf("--cpuprofile: profile the daemon with `auditdeck serve --cpuprofile`")
+			}
+			g.dataDir = g.daemon.dataDir
+			return nil
+		}
+		if relayedCommands[topLevel(cmd)] {
+			if handled, err := relayIfServed(cmd, g); handled {
+				return err
+			}
+		}
 		if g.cpuProfile == "" {
 			return nil
 		}
@@ -89,7 +100,7 @@ Data lives in --data DIR (default $XDG_DATA_HOME/auditdeck).`,
 			profFile.Close()
 		}
 	}
-	root.AddCommand(newIngestCmd(g), newQueryCmd(g), newTriageCmd(g), newExportCmd(g), newReportCmd(g), newTaskCmd(g), newSubscriptionCmd(g), newGenCmd(), newDemoCmd(), newStatsCmd(g))
+	root.AddCommand(newIngestCmd(g), newQueryCmd(g), newTriageCmd(g), newExportCmd(g), newReportCmd(g), newTaskCmd(g), newSubscriptionCmd(g), newGenCmd(), newDemoCmd(), newStatsCmd(g), newServeCmd(g), newTokenCmd(g))
 	return root
 }
 
@@ -105,7 +116,7 @@ func defaultDataDir() string {
 }
 
 // openEngine opens the store in dir; a locked directory gives one clear line.
-func openEngine(dir string) (*core.Engine, error) {
+func openEngine(dir string, opts ...core.EngineOption) (*core.Engine, error) {
 	s, err := store.Open(store.Options{Dir: dir})
 	if err != nil {
 		if errors.Is(err, core.ErrLocked) {
@@ -113,5 +124,5 @@ func openEngine(dir string) (*core.Engine, error) {
 		}
 		return nil, err
 	}
-	return core.NewEngine(s), nil
+	return core.NewEngine(s, opts...), nil
 }

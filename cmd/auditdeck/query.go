@@ -35,11 +35,11 @@ match, streaming. When more rows follow, the cursor for the next page is
 printed on stderr as "next: CURSOR"; pass it back with --cursor.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			eng, err := openEngine(g.dataDir)
+			eng, release, err := g.engine()
 			if err != nil {
 				return err
 			}
-			defer eng.Close()
+			defer release()
 			return runQuery(cmd.Context(), eng, f, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}

@@ -6,11 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -99,18 +96,18 @@ row count, sizes, sha256). Nothing is cut unless --limit says so.`,
 			if err != nil {
 				return err
 			}
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			ctx, stop := g.interruptible(cmd.Context())
 			defer stop()
-			eng, err := openEngine(g.dataDir)
+			eng, release, err := g.engine()
 			if err != nil {
 				return err
 			}
-			defer eng.Close()
-			tr, err := eng.StartTasks(core.TaskOptions{Dir: exportsDir(g, f.exports)})
+			defer release()
+			tr, stopTasks, err := g.taskRunner(eng, exportsDir(g, f.exports))
 			if err != nil {
 				return err
 			}
-			defer tr.Close()
+			defer stopTasks()
 			a := localActor(f.user)
 			t, err := tr.Submit(ctx, a, req)
 			if err != nil {
@@ -166,11 +163,11 @@ type engineRun func(ctx context.Context, eng *core.Engine, a core.Actor, args []
 func engineCommand(g *globalFlags, user *string) func(engineRun) func(*cobra.Command, []string) error {
 	return func(run engineRun) func(*cobra.Command, []string) error {
 		return func(cmd *cobra.Command, args []string) error {
-			eng, err := openEngine(g.dataDir)
+			eng, release, err := g.engine()
 			if err != nil {
 				return err
 			}
-			defer eng.Close()
+			defer release()
 			return run(cmd.Context(), eng, localActor(*user), args, cmd.OutOrStdout())
 		}
 	}
@@ -262,11 +259,11 @@ func newReportCmd(g *globalFlags) *cobra.Command {
 	var genFormats, genName, genFrom, genTo, genExports string
 	generate := &cobra.Command{Use: "generate ID [--format csv,pdf] [--from T] [--to T]", Short: "Generate a defined report now", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			eng, err := openEngine(g.dataDir)
+			eng, release, err := g.engine()
 			if err != nil {
 				return err
 			}
-			defer eng.Close()
+			defer release()
 			ctx := cmd.Context()
 			a := localActor(user)
 			r, err := eng.GetReport(ctx, a, args[0])
@@ -288,11 +285,11 @@ func newReportCmd(g *globalFlags) *cobra.Command {
 				}
 				*dst = &t
 			}
-			tr, err := eng.StartTasks(core.TaskOptions{Dir: exportsDir(g, genExports)})
+			tr, stopTasks, err := g.taskRunner(eng, exportsDir(g, genExports))
 			if err != nil {
 				return err
 			}
-			defer tr.Close()
+			defer stopTasks()
 			t, err := tr.Submit(ctx, a, req)
 			if err != nil {
 				return err
@@ -313,23 +310,23 @@ func newTaskCmd(g *globalFlags) *cobra.Command {
 	root := &cobra.Command{Use: "task", Short: "Export and report tasks: list, show, cancel, retry, delete"}
 	root.PersistentFlags().StringVar(&user, "user", "", "acting user (default: login name)")
 	root.PersistentFlags().StringVar(&exports, "exports", "", "export directory (default DATA/exports)")
-	withRunner := func(run func(ctx context.Context, tr *core.TaskRunner, a core.Actor, args []string, out io.Writer) error) func(*cobra.Command, []string) error {
+	withRunner := func(run func(ctx context.Context, tr *core.TaskRunner, a core.Actor, args []string, out, errOut io.Writer) error) func(*cobra.Command, []string) error {
 		return func(cmd *cobra.Command, args []string) error {
-			eng, err := openEngine(g.dataDir)
+			eng, release, err := g.engine()
 			if err != nil {
 				return err
 			}
-			defer eng.Close()
-			tr, err := eng.StartTasks(core.TaskOptions{Dir: exportsDir(g, exports)})
+			defer release()
+			tr, stopTasks, err := g.taskRunner(eng, exportsDir(g, exports))
 			if err != nil {
 				return err
 			}
-			defer tr.Close()
-			return run(cmd.Context(), tr, localActor(user), args, cmd.OutOrStdout())
+			defer stopTasks()
+			return run(cmd.Context(), tr, localActor(user), args, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		}
 	}
 	list := &cobra.Command{Use: "list", Short: "List tasks, newest first", Args: cobra.NoArgs,
-		RunE: withRunner(func(ctx context.Context, tr *core.TaskRunner, a core.Actor, _ []string, out io.Writer) error {
+		RunE: withRunner(func(ctx context.Context, tr *core.TaskRunner, a core.Actor, _ []string, out, errOut io.Writer) error {
 			ts, err := tr.List(ctx, a)
 			if err != nil {
 				return err
@@ -342,7 +339,7 @@ func newTaskCmd(g *globalFlags) *cobra.Command {
 			return tw.Flush()
 		})}
 	show := &cobra.Command{Use: "show ID", Short: "Show a task as JSON", Args: cobra.ExactArgs(1),
-		RunE: withRunner(func(ctx context.Context, tr *core.TaskRunner, a core.Actor, args []string, out io.Writer) error {
+		RunE: withRunner(func(ctx context.Context, tr *core.TaskRunner, a core.Actor, args []string, out, errOut io.Writer) error {
 			t, err := tr.Get(ctx, a, args[0])
 			if err != nil {
 				return notFound(err, "task", args[0])
@@ -350,7 +347,7 @@ func newTaskCmd(g *globalFlags) *cobra.Command {
 			return printJSON(out, t)
 		})}
 	cancel := &cobra.Command{Use: "cancel ID", Short: "Cancel a queued or running task", Args: cobra.ExactArgs(1),
-		RunE: withRunner(func(ctx context.Context, tr *core.TaskRunner, a core.Actor, args []string, out io.Writer) error {
+		RunE: withRunner(func(ctx context.Context, tr *core.TaskRunner, a core.Actor, args []string, out, errOut io.Writer) error {
 			t, err := tr.Cancel(ctx, a, args[0])
 			if err != nil {
 				return notFound(err, "task", args[0])
@@ -359,24 +356,24 @@ func newTaskCmd(g *globalFlags) *cobra.Command {
 			return nil
 		})}
 	retry := &cobra.Command{Use: "retry ID", Short: "Run a failed or canceled task again and wait for it", Args: cobra.ExactArgs(1),
-		RunE: withRunner(func(ctx context.Context, tr *core.TaskRunner, a core.Actor, args []string, out io.Writer) error {
+		RunE: withRunner(func(ctx context.Context, tr *core.TaskRunner, a core.Actor, args []string, out, errOut io.Writer) error {
 			t, err := tr.Retry(ctx, a, args[0])
 			if err != nil {
 				return notFound(err, "task", args[0])
 			}
-			return waitAndPrint(ctx, tr, a, t, out, os.Stderr)
+			return waitAndPrint(ctx, tr, a, t, out, errOut)
 		})}
 	del := &cobra.Command{Use: "delete ID", Short: "Delete a task and its files", Args: cobra.ExactArgs(1),
-		RunE: withRunner(func(ctx context.Context, tr *core.TaskRunner, a core.Actor, args []string, out io.Writer) error {
+		RunE: withRunner(func(ctx context.Context, tr *core.TaskRunner, a core.Actor, args []string, out, errOut io.Writer) error {
 			return notFound(tr.Delete(ctx, a, args[0]), "task", args[0])
 		})}
 	wait := &cobra.Command{Use: "wait ID", Short: "Run tasks left unfinished (for example by a crash) and wait for one", Args: cobra.ExactArgs(1),
-		RunE: withRunner(func(ctx context.Context, tr *core.TaskRunner, a core.Actor, args []string, out io.Writer) error {
+		RunE: withRunner(func(ctx context.Context, tr *core.TaskRunner, a core.Actor, args []string, out, errOut io.Writer) error {
 			t, err := tr.Get(ctx, a, args[0])
 			if err != nil {
 				return notFound(err, "task", args[0])
 			}
-			return waitAndPrint(ctx, tr, a, t, out, os.Stderr)
+			return waitAndPrint(ctx, tr, a, t, out, errOut)
 		})}
 	root.AddCommand(list, show, cancel, retry, wait, del)
 	return root
@@ -441,16 +438,17 @@ func newSubscriptionCmd(g *globalFlags) *cobra.Command {
 		})}
 	run := &cobra.Command{Use: "run ID", Short: "Generate the latest complete period now (once per period)", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			eng, err := openEngine(g.dataDir)
+			eng, release, err := g.engine()
 			if err != nil {
 				return err
 			}
-			defer eng.Close()
-			tr, err := eng.StartTasks(core.TaskOptions{Dir: exportsDir(g, exports)})
+			defer release()
+			// RunSubscriptionNow writes through the engine's task runner.
+			_, stopTasks, err := g.taskRunner(eng, exportsDir(g, exports))
 			if err != nil {
 				return err
 			}
-			defer tr.Close()
+			defer stopTasks()
 			r, err := eng.RunSubscriptionNow(cmd.Context(), localActor(user), args[0])
 			if err != nil {
 				return notFound(err, "subscription", args[0])

@@ -13,11 +13,11 @@ func newStatsCmd(g *globalFlags) *cobra.Command {
 		Short: "Show what the store holds",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			eng, err := openEngine(g.dataDir)
+			eng, release, err := g.engine()
 			if err != nil {
 				return err
 			}
-			defer eng.Close()
+			defer release()
 			st := eng.Store().Stats()
 			w := cmd.OutOrStdout()
 			fmt.Fprintf(w, "data directory: %s\n", g.dataDir)

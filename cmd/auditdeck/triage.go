@@ -32,11 +32,11 @@ with the acting user (--user, default the login name).`,
 			if actor == "" {
 				actor = currentUser()
 			}
-			eng, err := openEngine(g.dataDir)
+			eng, release, err := g.engine()
 			if err != nil {
 				return err
 			}
-			defer eng.Close()
+			defer release()
 			req := core.TriageRequest{Actor: actor, From: "cli", State: st, Note: note}
 			var res core.TriageResult
 			if hasFilter {

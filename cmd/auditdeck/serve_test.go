@@ -1,0 +1,229 @@
+package main_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// servedProcess is a running `auditdeck serve` and what it logged.
+type servedProcess struct {
+	cmd  *exec.Cmd
+	mu   sync.Mutex
+	log  bytes.Buffer
+	done chan struct{}
+	err  error
+}
+
+func (s *servedProcess) logged() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.log.String()
+}
+
+// waitLog waits until the log matches re and returns the submatches.
+func (s *servedProcess) waitLog(t *testing.T, re *regexp.Regexp, within time.Duration) []string {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for time.Now().Before(deadline) {
+		if m := re.FindStringSubmatch(s.logged()); m != nil {
+			return m
+		}
+		select {
+		case <-s.done:
+			t.Fatalf("serve exited (%v) before logging %s:\n%s", s.err, re, s.logged())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	t.Fatalf("serve did not log %s within %s:\n%s", re, within, s.logged())
+	return nil
+}
+
+// stop sends sig and waits for the process, returning its exit code.
+func (s *servedProcess) stop(t *testing.T, sig syscall.Signal, within time.Duration) int {
+	t.Helper()
+	s.cmd.Process.Signal(sig)
+	select {
+	case <-s.done:
+	case <-time.After(within):
+		s.cmd.Process.Kill()
+		<-s.done
+		t.Fatalf("serve did not stop within %s after %s:\n%s", within, sig, s.logged())
+	}
+	return s.cmd.ProcessState.ExitCode()
+}
+
+var socketLine = regexp.MustCompile(`msg="local commands" socket=(\S+)`)
+
+func startServe(t *testing.T, data string, args ...string) *servedProcess {
+	t.Helper()
+	s := &servedProcess{done: make(chan struct{})}
+	s.cmd = exec.Command(binary, append([]string{"serve", "--data", data}, args...)...)
+	s.cmd.Env = append(os.Environ(), "XDG_DATA_HOME="+t.TempDir())
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.cmd.Stderr = pw
+	s.cmd.Stdout = pw
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pw.Close()
+	go func() {
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			s.mu.Lock()
+			s.log.WriteString(sc.Text() + "\n")
+			s.mu.Unlock()
+		}
+	}()
+	go func() {
+		s.err = s.cmd.Wait()
+		close(s.done)
+	}()
+	t.Cleanup(func() {
+		select {
+		case <-s.done:
+		default:
+			s.cmd.Process.Kill()
+			<-s.done
+		}
+	})
+	s.waitLog(t, socketLine, 20*time.Second)
+	return s
+}
+
+// runIn runs the binary with a working directory.
+func runIn(t *testing.T, dir string, stdin []byte, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, args...)
+	cmd.Dir = dir
+	var so, se bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &so, &se
+	if stdin != nil {
+		cmd.Stdin = bytes.NewReader(stdin)
+	}
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("run %v: %v", args, err)
+	}
+	return result{so.String(), se.String(), code}
+}
+
+// TestServeRelaysLocalCommands: while serve owns the store, local commands
+// run inside it (relative paths, standard input, exit codes and errors as
+// if local), a second serve is refused in one line, and SIGTERM drains.
+func TestServeRelaysLocalCommands(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "store")
+	srv := startServe(t, data, "--http", "off", "--ssh", "off")
+	sock := srv.waitLog(t, socketLine, time.Second)[1]
+	st, err := os.Stat(sock)
+	if err != nil || st.Mode().Perm() != 0o600 || st.Mode()&os.ModeSocket == 0 {
+		t.Fatalf("socket %s: %v mode %v", sock, err, st.Mode())
+	}
+	testdata := filepath.Dir(fixture(t, "activities.ndjson"))
+	// A relative file name is the client's, not the daemon's.
+	r := runIn(t, testdata, nil, "ingest", "--data", data, "activities.ndjson")
+	if r.code != 0 || !strings.Contains(r.stdout, "ingested 306") {
+		t.Fatalf("relayed ingest: %+v", r)
+	}
+	seed, err := os.ReadFile(fixture(t, "seed_activities.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = runIn(t, t.TempDir(), seed, "ingest", "--data", data, "-")
+	if r.code != 0 || !strings.Contains(r.stdout, "ingested") {
+		t.Fatalf("relayed ingest from stdin: %+v", r)
+	}
+	r = runIn(t, t.TempDir(), nil, "query", "--data", data, "--count", "--filter", "event_type.eq(login)")
+	if r.code != 0 || strings.TrimSpace(r.stdout) == "" || strings.TrimSpace(r.stdout) == "0" {
+		t.Fatalf("relayed query: %+v", r)
+	}
+	r = runIn(t, t.TempDir(), nil, "query", "--data", data, "--filter", "user..x")
+	if r.code == 0 || !strings.Contains(r.stderr, "position 5") {
+		t.Fatalf("relayed bad filter: %+v", r)
+	}
+	r = runIn(t, t.TempDir(), nil, "ingest", "--data", data, "no-such-file.ndjson")
+	if r.code == 0 || !strings.Contains(r.stderr, "no-such-file.ndjson") {
+		t.Fatalf("relayed missing file: %+v", r)
+	}
+	r = runIn(t, t.TempDir(), nil, "token", "create", "--data", data, "--user", "alice", "--expires", "30d")
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	if r.code != 0 || !regexp.MustCompile(`^adk_[A-Za-z0-9_-]{43}$`).MatchString(lines[len(lines)-1]) {
+		t.Fatalf("token create: %+v", r)
+	}
+	r = runIn(t, t.TempDir(), nil, "token", "list", "--data", data)
+	if r.code != 0 || !strings.Contains(r.stdout, "alice") || strings.Contains(r.stdout, lines[len(lines)-1]) {
+		t.Fatalf("token list: %+v", r)
+	}
+	r = runIn(t, t.TempDir(), nil, "export", "--data", data, "--file-name", "../escape", "--format", "csv")
+	if r.code == 0 || !strings.Contains(r.stderr, "file_name") {
+		t.Fatalf("relayed bad export name: %+v", r)
+	}
+	r = runIn(t, t.TempDir(), nil, "export", "--data", data, "--file-name", "logins", "--format", "csv", "--filter", "event_type.eq(login)")
+	if r.code != 0 {
+		t.Fatalf("relayed export: %+v", r)
+	}
+	if _, err := os.Stat(filepath.Join(data, "exports", "logins.csv")); err != nil {
+		t.Fatalf("relayed export file: %v", err)
+	}
+	// A second daemon on the same directory says so in one line.
+	r = run(t, nil, "serve", "--data", data, "--http", "off", "--ssh", "off")
+	if r.code != 3 || strings.Count(r.stderr, "\n") != 1 || !strings.Contains(r.stderr, "in use by another process") {
+		t.Fatalf("second serve: %+v", r)
+	}
+	start := time.Now()
+	if code := srv.stop(t, syscall.SIGTERM, 12*time.Second); code != 0 {
+		t.Fatalf("serve exit %d:\n%s", code, srv.logged())
+	}
+	t.Logf("drained in %s", time.Since(start))
+	if _, err := os.Stat(sock); !os.IsNotExist(err) {
+		t.Fatalf("socket left after drain: %v", err)
+	}
+	// Without a daemon the same command opens the store itself.
+	r = runIn(t, t.TempDir(), nil, "query", "--data", data, "--count")
+	if r.code != 0 {
+		t.Fatalf("local query after serve: %+v", r)
+	}
+}
+
+// TestServeRestartAfterKill: a daemon killed with SIGKILL leaves a stale
+// socket; the next start replaces it and relayed commands work.
+func TestServeRestartAfterKill(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "store")
+	srv := startServe(t, data, "--http", "off", "--ssh", "off")
+	srv.stop(t, syscall.SIGKILL, 5*time.Second)
+	sock := srv.waitLog(t, socketLine, time.Second)[1]
+	if _, err := os.Stat(sock); err != nil {
+		t.Fatalf("expected a stale socket after SIGKILL: %v", err)
+	}
+	// No daemon listens: the command opens the store itself.
+	if r := runIn(t, t.TempDir(), nil, "stats", "--data", data); r.code != 0 {
+		t.Fatalf("stats with a stale socket: %+v", r)
+	}
+	srv = startServe(t, data, "--http", "off", "--ssh", "off")
+	if r := runIn(t, filepath.Dir(fixture(t, "activities.ndjson")), nil, "ingest", "--data", data, "activities.ndjson"); r.code != 0 {
+		t.Fatalf("relayed ingest after restart: %+v", r)
+	}
+	srv.stop(t, syscall.SIGTERM, 12*time.Second)
+}
+
+var _ = json.Marshal
+var _ = fmt.Sprint

@@ -1,0 +1,346 @@
+// Package relay lets local commands run inside the daemon that owns the
+// store. Badger allows one process per data directory, so while
+// `auditdeck serve` runs, `auditdeck ingest` (or query, export, token...)
+// connects to the daemon's unix socket, sends its arguments, working
+// directory and standard input, and the daemon runs the same command on its
+// shared engine, streaming standard output, standard error and the exit
+// code back. The socket is mode 0600 and the daemon also checks that the
+// peer runs as its own user.
+package relay
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Frame types. The client sends a request, then standard input; the server
+// sends output and finally the exit code.
+const (
+	frameRequest = 'R' // client: Request as JSON
+	frameStdin   = 'I' // client: standard input bytes
+	frameEOF     = 'E' // client: standard input is closed
+	frameStdout  = 'O' // server: standard output bytes
+	frameStderr  = 'X' // server: standard error bytes
+	frameExit    = 'C' // server: exit code, 4 bytes big endian
+)
+
+// maxFrame bounds one frame so a confused peer cannot make the other side
+// allocate without limit.
+const maxFrame = 1 << 20
+
+// Request is what a client asks the daemon to run.
+type Request struct {
+	Args []string `json:"args"` // the command line after the program name
+	Dir  string   `json:"dir"`  // the client's working directory, for relative paths
+}
+
+// Handler runs one request; it returns the exit code. ctx is canceled when
+// the client goes away.
+type Handler func(ctx context.Context, req Request, stdin io.Reader, stdout, stderr io.Writer) int
+
+// SocketPath is where the daemon for a data directory listens. Unix socket
+// paths are limited to about 100 bytes, so a long data directory gets a
+// socket in the runtime directory named by a digest of its path.
+func SocketPath(dataDir string) string {
+	abs, err := filepath.Abs(dataDir)
+	if err != nil {
+		abs = dataDir
+	}
+	p := filepath.Join(abs, "serve.sock")
+	if len(p) < 100 {
+		return p
+	}
+	base := os.Getenv("XDG_RUNTIME_DIR")
+	if base == "" || !filepath.IsAbs(base) {
+		base = os.TempDir()
+	}
+	return filepath.Join(base, fmt.Sprintf("auditdeck-%d-%s.sock", os.Getuid(), shortDigest(abs)))
+}
+
+func writeFrame(w io.Writer, typ byte, p []byte) error {
+	var hdr [5]byte
+	hdr[0] = typ
+	binary.BigEndian.PutUint32(hdr[1:], uint32(len(p)))
+	if _, err := w.Write(hdr[:]); err != nil {
+		return err
+	}
+	_, err := w.Write(p)
+	return err
+}
+
+func readFrame(r io.Reader) (byte, []byte, error) {
+	var hdr [5]byte
+	if _, err := io.ReadFull(r, hdr[:]); err != nil {
+		return 0, nil, err
+	}
+	n := binary.BigEndian.Uint32(hdr[1:])
+	if n > maxFrame {
+		return 0, nil, fmt.Errorf("relay frame of %d bytes is larger than %d", n, maxFrame)
+	}
+	p := make([]byte, n)
+	if _, err := io.ReadFull(r, p); err != nil {
+		return 0, nil, err
+	}
+	return hdr[0], p, nil
+}
+
+// frameWriter turns writes into frames of one type; writes from the
+// command's goroutines are serialised.
+type frameWriter struct {
+	mu  *sync.Mutex
+	w   io.Writer
+	typ byte
+}
+
+func (f frameWriter) Write(p []byte) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for off := 0; off < len(p); {
+		end := min(off+maxFrame, len(p))
+		if err := writeFrame(f.w, f.typ, p[off:end]); err != nil {
+			return off, err
+		}
+		off = end
+	}
+	return len(p), nil
+}
+
+// Server accepts relay connections on a unix socket.
+type Server struct {
+	ln      *net.UnixListener
+	path    string
+	handler Handler
+	wg      sync.WaitGroup
+	ctx     context.Context
+	cancel  context.CancelFunc
+	closed  atomic.Bool
+}
+
+// Listen creates the socket (mode 0600). The caller must hold the data
+// directory, so a socket file left by a killed daemon is stale and removed.
+func Listen(path string, h Handler) (*Server, error) {
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("remove stale socket %s: %w", path, err)
+	}
+	// The umask makes the socket owner-only from its first moment.
+	old := umask(0o177)
+	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
+	umask(old)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", path, err)
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("chmod %s: %w", path, err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &Server{ln: ln, path: path, handler: h, ctx: ctx, cancel: cancel}
+	return s, nil
+}
+
+// Path is the socket's file name.
+func (s *Server) Path() string { return s.path }
+
+// Serve accepts connections until Close.
+func (s *Server) Serve() error {
+	for {
+		c, err := s.ln.AcceptUnix()
+		if err != nil {
+			if s.closed.Load() {
+				return nil
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				time.Sleep(10 * time.Millisecond)
+				continue
+			}
+			return fmt.Errorf("accept on %s: %w", s.path, err)
+		}
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			s.serveConn(c)
+		}()
+	}
+}
+
+// Close stops accepting and lets running commands finish until ctx ends;
+// then it cancels them (a relayed export is canceled as by ^C) and waits.
+func (s *Server) Close(ctx context.Context) error {
+	s.closed.Store(true)
+	s.ln.Close()
+	os.Remove(s.path)
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		s.cancel()
+		return nil
+	case <-ctx.Done():
+		s.cancel()
+		<-done
+		return fmt.Errorf("relay: commands were still running: %w", ctx.Err())
+	}
+}
+
+func (s *Server) serveConn(c *net.UnixConn) {
+	defer c.Close()
+	var wmu sync.Mutex
+	stderr := frameWriter{mu: &wmu, w: c, typ: frameStderr}
+	if err := checkPeer(c); err != nil {
+		fmt.Fprintf(stderr, "auditdeck: %v\n", err)
+		exit(c, &wmu, 4)
+		return
+	}
+	br := bufio.NewReader(c)
+	typ, p, err := readFrame(br)
+	if err != nil || typ != frameRequest {
+		return
+	}
+	var req Request
+	if err := json.Unmarshal(p, &req); err != nil {
+		fmt.Fprintf(stderr, "auditdeck: relay request: %v\n", err)
+		exit(c, &wmu, 2)
+		return
+	}
+	ctx, cancel := context.WithCancel(s.ctx)
+	defer cancel()
+	stdinR, stdinW := io.Pipe()
+	// Read the client's frames: standard input, its end, or the client
+	// going away (which cancels the command, like ^C on a local run).
+	go func() {
+		defer cancel()
+		for {
+			typ, p, err := readFrame(br)
+			if err != nil {
+				stdinW.CloseWithError(io.ErrUnexpectedEOF)
+				return
+			}
+			switch typ {
+			case frameStdin:
+				if _, err := stdinW.Write(p); err != nil {
+					// The command stopped reading; drain until the client leaves.
+					continue
+				}
+			case frameEOF:
+				stdinW.Close()
+			}
+		}
+	}()
+	code := s.handler(ctx, req, stdinR, frameWriter{mu: &wmu, w: c, typ: frameStdout}, stderr)
+	stdinR.Close()
+	exit(c, &wmu, code)
+}
+
+func exit(c net.Conn, mu *sync.Mutex, code int) {
+	mu.Lock()
+	defer mu.Unlock()
+	var b [4]byte
+	binary.BigEndian.PutUint32(b[:], uint32(int32(code)))
+	_ = writeFrame(c, frameExit, b[:])
+}
+
+// ErrNoDaemon means no daemon listens for this data directory.
+var ErrNoDaemon = errors.New("no daemon is running for this data directory")
+
+// Dial connects to the daemon for a data directory, or returns ErrNoDaemon.
+func Dial(dataDir string) (*net.UnixConn, error) {
+	path := SocketPath(dataDir)
+	c, err := net.DialTimeout("unix", path, 2*time.Second)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) || isRefused(err) {
+			return nil, ErrNoDaemon
+		}
+		return nil, fmt.Errorf("connect to the daemon at %s: %w", path, err)
+	}
+	return c.(*net.UnixConn), nil
+}
+
+// Run sends a request over c, streams stdin to the daemon and its output to
+// stdout and stderr, and returns the command's exit code. Canceling ctx
+// (an interrupt) closes the connection, which cancels the command.
+func Run(ctx context.Context, c *net.UnixConn, req Request, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
+	defer c.Close()
+	b, err := json.Marshal(req)
+	if err != nil {
+		return 1, err
+	}
+	var wmu sync.Mutex
+	if err := writeFrame(c, frameRequest, b); err != nil {
+		return 1, fmt.Errorf("relay: send request: %w", err)
+	}
+	stop := context.AfterFunc(ctx, func() { c.Close() })
+	defer stop()
+	if stdin != nil && needsStdin(req.Args) {
+		go func() {
+			in := frameWriter{mu: &wmu, w: c, typ: frameStdin}
+			if _, err := io.Copy(in, stdin); err != nil {
+				return
+			}
+			wmu.Lock()
+			_ = writeFrame(c, frameEOF, nil)
+			wmu.Unlock()
+		}()
+	} else {
+		wmu.Lock()
+		_ = writeFrame(c, frameEOF, nil)
+		wmu.Unlock()
+	}
+	br := bufio.NewReader(c)
+	for {
+		typ, p, err := readFrame(br)
+		if err != nil {
+			if ctx.Err() != nil {
+				return 130, ctx.Err()
+			}
+			return 1, fmt.Errorf("relay: the daemon closed the connection before the command ended: %w", err)
+		}
+		switch typ {
+		case frameStdout:
+			if _, err := stdout.Write(p); err != nil {
+				return 1, err
+			}
+		case frameStderr:
+			if _, err := stderr.Write(p); err != nil {
+				return 1, err
+			}
+		case frameExit:
+			if len(p) != 4 {
+				return 1, fmt.Errorf("relay: malformed exit frame")
+			}
+			return int(int32(binary.BigEndian.Uint32(p))), nil
+		}
+	}
+}
+
+// needsStdin reports whether the command reads standard input ("-" as an
+// argument); other commands must not swallow the terminal's input.
+func needsStdin(args []string) bool {
+	for _, a := range args {
+		if a == "-" {
+			return true
+		}
+	}
+	return false
+}
+
+func shortDigest(s string) string {
+	var h uint64 = 14695981039346656037
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= 1099511628211
+	}
+	return strings.ToLower(fmt.Sprintf("%016x", h))
+}
