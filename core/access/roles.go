@@ -33,11 +33,11 @@ type Permission int
 
 // The permissions, in the order the roles gain them.
 const (
-	Read      Permission = iota // activities, own tasks, reports and subscriptions
-	Export                      // start exports and report generation of one's own
-	Triage                      // change triage state and notes
-	Manage                      // create, change and delete defined reports and subscriptions
-	Administer                  // tokens, users, everyone's objects
+	Read       Permission = iota // activities, own tasks, reports and subscriptions
+	Export                       // start exports and report generation of one's own
+	Triage                       // change triage state and notes
+	Manage                       // create, change and delete defined reports and subscriptions
+	Administer                   // tokens, users, everyone's objects
 )
 
 func (p Permission) String() string {
