@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -225,5 +224,131 @@ func TestServeRestartAfterKill(t *testing.T) {
 	srv.stop(t, syscall.SIGTERM, 12*time.Second)
 }
 
-var _ = json.Marshal
-var _ = fmt.Sprint
+// TestServeKilledDuringExportAndScheduledRuns kills serve with SIGKILL
+// while an export runs, and again while the scheduler catches up on eleven
+// daily periods; after a restart no task is left running, every period is
+// generated once, and no partial file has a final name.
+func TestServeKilledDuringExportAndScheduledRuns(t *testing.T) {
+	dir := t.TempDir()
+	input := filepath.Join(dir, "events.ndjson")
+	if r := run(t, nil, "gen", "--events", "60000", "--seed", "7", "--end", "2026-11-01T00:00:00Z", "--out", input); r.code != 0 {
+		t.Fatalf("gen: %+v", r)
+	}
+	data := filepath.Join(dir, "store")
+	if r := run(t, nil, "ingest", "--data", data, input); r.code != 0 {
+		t.Fatalf("ingest: %+v", r)
+	}
+	off := []string{"--http", "off", "--ssh", "off"}
+	srv := startServe(t, data, append(off, "--clock-start", "2026-10-20T00:00:00Z")...)
+	r := runIn(t, dir, nil, "subscription", "create", "--data", data, "5", "--period", "day", "--format", "csv,ndjson")
+	sub := strings.TrimSpace(r.stdout)
+	if r.code != 0 || sub == "" {
+		t.Fatalf("subscribe: %+v", r)
+	}
+	exp := exec.Command(binary, "export", "--data", data, "--format", "ndjson,csv", "--file-name", "everything")
+	exp.Dir = dir
+	stderr, err := exp.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := exp.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stderr)
+	var exportID string
+	for sc.Scan() {
+		if m := taskLine.FindStringSubmatch(sc.Text()); m != nil {
+			exportID = m[1]
+			break
+		}
+	}
+	if exportID == "" {
+		t.Fatal("relayed export printed no task line")
+	}
+	time.Sleep(100 * time.Millisecond)
+	srv.stop(t, syscall.SIGKILL, 5*time.Second)
+	exp.Wait()
+	exports := filepath.Join(data, "exports")
+	if _, err := os.Stat(filepath.Join(exports, "everything.csv")); err == nil {
+		t.Fatal("the export finished before the kill: the test did not interrupt it")
+	}
+
+	// Eleven days later: the scheduler catches up on 2026-10-20 .. 10-30.
+	srv = startServe(t, data, append(off, "--clock-start", "2026-10-31T12:00:00Z")...)
+	// Kill as soon as the first period's report is published.
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(2 * time.Millisecond) {
+		if m, _ := filepath.Glob(filepath.Join(exports, "Login*.manifest.json")); len(m) > 0 {
+			break
+		}
+	}
+	srv.stop(t, syscall.SIGKILL, 5*time.Second)
+	done, _ := filepath.Glob(filepath.Join(exports, "*.manifest.json"))
+	t.Logf("killed with %d of 12 files complete", len(done))
+	srv = startServe(t, data, append(off, "--clock-start", "2026-10-31T12:00:01Z")...)
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		r = runIn(t, dir, nil, "task", "list", "--data", data)
+		pending := strings.Contains(r.stdout, " running ") || strings.Contains(r.stdout, " queued ")
+		reports := strings.Count(r.stdout, "\nr"+sub+"-")
+		if r.code == 0 && !pending && reports == 11 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("tasks did not settle (want 11 report tasks, none running):\n%s\n%s", r.stdout, srv.logged())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if strings.Contains(r.stdout, " failed ") {
+		t.Errorf("failed tasks after restart:\n%s", r.stdout)
+	}
+	show := runIn(t, dir, nil, "task", "show", "--data", data, exportID)
+	var task struct {
+		Status string `json:"status"`
+		Total  int    `json:"record_total_num"`
+	}
+	if err := json.Unmarshal([]byte(show.stdout), &task); err != nil || task.Status != "succeeded" || task.Total < 1000 {
+		t.Fatalf("export after restart: %v %s", err, show.stdout)
+	}
+	if b, err := os.ReadFile(filepath.Join(exports, "everything.ndjson")); err != nil || bytes.Count(b, []byte("\n")) != task.Total {
+		t.Fatalf("everything.ndjson after restart: %v, %d lines of %d", err, bytes.Count(b, []byte("\n")), task.Total)
+	}
+	// Every final file is complete: its manifest counts the rows it holds.
+	manifests, _ := filepath.Glob(filepath.Join(exports, "*.manifest.json"))
+	if len(manifests) != 12 {
+		t.Errorf("%d manifests, want 12 (one export, eleven periods)", len(manifests))
+	}
+	periods := map[string]int{}
+	for _, m := range manifests {
+		var man struct {
+			TaskID string `json:"task_id"`
+			Rows   int    `json:"rows_written"`
+			Window struct {
+				Start *time.Time `json:"start"`
+			} `json:"resolved_window"`
+			Request struct {
+				FileName string `json:"file_name"`
+			} `json:"request"`
+		}
+		b, err := os.ReadFile(m)
+		if err != nil || json.Unmarshal(b, &man) != nil {
+			t.Fatalf("manifest %s: %v", m, err)
+		}
+		if strings.HasPrefix(man.TaskID, "r") && man.Window.Start != nil {
+			periods[man.Window.Start.UTC().Format("2006-01-02")]++
+		}
+		nd, err := os.ReadFile(filepath.Join(exports, man.Request.FileName+".ndjson"))
+		if err != nil || bytes.Count(nd, []byte("\n")) != man.Rows {
+			t.Errorf("%s.ndjson: %v, %d lines, manifest says %d", man.Request.FileName, err, bytes.Count(nd, []byte("\n")), man.Rows)
+		}
+	}
+	for d := time.Date(2026, 10, 20, 0, 0, 0, 0, time.UTC); d.Before(time.Date(2026, 10, 31, 0, 0, 0, 0, time.UTC)); d = d.AddDate(0, 0, 1) {
+		if n := periods[d.Format("2006-01-02")]; n != 1 {
+			t.Errorf("period %s generated %d times", d.Format("2006-01-02"), n)
+		}
+	}
+	left, _ := filepath.Glob(filepath.Join(exports, ".*"))
+	if len(left) != 0 {
+		t.Errorf("temp files left: %v", left)
+	}
+	srv.stop(t, syscall.SIGTERM, 12*time.Second)
+}
