@@ -1,0 +1,65 @@
+// Package api is the HTTP API of `auditdeck serve`: the routes of the four
+// seed documents over one core.Engine, with their request and response
+// shapes. New builds the handler, NewServer the http.Server around it
+// (timeouts, header limit); the caller listens and shuts down.
+//
+// Routes (permission in brackets; GET /openapi.json describes them all):
+//
+//	GET    /openapi.json                        OpenAPI 3.0 document [no token]
+//	GET    /activities                          Cloudlock page {limit, offset, total, results, items} [read]
+//	                                            event_type, ids, created_after, limit (50, at most 1000),
+//	                                            offset, filter (DSL), order (query_order)
+//	PATCH  /activities/{id}/triage              {state, note} -> the activity [triage]
+//	POST   /reports/downloads                   Clumio {file_name, filter, type} -> 202 {task_id, _links} [export]
+//	GET    /tasks                               the caller's tasks [read]
+//	GET    /tasks/{task_id}                     status, progress, record_total_num, files, download link [read]
+//	DELETE /tasks/{task_id}                     cancels; a finished task is a 409 [export]
+//	GET    /api/v2/report                       Fudo generated reports [read]
+//	POST   /api/v2/report                       {criteria:[{field,value}]} -> {"report":{"id"},"result":"success"} [export]
+//	DELETE /api/v2/report/{id}                  the report and its files [export]
+//	GET    /api/v2/report/{id}/{csv|pdf|html}   the file, streamed [read]
+//	GET    /api/v2/report/defined               predefined and own definitions [read]
+//	POST   /api/v2/report/defined               {title, type, query_filter, query_order, columns} [manage]
+//	PATCH  /api/v2/report/defined/{id}          partial update; predefined ones are a 409 [manage]
+//	DELETE /api/v2/report/defined/{id}          [manage]
+//	GET    /api/v2/report/subscription          own subscriptions [read]
+//	POST   /api/v2/report/subscription          {period, defined_report_id, time_zone, formats} [manage]
+//	DELETE /api/v2/report/subscription/{id}     [manage]
+//	POST   /v5/{project_id}/event/export        HSS export, body [[field, label], ...] -> {record_total_num, task_id} [export]
+//
+// Roles: viewer has read and export, operator adds triage and manage, admin
+// everything and everyone's objects. A user sees, downloads and deletes
+// only their own tasks, reports and subscriptions (admins all); another
+// user's object answers 404, as if it did not exist, so ids cannot be
+// probed. Predefined reports are read-only for everyone: changing or
+// deleting one is a 409 (a conflict with the object's state, not a lack of
+// rights).
+//
+// Tokens come in any of the seeds' three forms: "Authorization: Bearer T"
+// (Clumio), "Authorization: T" (Fudo) and "X-Auth-Token: T" (HSS). Every
+// error, 401 to 503, is {"errors":[{"error_code":STATUS,"error_message":"..."}]},
+// with WWW-Authenticate on a 401 and Allow on a 405. Bodies must be
+// application/json (415 otherwise), within Options.MaxBodyBytes (413),
+// with no unknown fields, wrong types or trailing data (400 naming the
+// field); unknown query parameters are a 400 too. Filter errors name their
+// position.
+//
+// The seeds' own examples speak of other products' data (Fudo sessions
+// and "system" reports, HSS asset columns, Clumio's placeholder filter
+// "string"); sent verbatim they are answered with a 400 that names the
+// unknown field, type or position. The same requests over activity fields
+// answer with the seeds' shapes.
+//
+// HSS "Mandatory" marks: project_id (path) is required and checked (1-256
+// letters, digits, '_' or '-'; there is one project, so any id reaches it);
+// X-Auth-Token is required like every token; the column list body is
+// required and must hold at least one [field, label]. category and event_id
+// are marked mandatory in the seed but are optional here: an export of
+// every category must be possible, and event_id (a "case code") would cut
+// an export down to one event; when given, category filters
+// event_category and event_id selects that event. HSS filters with no
+// counterpart in activity events (host_name, severity, att_ck, ...) are a
+// 400 when non-empty rather than ignored, so an export never holds more
+// than asked; offset and limit are HSS list paging, checked and ignored;
+// export_size caps the rows.
+package api

@@ -1,0 +1,287 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/auditdeck/auditdeck/core"
+	"github.com/auditdeck/auditdeck/core/access"
+	"github.com/auditdeck/auditdeck/core/query"
+)
+
+// apiError is an error with the status it answers with; its message is
+// safe to show the client.
+type apiError struct {
+	status int
+	msg    string
+}
+
+func (e *apiError) Error() string { return e.msg }
+
+func errorf(status int, format string, a ...any) error {
+	return &apiError{status: status, msg: fmt.Sprintf(format, a...)}
+}
+
+// errorItem and errorBody are the Clumio error shape every route answers with.
+type errorItem struct {
+	ErrorCode    int    `json:"error_code"`
+	ErrorMessage string `json:"error_message"`
+}
+
+type errorBody struct {
+	Errors []errorItem `json:"errors"`
+}
+
+// statusOf maps an error to its status and client message: the one place
+// where core's errors become HTTP. Anything unrecognised is a 500 whose
+// detail stays in the log.
+func statusOf(err error) (int, string) {
+	var (
+		ae  *apiError
+		mbe *http.MaxBytesError
+		se  *query.SyntaxError
+		qfe *query.FieldError
+		pe  *query.ParamError
+		cfe *core.FieldError
+	)
+	switch {
+	case errors.As(err, &ae):
+		return ae.status, ae.msg
+	case errors.As(err, &mbe):
+		return http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is larger than %d bytes", mbe.Limit)
+	case errors.Is(err, access.ErrUnauthorized):
+		return http.StatusUnauthorized, err.Error()
+	case errors.Is(err, core.ErrReadOnly), errors.Is(err, core.ErrConflict):
+		return http.StatusConflict, err.Error()
+	case errors.Is(err, core.ErrForbidden):
+		return http.StatusForbidden, err.Error()
+	case errors.Is(err, core.ErrNotFound):
+		return http.StatusNotFound, err.Error()
+	case errors.Is(err, core.ErrBadCursor),
+		errors.As(err, &se), errors.As(err, &qfe), errors.As(err, &pe), errors.As(err, &cfe):
+		return http.StatusBadRequest, err.Error()
+	}
+	return http.StatusInternalServerError, "internal error (logged on the server)"
+}
+
+// fail answers err, or aborts the connection when the response has already
+// started: a client must see a broken transfer rather than a truncated body
+// that parses.
+func (h *handler) fail(w *statusWriter, r *http.Request, err error) {
+	if w.started() {
+		if !errors.Is(err, context.Canceled) {
+			h.log.Error("api response aborted", "method", r.Method, "path", r.URL.Path, "err", err)
+		}
+		panic(http.ErrAbortHandler)
+	}
+	h.writeError(w, r, err)
+}
+
+func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	status, msg := statusOf(err)
+	if status == http.StatusInternalServerError {
+		h.log.Error("api request failed", "method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr, "err", err)
+	}
+	if status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="auditdeck"`)
+	}
+	writeJSON(w, status, errorBody{Errors: []errorItem{{ErrorCode: status, ErrorMessage: msg}}})
+}
+
+// writeJSON writes one JSON value; values are small (pages stream elsewhere).
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	writeJSONAs(w, status, "application/json", v)
+}
+
+func writeJSONAs(w http.ResponseWriter, status int, contentType string, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status = http.StatusInternalServerError
+		b = []byte(`{"errors":[{"error_code":500,"error_message":"internal error: response not encodable"}]}`)
+		contentType = "application/json"
+	}
+	w.Header().Set("Content-Type", contentType)
+	w.WriteHeader(status)
+	w.Write(append(b, '\n'))
+}
+
+// authenticate reads the token from any of the three header forms the seeds
+// use and asks the token store who it belongs to.
+func (h *handler) authenticate(r *http.Request) (access.Principal, error) {
+	tok, err := tokenFrom(r.Header)
+	if err != nil {
+		return access.Principal{}, err
+	}
+	p, err := h.tokens.Authenticate(r.Context(), h.users, tok, "api "+r.RemoteAddr)
+	if err != nil {
+		if errors.Is(err, access.ErrUnauthorized) {
+			return p, errorf(http.StatusUnauthorized, "%v", err)
+		}
+		return p, fmt.Errorf("authenticate: %w", err)
+	}
+	return p, nil
+}
+
+// tokenFrom accepts "Authorization: Bearer T" (Clumio), "Authorization: T"
+// (Fudo) and "X-Auth-Token: T" (HSS). Two different tokens in one request
+// are refused rather than guessing which one counts.
+func tokenFrom(hdr http.Header) (string, error) {
+	auth, xat := hdr.Values("Authorization"), hdr.Values("X-Auth-Token")
+	if len(auth) > 1 || len(xat) > 1 {
+		return "", errorf(http.StatusUnauthorized, "send one token in one header")
+	}
+	var tok string
+	if len(auth) == 1 {
+		a := strings.TrimSpace(auth[0])
+		scheme, rest, hasScheme := strings.Cut(a, " ")
+		switch {
+		case !hasScheme:
+			tok = a
+		case strings.EqualFold(scheme, "Bearer"):
+			tok = strings.TrimSpace(rest)
+		default:
+			return "", errorf(http.StatusUnauthorized, "authorization scheme %q is not supported: use Bearer", truncate(scheme, 20))
+		}
+	}
+	if len(xat) == 1 {
+		x := strings.TrimSpace(xat[0])
+		if tok != "" && x != tok {
+			return "", errorf(http.StatusUnauthorized, "Authorization and X-Auth-Token carry different tokens")
+		}
+		tok = x
+	}
+	if tok == "" {
+		return "", errorf(http.StatusUnauthorized, "missing token: send Authorization: Bearer TOKEN, Authorization: TOKEN or X-Auth-Token: TOKEN")
+	}
+	return tok, nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}
+
+// checkParams refuses query parameters a route does not know, so a typo
+// (limt=10) is an error instead of a silently different result.
+func checkParams(r *http.Request, known []string) error {
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return errorf(http.StatusBadRequest, "query string: %v", err)
+	}
+	for name := range q {
+		if !slices.Contains(known, name) {
+			if len(known) == 0 {
+				return errorf(http.StatusBadRequest, "unknown query parameter %q: this route takes none", truncate(name, 64))
+			}
+			return errorf(http.StatusBadRequest, "unknown query parameter %q (known: %s)", truncate(name, 64), strings.Join(known, ", "))
+		}
+	}
+	return nil
+}
+
+// requireJSON checks that a body is declared as JSON in UTF-8.
+func requireJSON(r *http.Request) error {
+	ct := r.Header.Get("Content-Type")
+	if ct == "" {
+		return errorf(http.StatusUnsupportedMediaType, "missing Content-Type: send the body as application/json")
+	}
+	mt, params, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return errorf(http.StatusUnsupportedMediaType, "Content-Type %q: %v", truncate(ct, 100), err)
+	}
+	if mt != "application/json" && !(strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json")) {
+		return errorf(http.StatusUnsupportedMediaType, "Content-Type %q: expected application/json", truncate(mt, 100))
+	}
+	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
+		return errorf(http.StatusUnsupportedMediaType, "charset %q: expected utf-8", truncate(cs, 40))
+	}
+	return nil
+}
+
+// readJSON reads the whole (size-limited) body after checking its type.
+func readJSON(r *http.Request) ([]byte, error) {
+	if err := requireJSON(r); err != nil {
+		return nil, err
+	}
+	b, err := io.ReadAll(r.Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, err
+		}
+		return nil, errorf(http.StatusBadRequest, "read request body: %v", err)
+	}
+	return b, nil
+}
+
+// decodeBody decodes a JSON body into v strictly: unknown fields, wrong
+// types and data after the value are errors that name what is wrong.
+func decodeBody(r *http.Request, v any) error {
+	b, err := readJSON(r)
+	if err != nil {
+		return err
+	}
+	return decodeStrict(b, v)
+}
+
+func decodeStrict(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return jsonError(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errorf(http.StatusBadRequest, "request body: unexpected data after the JSON value at byte %d", dec.InputOffset())
+	}
+	return nil
+}
+
+func jsonError(err error) error {
+	var (
+		se *json.SyntaxError
+		te *json.UnmarshalTypeError
+	)
+	switch {
+	case errors.Is(err, io.EOF):
+		return errorf(http.StatusBadRequest, "request body is empty: expected a JSON value")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return errorf(http.StatusBadRequest, "request body: malformed JSON: it ends early")
+	case errors.As(err, &se):
+		return errorf(http.StatusBadRequest, "request body: malformed JSON at byte %d: %s", se.Offset, strings.TrimPrefix(se.Error(), "json: "))
+	case errors.As(err, &te):
+		field := te.Field
+		if field == "" {
+			field = "(the body)"
+		}
+		return errorf(http.StatusBadRequest, "request body: field %s: expected %s, found a JSON %s", field, jsonKind(te.Type.Kind().String()), te.Value)
+	}
+	// DisallowUnknownFields reports `json: unknown field "x"`, which names the field.
+	return errorf(http.StatusBadRequest, "request body: %s", strings.TrimPrefix(err.Error(), "json: "))
+}
+
+func jsonKind(k string) string {
+	switch k {
+	case "string":
+		return "a string"
+	case "slice", "array":
+		return "an array"
+	case "struct", "map":
+		return "an object"
+	case "bool":
+		return "a boolean"
+	case "ptr", "pointer":
+		return "a value"
+	}
+	return "a number"
+}
