@@ -31,6 +31,7 @@ const (
 	frameRequest = 'R' // client: Request as JSON
 	frameStdin   = 'I' // client: standard input bytes
 	frameEOF     = 'E' // client: standard input is closed
+	frameResize  = 'W' // client: terminal size, two uint32 (columns, rows)
 	frameStdout  = 'O' // server: standard output bytes
 	frameStderr  = 'X' // server: standard error bytes
 	frameExit    = 'C' // server: exit code, 4 bytes big endian
@@ -42,13 +43,36 @@ const maxFrame = 1 << 20
 
 // Request is what a client asks the daemon to run.
 type Request struct {
-	Args []string `json:"args"` // the command line after the program name
-	Dir  string   `json:"dir"`  // the client's working directory, for relative paths
+	Args     []string  `json:"args"`               // the command line after the program name
+	Dir      string    `json:"dir"`                // the client's working directory, for relative paths
+	Terminal *Terminal `json:"terminal,omitempty"` // set when the client relays its terminal (the dashboard)
 }
 
-// Handler runs one request; it returns the exit code. ctx is canceled when
-// the client goes away.
-type Handler func(ctx context.Context, req Request, stdin io.Reader, stdout, stderr io.Writer) int
+// Terminal describes the client's terminal, for a dashboard drawn by the
+// daemon: the client's own terminal is in raw mode and its bytes flow both
+// ways unchanged.
+type Terminal struct {
+	Width, Height  int
+	Profile        string // colour profile: ascii, ansi, ansi256 or truecolor
+	DarkBackground bool
+}
+
+// Size is a terminal size in cells.
+type Size struct{ Width, Height int }
+
+// Session is one relayed command as the daemon runs it.
+type Session struct {
+	Request
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	// Resize delivers the client's terminal size changes (terminal
+	// sessions only); it is closed when the client goes away.
+	Resize <-chan Size
+}
+
+// Handler runs one session; it returns the exit code. ctx is canceled
+// when the client goes away.
+type Handler func(ctx context.Context, s *Session) int
 
 // SocketPath is where the daemon for a data directory listens. Unix socket
 // paths are limited to about 100 bytes, so a long data directory gets a
@@ -215,13 +239,20 @@ func (s *Server) serveConn(c *net.UnixConn) {
 		exit(c, &wmu, 2)
 		return
 	}
+	if req.Terminal != nil && (req.Terminal.Width <= 0 || req.Terminal.Height <= 0 || req.Terminal.Width > 10000 || req.Terminal.Height > 10000) {
+		fmt.Fprintf(stderr, "auditdeck: relay: bad terminal size %dx%d\n", req.Terminal.Width, req.Terminal.Height)
+		exit(c, &wmu, 2)
+		return
+	}
 	ctx, cancel := context.WithCancel(s.ctx)
 	defer cancel()
 	stdinR, stdinW := io.Pipe()
+	resize := make(chan Size, 1)
 	// Read the client's frames: standard input, its end, or the client
 	// going away (which cancels the command, like ^C on a local run).
 	go func() {
 		defer cancel()
+		defer close(resize)
 		for {
 			typ, p, err := readFrame(br)
 			if err != nil {
@@ -236,10 +267,24 @@ func (s *Server) serveConn(c *net.UnixConn) {
 				}
 			case frameEOF:
 				stdinW.Close()
+			case frameResize:
+				if len(p) != 8 {
+					continue
+				}
+				sz := Size{Width: int(binary.BigEndian.Uint32(p)), Height: int(binary.BigEndian.Uint32(p[4:]))}
+				if sz.Width <= 0 || sz.Height <= 0 || sz.Width > 10000 || sz.Height > 10000 {
+					continue
+				}
+				// Only the latest size matters: replace an unread one.
+				select {
+				case <-resize:
+				default:
+				}
+				resize <- sz
 			}
 		}
 	}()
-	code := s.handler(ctx, req, stdinR, frameWriter{mu: &wmu, w: c, typ: frameStdout}, stderr)
+	code := s.handler(ctx, &Session{Request: req, Stdin: stdinR, Stdout: frameWriter{mu: &wmu, w: c, typ: frameStdout}, Stderr: stderr, Resize: resize})
 	stdinR.Close()
 	exit(c, &wmu, code)
 }
@@ -268,10 +313,18 @@ func Dial(dataDir string) (*net.UnixConn, error) {
 	return c.(*net.UnixConn), nil
 }
 
+// Client is the local side of one relayed command.
+type Client struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	Resize         <-chan Size // terminal size changes, for terminal sessions
+}
+
 // Run sends a request over c, streams stdin to the daemon and its output to
 // stdout and stderr, and returns the command's exit code. Canceling ctx
 // (an interrupt) closes the connection, which cancels the command.
-func Run(ctx context.Context, c *net.UnixConn, req Request, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
+func (cl Client) Run(ctx context.Context, c *net.UnixConn, req Request) (int, error) {
+	stdin, stdout, stderr := cl.Stdin, cl.Stdout, cl.Stderr
 	defer c.Close()
 	b, err := json.Marshal(req)
 	if err != nil {
@@ -283,7 +336,22 @@ func Run(ctx context.Context, c *net.UnixConn, req Request, stdin io.Reader, std
 	}
 	stop := context.AfterFunc(ctx, func() { c.Close() })
 	defer stop()
-	if stdin != nil && needsStdin(req.Args) {
+	if cl.Resize != nil {
+		go func() {
+			for sz := range cl.Resize {
+				var b [8]byte
+				binary.BigEndian.PutUint32(b[:], uint32(sz.Width))
+				binary.BigEndian.PutUint32(b[4:], uint32(sz.Height))
+				wmu.Lock()
+				err := writeFrame(c, frameResize, b[:])
+				wmu.Unlock()
+				if err != nil {
+					return
+				}
+			}
+		}()
+	}
+	if stdin != nil && (req.Terminal != nil || needsStdin(req.Args)) {
 		go func() {
 			in := frameWriter{mu: &wmu, w: c, typ: frameStdin}
 			if _, err := io.Copy(in, stdin); err != nil {

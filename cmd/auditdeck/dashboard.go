@@ -2,12 +2,16 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
+	"os/signal"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/auditdeck/auditdeck/core"
+	"github.com/auditdeck/auditdeck/relay"
 	"github.com/auditdeck/auditdeck/tui"
 	"github.com/auditdeck/auditdeck/tui/activities"
 	"github.com/auditdeck/auditdeck/tui/reports"
@@ -15,6 +19,9 @@ import (
 	"github.com/auditdeck/auditdeck/tui/tasks"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
 )
 
 // dashboardOptions configure one local dashboard session.
@@ -48,11 +55,124 @@ func runDashboard(o dashboardOptions) error {
 			fmt.Fprintln(os.Stderr, "auditdeck: scheduler:", err)
 		}
 	}()
-	tctx := tui.NewContext(eng, localActor(o.user), lipgloss.NewRenderer(os.Stdout))
-	tctx.ApplyConfig(cfg)
-	tctx.Now = time.Now
-	app := tui.NewApp(tctx, activities.New(tctx), reports.New(tctx), subscriptions.New(tctx), tasks.New(tctx))
+	app := dashboardApp(eng, localActor(o.user), lipgloss.NewRenderer(os.Stdout), cfg)
 	defer app.Close()
 	_, err = tea.NewProgram(app, tea.WithAltScreen(), tea.WithMouseCellMotion()).Run()
 	return err
+}
+
+// dashboardApp assembles the four views on an engine for one terminal.
+func dashboardApp(eng *core.Engine, actor core.Actor, r *lipgloss.Renderer, cfg tui.Config) *tui.App {
+	tctx := tui.NewContext(eng, actor, r)
+	tctx.ApplyConfig(cfg)
+	tctx.Now = time.Now
+	return tui.NewApp(tctx, activities.New(tctx), reports.New(tctx), subscriptions.New(tctx), tasks.New(tctx))
+}
+
+// relayDashboard opens the dashboard of a running serve on this terminal:
+// the terminal goes to raw mode and its bytes, and its size changes, flow
+// to the daemon, which draws the dashboard on its shared engine.
+func relayDashboard(cmd *cobra.Command, g *globalFlags) (bool, error) {
+	c, err := relay.Dial(g.dataDir)
+	if errors.Is(err, relay.ErrNoDaemon) {
+		return false, nil
+	}
+	if err != nil {
+		return true, err
+	}
+	cwd, err := os.Getwd()
+	if err != nil {
+		c.Close()
+		return true, fmt.Errorf("working directory: %w", err)
+	}
+	w, h, err := term.GetSize(int(os.Stdout.Fd()))
+	if err != nil {
+		c.Close()
+		return true, fmt.Errorf("terminal size: %w", err)
+	}
+	out := termenv.NewOutput(os.Stdout)
+	tinfo := &relay.Terminal{Width: w, Height: h, Profile: profileName(out.EnvColorProfile()), DarkBackground: out.HasDarkBackground()}
+	cfgPath, err := filepath.Abs(g.config)
+	if err != nil {
+		c.Close()
+		return true, err
+	}
+	args := append(append([]string(nil), os.Args[1:]...), "--config", cfgPath)
+	old, err := term.MakeRaw(int(os.Stdin.Fd()))
+	if err != nil {
+		c.Close()
+		return true, fmt.Errorf("raw terminal: %w", err)
+	}
+	defer term.Restore(int(os.Stdin.Fd()), old)
+	resize := make(chan relay.Size, 1)
+	winch := make(chan os.Signal, 1)
+	signal.Notify(winch, syscall.SIGWINCH)
+	defer signal.Stop(winch)
+	go func() {
+		for range winch {
+			if w, h, err := term.GetSize(int(os.Stdout.Fd())); err == nil {
+				select {
+				case resize <- relay.Size{Width: w, Height: h}:
+				default:
+				}
+			}
+		}
+	}()
+	code, err := relay.Client{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Resize: resize}.Run(cmd.Context(), c, relay.Request{Args: args, Dir: cwd, Terminal: tinfo})
+	if err != nil {
+		return true, err
+	}
+	if code != 0 {
+		return true, &exitError{code: code}
+	}
+	return true, nil
+}
+
+// runRelayedDashboard is the daemon's side of relayDashboard.
+func runRelayedDashboard(ctx context.Context, g *globalFlags) error {
+	s := g.daemon.session
+	cfg, err := tui.LoadConfig(g.config)
+	if err != nil {
+		return err
+	}
+	r := lipgloss.NewRenderer(s.Stdout, termenv.WithProfile(profileByName(s.Terminal.Profile)))
+	r.SetHasDarkBackground(s.Terminal.DarkBackground)
+	app := dashboardApp(g.daemon.eng, localActor(g.user), r, cfg)
+	defer app.Close()
+	p := tea.NewProgram(app, tea.WithInput(s.Stdin), tea.WithOutput(s.Stdout), tea.WithContext(ctx), tea.WithAltScreen(), tea.WithMouseCellMotion())
+	go func() {
+		p.Send(tea.WindowSizeMsg{Width: s.Terminal.Width, Height: s.Terminal.Height})
+		for sz := range s.Resize {
+			p.Send(tea.WindowSizeMsg{Width: sz.Width, Height: sz.Height})
+		}
+	}()
+	_, err = p.Run()
+	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
+		return nil // the client went away
+	}
+	return err
+}
+
+func profileName(p termenv.Profile) string {
+	switch p {
+	case termenv.TrueColor:
+		return "truecolor"
+	case termenv.ANSI256:
+		return "ansi256"
+	case termenv.ANSI:
+		return "ansi"
+	}
+	return "ascii"
+}
+
+func profileByName(name string) termenv.Profile {
+	switch name {
+	case "truecolor":
+		return termenv.TrueColor
+	case "ansi256":
+		return termenv.ANSI256
+	case "ansi":
+		return termenv.ANSI
+	}
+	return termenv.Ascii
 }

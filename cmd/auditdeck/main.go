@@ -56,8 +56,14 @@ Data lives in --data DIR (default $XDG_DATA_HOME/auditdeck).`,
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !isTerminal(os.Stdout) {
+			if g.daemon != nil {
+				return runRelayedDashboard(cmd.Context(), g)
+			}
+			if !isTerminal(os.Stdout) || !isTerminal(os.Stdin) {
 				return fmt.Errorf("the dashboard needs a terminal; see auditdeck --help for the commands")
+			}
+			if handled, err := relayDashboard(cmd, g); handled {
+				return err
 			}
 			return runDashboard(dashboardOptions{dataDir: g.dataDir, configPath: g.config, user: g.user})
 		},
@@ -70,7 +76,8 @@ Data lives in --data DIR (default $XDG_DATA_HOME/auditdeck).`,
 	var profFile *os.File
 	root.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
 		if g.daemon != nil {
-			if !relayedCommands[topLevel(cmd)] {
+			dashboard := cmd == root && g.daemon.session.Terminal != nil
+			if !relayedCommands[topLevel(cmd)] && !dashboard {
 				return fmt.Errorf("%s cannot run inside the daemon", cmd.CommandPath())
 			}
 			if g.cpuProfile != "" {

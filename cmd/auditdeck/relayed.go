@@ -22,7 +22,8 @@ type daemonEngine struct {
 	tasks      *core.TaskRunner
 	dataDir    string
 	exportsDir string
-	cwd        string // the client's working directory
+	cwd        string         // the client's working directory
+	session    *relay.Session // the relayed session (its terminal, for the dashboard)
 }
 
 // relayedCommands are the commands that reach a running daemon instead of
@@ -106,7 +107,7 @@ func relayIfServed(cmd *cobra.Command, g *globalFlags) (bool, error) {
 	}
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	code, err := relay.Run(ctx, c, relay.Request{Args: os.Args[1:], Dir: cwd}, cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr())
+	code, err := relay.Client{Stdin: cmd.InOrStdin(), Stdout: cmd.OutOrStdout(), Stderr: cmd.ErrOrStderr()}.Run(ctx, c, relay.Request{Args: os.Args[1:], Dir: cwd})
 	if err != nil {
 		return true, err
 	}
@@ -123,20 +124,21 @@ var errRelayed = errors.New("relayed")
 // runRelayed is the daemon's side: it runs one relayed command line on the
 // daemon's engine and returns the exit code.
 func runRelayed(d daemonEngine) relay.Handler {
-	return func(ctx context.Context, req relay.Request, stdin io.Reader, stdout, stderr io.Writer) int {
+	return func(ctx context.Context, s *relay.Session) int {
 		dd := d
-		dd.cwd = req.Dir
+		dd.cwd = s.Dir
+		dd.session = s
 		if !filepath.IsAbs(dd.cwd) {
-			fmt.Fprintln(stderr, "auditdeck: relay: the client's working directory must be absolute")
+			fmt.Fprintln(s.Stderr, "auditdeck: relay: the client's working directory must be absolute")
 			return 2
 		}
 		root := newRootCmdWith(&globalFlags{daemon: &dd})
-		root.SetArgs(req.Args)
-		root.SetIn(stdin)
-		root.SetOut(stdout)
-		root.SetErr(stderr)
+		root.SetArgs(s.Args)
+		root.SetIn(s.Stdin)
+		root.SetOut(s.Stdout)
+		root.SetErr(s.Stderr)
 		err := root.ExecuteContext(ctx)
-		return exitCode(err, stderr)
+		return exitCode(err, s.Stderr)
 	}
 }
 

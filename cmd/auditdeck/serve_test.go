@@ -352,3 +352,38 @@ func TestServeKilledDuringExportAndScheduledRuns(t *testing.T) {
 	}
 	srv.stop(t, syscall.SIGTERM, 12*time.Second)
 }
+
+// TestServeRelaysDashboard: `auditdeck` on a data directory that serve
+// owns draws the dashboard from the daemon's engine on this terminal,
+// follows a resize, shows a triage made by another relayed command live,
+// and exits cleanly on q.
+func TestServeRelaysDashboard(t *testing.T) {
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Skip("tmux is not installed (.ci/run installs it)")
+	}
+	dir := t.TempDir()
+	data := filepath.Join(dir, "store")
+	srv := startServe(t, data, "--http", "off", "--ssh", "off")
+	if r := runIn(t, dir, nil, "ingest", "--data", data, fixture(t, "activities.ndjson")); r.code != 0 {
+		t.Fatalf("ingest: %+v", r)
+	}
+	p := startDashboard(t, dir, data)
+	p.waitScreen(dashWait, "1 Activities  2 Reports  3 Subscriptions  4 Tasks", "alice", "306 events", "scheduler on", "1/306")
+	p.mustTmux("resize-window", "-t", "e2e", "-x", "90", "-y", "24")
+	p.waitFor("a 90-column frame", dashWait, func(s string) bool {
+		first := strings.SplitN(s, "\n", 2)[0]
+		return strings.Contains(first, "alice") && len(strings.TrimRight(first, " ")) <= 90
+	})
+	r := runIn(t, dir, nil, "triage", "--data", data, "--state", "escalated", "--filter", "event_type.eq(login)", "--user", "bob")
+	if r.code != 0 {
+		t.Fatalf("relayed triage: %+v", r)
+	}
+	p.waitFor("the triage made by another command", dashWait, func(s string) bool {
+		return strings.Count(s, " escalated") >= 3
+	})
+	p.typeText("q")
+	if code := p.waitExit(dashWait); code != "0" {
+		t.Fatalf("relayed dashboard exit status %s", code)
+	}
+	srv.stop(t, syscall.SIGTERM, 12*time.Second)
+}
