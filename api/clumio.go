@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -17,6 +18,10 @@ import (
 // clumioDownloadsType is the media type the seed's client asks for and the
 // 202 answers with when asked.
 const clumioDownloadsType = "application/api.clumio.report-downloads=v1+json"
+
+// cancelWait bounds how long DELETE /tasks/{id} waits for a running task
+// to stop; past it the answer says "canceled" and the worker finishes the stop.
+const cancelWait = 10 * time.Second
 
 type downloadBody struct {
 	FileName *string `json:"file_name"`
@@ -261,6 +266,17 @@ func (h *handler) cancelTask(w http.ResponseWriter, r *http.Request, p access.Pr
 			return fmt.Errorf("cancel: %w", err)
 		}
 		return fmt.Errorf("task %q: %w", truncate(id, 100), err)
+	}
+	// A running task is stopped by its worker, and one that was writing its
+	// last row keeps its result: wait briefly for the outcome so the answer
+	// is what happened, not what was asked.
+	ctx, cancel := context.WithTimeout(r.Context(), cancelWait)
+	defer cancel()
+	if final, err := tr.Wait(ctx, p.Actor(), id, 20*time.Millisecond, nil); err == nil {
+		t = final
+	}
+	if t.Status == core.TaskSucceeded {
+		return errorf(http.StatusConflict, "task %s finished before it could be canceled", t.ID)
 	}
 	writeJSON(w, http.StatusOK, viewTask(t))
 	return nil
