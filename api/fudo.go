@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -44,16 +45,34 @@ func (t *idText) UnmarshalJSON(b []byte) error {
 		*t = idText(s)
 		return nil
 	}
-	var n json.Number
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	if err := dec.Decode(&n); err == nil {
-		if _, err := strconv.ParseUint(n.String(), 10, 64); err == nil {
-			*t = idText(n.String())
+	if n := string(bytes.TrimSpace(b)); n != "" {
+		if _, err := strconv.ParseUint(n, 10, 64); err == nil {
+			*t = idText(n)
 			return nil
 		}
 	}
-	return errorf(http.StatusBadRequest, "expected an id as a string or a whole number, found %s", truncate(string(b), 40))
+	// A type error gets the field's name added by the decoder.
+	return &json.UnmarshalTypeError{Value: jsonValueKind(b), Type: reflect.TypeFor[string]()}
+}
+
+func jsonValueKind(b []byte) string {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 {
+		return "value"
+	}
+	switch b[0] {
+	case '[':
+		return "array"
+	case '{':
+		return "object"
+	case 't', 'f':
+		return "boolean"
+	case 'n':
+		return "null"
+	case '"':
+		return "string"
+	}
+	return "number that is not a whole number"
 }
 
 // reportModel is a generated report (Fudo's ReportModel): a report or export

@@ -132,4 +132,3 @@ func singleValue(vals []string, name string) (string, error) {
 	}
 	return out, nil
 }
-
