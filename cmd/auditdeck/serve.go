@@ -5,16 +5,23 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"time"
 
+	"github.com/auditdeck/auditdeck/api"
 	"github.com/auditdeck/auditdeck/core"
 	"github.com/auditdeck/auditdeck/core/access"
 	"github.com/auditdeck/auditdeck/relay"
+	"github.com/auditdeck/auditdeck/tui"
+	"github.com/auditdeck/auditdeck/tui/sshserve"
 	"github.com/spf13/cobra"
+	gossh "golang.org/x/crypto/ssh"
 )
 
 // serveOptions are the flags of `auditdeck serve`.
@@ -28,6 +35,7 @@ type serveOptions struct {
 	idle        time.Duration
 	maxSession  time.Duration
 	connPerMin  int
+	config      string
 	clockStart  string // tests: run the engine's clock from this instant
 }
 
@@ -60,6 +68,7 @@ close the store. Pass "off" to --http or --ssh to disable one.`,
 	cmd.Flags().DurationVar(&o.idle, "ssh-idle-timeout", 30*time.Minute, "close an SSH session idle this long")
 	cmd.Flags().DurationVar(&o.maxSession, "ssh-max-timeout", 12*time.Hour, "close any SSH session after this long")
 	cmd.Flags().IntVar(&o.connPerMin, "ssh-rate", 30, "SSH connections per minute allowed from one address")
+	cmd.Flags().StringVar(&o.config, "config", tui.DefaultConfigPath(), "dashboard config file for SSH sessions (keys, theme, saved filters)")
 	cmd.Flags().StringVar(&o.clockStart, "clock-start", "", "run the engine's clock from this RFC 3339 instant (tests of scheduled runs)")
 	_ = cmd.Flags().MarkHidden("clock-start")
 	return cmd
@@ -132,7 +141,7 @@ func runServe(ctx context.Context, g *globalFlags, o serveOptions) error {
 	}
 	d.parts = append(d.parts, servedPart{name: "local commands", serve: d.relay.Serve, shutdown: d.relay.Close})
 	log.Info("local commands", "socket", d.relay.Path())
-	if err := d.addListeners(o); err != nil {
+	if err := d.addListeners(o, g.dataDir); err != nil {
 		d.relay.Close(context.Background())
 		return err
 	}
@@ -181,7 +190,9 @@ wait:
 		}
 	}
 	start := time.Now()
-	dctx, cancel := context.WithTimeout(context.Background(), o.drain)
+	// Listeners and tasks get four fifths of the budget; the rest is for
+	// canceling what still runs and closing the store.
+	dctx, cancel := context.WithTimeout(context.Background(), o.drain*4/5)
 	defer cancel()
 	d.drain(dctx)
 	stopRun()
@@ -196,11 +207,17 @@ wait:
 // budget; tasks still running when it ends are canceled and re-run on the
 // next start.
 func (d *daemon) drain(ctx context.Context) {
+	var wg sync.WaitGroup
 	for _, p := range d.parts {
-		if err := p.shutdown(ctx); err != nil {
-			d.log.Warn("shutdown", "part", p.name, "err", err)
-		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := p.shutdown(ctx); err != nil {
+				d.log.Warn("shutdown", "part", p.name, "err", err)
+			}
+		}()
 	}
+	wg.Wait()
 	admin := core.Actor{User: "serve", Admin: true, From: "serve"}
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
@@ -224,7 +241,59 @@ func (d *daemon) drain(ctx context.Context) {
 	}
 }
 
-// addListeners starts the HTTP API and the SSH dashboard.
-func (d *daemon) addListeners(o serveOptions) error {
+// addListeners binds the HTTP API and the SSH dashboard (binding before
+// serving makes a taken port fail the start, with the flag named).
+func (d *daemon) addListeners(o serveOptions, dataDir string) error {
+	if o.httpAddr != "off" {
+		ln, err := net.Listen("tcp", o.httpAddr)
+		if err != nil {
+			return fmt.Errorf("--http %s: %w", o.httpAddr, err)
+		}
+		h := api.New(api.Options{Engine: d.eng, Users: d.users, Tokens: d.tokens, Logger: d.log.With("part", "http")})
+		srv := api.NewServer(ln.Addr().String(), h)
+		d.log.Info("http api", "addr", ln.Addr().String(), "openapi", "http://"+ln.Addr().String()+"/openapi.json")
+		d.parts = append(d.parts, servedPart{name: "http api",
+			serve: func() error {
+				if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+					return err
+				}
+				return nil
+			},
+			shutdown: func(ctx context.Context) error {
+				if err := srv.Shutdown(ctx); err != nil {
+					srv.Close() // downloads still streaming when the drain ends
+					return err
+				}
+				return nil
+			}})
+	}
+	if o.sshAddr != "off" {
+		cfg, err := tui.LoadConfig(o.config)
+		if err != nil {
+			return err
+		}
+		srv, err := sshserve.New(sshserve.Options{Engine: d.eng, Users: d.users, HostKeyPath: filepath.Join(dataDir, "ssh_host_ed25519_key"),
+			IdleTimeout: o.idle, MaxTimeout: o.maxSession, MaxSessions: o.maxSessions, ConnectionsPerMinute: o.connPerMin,
+			Config: cfg, Logger: d.log.With("part", "ssh")})
+		if err != nil {
+			return err
+		}
+		ln, err := net.Listen("tcp", o.sshAddr)
+		if err != nil {
+			return fmt.Errorf("--ssh %s: %w", o.sshAddr, err)
+		}
+		if len(d.users.Users().Names()) == 0 {
+			d.log.Warn("no users: the SSH dashboard admits no one; pass --users FILE")
+		}
+		d.log.Info("ssh dashboard", "addr", ln.Addr().String(), "host_key", gossh.FingerprintSHA256(srv.HostKey()))
+		d.parts = append(d.parts, servedPart{name: "ssh dashboard",
+			serve: func() error {
+				if err := srv.Serve(ln); !errors.Is(err, sshserve.ErrServerClosed) {
+					return err
+				}
+				return nil
+			},
+			shutdown: srv.Shutdown})
+	}
 	return nil
 }
