@@ -144,6 +144,8 @@ func tokenFrom(hdr http.Header) (string, error) {
 		a := strings.TrimSpace(auth[0])
 		scheme, rest, hasScheme := strings.Cut(a, " ")
 		switch {
+		case !hasScheme && strings.EqualFold(a, "Bearer"):
+			// "Bearer " with its space trimmed in transit: a scheme, no token.
 		case !hasScheme:
 			tok = a
 		case strings.EqualFold(scheme, "Bearer"):
