@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -386,4 +387,133 @@ func TestServeRelaysDashboard(t *testing.T) {
 		t.Fatalf("relayed dashboard exit status %s", code)
 	}
 	srv.stop(t, syscall.SIGTERM, 12*time.Second)
+}
+
+func sshKeygen(t *testing.T, dir, name string) (keyFile, authorized string) {
+	t.Helper()
+	keyFile = filepath.Join(dir, name)
+	if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name+"@test", "-f", keyFile).CombinedOutput(); err != nil {
+		t.Fatalf("ssh-keygen: %v %s", err, out)
+	}
+	pub, err := os.ReadFile(keyFile + ".pub")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return keyFile, strings.TrimSpace(string(pub))
+}
+
+func sshCommand(keyFile, addr, user string, extra ...string) string {
+	host, port, _ := strings.Cut(addr, ":")
+	args := []string{"ssh", "-F", "/dev/null", "-i", keyFile, "-p", port, "-o", "IdentitiesOnly=yes", "-o", "StrictHostKeyChecking=no",
+		"-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-o", "PasswordAuthentication=no", "-o", "KbdInteractiveAuthentication=no"}
+	args = append(args, extra...)
+	args = append(args, user+"@"+host)
+	for i, a := range args {
+		args[i] = dashShellQuote(a)
+	}
+	return strings.Join(args, " ")
+}
+
+var (
+	httpLine = regexp.MustCompile(`msg="http api" addr=(\S+)`)
+	sshLine  = regexp.MustCompile(`msg="ssh dashboard" addr=(\S+)`)
+)
+
+// TestServeEndToEnd runs the daemon as a process with the HTTP API and the
+// SSH dashboard on loopback: a token made by a relayed `token create`
+// reads the API in all three header forms, the OpenSSH client logs in with
+// a key under tmux, filters and quits, SIGHUP reloads the users file (a
+// broken one keeps the old), and SIGTERM drains with a session open.
+func TestServeEndToEnd(t *testing.T) {
+	for _, tool := range []string{"tmux", "ssh", "ssh-keygen"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s is not installed (.ci/run installs tmux and openssh-client)", tool)
+		}
+	}
+	dir := t.TempDir()
+	data := filepath.Join(dir, "store")
+	aliceKey, alicePub := sshKeygen(t, dir, "alice")
+	bobKey, bobPub := sshKeygen(t, dir, "bob")
+	users := filepath.Join(dir, "users.yaml")
+	write := func(doc string) {
+		if err := os.WriteFile(users, []byte(doc), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(fmt.Sprintf("users:\n  - name: alice\n    role: operator\n    keys: [%q]\n", alicePub))
+	srv := startServe(t, data, "--users", users, "--http", "127.0.0.1:0", "--ssh", "127.0.0.1:0", "--config", filepath.Join(dir, "none.yaml"), "--drain", "3s")
+	httpAddr := srv.waitLog(t, httpLine, 10*time.Second)[1]
+	sshAddr := srv.waitLog(t, sshLine, 10*time.Second)[1]
+	if st, err := os.Stat(filepath.Join(data, "ssh_host_ed25519_key")); err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("host key: %v %v", err, st)
+	}
+	if r := runIn(t, dir, nil, "ingest", "--data", data, fixture(t, "activities.ndjson")); r.code != 0 {
+		t.Fatalf("ingest: %+v", r)
+	}
+	r := runIn(t, dir, nil, "token", "create", "--data", data, "--user", "alice")
+	token := strings.TrimSpace(r.stdout[strings.LastIndex(strings.TrimSpace(r.stdout), "\n")+1:])
+	for _, h := range [][2]string{{"Authorization", "Bearer " + token}, {"Authorization", token}, {"X-Auth-Token", token}} {
+		out, err := exec.Command("curl", "-s", "-w", "\n%{http_code}", "-H", h[0]+": "+h[1], "http://"+httpAddr+"/activities?event_type=login&limit=2").Output()
+		if err != nil {
+			t.Fatalf("curl: %v", err)
+		}
+		i := strings.LastIndex(string(out), "\n")
+		body, code := string(out[:i]), string(out[i+1:])
+		var page struct {
+			Limit, Total, Results int
+			Items                 []map[string]any
+		}
+		if code != "200" || json.Unmarshal([]byte(body), &page) != nil || page.Limit != 2 || page.Results != 2 || len(page.Items) != 2 || page.Total < 100 {
+			t.Fatalf("GET /activities with %s: %s %s", h[0], code, body)
+		}
+	}
+	out, _ := exec.Command("curl", "-s", "-w", "\n%{http_code}", "-H", "Authorization: Bearer adk_wrong", "http://"+httpAddr+"/activities").Output()
+	if !strings.HasSuffix(string(out), "\n401") || !strings.Contains(string(out), `"error_code":401`) {
+		t.Fatalf("bad token: %s", out)
+	}
+
+	p := startPane(t, dir, sshCommand(aliceKey, sshAddr, "alice"))
+	p.waitScreen(dashWait, "1 Activities", "alice", "306 events")
+	p.typeText("/")
+	p.typeText("event_type.eq(login)")
+	p.send("Enter")
+	p.waitScreen(dashWait, "filter event_type.eq(login)")
+
+	// bob is not a user yet; after the reload he is.
+	bob := exec.Command("sh", "-c", sshCommand(bobKey, sshAddr, "bob", "-o", "BatchMode=yes", "-T")+" true")
+	if out, err := bob.CombinedOutput(); err == nil || !strings.Contains(string(out), "Permission denied") {
+		t.Fatalf("unknown key: %v %s", err, out)
+	}
+	write(fmt.Sprintf("users:\n  - name: alice\n    role: operator\n    keys: [%q]\n  - name: bob\n    role: viewer\n    keys: [%q]\n", alicePub, bobPub))
+	srv.cmd.Process.Signal(syscall.SIGHUP)
+	srv.waitLog(t, regexp.MustCompile(`users file reloaded.*users=2`), 5*time.Second)
+	pb := startPane(t, dir, sshCommand(bobKey, sshAddr, "bob"))
+	pb.waitScreen(dashWait, "bob", "306 events")
+	pb.typeText("q")
+	if code := pb.waitExit(dashWait); code != "0" {
+		t.Fatalf("bob's ssh exit status %s", code)
+	}
+	write("users:\n  - name: alice\n    role: wizard\n")
+	srv.cmd.Process.Signal(syscall.SIGHUP)
+	srv.waitLog(t, regexp.MustCompile(`users file not reloaded.*line 3`), 5*time.Second)
+	pb = startPane(t, dir, sshCommand(bobKey, sshAddr, "bob"))
+	pb.waitScreen(dashWait, "bob", "306 events")
+
+	// SIGTERM with two sessions open: the daemon drains within --drain.
+	start := time.Now()
+	if code := srv.stop(t, syscall.SIGTERM, 12*time.Second); code != 0 {
+		t.Fatalf("serve exit %d:\n%s", code, srv.logged())
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Fatalf("drain took %s", d)
+	}
+	p.waitExit(dashWait)
+	// Session start and end are in the audit log, with the key's fingerprint.
+	r = runIn(t, dir, nil, "query", "--data", data, "--count")
+	if r.code != 0 {
+		t.Fatalf("query after serve: %+v", r)
+	}
+	if !strings.Contains(srv.logged(), "ssh session ended") {
+		t.Fatalf("no session end logged:\n%s", srv.logged())
+	}
 }

@@ -196,10 +196,18 @@ func dashShellQuote(s string) string {
 // of a private tmux server, which t.Cleanup stops.
 func startDashboard(t *testing.T, dir, data string) *dashPane {
 	t.Helper()
+	return startPane(t, dir, fmt.Sprintf("%s --data %s --user alice --config %s",
+		dashShellQuote(binary), dashShellQuote(data), dashShellQuote(filepath.Join(dir, "no-config.yaml"))))
+}
+
+// startPane runs a shell command (the dashboard, or ssh to serve's) in a
+// 120x40 pane of a private tmux server, which t.Cleanup stops.
+func startPane(t *testing.T, dir, command string) *dashPane {
+	t.Helper()
 	p := &dashPane{
 		t:        t,
 		socket:   fmt.Sprintf("auditdeck-e2e-%d-%d", os.Getpid(), time.Now().UnixNano()),
-		exitFile: filepath.Join(dir, "dashboard.exit"),
+		exitFile: filepath.Join(dir, fmt.Sprintf("pane-%d.exit", time.Now().UnixNano())),
 	}
 	conf := filepath.Join(dir, "tmux.conf")
 	err := os.WriteFile(conf, []byte(strings.Join([]string{
@@ -229,8 +237,7 @@ func startDashboard(t *testing.T, dir, data string) *dashPane {
 		}
 	})
 	tmp := p.exitFile + ".tmp"
-	shell := fmt.Sprintf("%s --data %s --user alice --config %s; echo $? > %s && mv %s %s",
-		dashShellQuote(binary), dashShellQuote(data), dashShellQuote(filepath.Join(dir, "no-config.yaml")),
+	shell := fmt.Sprintf("%s; echo $? > %s && mv %s %s", command,
 		dashShellQuote(tmp), dashShellQuote(tmp), dashShellQuote(p.exitFile))
 	if _, err := p.tmux("-f", conf, "new-session", "-d", "-s", "e2e", "-x", "120", "-y", "40", shell); err != nil {
 		t.Fatalf("start the dashboard in tmux: %v", err)
