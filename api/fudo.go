@@ -2,6 +2,9 @@ package api
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -357,8 +360,8 @@ func (h *handler) downloadReport(w http.ResponseWriter, r *http.Request, p acces
 	hdr.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": attachmentName(file.Name, format)}))
 	// An HTML report opened from the API's origin must not run anything.
 	hdr.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox")
-	if file.SHA256 != "" {
-		hdr.Set("Digest", "sha-256="+file.SHA256)
+	if sum, err := hex.DecodeString(file.SHA256); err == nil && len(sum) == sha256.Size {
+		hdr.Set("Repr-Digest", "sha-256=:"+base64.StdEncoding.EncodeToString(sum)+":") // RFC 9530
 	}
 	if r.Method == http.MethodHead {
 		return nil

@@ -2,7 +2,10 @@ package api_test
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/csv"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -158,7 +161,11 @@ func TestFudoSeedExamples(t *testing.T) {
 		if cd := r.hdr.Get("Content-Disposition"); cd != want {
 			t.Errorf("%s: Content-Disposition %q, want %q", tc.format, cd, want)
 		}
-		if r.hdr.Get("Content-Length") == "" || r.hdr.Get("X-Content-Type-Options") != "nosniff" {
+		sum := sha256.Sum256(r.body)
+		if r.hdr.Get("Repr-Digest") != "sha-256=:"+base64.StdEncoding.EncodeToString(sum[:])+":" {
+			t.Errorf("%s: Repr-Digest %q does not match the body", tc.format, r.hdr.Get("Repr-Digest"))
+		}
+		if r.hdr.Get("Content-Length") != strconv.Itoa(len(r.body)) || r.hdr.Get("X-Content-Type-Options") != "nosniff" {
 			t.Errorf("%s: headers %v", tc.format, r.hdr)
 		}
 		if tc.format == "csv" {
