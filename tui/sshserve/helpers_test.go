@@ -157,7 +157,11 @@ func startServer(t *testing.T, eng *core.Engine, users *access.Directory, change
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
-		srv.Shutdown(ctx)
+		// The clients' cleanups ran first (cleanups run last-in first-out),
+		// so every session is ending and Shutdown needs no force.
+		if err := srv.Shutdown(ctx); err != nil {
+			t.Errorf("Shutdown: %v", err)
+		}
 		select {
 		case err := <-ts.served:
 			if !errors.Is(err, ErrServerClosed) {
@@ -250,14 +254,14 @@ type term struct {
 // openTerm opens a session with a PTY and a shell on the client.
 func openTerm(t *testing.T, c *gossh.Client) *term {
 	t.Helper()
-	tm, err := startTerm(t, c)
+	tm, err := startTerm(t, c, "xterm-256color")
 	if err != nil {
 		t.Fatal(err)
 	}
 	return tm
 }
 
-func startTerm(t *testing.T, c *gossh.Client) (*term, error) {
+func startTerm(t *testing.T, c *gossh.Client, termName string) (*term, error) {
 	sess, err := c.NewSession()
 	if err != nil {
 		return nil, fmt.Errorf("new session: %w", err)
@@ -271,7 +275,7 @@ func startTerm(t *testing.T, c *gossh.Client) (*term, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := sess.RequestPty("xterm-256color", termH, termW, gossh.TerminalModes{}); err != nil {
+	if err := sess.RequestPty(termName, termH, termW, gossh.TerminalModes{}); err != nil {
 		return nil, fmt.Errorf("pty: %w", err)
 	}
 	if err := sess.Shell(); err != nil {

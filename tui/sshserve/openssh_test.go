@@ -138,7 +138,7 @@ func TestOpenSSHInTmux(t *testing.T) {
 
 	p := &tmuxPane{t: t, socket: fmt.Sprintf("auditdeck-ssh-%d-%d", os.Getpid(), time.Now().UnixNano()), exitFile: filepath.Join(dir, "ssh.exit")}
 	conf := filepath.Join(dir, "tmux.conf")
-	if err := os.WriteFile(conf, []byte("set -g status off\nset -g remain-on-exit on\nset -g default-shell /bin/sh\nset -g default-terminal screen\n"), 0o644); err != nil {
+	if err := os.WriteFile(conf, []byte("set -g status off\nset -g remain-on-exit on\nset -g default-shell /bin/sh\nset -g default-terminal screen-256color\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
@@ -164,6 +164,11 @@ func TestOpenSSHInTmux(t *testing.T) {
 	}
 
 	p.waitScreen("1 Activities  2 Reports  3 Subscriptions  4 Tasks", "alice", "306 events", "filter none (/ to filter)", "1/306")
+	// The session's renderer follows the client's terminal (TERM=screen-256color in
+	// tmux), not the server process, which has none: the pane has colours.
+	if colours := p.must("capture-pane", "-p", "-e", "-t", "e2e"); !strings.Contains(colours, "\x1b[3") && !strings.Contains(colours, "\x1b[9") {
+		t.Errorf("the dashboard has no colours in tmux:\n%q", colours)
+	}
 	p.typeText("/")
 	p.waitScreen("e.g. event_type.eq(login),!operation_successful")
 	p.typeText("event_type.eq(login)")
@@ -179,7 +184,7 @@ func TestOpenSSHInTmux(t *testing.T) {
 
 	waitUntil(t, "the session's end in the audit log", screenWait, func() bool { return len(ts.audit(t, "session.end")) == 1 })
 	start := ts.audit(t, "session.start")
-	if len(start) != 1 || start[0].User != "alice" || start[0].Detail["fingerprint"] != ppl.alice.fingerprint() || start[0].Detail["term"] != "screen" {
+	if len(start) != 1 || start[0].User != "alice" || start[0].Detail["fingerprint"] != ppl.alice.fingerprint() || start[0].Detail["term"] != "screen-256color" {
 		t.Errorf("session.start: %+v", start)
 	}
 	reviewed, _ := query.ParseDSL("triage.state.eq(reviewed)")

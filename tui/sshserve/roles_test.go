@@ -185,3 +185,26 @@ func helpOf(t *testing.T, screen string) string {
 	t.Fatalf("no full help on the screen:\n%s", frame(screen))
 	return ""
 }
+
+// TestRendererPerSession: each session draws for its own terminal: a
+// 256-colour one gets colours, a dumb one at the same time none.
+func TestRendererPerSession(t *testing.T) {
+	eng := newEngine(t)
+	ppl := newPeople(t)
+	users, _ := ppl.usersFile(t)
+	ts := startServer(t, eng, users, nil)
+	colour := openTerm(t, ts.mustDial(t, ppl.alice))
+	plain, err := startTerm(t, ts.mustDial(t, ppl.carol), "dumb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	colour.waitScreen("1/306", "alice")
+	plain.waitScreen("1/306", "carol")
+	sgr := regexp.MustCompile(`\x1b\[[0-9;]*[1-9][0-9;]*m`) // any SGR but a reset
+	if !sgr.Match(colour.out.Bytes()) {
+		t.Error("the xterm-256color session has no colours")
+	}
+	if m := sgr.Find(plain.out.Bytes()); m != nil {
+		t.Errorf("the dumb terminal got %q", m)
+	}
+}

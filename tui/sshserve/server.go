@@ -156,7 +156,7 @@ func New(o Options) (*Server, error) {
 	}
 	srv.ConnCallback = s.admit
 	srv.ConnectionFailedCallback = func(conn net.Conn, err error) {
-		s.log.Debug("ssh login failed", "remote", conn.RemoteAddr().String(), "err", err)
+		s.log.Info("ssh login failed", "remote", conn.RemoteAddr().String(), "err", err)
 	}
 	// The dashboard is the only thing served: no commands, subsystems
 	// (sftp), port forwarding or real PTYs on the server.
