@@ -247,6 +247,15 @@ func (s *Server) serveConn(c *net.UnixConn) {
 	ctx, cancel := context.WithCancel(s.ctx)
 	defer cancel()
 	stdinR, stdinW := io.Pipe()
+	// When the drain's deadline passes, a command blocked on its client
+	// (reading a standard input the client keeps open, writing output the
+	// client does not read) ignores the canceled context; failing its
+	// input and output ends it, so Close returns in bounded time.
+	stopDrain := context.AfterFunc(s.ctx, func() {
+		stdinW.CloseWithError(errDrained)
+		_ = c.SetDeadline(time.Now())
+	})
+	defer stopDrain()
 	resize := make(chan Size, 1)
 	// Read the client's frames: standard input, its end, or the client
 	// going away (which cancels the command, like ^C on a local run).
@@ -296,6 +305,10 @@ func exit(c net.Conn, mu *sync.Mutex, code int) {
 	binary.BigEndian.PutUint32(b[:], uint32(int32(code)))
 	_ = writeFrame(c, frameExit, b[:])
 }
+
+// errDrained is what a relayed command reads from its standard input once
+// the daemon's drain time is up.
+var errDrained = errors.New("relay: the daemon is shutting down")
 
 // ErrNoDaemon means no daemon listens for this data directory.
 var ErrNoDaemon = errors.New("no daemon is running for this data directory")
