@@ -22,6 +22,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -185,8 +186,11 @@ func (s *Server) Serve() error {
 			if s.closed.Load() {
 				return nil
 			}
+			// Out of descriptors (many API clients at once) or a client
+			// gone before its accept: wait and go on, as net/http does,
+			// rather than end the socket and with it the daemon.
 			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
+			if (errors.As(err, &ne) && ne.Timeout()) || errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) || errors.Is(err, syscall.ECONNABORTED) {
 				time.Sleep(10 * time.Millisecond)
 				continue
 			}
