@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"fmt"
+	"slices"
 
 	"github.com/auditdeck/auditdeck/core/query"
 )
@@ -14,6 +16,20 @@ func (s *Store) Histogram(ctx context.Context, c *query.Compiled, lo, hi int64, 
 	}
 	r := s.newReader()
 	defer r.close()
+	key := fmt.Sprintf("histogram\x00%d\x00%d\x00%d\x00%s", lo, hi, len(counts), c.Key())
+	if v, ok := s.results.get(r.snap, key); ok {
+		copy(counts, v)
+		return nil
+	}
+	if err := r.histogram(ctx, c, lo, hi, counts); err != nil {
+		return err
+	}
+	s.results.put(s, r.snap, key, slices.Clone(counts))
+	return nil
+}
+
+func (r *reader) histogram(ctx context.Context, c *query.Compiled, lo, hi int64, counts []int64) error {
+	s := r.s
 	p := newPlan(c, r.snap)
 	p.lo, p.hi = max(p.lo, lo), min(p.hi, hi-1)
 	x := &exec{r: r, p: p}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -80,6 +81,19 @@ func (s *Store) Count(ctx context.Context, c *query.Compiled) (int64, error) {
 // core, which only the live store may do (they see the same commit because
 // they open under pubMu together with r's snapshot pointer).
 func (r *reader) count(ctx context.Context, c *query.Compiled, parallel bool) (int64, error) {
+	s := r.s
+	key := "count\x00" + strconv.FormatUint(r.asOf, 10) + "\x00" + c.Key()
+	if v, ok := s.results.get(r.snap, key); ok {
+		return v[0], nil
+	}
+	n, err := r.countBlocks(ctx, c, parallel)
+	if err == nil {
+		s.results.put(s, r.snap, key, []int64{n})
+	}
+	return n, err
+}
+
+func (r *reader) countBlocks(ctx context.Context, c *query.Compiled, parallel bool) (int64, error) {
 	s := r.s
 	p := newPlan(c, r.snap)
 	p.asOf = r.asOf

@@ -90,6 +90,8 @@ type Store struct {
 	db    *badger.DB
 	opts  Options
 	cache *decodedCache
+	// results caches counts and histograms of the current snapshot.
+	results resultCache
 
 	// wmu serialises writers. pubMu is held for writing while a commit is
 	// published, so a reader's snapshot and its Badger transaction agree.

@@ -391,3 +391,54 @@ func TestPinnedSnapshotAcrossMerge(t *testing.T) {
 		t.Fatalf("pinned scan across a merge: %d rows", got)
 	}
 }
+
+// TestCachedResultsFollowWrites: counts and histograms are cached per
+// snapshot, so an ingest or a triage shows in the next answer, and a
+// relative time compiled later is another question.
+func TestCachedResultsFollowWrites(t *testing.T) {
+	env := openEnv(t, t.TempDir(), func(o *store.Options) { o.BlockRows = 64 })
+	lines := fixtureLines(t)
+	env.ingest(t, joinLines(lines[:150]), core.IngestOptions{})
+	ctx := context.Background()
+	hist := func(dsl string) int64 {
+		f, _ := query.ParseDSL(dsl)
+		h, err := env.eng.Histogram(ctx, f, 12)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h.Total
+	}
+	logins := env.count(t, "event_type.eq(login)")
+	if again := env.count(t, "event_type.eq(login)"); again != logins {
+		t.Fatalf("a repeated count changed: %d then %d", logins, again)
+	}
+	h1 := hist("event_type.eq(login)")
+	env.ingest(t, joinLines(lines[150:]), core.IngestOptions{})
+	all := env.count(t, "event_type.eq(login)")
+	if all <= logins {
+		t.Fatalf("count after ingest %d, before %d: a cached count survived a commit", all, logins)
+	}
+	if h2 := hist("event_type.eq(login)"); h2 != all || h2 == h1 {
+		t.Fatalf("histogram after ingest %d (before %d), count %d", h2, h1, all)
+	}
+	if n := env.count(t, "triage.state.eq(escalated)"); n != 0 {
+		t.Fatalf("escalated before triage: %d", n)
+	}
+	f, _ := query.ParseDSL("event_type.eq(login)")
+	res, err := env.eng.TriageFilter(ctx, core.TriageRequest{Actor: "ana", State: core.StateEscalated}, f)
+	if err != nil || res.Changed == 0 {
+		t.Fatalf("triage: %+v %v", res, err)
+	}
+	if n := env.count(t, "triage.state.eq(escalated)"); n != int64(res.Changed) {
+		t.Fatalf("escalated after triage: %d, triaged %d: a cached count survived a triage", n, res.Changed)
+	}
+	if hist("triage.state.eq(escalated)") != int64(res.Changed) {
+		t.Fatal("histogram after triage is stale")
+	}
+	// Same text, other resolved time: other keys.
+	a, _ := query.Compile(query.Filter{Terms: []query.Term{{Field: "created_at", Op: query.OpGe, Args: []string{"-7d"}}}}, query.ActivitySchema, time.Unix(1000, 0))
+	b, _ := query.Compile(query.Filter{Terms: []query.Term{{Field: "created_at", Op: query.OpGe, Args: []string{"-7d"}}}}, query.ActivitySchema, time.Unix(2000, 0))
+	if a.Key() == b.Key() {
+		t.Fatalf("relative times share a key: %s", a.Key())
+	}
+}

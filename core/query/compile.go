@@ -326,3 +326,23 @@ func (p *Pred) Values() (vals []string, fold bool, ok bool) {
 func (p *Pred) Needles() (needles []string, fold bool, ok bool) {
 	return p.needles, p.needFold, p.needOK
 }
+
+// Key identifies what c selects, for caching results: the canonical terms
+// with every time argument as resolved, so "-7d" compiled a minute later
+// is another key.
+func (c *Compiled) Key() string {
+	var b []byte
+	for i, p := range c.Preds {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = p.Term.appendTo(b)
+		for _, a := range p.args {
+			if a.isTime {
+				b = append(b, '@')
+				b = strconv.AppendInt(b, a.ns, 10)
+			}
+		}
+	}
+	return string(b)
+}
