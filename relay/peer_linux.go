@@ -31,6 +31,4 @@ func checkPeer(c *net.UnixConn) error {
 	return nil
 }
 
-func umask(m int) int { return syscall.Umask(m) }
-
 func isRefused(err error) bool { return errors.Is(err, syscall.ECONNREFUSED) }

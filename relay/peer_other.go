@@ -12,6 +12,4 @@ import (
 // not available.
 func checkPeer(*net.UnixConn) error { return nil }
 
-func umask(m int) int { return m }
-
 func isRefused(err error) bool { return errors.Is(err, syscall.ECONNREFUSED) }

@@ -84,7 +84,7 @@ func SocketPath(dataDir string) string {
 		abs = dataDir
 	}
 	p := filepath.Join(abs, "serve.sock")
-	if len(p) < 100 {
+	if len(p) < 88 { // room for Listen's temporary name within the ~108-byte limit
 		return p
 	}
 	base := os.Getenv("XDG_RUNTIME_DIR")
@@ -151,6 +151,7 @@ type Server struct {
 	ctx     context.Context
 	cancel  context.CancelFunc
 	closed  atomic.Bool
+	mu      sync.Mutex // orders wg.Add in Serve against Close
 }
 
 // Listen creates the socket (mode 0600). The caller must hold the data
@@ -159,16 +160,25 @@ func Listen(path string, h Handler) (*Server, error) {
 	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("remove stale socket %s: %w", path, err)
 	}
-	// The umask makes the socket owner-only from its first moment.
-	old := umask(0o177)
-	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
-	umask(old)
+	// Bind under a temporary name, make it owner-only, then rename it into
+	// place: no one can connect through the final name before its mode is
+	// 0600, and the process umask, which other goroutines' files use, stays.
+	tmp := fmt.Sprintf("%s.%d.tmp", path, os.Getpid())
+	os.Remove(tmp)
+	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: tmp, Net: "unix"})
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", path, err)
 	}
-	if err := os.Chmod(path, 0o600); err != nil {
+	ln.SetUnlinkOnClose(false)
+	if err := os.Chmod(tmp, 0o600); err != nil {
 		ln.Close()
-		return nil, fmt.Errorf("chmod %s: %w", path, err)
+		os.Remove(tmp)
+		return nil, fmt.Errorf("chmod %s: %w", tmp, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		ln.Close()
+		os.Remove(tmp)
+		return nil, fmt.Errorf("socket %s: %w", path, err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{ln: ln, path: path, handler: h, ctx: ctx, cancel: cancel}
@@ -196,7 +206,16 @@ func (s *Server) Serve() error {
 			}
 			return fmt.Errorf("accept on %s: %w", s.path, err)
 		}
+		// Counting under mu means Close, once it has set closed, waits for
+		// every command that will ever run.
+		s.mu.Lock()
+		if s.closed.Load() {
+			s.mu.Unlock()
+			c.Close()
+			return nil
+		}
 		s.wg.Add(1)
+		s.mu.Unlock()
 		go func() {
 			defer s.wg.Done()
 			s.serveConn(c)
@@ -207,7 +226,9 @@ func (s *Server) Serve() error {
 // Close stops accepting and lets running commands finish until ctx ends;
 // then it cancels them (a relayed export is canceled as by ^C) and waits.
 func (s *Server) Close(ctx context.Context) error {
+	s.mu.Lock()
 	s.closed.Store(true)
+	s.mu.Unlock()
 	s.ln.Close()
 	os.Remove(s.path)
 	done := make(chan struct{})
@@ -227,6 +248,14 @@ func (s *Server) serveConn(c *net.UnixConn) {
 	defer c.Close()
 	var wmu sync.Mutex
 	stderr := frameWriter{mu: &wmu, w: c, typ: frameStderr}
+	// A bug in one relayed command must end that command, not the daemon
+	// with every session and export in it.
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(stderr, "auditdeck: internal error in the daemon: %v\n", r)
+			exit(c, &wmu, 70)
+		}
+	}()
 	if err := checkPeer(c); err != nil {
 		fmt.Fprintf(stderr, "auditdeck: %v\n", err)
 		exit(c, &wmu, 4)

@@ -174,3 +174,29 @@ func TestNoDaemonAndLongPaths(t *testing.T) {
 		t.Fatal("the same directory gave two socket paths")
 	}
 }
+
+func TestPanicEndsOnlyTheCommand(t *testing.T) {
+	data := serve(t, func(ctx context.Context, s *relay.Session) int {
+		if len(s.Args) > 0 && s.Args[0] == "boom" {
+			var m map[string]int
+			m["x"]++ // a nil map write: a bug in one command
+		}
+		return 0
+	})
+	c, err := relay.Dial(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var errOut bytes.Buffer
+	code, err := relay.Client{Stdout: io.Discard, Stderr: &errOut}.Run(context.Background(), c, relay.Request{Args: []string{"boom"}, Dir: "/"})
+	if err != nil || code != 70 || !strings.Contains(errOut.String(), "internal error") {
+		t.Fatalf("panicking command: code %d err %v stderr %q", code, err, errOut.String())
+	}
+	c, err = relay.Dial(data)
+	if err != nil {
+		t.Fatalf("the daemon stopped after a command panicked: %v", err)
+	}
+	if code, err := (relay.Client{Stdout: io.Discard, Stderr: io.Discard}).Run(context.Background(), c, relay.Request{Args: []string{"fine"}, Dir: "/"}); err != nil || code != 0 {
+		t.Fatalf("next command: %d %v", code, err)
+	}
+}

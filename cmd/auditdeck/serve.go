@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -194,9 +195,11 @@ wait:
 	// canceling what still runs and closing the store.
 	dctx, cancel := context.WithTimeout(context.Background(), o.drain*4/5)
 	defer cancel()
-	d.drain(dctx)
+	// The scheduler stops first: a period it starts now would only race
+	// the drain (it is generated on the next start, once).
 	stopRun()
 	<-schedDone
+	d.drain(dctx)
 	d.tasks.Close()
 	tasksClosed = true
 	log.Info("stopped", "drain", time.Since(start).Round(time.Millisecond))
@@ -250,7 +253,15 @@ func (d *daemon) addListeners(o serveOptions, dataDir string) error {
 			return fmt.Errorf("--http %s: %w", o.httpAddr, err)
 		}
 		h := api.New(api.Options{Engine: d.eng, Users: d.users, Tokens: d.tokens, Logger: d.log.With("part", "http")})
-		srv := api.NewServer(ln.Addr().String(), h)
+		// Handlers still running after a forced Close read the store; the
+		// drain waits for them before the store closes.
+		var inflight atomic.Int64
+		tracked := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			inflight.Add(1)
+			defer inflight.Add(-1)
+			h.ServeHTTP(w, r)
+		})
+		srv := api.NewServer(ln.Addr().String(), tracked)
 		d.log.Info("http api", "addr", ln.Addr().String(), "openapi", "http://"+ln.Addr().String()+"/openapi.json")
 		d.parts = append(d.parts, servedPart{name: "http api",
 			serve: func() error {
@@ -260,11 +271,19 @@ func (d *daemon) addListeners(o serveOptions, dataDir string) error {
 				return nil
 			},
 			shutdown: func(ctx context.Context) error {
-				if err := srv.Shutdown(ctx); err != nil {
+				err := srv.Shutdown(ctx)
+				if err != nil {
 					srv.Close() // downloads still streaming when the drain ends
-					return err
 				}
-				return nil
+				// Closed connections cancel their requests' contexts, and
+				// scans stop at the next block.
+				for end := time.Now().Add(2 * time.Second); inflight.Load() > 0 && time.Now().Before(end); {
+					time.Sleep(10 * time.Millisecond)
+				}
+				if n := inflight.Load(); n > 0 {
+					return fmt.Errorf("%d requests still running: %w", n, context.DeadlineExceeded)
+				}
+				return err
 			}})
 	}
 	if o.sshAddr != "off" {
