@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"slices"
 
 	"github.com/auditdeck/auditdeck/core/query"
 )
@@ -17,14 +16,16 @@ func (s *Store) Histogram(ctx context.Context, c *query.Compiled, lo, hi int64, 
 	r := s.newReader()
 	defer r.close()
 	key := fmt.Sprintf("histogram\x00%d\x00%d\x00%d\x00%s", lo, hi, len(counts), c.Key())
-	if v, ok := s.results.get(r.snap, key); ok {
-		copy(counts, v)
-		return nil
-	}
-	if err := r.histogram(ctx, c, lo, hi, counts); err != nil {
+	v, err := s.results.do(ctx, s, r.snap, key, func() ([]int64, error) {
+		out := make([]int64, len(counts))
+		return out, r.histogram(ctx, c, lo, hi, out)
+	})
+	if err != nil {
 		return err
 	}
-	s.results.put(s, r.snap, key, slices.Clone(counts))
+	for i, n := range v {
+		counts[i] += n
+	}
 	return nil
 }
 

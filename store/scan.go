@@ -83,14 +83,14 @@ func (s *Store) Count(ctx context.Context, c *query.Compiled) (int64, error) {
 func (r *reader) count(ctx context.Context, c *query.Compiled, parallel bool) (int64, error) {
 	s := r.s
 	key := "count\x00" + strconv.FormatUint(r.asOf, 10) + "\x00" + c.Key()
-	if v, ok := s.results.get(r.snap, key); ok {
-		return v[0], nil
+	v, err := s.results.do(ctx, s, r.snap, key, func() ([]int64, error) {
+		n, err := r.countBlocks(ctx, c, parallel)
+		return []int64{n}, err
+	})
+	if err != nil {
+		return 0, err
 	}
-	n, err := r.countBlocks(ctx, c, parallel)
-	if err == nil {
-		s.results.put(s, r.snap, key, []int64{n})
-	}
-	return n, err
+	return v[0], nil
 }
 
 func (r *reader) countBlocks(ctx context.Context, c *query.Compiled, parallel bool) (int64, error) {
