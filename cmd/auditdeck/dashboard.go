@@ -13,10 +13,7 @@ import (
 	"github.com/auditdeck/auditdeck/core"
 	"github.com/auditdeck/auditdeck/relay"
 	"github.com/auditdeck/auditdeck/tui"
-	"github.com/auditdeck/auditdeck/tui/activities"
-	"github.com/auditdeck/auditdeck/tui/reports"
-	"github.com/auditdeck/auditdeck/tui/subscriptions"
-	"github.com/auditdeck/auditdeck/tui/tasks"
+	"github.com/auditdeck/auditdeck/tui/dashboard"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
@@ -66,24 +63,16 @@ func dashboardApp(eng *core.Engine, actor core.Actor, r *lipgloss.Renderer, cfg 
 	tctx := tui.NewContext(eng, actor, r)
 	tctx.ApplyConfig(cfg)
 	tctx.Now = time.Now
-	return tui.NewApp(tctx, activities.New(tctx), reports.New(tctx), subscriptions.New(tctx), tasks.New(tctx))
+	return dashboard.New(tctx)
 }
 
 // relayDashboard opens the dashboard of a running serve on this terminal:
 // the terminal goes to raw mode and its bytes, and its size changes, flow
 // to the daemon, which draws the dashboard on its shared engine.
 func relayDashboard(cmd *cobra.Command, g *globalFlags) (bool, error) {
-	c, err := relay.Dial(g.dataDir)
-	if errors.Is(err, relay.ErrNoDaemon) {
-		return false, nil
-	}
-	if err != nil {
-		return true, err
-	}
-	cwd, err := os.Getwd()
-	if err != nil {
-		c.Close()
-		return true, fmt.Errorf("working directory: %w", err)
+	c, cwd, handled, err := dialDaemon(g)
+	if !handled || err != nil {
+		return handled, err
 	}
 	w, h, err := term.GetSize(int(os.Stdout.Fd()))
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -93,17 +94,9 @@ func (g *globalFlags) path(p string) string {
 // relayIfServed runs the command inside a daemon serving g.dataDir, if one
 // runs. It returns handled=false when no daemon listens.
 func relayIfServed(cmd *cobra.Command, g *globalFlags) (bool, error) {
-	c, err := relay.Dial(g.dataDir)
-	if errors.Is(err, relay.ErrNoDaemon) {
-		return false, nil
-	}
-	if err != nil {
-		return true, err
-	}
-	cwd, err := os.Getwd()
-	if err != nil {
-		c.Close()
-		return true, fmt.Errorf("working directory: %w", err)
+	c, cwd, handled, err := dialDaemon(g)
+	if !handled || err != nil {
+		return handled, err
 	}
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -115,6 +108,23 @@ func relayIfServed(cmd *cobra.Command, g *globalFlags) (bool, error) {
 		return true, &exitError{code: code}
 	}
 	return true, errRelayed
+}
+
+// dialDaemon connects to the daemon serving g.dataDir; handled is false
+// when none runs. It also returns the working directory to send.
+func dialDaemon(g *globalFlags) (c *net.UnixConn, cwd string, handled bool, err error) {
+	c, err = relay.Dial(g.dataDir)
+	if errors.Is(err, relay.ErrNoDaemon) {
+		return nil, "", false, nil
+	}
+	if err != nil {
+		return nil, "", true, err
+	}
+	if cwd, err = os.Getwd(); err != nil {
+		c.Close()
+		return nil, "", true, fmt.Errorf("working directory: %w", err)
+	}
+	return c, cwd, true, nil
 }
 
 // errRelayed stops cobra after a relayed command succeeded: the command

@@ -11,10 +11,7 @@ import (
 
 	"github.com/auditdeck/auditdeck/core/access"
 	"github.com/auditdeck/auditdeck/tui"
-	"github.com/auditdeck/auditdeck/tui/activities"
-	"github.com/auditdeck/auditdeck/tui/reports"
-	"github.com/auditdeck/auditdeck/tui/subscriptions"
-	"github.com/auditdeck/auditdeck/tui/tasks"
+	"github.com/auditdeck/auditdeck/tui/dashboard"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/ssh"
 	"github.com/charmbracelet/wish"
@@ -163,7 +160,7 @@ func (s *Server) serveSession(sess ssh.Session) {
 	tctx.ApplyConfig(s.opts.Config)
 	tctx.CanTriage = p.Can(access.Triage)
 	tctx.CanManage = p.Can(access.Manage)
-	app := tui.NewApp(tctx, activities.New(tctx), reports.New(tctx), subscriptions.New(tctx), tasks.New(tctx))
+	app := dashboard.New(tctx)
 	defer app.Close()
 
 	in := newActivityReader(sess)
