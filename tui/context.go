@@ -12,8 +12,10 @@ import (
 type Context struct {
 	Engine *core.Engine
 	Actor  core.Actor
-	// CanTriage and CanManage reflect the actor's role: a viewer sees no
-	// triage, delete or subscribe actions.
+	// CanExport, CanTriage and CanManage reflect the actor's role: a
+	// viewer exports, generates reports and cancels or retries their own
+	// tasks, but sees no triage, create, edit, delete or subscribe actions.
+	CanExport bool
 	CanTriage bool
 	CanManage bool
 	Styles    *Styles
@@ -36,6 +38,7 @@ func NewContext(eng *core.Engine, actor core.Actor, r *lipgloss.Renderer) *Conte
 	return &Context{
 		Engine:    eng,
 		Actor:     actor,
+		CanExport: true,
 		CanTriage: true,
 		CanManage: true,
 		Styles:    NewStyles(r),

@@ -125,7 +125,13 @@ func (m *Model) ShortHelp() []key.Binding {
 	}
 	b := []key.Binding{k.Up, k.Down, k.Enter}
 	if m.ctx.CanManage {
-		b = append(b, k.New, k.Edit, k.Delete, k.Generate, k.Subscribe)
+		b = append(b, k.New, k.Edit, k.Delete)
+	}
+	if m.ctx.CanExport {
+		b = append(b, k.Generate)
+	}
+	if m.ctx.CanManage {
+		b = append(b, k.Subscribe)
 	}
 	return b
 }
@@ -333,7 +339,7 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 		}
 		m.confirm, m.mode = &r, modeConfirm
 	case keyIs(msg, k.Generate):
-		if !m.ctx.CanManage {
+		if !m.ctx.CanExport {
 			return m.denied("generate")
 		}
 		if !ok {

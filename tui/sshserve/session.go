@@ -158,6 +158,7 @@ func (s *Server) serveSession(sess ssh.Session) {
 	// The session's own renderer, styles and views; the engine is shared.
 	tctx := tui.NewContext(s.eng, actor, bm.MakeRenderer(sess))
 	tctx.ApplyConfig(s.opts.Config)
+	tctx.CanExport = p.Can(access.Export)
 	tctx.CanTriage = p.Can(access.Triage)
 	tctx.CanManage = p.Can(access.Manage)
 	app := dashboard.New(tctx)

@@ -124,8 +124,11 @@ func (m *Model) ShortHelp() []key.Binding {
 		return []key.Binding{k.Up, k.Down, bindLeft, bindRight, k.Back}
 	}
 	b := []key.Binding{k.Up, k.Down, key.NewBinding(key.WithKeys(k.Enter.Keys()...), key.WithHelp(k.Enter.Help().Key, "details")), k.Preview}
+	if m.ctx.CanExport {
+		b = append(b, k.Cancel, k.Retry)
+	}
 	if m.ctx.CanManage {
-		b = append(b, k.Cancel, k.Retry, k.Delete)
+		b = append(b, k.Delete)
 	}
 	return b
 }
@@ -303,7 +306,7 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 		m.prevGen++
 		return loadPreview(view, m.prevGen, f)
 	case keyIs(msg, k.Cancel):
-		if !m.ctx.CanManage {
+		if !m.ctx.CanExport {
 			return m.denied("cancel")
 		}
 		if t.Final() {
@@ -318,7 +321,7 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 			return actionMsg{view: view, toast: fmt.Sprintf("task %s canceled", clean(t.ID)), err: err}
 		}
 	case keyIs(msg, k.Retry):
-		if !m.ctx.CanManage {
+		if !m.ctx.CanExport {
 			return m.denied("retry")
 		}
 		if t.Status != core.TaskFailed && t.Status != core.TaskCanceled {
