@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -109,7 +110,13 @@ func relayDashboard(cmd *cobra.Command, g *globalFlags) (bool, error) {
 	}()
 	code, err := relay.Client{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Resize: resize}.Run(cmd.Context(), c, relay.Request{Args: args, Dir: cwd, Terminal: tinfo})
 	if err != nil {
-		return true, err
+		// The daemon went away mid-frame: leave its alternate screen, mouse
+		// reporting and hidden cursor behind.
+		os.Stdout.WriteString("\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?25h\x1b[?1049l")
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return true, fmt.Errorf("the dashboard closed: the daemon stopped")
+		}
+		return true, fmt.Errorf("the dashboard closed: %w", err)
 	}
 	if code != 0 {
 		return true, &exitError{code: code}
@@ -128,7 +135,8 @@ func runRelayedDashboard(ctx context.Context, g *globalFlags) error {
 	r.SetHasDarkBackground(s.Terminal.DarkBackground)
 	app := dashboardApp(g.daemon.eng, localActor(g.user), r, cfg)
 	defer app.Close()
-	p := tea.NewProgram(app, tea.WithInput(s.Stdin), tea.WithOutput(s.Stdout), tea.WithContext(ctx), tea.WithAltScreen(), tea.WithMouseCellMotion())
+	p := tea.NewProgram(app, tea.WithInput(s.Stdin), tea.WithOutput(s.Stdout), tea.WithContext(ctx), tea.WithAltScreen(), tea.WithMouseCellMotion(),
+		tea.WithoutSignalHandler()) // the daemon's signals are the daemon's: SIGTERM drains, it does not quit dashboards at once
 	go func() {
 		p.Send(tea.WindowSizeMsg{Width: s.Terminal.Width, Height: s.Terminal.Height})
 		for sz := range s.Resize {
@@ -136,8 +144,10 @@ func runRelayedDashboard(ctx context.Context, g *globalFlags) error {
 		}
 	}()
 	_, err = p.Run()
-	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
-		return nil // the client went away
+	if ctx.Err() != nil {
+		// The client went away (then no one reads this), or the daemon is
+		// stopping and its drain time is up.
+		return fmt.Errorf("the dashboard closed: `auditdeck serve` is shutting down")
 	}
 	return err
 }

@@ -364,7 +364,7 @@ func TestServeRelaysDashboard(t *testing.T) {
 	}
 	dir := t.TempDir()
 	data := filepath.Join(dir, "store")
-	srv := startServe(t, data, "--http", "off", "--ssh", "off")
+	srv := startServe(t, data, "--http", "off", "--ssh", "off", "--drain", "1500ms")
 	if r := runIn(t, dir, nil, "ingest", "--data", data, fixture(t, "activities.ndjson")); r.code != 0 {
 		t.Fatalf("ingest: %+v", r)
 	}
@@ -386,7 +386,28 @@ func TestServeRelaysDashboard(t *testing.T) {
 	if code := p.waitExit(dashWait); code != "0" {
 		t.Fatalf("relayed dashboard exit status %s", code)
 	}
-	srv.stop(t, syscall.SIGTERM, 12*time.Second)
+	// SIGTERM with a relayed dashboard open: it stays for the drain, then
+	// the client says why it closed and restores the terminal.
+	p = startDashboard(t, dir, data)
+	p.waitScreen(dashWait, "306 events")
+	srv.cmd.Process.Signal(syscall.SIGTERM)
+	time.Sleep(300 * time.Millisecond)
+	if _, done := p.exited(); done {
+		t.Fatal("SIGTERM to serve quit a relayed dashboard at once instead of draining")
+	}
+	if code := p.waitExit(dashWait); code != "1" {
+		t.Fatalf("relayed dashboard at drain: exit status %s", code)
+	}
+	// The pane's history: tmux scrolls the dead pane's last line up.
+	if h := p.mustTmux("capture-pane", "-p", "-S", "-100", "-t", "e2e"); !strings.Contains(h, "auditdeck: the dashboard closed: the daemon stopped\n") {
+		t.Fatalf("no reason given when the daemon stopped:\n%s", h)
+	}
+	if alt := strings.TrimSpace(p.mustTmux("display-message", "-p", "-t", "e2e", "#{alternate_on}")); alt != "0" {
+		t.Fatalf("the alternate screen is still on after the daemon stopped")
+	}
+	if code := srv.stop(t, syscall.SIGTERM, 12*time.Second); code != 0 {
+		t.Fatalf("serve exit %d", code)
+	}
 }
 
 func sshKeygen(t *testing.T, dir, name string) (keyFile, authorized string) {
