@@ -18,7 +18,7 @@ import (
 	"github.com/auditdeck/auditdeck/api"
 	"github.com/auditdeck/auditdeck/core"
 	"github.com/auditdeck/auditdeck/core/access"
-	"github.com/auditdeck/auditdeck/store"
+	"github.com/auditdeck/auditdeck/store/storetest"
 )
 
 // fixtureNow is half a day after the fixture's newest events, so the
@@ -70,31 +70,16 @@ const testMaxBody = 64 << 10
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	dir := t.TempDir()
-	s, err := store.Open(store.Options{Dir: filepath.Join(dir, "store")})
-	if err != nil {
-		t.Fatal(err)
-	}
 	clock := &testClock{t: fixtureNow}
-	eng := core.NewEngine(s, core.WithClock(clock.now), core.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	eng := storetest.Engine(t, core.WithClock(clock.now), core.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
 	e := &env{t: t, dir: dir, eng: eng, clock: clock, tok: map[string]string{}}
 	t.Cleanup(func() {
 		if e.srv != nil {
 			e.srv.Close()
 		}
-		if tr := eng.Tasks(); tr != nil {
-			tr.Close()
-		}
-		eng.Close()
 	})
-	for _, name := range []string{"activities.ndjson", "seed_activities.json"} {
-		data, err := os.ReadFile(filepath.Join("..", "testdata", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		rep, err := eng.Ingest(context.Background(), bytes.NewReader(data), core.IngestOptions{})
-		if err != nil || rep.Ingested == 0 {
-			t.Fatalf("ingest %s: %+v %v", name, rep, err)
-		}
+	if rep := storetest.Ingest(t, eng, bytes.NewReader(storetest.Fixture(t, "seed_activities.json"))); rep.Ingested == 0 {
+		t.Fatalf("ingest seed_activities.json: %+v", rep)
 	}
 	if _, err := eng.StartTasks(core.TaskOptions{Dir: filepath.Join(dir, "exports")}); err != nil {
 		t.Fatal(err)

@@ -2,14 +2,12 @@ package tui
 
 import (
 	"bytes"
-	"context"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/auditdeck/auditdeck/core"
-	"github.com/auditdeck/auditdeck/store"
+	"github.com/auditdeck/auditdeck/store/storetest"
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
@@ -55,16 +53,7 @@ func (f *fakeView) Capturing() bool          { return f.capturing }
 
 func testContext(t *testing.T) *Context {
 	t.Helper()
-	s, err := store.Open(store.Options{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	data, _ := os.ReadFile("../testdata/activities.ndjson")
-	eng := core.NewEngine(s)
-	if _, err := eng.Ingest(context.Background(), bytes.NewReader(data), core.IngestOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	eng := storetest.Engine(t)
 	r := lipgloss.NewRenderer(&bytes.Buffer{})
 	r.SetColorProfile(termenv.Ascii)
 	ctx := NewContext(eng, core.Actor{User: "alice"}, r)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/auditdeck/auditdeck/core"
 	"github.com/auditdeck/auditdeck/core/query"
+	"github.com/auditdeck/auditdeck/store/storetest"
 	"github.com/auditdeck/auditdeck/tui"
 	"github.com/auditdeck/auditdeck/tui/components"
 )
@@ -323,7 +324,7 @@ func TestLiveUpdate(t *testing.T) {
 	s := startSession(t, newContext(eng), 120, 30)
 	before := s.view()
 	line := `{"event_id":"live:1","client_ip":"192.0.2.7","event_type":"login","created_at":"2026-10-31T23:59:59.000Z","operation_successful":true,"user":{"user_email":"late.arrival@example.com"},"vendor":{"name":"google","service":"auth"}}` + "\n"
-	ingest(t, eng, strings.NewReader(line))
+	storetest.Ingest(t, eng, strings.NewReader(line))
 	// No key is pressed: the change notice brings the event in.
 	deadline := time.Now().Add(5 * time.Second)
 	for !strings.Contains(s.view(), "late.arrival@example.com") {

@@ -1,7 +1,6 @@
 package activities
 
 import (
-	"context"
 	"io"
 	"os"
 	"strings"
@@ -9,7 +8,7 @@ import (
 	"time"
 
 	"github.com/auditdeck/auditdeck/core"
-	"github.com/auditdeck/auditdeck/store"
+	"github.com/auditdeck/auditdeck/store/storetest"
 	"github.com/auditdeck/auditdeck/tui"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
@@ -32,34 +31,11 @@ func TestMain(m *testing.M) {
 // fixture plus any extra NDJSON.
 func newEngine(t testing.TB, extra ...string) *core.Engine {
 	t.Helper()
-	s, err := store.Open(store.Options{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng := core.NewEngine(s, core.WithClock(func() time.Time { return fixedNow }))
-	t.Cleanup(func() { eng.Close() })
-	f, err := os.Open("../../testdata/activities.ndjson")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	ingest(t, eng, f)
+	eng := storetest.Engine(t, core.WithClock(func() time.Time { return fixedNow }))
 	for _, x := range extra {
-		ingest(t, eng, strings.NewReader(x))
+		storetest.Ingest(t, eng, strings.NewReader(x))
 	}
 	return eng
-}
-
-func ingest(t testing.TB, eng *core.Engine, r io.Reader) core.IngestReport {
-	t.Helper()
-	rep, err := eng.Ingest(context.Background(), r, core.IngestOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rep.Skipped > 0 {
-		t.Fatalf("ingest skipped lines: %v", rep.Problems)
-	}
-	return rep
 }
 
 // newContext builds a session context drawing with the ASCII profile.

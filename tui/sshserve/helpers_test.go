@@ -20,7 +20,7 @@ import (
 
 	"github.com/auditdeck/auditdeck/core"
 	"github.com/auditdeck/auditdeck/core/access"
-	"github.com/auditdeck/auditdeck/store"
+	"github.com/auditdeck/auditdeck/store/storetest"
 	gossh "golang.org/x/crypto/ssh"
 )
 
@@ -36,22 +36,7 @@ const (
 // newEngine opens a store in a temporary directory with the shared fixture.
 func newEngine(t testing.TB) *core.Engine {
 	t.Helper()
-	s, err := store.Open(store.Options{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng := core.NewEngine(s, core.WithClock(func() time.Time { return fixedNow }))
-	t.Cleanup(func() { eng.Close() })
-	f, err := os.Open("../../testdata/activities.ndjson")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rep, err := eng.Ingest(context.Background(), f, core.IngestOptions{})
-	if err != nil || rep.Skipped > 0 {
-		t.Fatalf("ingest: %v %v", err, rep.Problems)
-	}
-	return eng
+	return storetest.Engine(t, core.WithClock(func() time.Time { return fixedNow }))
 }
 
 // testKey is a user's key pair.

@@ -4,15 +4,9 @@
 // key helpers and golden files with ids masked.
 package viewkittest
 
-// Test helpers; the subscriptions and tasks packages keep their own copies.
-
 import (
-	"bytes"
-	"context"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -20,7 +14,7 @@ import (
 	"time"
 
 	"github.com/auditdeck/auditdeck/core"
-	"github.com/auditdeck/auditdeck/store"
+	"github.com/auditdeck/auditdeck/store/storetest"
 	"github.com/auditdeck/auditdeck/tui"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
@@ -65,25 +59,8 @@ func init() {
 // session context for alice with the colour profile forced to ASCII.
 func NewEnv(t *testing.T, manage bool) *Env {
 	t.Helper()
-	s, err := store.Open(store.Options{Dir: filepath.Join(t.TempDir(), "store")})
-	if err != nil {
-		t.Fatal(err)
-	}
 	c := &Clock{t: FixtureNow}
-	eng := core.NewEngine(s, core.WithClock(c.Now))
-	t.Cleanup(func() {
-		if tr := eng.Tasks(); tr != nil {
-			tr.Close()
-		}
-		s.Close()
-	})
-	data, err := os.ReadFile("../../testdata/activities.ndjson")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := eng.Ingest(context.Background(), bytes.NewReader(data), core.IngestOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	eng := storetest.Engine(t, core.WithClock(c.Now))
 	r := lipgloss.NewRenderer(io.Discard)
 	r.SetColorProfile(termenv.Ascii)
 	alice := core.Actor{User: "alice", From: "test"}
