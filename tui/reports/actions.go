@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/auditdeck/auditdeck/tui/viewkit"
+
 	"github.com/auditdeck/auditdeck/core"
 	"github.com/auditdeck/auditdeck/core/render"
 	"github.com/auditdeck/auditdeck/core/schedule"
@@ -132,13 +134,13 @@ func (f *generateForm) setFocus(i int) {
 
 func (f *generateForm) update(m *Model, msg tea.KeyMsg) tea.Cmd {
 	switch {
-	case keyIs(msg, bindCancel):
+	case viewkit.KeyIs(msg, bindCancel):
 		m.genForm, m.mode = nil, modeList
 		return nil
-	case keyIs(msg, bindNext), msg.Type == tea.KeyDown:
+	case viewkit.KeyIs(msg, bindNext), msg.Type == tea.KeyDown:
 		f.setFocus(f.focus + 1)
 		return nil
-	case keyIs(msg, bindPrev), msg.Type == tea.KeyUp:
+	case viewkit.KeyIs(msg, bindPrev), msg.Type == tea.KeyUp:
 		f.setFocus(f.focus - 1)
 		return nil
 	case msg.Type == tea.KeyEnter:
@@ -187,7 +189,7 @@ func (f *generateForm) submit(m *Model) tea.Cmd {
 func (f *generateForm) done(m *Model, msg generatedMsg) tea.Cmd {
 	f.busy = false
 	if msg.err != nil {
-		f.err = clean(msg.err.Error())
+		f.err = viewkit.Clean(msg.err.Error())
 		return nil
 	}
 	m.genForm, m.mode = nil, modeList
@@ -196,21 +198,21 @@ func (f *generateForm) done(m *Model, msg generatedMsg) tea.Cmd {
 
 func generatedToast(msg generatedMsg, title string) tea.Cmd {
 	if msg.err != nil {
-		return tui.ToastCmd("generate failed: "+clean(msg.err.Error()), true)
+		return tui.ToastCmd("generate failed: "+viewkit.Clean(msg.err.Error()), true)
 	}
 	if title == "" {
 		title = msg.task.Request.Title
 	}
-	rows := plural(msg.task.Total, "row", "rows")
+	rows := viewkit.Plural(msg.task.Total, "row", "rows")
 	if msg.task.Total < 0 {
 		rows = "groups counted as it runs"
 	}
-	return tui.ToastCmd(fmt.Sprintf("task %s queued: %q, %s (see Tasks)", clean(msg.task.ID), clean(title), rows), false)
+	return tui.ToastCmd(fmt.Sprintf("task %s queued: %q, %s (see Tasks)", viewkit.Clean(msg.task.ID), viewkit.Clean(title), rows), false)
 }
 
 func subscribedToast(msg subscribedMsg, title string) tea.Cmd {
 	if msg.err != nil {
-		return tui.ToastCmd("subscribe failed: "+clean(msg.err.Error()), true)
+		return tui.ToastCmd("subscribe failed: "+viewkit.Clean(msg.err.Error()), true)
 	}
 	if title == "" {
 		title = "report " + msg.sub.DefinedReportID
@@ -219,7 +221,7 @@ func subscribedToast(msg subscribedMsg, title string) tea.Cmd {
 	if zone == "" {
 		zone = "UTC"
 	}
-	return tui.ToastCmd(fmt.Sprintf("subscribed to %q: every %s (%s), %s (see Subscriptions)", clean(title), msg.sub.Period, clean(zone), clean(strings.Join(msg.sub.Formats, ", "))), false)
+	return tui.ToastCmd(fmt.Sprintf("subscribed to %q: every %s (%s), %s (see Subscriptions)", viewkit.Clean(title), msg.sub.Period, viewkit.Clean(zone), viewkit.Clean(strings.Join(msg.sub.Formats, ", "))), false)
 }
 
 func (f *generateForm) view(m *Model) string {
@@ -227,33 +229,33 @@ func (f *generateForm) view(m *Model) string {
 	w, h := m.w, m.h
 	label := func(i int, s string) string {
 		if f.focus == i {
-			return st.Cursor.Render(pad("▸ "+s, labelW))
+			return st.Cursor.Render(viewkit.Pad("▸ "+s, labelW))
 		}
-		return st.Dim.Render(pad("  "+s, labelW))
+		return st.Dim.Render(viewkit.Pad("  "+s, labelW))
 	}
 	indent := strings.Repeat(" ", labelW)
-	lines := []string{st.Title.Render(fit(fmt.Sprintf("Generate %q now", clean(f.report.Title)), w)), ""}
+	lines := []string{st.Title.Render(viewkit.Fit(fmt.Sprintf("Generate %q now", viewkit.Clean(f.report.Title)), w)), ""}
 	lines = append(lines, label(0, "Formats")+f.formats.view(st, f.focus == 0))
 	lines = append(lines, label(1, "File name")+f.name.View())
 	if f.nameErr != "" {
-		lines = append(lines, indent+st.Error.Render(fit("✗ "+clean(f.nameErr), w-labelW)))
+		lines = append(lines, indent+st.Error.Render(viewkit.Fit("✗ "+viewkit.Clean(f.nameErr), w-labelW)))
 	} else {
-		lines = append(lines, indent+st.Dim.Render(fit("written to the export directory as "+clean(strings.TrimSpace(f.name.Value()))+".<format>", w-labelW)))
+		lines = append(lines, indent+st.Dim.Render(viewkit.Fit("written to the export directory as "+viewkit.Clean(strings.TrimSpace(f.name.Value()))+".<format>", w-labelW)))
 	}
 	lines = append(lines, "")
 	switch {
 	case f.busy:
 		lines = append(lines, st.Dim.Render("submitting…"))
 	case f.err != "":
-		for _, l := range wrap("✗ "+f.err, w) {
+		for _, l := range viewkit.Wrap("✗ "+f.err, w) {
 			lines = append(lines, st.Error.Render(l))
 		}
 	}
-	hint := st.Dim.Render(fit("←/→ format · space choose · tab next field · enter generate · esc cancel", w))
+	hint := st.Dim.Render(viewkit.Fit("←/→ format · space choose · tab next field · enter generate · esc cancel", w))
 	if n := h - len(lines) - 1; n > 0 {
 		lines = append(lines, make([]string, n)...)
 	}
-	return fitLines(append(lines, hint), w, h)
+	return viewkit.FitLines(append(lines, hint), w, h)
 }
 
 type (
@@ -343,7 +345,7 @@ func (f *subscribeForm) update(m *Model, msg tea.Msg) tea.Cmd {
 		}
 		f.busy = false
 		if msg.err != nil {
-			f.err = clean(msg.err.Error())
+			f.err = viewkit.Clean(msg.err.Error())
 			return nil
 		}
 		m.subForm, m.mode = nil, modeList
@@ -356,13 +358,13 @@ func (f *subscribeForm) update(m *Model, msg tea.Msg) tea.Cmd {
 
 func (f *subscribeForm) key(m *Model, msg tea.KeyMsg) tea.Cmd {
 	switch {
-	case keyIs(msg, bindCancel):
+	case viewkit.KeyIs(msg, bindCancel):
 		m.subForm, m.mode = nil, modeList
 		return nil
-	case keyIs(msg, bindNext), msg.Type == tea.KeyDown:
+	case viewkit.KeyIs(msg, bindNext), msg.Type == tea.KeyDown:
 		f.setFocus(f.focus + 1)
 		return nil
-	case keyIs(msg, bindPrev), msg.Type == tea.KeyUp:
+	case viewkit.KeyIs(msg, bindPrev), msg.Type == tea.KeyUp:
 		f.setFocus(f.focus - 1)
 		return nil
 	case msg.Type == tea.KeyEnter:
@@ -427,12 +429,12 @@ func (f *subscribeForm) view(m *Model) string {
 	w, h := m.w, m.h
 	label := func(i int, s string) string {
 		if f.focus == i {
-			return st.Cursor.Render(pad("▸ "+s, labelW))
+			return st.Cursor.Render(viewkit.Pad("▸ "+s, labelW))
 		}
-		return st.Dim.Render(pad("  "+s, labelW))
+		return st.Dim.Render(viewkit.Pad("  "+s, labelW))
 	}
 	indent := strings.Repeat(" ", labelW)
-	lines := []string{st.Title.Render(fit(fmt.Sprintf("Subscribe to %q", clean(f.report.Title)), w)), ""}
+	lines := []string{st.Title.Render(viewkit.Fit(fmt.Sprintf("Subscribe to %q", viewkit.Clean(f.report.Title)), w)), ""}
 	var periods []string
 	for i, p := range schedule.Periods {
 		s := string(p)
@@ -451,24 +453,24 @@ func (f *subscribeForm) view(m *Model) string {
 	lines = append(lines, label(2, "Time zone")+f.zone.View())
 	switch {
 	case f.zoneErr != "":
-		lines = append(lines, indent+st.Error.Render(fit("✗ "+clean(f.zoneErr), w-labelW)))
+		lines = append(lines, indent+st.Error.Render(viewkit.Fit("✗ "+viewkit.Clean(f.zoneErr), w-labelW)))
 	case f.checking:
 		lines = append(lines, indent+st.Dim.Render("checking…"))
 	default:
-		lines = append(lines, indent+st.OK.Render(fit("✓ periods start at midnight in this zone", w-labelW)))
+		lines = append(lines, indent+st.OK.Render(viewkit.Fit("✓ periods start at midnight in this zone", w-labelW)))
 	}
 	lines = append(lines, "")
 	switch {
 	case f.busy:
 		lines = append(lines, st.Dim.Render("subscribing…"))
 	case f.err != "":
-		for _, l := range wrap("✗ "+f.err, w) {
+		for _, l := range viewkit.Wrap("✗ "+f.err, w) {
 			lines = append(lines, st.Error.Render(l))
 		}
 	}
-	hint := st.Dim.Render(fit("←/→ change · space choose · tab next field · enter subscribe · esc cancel", w))
+	hint := st.Dim.Render(viewkit.Fit("←/→ change · space choose · tab next field · enter subscribe · esc cancel", w))
 	if n := h - len(lines) - 1; n > 0 {
 		lines = append(lines, make([]string, n)...)
 	}
-	return fitLines(append(lines, hint), w, h)
+	return viewkit.FitLines(append(lines, hint), w, h)
 }

@@ -10,6 +10,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/auditdeck/auditdeck/tui/viewkit"
+
 	"github.com/auditdeck/auditdeck/core"
 	"github.com/auditdeck/auditdeck/core/query"
 	"github.com/auditdeck/auditdeck/tui"
@@ -62,7 +64,7 @@ type reportForm struct {
 	typeIdx int
 	cols    []string          // chosen column fields, in order
 	labels  map[string]string // labels of the columns the report had
-	pick    listState
+	pick    viewkit.ListState
 	aggs    []core.Aggregate // kept from the edited report
 
 	filterErr string
@@ -293,15 +295,15 @@ func (f *reportForm) update(m *Model, msg tea.Msg) tea.Cmd {
 
 func (f *reportForm) key(m *Model, msg tea.KeyMsg) tea.Cmd {
 	switch {
-	case keyIs(msg, bindCancel):
+	case viewkit.KeyIs(msg, bindCancel):
 		f.close(m)
 		return nil
-	case keyIs(msg, bindSave):
+	case viewkit.KeyIs(msg, bindSave):
 		return f.save(m)
-	case keyIs(msg, bindNext):
+	case viewkit.KeyIs(msg, bindNext):
 		f.setFocus(f.focus + 1)
 		return nil
-	case keyIs(msg, bindPrev):
+	case viewkit.KeyIs(msg, bindPrev):
 		f.setFocus(f.focus - 1)
 		return nil
 	case msg.Type == tea.KeyEnter:
@@ -334,7 +336,7 @@ func (f *reportForm) key(m *Model, msg tea.KeyMsg) tea.Cmd {
 	case fColumns:
 		fields := f.schema().Fields()
 		switch {
-		case keyIs(msg, bindToggle):
+		case viewkit.KeyIs(msg, bindToggle):
 			if f.pick.Cursor < len(fields) {
 				c := fields[f.pick.Cursor]
 				if i := slices.Index(f.cols, c); i >= 0 {
@@ -436,7 +438,7 @@ func (f *reportForm) save(m *Model) tea.Cmd {
 
 // saveFailed shows the engine's objection at the field it names.
 func (f *reportForm) saveFailed(err error) {
-	f.saveErr = clean(err.Error())
+	f.saveErr = viewkit.Clean(err.Error())
 	switch fieldOf(err) {
 	case "title":
 		f.setFocus(fTitle)
@@ -458,16 +460,16 @@ func (f *reportForm) view(m *Model) string {
 	w, h := m.w, m.h
 	label := func(i int, s string) string {
 		if f.focus == i {
-			return st.Cursor.Render(pad("▸ "+s, labelW))
+			return st.Cursor.Render(viewkit.Pad("▸ "+s, labelW))
 		}
-		return st.Dim.Render(pad("  "+s, labelW))
+		return st.Dim.Render(viewkit.Pad("  "+s, labelW))
 	}
 	indent := strings.Repeat(" ", labelW)
 	head := "New report"
 	if f.edit != nil {
-		head = fmt.Sprintf("Edit report %q", clean(f.edit.Title))
+		head = fmt.Sprintf("Edit report %q", viewkit.Clean(f.edit.Title))
 	}
-	lines := []string{st.Title.Render(fit(head, w)), ""}
+	lines := []string{st.Title.Render(viewkit.Fit(head, w)), ""}
 	lines = append(lines, label(fTitle, "Title")+f.title.View())
 
 	typ := string(f.reportType())
@@ -484,30 +486,30 @@ func (f *reportForm) view(m *Model) string {
 
 	lines = append(lines, label(fOrder, "Order")+f.order.View())
 	if f.orderErr != "" {
-		lines = append(lines, indent+st.Error.Render(fit("✗ "+clean(f.orderErr), w-labelW)))
+		lines = append(lines, indent+st.Error.Render(viewkit.Fit("✗ "+viewkit.Clean(f.orderErr), w-labelW)))
 	}
 
-	lines = append(lines, label(fColumns, "Columns")+fit(f.columnsSummary(st), w-labelW))
+	lines = append(lines, label(fColumns, "Columns")+viewkit.Fit(f.columnsSummary(st), w-labelW))
 	colsAt := len(lines)
 
 	lines = append(lines, label(fGroup, "Group by")+f.group.View())
 	switch {
 	case f.groupErr != "":
-		lines = append(lines, indent+st.Error.Render(fit("✗ "+clean(f.groupErr), w-labelW)))
+		lines = append(lines, indent+st.Error.Render(viewkit.Fit("✗ "+viewkit.Clean(f.groupErr), w-labelW)))
 	case len(f.groupBy()) > 0:
 		gs := core.GroupSpec{By: f.groupBy(), Aggregates: f.aggs}
 		var aggs []string
 		for _, c := range gs.Columns()[len(gs.By):] {
 			aggs = append(aggs, c.Label)
 		}
-		lines = append(lines, indent+st.Dim.Render(fit("aggregates: "+clean(strings.Join(aggs, ", "))+" (columns follow the groups)", w-labelW)))
+		lines = append(lines, indent+st.Dim.Render(viewkit.Fit("aggregates: "+viewkit.Clean(strings.Join(aggs, ", "))+" (columns follow the groups)", w-labelW)))
 	}
 	lines = append(lines, "")
 	switch {
 	case f.saving:
 		lines = append(lines, st.Dim.Render("saving…"))
 	case f.saveErr != "":
-		for _, l := range wrap("✗ "+f.saveErr, w) {
+		for _, l := range viewkit.Wrap("✗ "+f.saveErr, w) {
 			lines = append(lines, st.Error.Render(l))
 		}
 	}
@@ -518,7 +520,7 @@ func (f *reportForm) view(m *Model) string {
 	case fType:
 		hint = "←/→ change type · " + hint
 	}
-	hintLines := []string{st.Dim.Render(fit(hint, w))}
+	hintLines := []string{st.Dim.Render(viewkit.Fit(hint, w))}
 
 	// The column picker takes the rows that are left.
 	if f.focus == fColumns {
@@ -533,7 +535,7 @@ func (f *reportForm) view(m *Model) string {
 		lines = append(lines, make([]string, pad)...)
 	}
 	lines = append(lines, hintLines...)
-	return fitLines(lines, w, h)
+	return viewkit.FitLines(lines, w, h)
 }
 
 // filterStatus is the line under the filter: valid with the live match
@@ -551,42 +553,42 @@ func (f *reportForm) filterStatus(m *Model, w int) []string {
 		case f.counting:
 			s += " · counting…"
 		case f.countErr != "":
-			s += " · count failed: " + clean(f.countErr)
+			s += " · count failed: " + viewkit.Clean(f.countErr)
 		case f.counted:
-			s += " · " + plural(f.count, "matching event", "matching events")
+			s += " · " + viewkit.Plural(f.count, "matching event", "matching events")
 		}
-		return []string{indent + st.OK.Render(fit(s, w-labelW))}
+		return []string{indent + st.OK.Render(viewkit.Fit(s, w-labelW))}
 	}
-	msg := "✗ " + clean(f.filterErr)
+	msg := "✗ " + viewkit.Clean(f.filterErr)
 	if f.filterPos < 0 {
-		return []string{indent + st.Error.Render(fit(msg, w-labelW))}
+		return []string{indent + st.Error.Render(viewkit.Fit(msg, w-labelW))}
 	}
 	v := f.filter.Value()
 	pos := min(max(0, f.filterPos), len(v))
 	var out []string
-	col := ansi.StringWidth(clean(v[:pos]))
+	col := ansi.StringWidth(viewkit.Clean(v[:pos]))
 	if ansi.StringWidth(v)+1 > f.filter.Width {
 		// The input scrolls: echo the text around the position.
 		start := 0
 		room := max(10, f.filter.Width-12)
-		for start < pos && ansi.StringWidth(clean(v[start:pos])) > room {
+		for start < pos && ansi.StringWidth(viewkit.Clean(v[start:pos])) > room {
 			_, n := utf8.DecodeRuneInString(v[start:])
 			start += n
 		}
-		snippet := clean(v[start:])
-		col = ansi.StringWidth(clean(v[start:pos]))
+		snippet := viewkit.Clean(v[start:])
+		col = ansi.StringWidth(viewkit.Clean(v[start:pos]))
 		if start > 0 {
 			snippet = "…" + snippet
 			col++
 		}
-		out = append(out, indent+st.Dim.Render(fit(snippet, w-labelW)))
+		out = append(out, indent+st.Dim.Render(viewkit.Fit(snippet, w-labelW)))
 	}
 	caret := strings.Repeat(" ", col) + "^"
 	if labelW+col+2+ansi.StringWidth(msg) <= w {
 		return append(out, indent+st.Error.Render(caret+" "+msg))
 	}
-	out = append(out, indent+st.Error.Render(fit(caret, w-labelW)))
-	for _, l := range wrap(msg, w-labelW) {
+	out = append(out, indent+st.Error.Render(viewkit.Fit(caret, w-labelW)))
+	for _, l := range viewkit.Wrap(msg, w-labelW) {
 		out = append(out, indent+st.Error.Render(l))
 	}
 	return out
@@ -602,7 +604,7 @@ func (f *reportForm) columnsSummary(st *tui.Styles) string {
 	}
 	var labels []string
 	for _, c := range f.cols {
-		labels = append(labels, clean(f.labelFor(c)))
+		labels = append(labels, viewkit.Clean(f.labelFor(c)))
 	}
 	s := strings.Join(labels, ", ")
 	if len(f.groupBy()) > 0 {
@@ -622,7 +624,7 @@ func (f *reportForm) pickerLines(m *Model, w, h int) []string {
 		}
 		rows[i] = []string{box, num, fl, f.labelFor(fl)}
 	}
-	cols := []col{{W: 3}, {W: 2}, {Flex: 2, W: 10}, {Flex: 1, W: 6}}
+	cols := []viewkit.Col{{W: 3}, {W: 2}, {Flex: 2, W: 10}, {Flex: 1, W: 6}}
 	// renderList draws a header line: drop it, the picker needs none.
 	out := strings.Split(f.pick.RenderList(st, cols, rows, nil, w, h+1, true), "\n")
 	return out[1:]

@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/auditdeck/auditdeck/tui/viewkit"
+
 	"github.com/auditdeck/auditdeck/core"
 	"github.com/auditdeck/auditdeck/tui"
 	"github.com/charmbracelet/bubbles/key"
@@ -33,13 +35,13 @@ type Model struct {
 	ctx  *tui.Context
 	id   int64
 	w, h int
-	live live
+	live viewkit.Live
 
 	gen     int // of the list load in flight
 	loaded  bool
 	loadErr error
 	reports []core.DefinedReport
-	list    listState
+	list    viewkit.ListState
 	selID   string // keep the selection across reloads
 
 	mode      mode
@@ -52,7 +54,7 @@ type Model struct {
 
 // New builds the view.
 func New(ctx *tui.Context) *Model {
-	return &Model{ctx: ctx, id: newViewID()}
+	return &Model{ctx: ctx, id: viewkit.NewViewID()}
 }
 
 // Messages of background work, tagged with the view and, for loads, the
@@ -187,7 +189,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		if msg.err != nil {
 			if m.form == nil { // the form was closed while it saved
-				return m, tui.ToastCmd("save failed: "+clean(msg.err.Error()), true)
+				return m, tui.ToastCmd("save failed: "+viewkit.Clean(msg.err.Error()), true)
 			}
 			m.form.saving = false
 			m.form.saveFailed(msg.err)
@@ -204,15 +206,15 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.form != nil {
 			m.form, m.mode = nil, modeList
 		}
-		return m, tea.Batch(m.load(), tui.ToastCmd(fmt.Sprintf("report %q %s", clean(msg.report.Title), verb), false))
+		return m, tea.Batch(m.load(), tui.ToastCmd(fmt.Sprintf("report %q %s", viewkit.Clean(msg.report.Title), verb), false))
 	case deletedMsg:
 		if msg.view != m.id {
 			return m, nil
 		}
 		if msg.err != nil {
-			return m, tui.ToastCmd("delete failed: "+clean(msg.err.Error()), true)
+			return m, tui.ToastCmd("delete failed: "+viewkit.Clean(msg.err.Error()), true)
 		}
-		return m, tea.Batch(m.load(), tui.ToastCmd(fmt.Sprintf("report %q deleted", clean(msg.title)), false))
+		return m, tea.Batch(m.load(), tui.ToastCmd(fmt.Sprintf("report %q deleted", viewkit.Clean(msg.title)), false))
 	case countTickMsg, countMsg:
 		if m.form != nil {
 			return m, m.form.update(m, msg)
@@ -273,24 +275,24 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 	case modeConfirm:
 		r := m.confirm
 		switch {
-		case keyIs(msg, bindYes):
+		case viewkit.KeyIs(msg, bindYes):
 			m.mode, m.confirm = modeList, nil
 			eng, actor, view := m.ctx.Engine, m.ctx.Actor, m.id
 			return func() tea.Msg {
 				err := eng.DeleteReport(context.Background(), actor, r.ID)
 				return deletedMsg{view: view, title: r.Title, err: err}
 			}
-		case keyIs(msg, bindNo):
+		case viewkit.KeyIs(msg, bindNo):
 			m.mode, m.confirm = modeList, nil
 			return tui.ToastCmd("delete canceled", false)
 		}
 		return nil
 	case modeDetail:
 		switch {
-		case keyIs(msg, k.Back), keyIs(msg, k.Enter):
+		case viewkit.KeyIs(msg, k.Back), viewkit.KeyIs(msg, k.Enter):
 			m.mode = modeList
 		default:
-			scrollKeys(k, msg, &m.detailOff, len(m.detailLines(m.w)), m.h)
+			viewkit.ScrollKeys(k, msg, &m.detailOff, len(m.detailLines(m.w)), m.h)
 		}
 		return nil
 	}
@@ -303,18 +305,18 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 	}
 	r, ok := m.selected()
 	switch {
-	case keyIs(msg, k.Enter):
+	case viewkit.KeyIs(msg, k.Enter):
 		if ok {
 			m.mode, m.detailOff = modeDetail, 0
 		}
-	case keyIs(msg, k.New):
+	case viewkit.KeyIs(msg, k.New):
 		if !m.ctx.CanManage {
 			return m.denied("create")
 		}
 		m.form = newReportForm(m, nil)
 		m.mode = modeForm
 		return m.form.start(m)
-	case keyIs(msg, k.Edit):
+	case viewkit.KeyIs(msg, k.Edit):
 		if !m.ctx.CanManage {
 			return m.denied("edit")
 		}
@@ -327,7 +329,7 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 		m.form = newReportForm(m, &r)
 		m.mode = modeForm
 		return m.form.start(m)
-	case keyIs(msg, k.Delete):
+	case viewkit.KeyIs(msg, k.Delete):
 		if !m.ctx.CanManage {
 			return m.denied("delete")
 		}
@@ -338,7 +340,7 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 			return tui.ToastCmd("predefined reports cannot be deleted", true)
 		}
 		m.confirm, m.mode = &r, modeConfirm
-	case keyIs(msg, k.Generate):
+	case viewkit.KeyIs(msg, k.Generate):
 		if !m.ctx.CanExport {
 			return m.denied("generate")
 		}
@@ -348,7 +350,7 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 		m.genForm = newGenerateForm(m, r)
 		m.mode = modeGenerate
 		return m.genForm.start()
-	case keyIs(msg, k.Subscribe):
+	case viewkit.KeyIs(msg, k.Subscribe):
 		if !m.ctx.CanManage {
 			return m.denied("subscribe")
 		}
@@ -382,15 +384,15 @@ func (m *Model) View() string {
 	case modeSubscribe:
 		return m.subForm.view(m)
 	case modeDetail:
-		return scrollView(m.detailLines(m.w), &m.detailOff, m.w, m.h)
+		return viewkit.ScrollView(m.detailLines(m.w), &m.detailOff, m.w, m.h)
 	}
 	h := m.h
 	var bottom string
 	if m.mode == modeConfirm && m.confirm != nil {
 		h--
-		bottom = m.ctx.Styles.ErrorToast.Render(fit(fmt.Sprintf("Delete report %q? y/n", clean(m.confirm.Title)), m.w))
+		bottom = m.ctx.Styles.ErrorToast.Render(viewkit.Fit(fmt.Sprintf("Delete report %q? y/n", viewkit.Clean(m.confirm.Title)), m.w))
 	}
-	body := split(m.ctx.Styles, m.w, h, len(m.reports), m.listView, func(w, h int) string {
+	body := viewkit.Split(m.ctx.Styles, m.w, h, len(m.reports), m.listView, func(w, h int) string {
 		return strings.Join(m.detailLines(w), "\n")
 	})
 	if bottom != "" {
@@ -405,14 +407,14 @@ func (m *Model) listView(w, h int) string {
 	case !m.loaded:
 		return st.Dim.Render("loading reports…")
 	case m.loadErr != nil:
-		return st.Error.Render(fit("cannot list reports: "+clean(m.loadErr.Error()), w))
+		return st.Error.Render(viewkit.Fit("cannot list reports: "+viewkit.Clean(m.loadErr.Error()), w))
 	case len(m.reports) == 0:
 		return st.Dim.Render("no reports")
 	}
-	cols := []col{{Title: "Source", W: 10}, {Title: "Title", Flex: 2, W: 12}, {Title: "Type", W: 11}, {Title: "Filter / group by", Flex: 3, W: 8}}
+	cols := []viewkit.Col{{Title: "Source", W: 10}, {Title: "Title", Flex: 2, W: 12}, {Title: "Type", W: 11}, {Title: "Filter / group by", Flex: 3, W: 8}}
 	rows := make([][]string, len(m.reports))
 	for i, r := range m.reports {
-		src := clean(r.Owner)
+		src := viewkit.Clean(r.Owner)
 		if r.Predefined {
 			src = "predefined"
 		}
@@ -426,7 +428,7 @@ func (m *Model) listView(w, h int) string {
 		if what == "" {
 			what = "(every row)"
 		}
-		rows[i] = []string{src, clean(r.Title), clean(string(r.Type)), clean(what)}
+		rows[i] = []string{src, viewkit.Clean(r.Title), viewkit.Clean(string(r.Type)), viewkit.Clean(what)}
 	}
 	return m.list.RenderList(st, cols, rows, func(i int) *lipgloss.Style {
 		if m.reports[i].Predefined {
@@ -444,13 +446,13 @@ func (m *Model) detailLines(w int) []string {
 		return []string{st.Dim.Render("no report selected")}
 	}
 	const lw = 11
-	out := []string{st.Title.Render(fit(clean(r.Title), w))}
+	out := []string{st.Title.Render(viewkit.Fit(viewkit.Clean(r.Title), w))}
 	if r.Predefined {
-		out = append(out, st.Marked.Render(fit("predefined · read-only", w)))
+		out = append(out, st.Marked.Render(viewkit.Fit("predefined · read-only", w)))
 	} else {
-		out = append(out, st.Dim.Render(fit("owned by "+clean(r.Owner), w)))
+		out = append(out, st.Dim.Render(viewkit.Fit("owned by "+viewkit.Clean(r.Owner), w)))
 	}
-	add := func(label, value string) { out = append(out, kv(st, label, value, lw, w)...) }
+	add := func(label, value string) { out = append(out, viewkit.KV(st, label, value, lw, w)...) }
 	add("ID", r.ID)
 	add("Type", string(r.Type))
 	filter := r.QueryFilter
@@ -481,8 +483,8 @@ func (m *Model) detailLines(w int) []string {
 		}
 		add("Columns", prefix+strings.Join(labels, ", "))
 	}
-	add("Created", fmtTime(r.CreatedAt))
-	add("Modified", fmtTime(r.ModifiedAt))
+	add("Created", viewkit.FmtTime(r.CreatedAt))
+	add("Modified", viewkit.FmtTime(r.ModifiedAt))
 	return out
 }
 

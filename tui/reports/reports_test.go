@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/auditdeck/auditdeck/tui/viewkit"
+
 	"github.com/auditdeck/auditdeck/core"
 	"github.com/auditdeck/auditdeck/core/query"
 	"github.com/auditdeck/auditdeck/tui"
@@ -39,7 +41,7 @@ func TestReportsCreateThroughForm(t *testing.T) {
 	keys(tm, "Failed logins by day")
 	keys(tm, "tab", "tab")
 	keys(tm, "event_type.eq(login),operation_successful.eq(false)")
-	waitText(t, tm, plural(want, "matching event", "matching events"))
+	waitText(t, tm, viewkit.Plural(want, "matching event", "matching events"))
 	keys(tm, "tab", "tab") // order, columns
 	// Choose created_at (fourth in the schema), then event_type (third).
 	keys(tm, "down", "down", "down", "space", "up", "space")
@@ -245,17 +247,17 @@ func TestReportsLiveAndStale(t *testing.T) {
 	defer m.Close()
 	gen := m.gen
 	// A burst of notices schedules one refresh.
-	m.Update(changeMsg{View: m.id, C: core.Change{Kind: core.ChangeReports}, OK: true})
+	m.Update(viewkit.ChangeMsg{View: m.id, C: core.Change{Kind: core.ChangeReports}, OK: true})
 	if !m.live.Pending {
 		t.Fatal("no refresh scheduled")
 	}
-	m.Update(changeMsg{View: m.id, C: core.Change{Kind: core.ChangeReports}, OK: true})
-	m.Update(refreshMsg{View: m.id})
+	m.Update(viewkit.ChangeMsg{View: m.id, C: core.Change{Kind: core.ChangeReports}, OK: true})
+	m.Update(viewkit.RefreshMsg{View: m.id})
 	if m.live.Pending || m.gen != gen+1 {
 		t.Fatalf("refresh: pending %v gen %d", m.live.Pending, m.gen)
 	}
 	// Other kinds do not refresh this view.
-	m.Update(changeMsg{View: m.id, C: core.Change{Kind: core.ChangeActivities}, OK: true})
+	m.Update(viewkit.ChangeMsg{View: m.id, C: core.Change{Kind: core.ChangeActivities}, OK: true})
 	if m.live.Pending {
 		t.Fatal("activity notice refreshed reports")
 	}

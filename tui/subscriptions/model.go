@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/auditdeck/auditdeck/tui/viewkit"
+
 	"github.com/auditdeck/auditdeck/core"
 	"github.com/auditdeck/auditdeck/core/schedule"
 	"github.com/auditdeck/auditdeck/tui"
@@ -30,7 +32,7 @@ type Model struct {
 	ctx  *tui.Context
 	id   int64
 	w, h int
-	live live
+	live viewkit.Live
 
 	gen     int
 	loaded  bool
@@ -38,18 +40,18 @@ type Model struct {
 	subs    []core.SubscriptionInfo
 	titles  map[string]string         // defined report id -> title
 	zones   map[string]*time.Location // resolved in the load, never in View
-	list    listState
+	list    viewkit.ListState
 	selID   string
 
 	mode    mode
-	hist    listState
+	hist    viewkit.ListState
 	confirm *core.SubscriptionInfo
 	running map[string]bool // run-now in flight, by subscription id
 }
 
 // New builds the view.
 func New(ctx *tui.Context) *Model {
-	return &Model{ctx: ctx, id: newViewID(), running: map[string]bool{}}
+	return &Model{ctx: ctx, id: viewkit.NewViewID(), running: map[string]bool{}}
 }
 
 type (
@@ -181,7 +183,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		delete(m.running, msg.subID)
 		if msg.err != nil {
-			return m, tea.Batch(m.load(), tui.ToastCmd(msg.toast+": "+clean(msg.err.Error()), true))
+			return m, tea.Batch(m.load(), tui.ToastCmd(msg.toast+": "+viewkit.Clean(msg.err.Error()), true))
 		}
 		return m, tea.Batch(m.load(), tui.ToastCmd(msg.toast, false))
 	case tea.KeyMsg:
@@ -215,14 +217,14 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 	case modeConfirm:
 		s := m.confirm
 		switch {
-		case keyIs(msg, bindYes):
+		case viewkit.KeyIs(msg, bindYes):
 			m.mode, m.confirm = modeList, nil
 			eng, actor, view, title := m.ctx.Engine, m.ctx.Actor, m.id, m.title(*s)
 			return func() tea.Msg {
 				err := eng.Unsubscribe(context.Background(), actor, s.ID)
-				return actionMsg{view: view, subID: s.ID, toast: fmt.Sprintf("subscription to %q deleted", clean(title)), err: err}
+				return actionMsg{view: view, subID: s.ID, toast: fmt.Sprintf("subscription to %q deleted", viewkit.Clean(title)), err: err}
 			}
-		case keyIs(msg, bindNo):
+		case viewkit.KeyIs(msg, bindNo):
 			m.mode, m.confirm = modeList, nil
 			return tui.ToastCmd("delete canceled", false)
 		}
@@ -230,7 +232,7 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 	case modeHistory:
 		s, _ := m.selected()
 		switch {
-		case keyIs(msg, k.Back), keyIs(msg, k.Enter):
+		case viewkit.KeyIs(msg, k.Back), viewkit.KeyIs(msg, k.Enter):
 			m.mode = modeList
 		default:
 			m.hist.Move(k, msg, len(s.Runs), m.h/2)
@@ -247,11 +249,11 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 	if !ok {
 		return nil
 	}
-	eng, actor, view, title := m.ctx.Engine, m.ctx.Actor, m.id, clean(m.title(s))
+	eng, actor, view, title := m.ctx.Engine, m.ctx.Actor, m.id, viewkit.Clean(m.title(s))
 	switch {
-	case keyIs(msg, k.Enter):
-		m.mode, m.hist = modeHistory, listState{}
-	case keyIs(msg, k.Pause):
+	case viewkit.KeyIs(msg, k.Enter):
+		m.mode, m.hist = modeHistory, viewkit.ListState{}
+	case viewkit.KeyIs(msg, k.Pause):
 		if !m.ctx.CanManage {
 			return m.denied("pause/resume")
 		}
@@ -264,7 +266,7 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 			}
 			return actionMsg{view: view, subID: s.ID, toast: fmt.Sprintf("subscription to %q %s", title, verb), err: err}
 		}
-	case keyIs(msg, k.RunNow):
+	case viewkit.KeyIs(msg, k.RunNow):
 		if !m.ctx.CanManage {
 			return m.denied("run now")
 		}
@@ -281,9 +283,9 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 				return actionMsg{view: view, subID: s.ID, toast: fmt.Sprintf("run of %q failed", title), err: err}
 			}
 			return actionMsg{view: view, subID: s.ID, toast: fmt.Sprintf("run of %q for %s %s: %s, report %s", title,
-				run.Window.Start.In(loc).Format("2006-01-02"), run.State, plural(run.Rows, "row", "rows"), run.ReportID)}
+				run.Window.Start.In(loc).Format("2006-01-02"), run.State, viewkit.Plural(run.Rows, "row", "rows"), run.ReportID)}
 		})
-	case keyIs(msg, k.Delete):
+	case viewkit.KeyIs(msg, k.Delete):
 		if !m.ctx.CanManage {
 			return m.denied("delete")
 		}
@@ -304,9 +306,9 @@ func (m *Model) View() string {
 	var bottom string
 	if m.mode == modeConfirm && m.confirm != nil {
 		h--
-		bottom = m.ctx.Styles.ErrorToast.Render(fit(fmt.Sprintf("Delete the %s subscription to %q? y/n", clean(string(m.confirm.Period)), clean(m.title(*m.confirm))), m.w))
+		bottom = m.ctx.Styles.ErrorToast.Render(viewkit.Fit(fmt.Sprintf("Delete the %s subscription to %q? y/n", viewkit.Clean(string(m.confirm.Period)), viewkit.Clean(m.title(*m.confirm))), m.w))
 	}
-	body := split(m.ctx.Styles, m.w, h, len(m.subs), m.listView, func(w, h int) string {
+	body := viewkit.Split(m.ctx.Styles, m.w, h, len(m.subs), m.listView, func(w, h int) string {
 		return strings.Join(m.detailLines(w), "\n")
 	})
 	if bottom != "" {
@@ -330,7 +332,7 @@ func (m *Model) lastRun(s core.SubscriptionInfo) string {
 		return "—"
 	}
 	r := s.Runs[0]
-	return r.Window.Start.In(m.zone(s)).Format("2006-01-02") + " " + clean(string(r.State))
+	return r.Window.Start.In(m.zone(s)).Format("2006-01-02") + " " + viewkit.Clean(string(r.State))
 }
 
 func (m *Model) nextRun(s core.SubscriptionInfo) string {
@@ -356,15 +358,15 @@ func (m *Model) listView(w, h int) string {
 	case !m.loaded:
 		return st.Dim.Render("loading subscriptions…")
 	case m.loadErr != nil:
-		return st.Error.Render(fit("cannot list subscriptions: "+clean(m.loadErr.Error()), w))
+		return st.Error.Render(viewkit.Fit("cannot list subscriptions: "+viewkit.Clean(m.loadErr.Error()), w))
 	case len(m.subs) == 0:
-		return st.Dim.Render(fit("no subscriptions: subscribe to a report with "+firstKey(m.ctx.Keys.Subscribe)+" in Reports", w))
+		return st.Dim.Render(viewkit.Fit("no subscriptions: subscribe to a report with "+firstKey(m.ctx.Keys.Subscribe)+" in Reports", w))
 	}
-	cols := []col{{Title: "Report", W: 10, Flex: 2}, {Title: "Period", W: 7}, {Title: "Zone", W: 13, Flex: 1},
+	cols := []viewkit.Col{{Title: "Report", W: 10, Flex: 2}, {Title: "Period", W: 7}, {Title: "Zone", W: 13, Flex: 1},
 		{Title: "Next run", W: 16}, {Title: "Last run", W: 20}, {Title: "Status", W: 7}}
 	rows := make([][]string, len(m.subs))
 	for i, s := range m.subs {
-		rows[i] = []string{clean(m.title(s)), clean(string(s.Period)), clean(zoneName(s)), m.nextRun(s), m.lastRun(s), m.status(s)}
+		rows[i] = []string{viewkit.Clean(m.title(s)), viewkit.Clean(string(s.Period)), viewkit.Clean(zoneName(s)), m.nextRun(s), m.lastRun(s), m.status(s)}
 	}
 	return m.list.RenderList(st, cols, rows, func(i int) *lipgloss.Style {
 		s := m.subs[i]
@@ -386,8 +388,8 @@ func (m *Model) detailLines(w int) []string {
 	}
 	loc := m.zone(s)
 	const lw = 11
-	out := []string{st.Title.Render(fit(clean(m.title(s)+" · every "+string(s.Period)), w))}
-	add := func(label, value string) { out = append(out, kv(st, label, value, lw, w)...) }
+	out := []string{st.Title.Render(viewkit.Fit(viewkit.Clean(m.title(s)+" · every "+string(s.Period)), w))}
+	add := func(label, value string) { out = append(out, viewkit.KV(st, label, value, lw, w)...) }
 	add("ID", s.ID)
 	add("Report", m.title(s)+" ("+s.DefinedReportID+")")
 	add("Owner", s.Owner)
@@ -399,13 +401,13 @@ func (m *Model) detailLines(w int) []string {
 	}
 	if len(s.Runs) > 0 {
 		r := s.Runs[0]
-		last := fmt.Sprintf("%s %s, %s", windowText(r.Window, loc), r.State, plural(r.Rows, "row", "rows"))
+		last := fmt.Sprintf("%s %s, %s", windowText(r.Window, loc), r.State, viewkit.Plural(r.Rows, "row", "rows"))
 		if r.ReportID != "" {
 			last += ", report " + r.ReportID
 		}
 		add("Last run", last)
 		if r.Error != "" {
-			out = append(out, st.Error.Render(fit(strings.Repeat(" ", lw)+clean(r.Error), w)))
+			out = append(out, st.Error.Render(viewkit.Fit(strings.Repeat(" ", lw)+viewkit.Clean(r.Error), w)))
 		}
 	}
 	if s.Webhook != "" {
@@ -444,13 +446,13 @@ func (m *Model) historyView(w, h int) string {
 	}
 	loc := m.zone(s)
 	head := []string{
-		st.Title.Render(fit(fmt.Sprintf("Run history of %q · every %s · %s", clean(m.title(s)), clean(string(s.Period)), clean(zoneName(s))), w)),
-		st.Dim.Render(fit(plural(int64(len(s.Runs)), "run", "runs")+", newest first", w)),
+		st.Title.Render(viewkit.Fit(fmt.Sprintf("Run history of %q · every %s · %s", viewkit.Clean(m.title(s)), viewkit.Clean(string(s.Period)), viewkit.Clean(zoneName(s))), w)),
+		st.Dim.Render(viewkit.Fit(viewkit.Plural(int64(len(s.Runs)), "run", "runs")+", newest first", w)),
 	}
 	if len(s.Runs) == 0 {
-		return fitLines(append(head, "", st.Dim.Render("no runs yet")), w, h)
+		return viewkit.FitLines(append(head, "", st.Dim.Render("no runs yet")), w, h)
 	}
-	cols := []col{{Title: "Window", W: 23, Flex: 1}, {Title: "State", W: 9}, {Title: "Rows", W: 7},
+	cols := []viewkit.Col{{Title: "Window", W: 23, Flex: 1}, {Title: "State", W: 9}, {Title: "Rows", W: 7},
 		{Title: "Finished", W: 16}, {Title: "Report / error", W: 8, Flex: 2}}
 	rows := make([][]string, len(s.Runs))
 	for i, r := range s.Runs {
@@ -458,7 +460,7 @@ func (m *Model) historyView(w, h int) string {
 		if r.Error != "" {
 			what = r.Error
 		}
-		rows[i] = []string{windowText(r.Window, loc), clean(string(r.State)), groupDigits(r.Rows), timeIn(r.FinishedAt, loc), clean(what)}
+		rows[i] = []string{windowText(r.Window, loc), viewkit.Clean(string(r.State)), viewkit.GroupDigits(r.Rows), timeIn(r.FinishedAt, loc), viewkit.Clean(what)}
 	}
 	list := func(w, h int) string {
 		return m.hist.RenderList(st, cols, rows, func(i int) *lipgloss.Style {
@@ -473,28 +475,28 @@ func (m *Model) historyView(w, h int) string {
 		r := s.Runs[m.hist.Cursor]
 		const lw = 11
 		var out []string
-		add := func(label, value string) { out = append(out, kv(st, label, value, lw, w)...) }
+		add := func(label, value string) { out = append(out, viewkit.KV(st, label, value, lw, w)...) }
 		add("Window", windowText(r.Window, loc))
 		state := string(r.State)
 		if r.Manual {
 			state += " (run now)"
 		}
 		add("State", state)
-		add("Rows", groupDigits(r.Rows))
+		add("Rows", viewkit.GroupDigits(r.Rows))
 		add("Report", orDash(r.ReportID))
 		add("Attempts", fmt.Sprint(r.Attempts))
 		add("Scheduled", timeIn(r.ScheduledAt, loc))
 		add("Started", timeIn(r.StartedAt, loc))
 		add("Finished", timeIn(r.FinishedAt, loc))
 		if r.Error != "" {
-			for _, l := range kv(st, "Error", r.Error, lw, w) {
+			for _, l := range viewkit.KV(st, "Error", r.Error, lw, w) {
 				out = append(out, st.Error.Render(l))
 			}
 		}
 		return strings.Join(out, "\n")
 	}
-	body := split(st, w, h-len(head)-1, len(rows), list, detail)
-	return fitLines(append(append(head, ""), strings.Split(body, "\n")...), w, h)
+	body := viewkit.Split(st, w, h-len(head)-1, len(rows), list, detail)
+	return viewkit.FitLines(append(append(head, ""), strings.Split(body, "\n")...), w, h)
 }
 
 func timeIn(t time.Time, loc *time.Location) string {

@@ -12,6 +12,8 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/auditdeck/auditdeck/tui/viewkit"
+
 	"github.com/auditdeck/auditdeck/core"
 	"github.com/auditdeck/auditdeck/tui"
 	tea "github.com/charmbracelet/bubbletea"
@@ -66,7 +68,7 @@ func cell(s string) string {
 		}
 		s = s[:cut] + "…"
 	}
-	return clean(s)
+	return viewkit.Clean(s)
 }
 
 // readPreview reads at most previewRows rows of a CSV or NDJSON file.
@@ -233,7 +235,7 @@ func loadDetails(view int64, gen int, t core.Task) tea.Cmd {
 func jsonLines(b []byte) []string {
 	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
 	for i, l := range lines {
-		lines[i] = clean(l)
+		lines[i] = viewkit.Clean(l)
 	}
 	return lines
 }
@@ -272,21 +274,21 @@ func (m *Model) previewView() string {
 	w, h := m.w, m.h
 	switch {
 	case m.prevLoading:
-		return fitLines([]string{st.Title.Render("Preview"), "", st.Dim.Render("reading…")}, w, h)
+		return viewkit.FitLines([]string{st.Title.Render("Preview"), "", st.Dim.Render("reading…")}, w, h)
 	case m.prev == nil:
-		return fitLines([]string{st.Title.Render("Preview"), "", st.Error.Render(fit(clean(m.prevErr), w))}, w, h)
+		return viewkit.FitLines([]string{st.Title.Render("Preview"), "", st.Error.Render(viewkit.Fit(viewkit.Clean(m.prevErr), w))}, w, h)
 	}
 	p := m.prev
-	n := fmt.Sprintf("first %s", plural(int64(len(p.rows)), "row", "rows"))
+	n := fmt.Sprintf("first %s", viewkit.Plural(int64(len(p.rows)), "row", "rows"))
 	if !p.more {
-		n = plural(int64(len(p.rows)), "row", "rows")
+		n = viewkit.Plural(int64(len(p.rows)), "row", "rows")
 	}
-	head := []string{st.Title.Render(fit(fmt.Sprintf("Preview of %s (%s) · %s", clean(p.name), p.format, n), w))}
+	head := []string{st.Title.Render(viewkit.Fit(fmt.Sprintf("Preview of %s (%s) · %s", viewkit.Clean(p.name), p.format, n), w))}
 	if m.prevErr != "" {
-		head = append(head, st.Error.Render(fit("stopped early: "+clean(m.prevErr), w)))
+		head = append(head, st.Error.Render(viewkit.Fit("stopped early: "+viewkit.Clean(m.prevErr), w)))
 	}
 	if len(p.header) == 0 {
-		return fitLines(append(head, "", st.Dim.Render("the file is empty")), w, h)
+		return viewkit.FitLines(append(head, "", st.Dim.Render("the file is empty")), w, h)
 	}
 	// Column widths from the header and the rows read, capped.
 	widthsOf := make([]int, len(p.header))
@@ -301,7 +303,7 @@ func (m *Model) previewView() string {
 		}
 	}
 	m.prevCol = min(m.prevCol, len(p.header)-1)
-	var cols []col
+	var cols []viewkit.Col
 	used := 2
 	last := m.prevCol
 	for i := m.prevCol; i < len(p.header); i++ {
@@ -309,16 +311,16 @@ func (m *Model) previewView() string {
 		if len(cols) > 0 && used+1+cw > w {
 			// Show part of the next column when there is room for some of it.
 			if room := w - used - 1; room >= 8 {
-				cols = append(cols, col{Title: p.header[i], W: room})
+				cols = append(cols, viewkit.Col{Title: p.header[i], W: room})
 				last = i
 			}
 			break
 		}
-		cols = append(cols, col{Title: p.header[i], W: cw})
+		cols = append(cols, viewkit.Col{Title: p.header[i], W: cw})
 		used += cw + 1
 		last = i
 	}
-	head = append(head, st.Dim.Render(fit(fmt.Sprintf("columns %d–%d of %d (←/→) · rows ↑/↓", m.prevCol+1, last+1, len(p.header)), w)), "")
+	head = append(head, st.Dim.Render(viewkit.Fit(fmt.Sprintf("columns %d–%d of %d (←/→) · rows ↑/↓", m.prevCol+1, last+1, len(p.header)), w)), "")
 	rows := make([][]string, len(p.rows))
 	for i, r := range p.rows {
 		if m.prevCol < len(r) {
@@ -326,5 +328,5 @@ func (m *Model) previewView() string {
 		}
 	}
 	table := m.prevRow.RenderList(st, cols, rows, nil, w, h-len(head), true)
-	return fitLines(append(head, strings.Split(table, "\n")...), w, h)
+	return viewkit.FitLines(append(head, strings.Split(table, "\n")...), w, h)
 }

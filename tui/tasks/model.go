@@ -11,6 +11,8 @@ import (
 	"math"
 	"strings"
 
+	"github.com/auditdeck/auditdeck/tui/viewkit"
+
 	"github.com/auditdeck/auditdeck/core"
 	"github.com/auditdeck/auditdeck/tui"
 	"github.com/charmbracelet/bubbles/key"
@@ -35,13 +37,13 @@ type Model struct {
 	ctx  *tui.Context
 	id   int64
 	w, h int
-	live live
+	live viewkit.Live
 
 	gen     int
 	loaded  bool
 	loadErr error
 	tasks   []core.Task
-	list    listState
+	list    viewkit.ListState
 	selID   string
 
 	mode    mode
@@ -60,13 +62,13 @@ type Model struct {
 	prevLoading bool
 	prev        *preview
 	prevErr     string
-	prevRow     listState
+	prevRow     viewkit.ListState
 	prevCol     int
 }
 
 // New builds the view.
 func New(ctx *tui.Context) *Model {
-	return &Model{ctx: ctx, id: newViewID()}
+	return &Model{ctx: ctx, id: viewkit.NewViewID()}
 }
 
 type (
@@ -187,7 +189,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		if msg.err != nil {
-			return m, tea.Batch(m.load(), tui.ToastCmd(msg.toast+": "+clean(msg.err.Error()), true))
+			return m, tea.Batch(m.load(), tui.ToastCmd(msg.toast+": "+viewkit.Clean(msg.err.Error()), true))
 		}
 		return m, tea.Batch(m.load(), tui.ToastCmd(msg.toast, false))
 	case detailsMsg:
@@ -238,7 +240,7 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 	case modeConfirm:
 		t := m.confirm
 		switch {
-		case keyIs(msg, bindYes):
+		case viewkit.KeyIs(msg, bindYes):
 			m.mode, m.confirm = modeList, nil
 			eng, actor, view := m.ctx.Engine, m.ctx.Actor, m.id
 			return func() tea.Msg {
@@ -247,30 +249,30 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 					return actionMsg{view: view, toast: "delete failed", err: errNoRunner}
 				}
 				err := tr.Delete(context.Background(), actor, t.ID)
-				return actionMsg{view: view, toast: fmt.Sprintf("task %s deleted with its files", clean(t.ID)), err: err}
+				return actionMsg{view: view, toast: fmt.Sprintf("task %s deleted with its files", viewkit.Clean(t.ID)), err: err}
 			}
-		case keyIs(msg, bindNo):
+		case viewkit.KeyIs(msg, bindNo):
 			m.mode, m.confirm = modeList, nil
 			return tui.ToastCmd("delete canceled", false)
 		}
 		return nil
 	case modeDetails:
 		switch {
-		case keyIs(msg, k.Back), keyIs(msg, k.Enter):
+		case viewkit.KeyIs(msg, k.Back), viewkit.KeyIs(msg, k.Enter):
 			m.mode = modeList
 			m.detGen++ // drop a load still in flight
 		default:
-			scrollKeys(k, msg, &m.detOff, len(m.detLines), m.h-2)
+			viewkit.ScrollKeys(k, msg, &m.detOff, len(m.detLines), m.h-2)
 		}
 		return nil
 	case modePreview:
 		switch {
-		case keyIs(msg, k.Back), keyIs(msg, k.Preview):
+		case viewkit.KeyIs(msg, k.Back), viewkit.KeyIs(msg, k.Preview):
 			m.mode = modeList
 			m.prevGen++
-		case keyIs(msg, bindLeft):
+		case viewkit.KeyIs(msg, bindLeft):
 			m.prevCol = max(0, m.prevCol-1)
-		case keyIs(msg, bindRight):
+		case viewkit.KeyIs(msg, bindRight):
 			if m.prev != nil && m.prevCol < len(m.prev.header)-1 {
 				m.prevCol++
 			}
@@ -293,19 +295,19 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 	}
 	eng, actor, view := m.ctx.Engine, m.ctx.Actor, m.id
 	switch {
-	case keyIs(msg, k.Enter):
+	case viewkit.KeyIs(msg, k.Enter):
 		m.mode, m.detOff, m.detLoading, m.detLines, m.detErr = modeDetails, 0, true, nil, ""
 		m.detGen++
 		return loadDetails(view, m.detGen, t)
-	case keyIs(msg, k.Preview):
+	case viewkit.KeyIs(msg, k.Preview):
 		f, ok := previewFile(t)
 		if !ok {
 			return tui.ToastCmd("preview needs a finished CSV or NDJSON file", true)
 		}
-		m.mode, m.prevLoading, m.prev, m.prevErr, m.prevRow, m.prevCol = modePreview, true, nil, "", listState{}, 0
+		m.mode, m.prevLoading, m.prev, m.prevErr, m.prevRow, m.prevCol = modePreview, true, nil, "", viewkit.ListState{}, 0
 		m.prevGen++
 		return loadPreview(view, m.prevGen, f)
-	case keyIs(msg, k.Cancel):
+	case viewkit.KeyIs(msg, k.Cancel):
 		if !m.ctx.CanExport {
 			return m.denied("cancel")
 		}
@@ -318,9 +320,9 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 				return actionMsg{view: view, toast: "cancel failed", err: errNoRunner}
 			}
 			_, err := tr.Cancel(context.Background(), actor, t.ID)
-			return actionMsg{view: view, toast: fmt.Sprintf("task %s canceled", clean(t.ID)), err: err}
+			return actionMsg{view: view, toast: fmt.Sprintf("task %s canceled", viewkit.Clean(t.ID)), err: err}
 		}
-	case keyIs(msg, k.Retry):
+	case viewkit.KeyIs(msg, k.Retry):
 		if !m.ctx.CanExport {
 			return m.denied("retry")
 		}
@@ -333,9 +335,9 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 				return actionMsg{view: view, toast: "retry failed", err: errNoRunner}
 			}
 			_, err := tr.Retry(context.Background(), actor, t.ID)
-			return actionMsg{view: view, toast: fmt.Sprintf("task %s queued again", clean(t.ID)), err: err}
+			return actionMsg{view: view, toast: fmt.Sprintf("task %s queued again", viewkit.Clean(t.ID)), err: err}
 		}
-	case keyIs(msg, k.Delete):
+	case viewkit.KeyIs(msg, k.Delete):
 		if !m.ctx.CanManage {
 			return m.denied("delete")
 		}
@@ -361,11 +363,11 @@ func (m *Model) View() string {
 		h--
 		what := "with its files"
 		if !m.confirm.Final() {
-			what = "(it is " + clean(string(m.confirm.Status)) + ": it will be canceled)"
+			what = "(it is " + viewkit.Clean(string(m.confirm.Status)) + ": it will be canceled)"
 		}
-		bottom = m.ctx.Styles.ErrorToast.Render(fit(fmt.Sprintf("Delete task %s %q %s? y/n", clean(m.confirm.ID), clean(m.confirm.Request.FileName), what), m.w))
+		bottom = m.ctx.Styles.ErrorToast.Render(viewkit.Fit(fmt.Sprintf("Delete task %s %q %s? y/n", viewkit.Clean(m.confirm.ID), viewkit.Clean(m.confirm.Request.FileName), what), m.w))
 	}
-	body := split(m.ctx.Styles, m.w, h, len(m.tasks), m.listView, func(w, h int) string {
+	body := viewkit.Split(m.ctx.Styles, m.w, h, len(m.tasks), m.listView, func(w, h int) string {
 		return strings.Join(m.detailLines(w), "\n")
 	})
 	if bottom != "" {
@@ -403,11 +405,11 @@ func rowsText(t core.Task) string {
 	case t.Total < 0 && t.Status != core.TaskSucceeded:
 		return "groups"
 	case t.Status == core.TaskSucceeded:
-		return groupDigits(t.Done)
+		return viewkit.GroupDigits(t.Done)
 	case t.Status == core.TaskQueued:
-		return groupDigits(t.Total)
+		return viewkit.GroupDigits(t.Total)
 	}
-	return groupDigits(t.Done) + "/" + groupDigits(t.Total)
+	return viewkit.GroupDigits(t.Done) + "/" + viewkit.GroupDigits(t.Total)
 }
 
 // progressText is a bar for a running task with a known total.
@@ -435,13 +437,13 @@ func (m *Model) listView(w, h int) string {
 	case !m.loaded:
 		return st.Dim.Render("loading tasks…")
 	case m.loadErr != nil:
-		return st.Dim.Render(fit(clean(m.loadErr.Error()), w))
+		return st.Dim.Render(viewkit.Fit(viewkit.Clean(m.loadErr.Error()), w))
 	case len(m.tasks) == 0:
-		return st.Dim.Render(fit("no tasks: export from Activities (x) or generate a report (g in Reports)", w))
+		return st.Dim.Render(viewkit.Fit("no tasks: export from Activities (x) or generate a report (g in Reports)", w))
 	}
-	cols := []col{{Title: "Status", W: 9}, {Title: "Progress", W: 12, Flex: 1}, {Title: "Rows", W: 9}, {Title: "Size", W: 8},
+	cols := []viewkit.Col{{Title: "Status", W: 9}, {Title: "Progress", W: 12, Flex: 1}, {Title: "Rows", W: 9}, {Title: "Size", W: 8},
 		{Title: "Name / error", W: 12, Flex: 3}, {Title: "Created", W: 11}}
-	ws := widths(cols, w-2)
+	ws := viewkit.Widths(cols, w-2)
 	rows := make([][]string, len(m.tasks))
 	for i, t := range m.tasks {
 		sz := "—"
@@ -452,7 +454,7 @@ func (m *Model) listView(w, h int) string {
 		if t.Error != "" {
 			name += " · " + t.Error
 		}
-		rows[i] = []string{clean(string(t.Status)), m.progressText(t, ws[1]), rowsText(t), sz, clean(name), t.CreatedAt.UTC().Format("01-02 15:04")}
+		rows[i] = []string{viewkit.Clean(string(t.Status)), m.progressText(t, ws[1]), rowsText(t), sz, viewkit.Clean(name), t.CreatedAt.UTC().Format("01-02 15:04")}
 	}
 	return m.list.RenderList(st, cols, rows, func(i int) *lipgloss.Style {
 		switch m.tasks[i].Status {
@@ -476,8 +478,8 @@ func (m *Model) detailLines(w int) []string {
 	if title == "" {
 		title = t.Request.FileName
 	}
-	out := []string{st.Title.Render(fit(clean(fmt.Sprintf("%s %s · %s", t.Kind, title, t.Status)), w))}
-	add := func(label, value string) { out = append(out, kv(st, label, value, lw, w)...) }
+	out := []string{st.Title.Render(viewkit.Fit(viewkit.Clean(fmt.Sprintf("%s %s · %s", t.Kind, title, t.Status)), w))}
+	add := func(label, value string) { out = append(out, viewkit.KV(st, label, value, lw, w)...) }
 	add("ID", t.ID)
 	add("Type", string(t.Request.Type))
 	filter := t.Request.Filter
@@ -490,25 +492,25 @@ func (m *Model) detailLines(w int) []string {
 	}
 	add("Formats", strings.Join(t.Request.Formats, ", "))
 	if t.Status == core.TaskRunning && t.Total > 0 {
-		out = append(out, st.Dim.Render(pad("Progress", lw))+m.progressText(t, max(10, min(40, w-lw))))
+		out = append(out, st.Dim.Render(viewkit.Pad("Progress", lw))+m.progressText(t, max(10, min(40, w-lw))))
 	}
 	var rows string
 	switch {
 	case t.Status == core.TaskSucceeded:
-		rows = groupDigits(t.Done) + " written"
+		rows = viewkit.GroupDigits(t.Done) + " written"
 	case t.Total < 0:
-		rows = groupDigits(t.Done) + " written (groups are counted as it runs)"
+		rows = viewkit.GroupDigits(t.Done) + " written (groups are counted as it runs)"
 	case t.Status == core.TaskQueued:
-		rows = groupDigits(t.Total) + " to write (counted when queued)"
+		rows = viewkit.GroupDigits(t.Total) + " to write (counted when queued)"
 	default:
-		rows = groupDigits(t.Done) + " of " + groupDigits(t.Total) + " written"
+		rows = viewkit.GroupDigits(t.Done) + " of " + viewkit.GroupDigits(t.Total) + " written"
 	}
 	if t.Truncated {
-		rows += fmt.Sprintf(" (cut at the row limit of %s)", groupDigits(t.Request.RowLimit))
+		rows += fmt.Sprintf(" (cut at the row limit of %s)", viewkit.GroupDigits(t.Request.RowLimit))
 	}
 	add("Rows", rows)
 	if !t.WindowStart.IsZero() || !t.WindowEnd.IsZero() {
-		add("Window", fmtTime(t.WindowStart)+" → "+fmtTime(t.WindowEnd))
+		add("Window", viewkit.FmtTime(t.WindowStart)+" → "+viewkit.FmtTime(t.WindowEnd))
 	}
 	for i, f := range t.Files {
 		label := ""
@@ -524,20 +526,20 @@ func (m *Model) detailLines(w int) []string {
 		add("Note", n)
 	}
 	if t.Error != "" {
-		for _, l := range kv(st, "Error", t.Error, lw, w) {
+		for _, l := range viewkit.KV(st, "Error", t.Error, lw, w) {
 			out = append(out, st.Error.Render(l))
 		}
 	}
 	add("Attempts", fmt.Sprint(t.Attempts))
-	add("Created", fmtTime(t.CreatedAt))
+	add("Created", viewkit.FmtTime(t.CreatedAt))
 	if !t.StartedAt.IsZero() {
-		add("Started", fmtTime(t.StartedAt))
+		add("Started", viewkit.FmtTime(t.StartedAt))
 	}
 	if !t.FinishedAt.IsZero() {
-		add("Finished", fmtTime(t.FinishedAt))
+		add("Finished", viewkit.FmtTime(t.FinishedAt))
 	}
 	if !t.ExpiresAt.IsZero() {
-		add("Expires", fmtTime(t.ExpiresAt))
+		add("Expires", viewkit.FmtTime(t.ExpiresAt))
 	}
 	return out
 }
@@ -545,19 +547,19 @@ func (m *Model) detailLines(w int) []string {
 func (m *Model) detailsView() string {
 	st := m.ctx.Styles
 	t, _ := m.selected()
-	head := "Task " + clean(t.ID)
+	head := "Task " + viewkit.Clean(t.ID)
 	if m.detTitle != "" {
-		head += " · " + clean(m.detTitle)
+		head += " · " + viewkit.Clean(m.detTitle)
 	}
-	lines := []string{st.Title.Render(fit(head, m.w)), ""}
+	lines := []string{st.Title.Render(viewkit.Fit(head, m.w)), ""}
 	h := m.h - len(lines)
 	switch {
 	case m.detLoading:
-		return fitLines(append(lines, st.Dim.Render("reading…")), m.w, m.h)
+		return viewkit.FitLines(append(lines, st.Dim.Render("reading…")), m.w, m.h)
 	case m.detErr != "":
-		return fitLines(append(lines, st.Error.Render(fit(clean(m.detErr), m.w))), m.w, m.h)
+		return viewkit.FitLines(append(lines, st.Error.Render(viewkit.Fit(viewkit.Clean(m.detErr), m.w))), m.w, m.h)
 	}
-	return strings.Join(lines, "\n") + "\n" + scrollView(m.detLines, &m.detOff, m.w, h)
+	return strings.Join(lines, "\n") + "\n" + viewkit.ScrollView(m.detLines, &m.detOff, m.w, h)
 }
 
 // progressBar draws what bubbles/progress draws with a solid fill

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/auditdeck/auditdeck/tui/viewkit"
+
 	"github.com/auditdeck/auditdeck/core"
 	"github.com/auditdeck/auditdeck/tui"
 	tea "github.com/charmbracelet/bubbletea"
@@ -272,12 +274,12 @@ func TestTasksProgressBarAndNoRunner(t *testing.T) {
 		t.Fatal("stale list applied")
 	}
 	// Progress notices are coalesced into one reload.
-	m.Update(changeMsg{View: m.id, C: core.Change{Kind: core.ChangeTasks}, OK: true})
-	m.Update(changeMsg{View: m.id, C: core.Change{Kind: core.ChangeTasks}, OK: true})
+	m.Update(viewkit.ChangeMsg{View: m.id, C: core.Change{Kind: core.ChangeTasks}, OK: true})
+	m.Update(viewkit.ChangeMsg{View: m.id, C: core.Change{Kind: core.ChangeTasks}, OK: true})
 	if !m.live.Pending || m.gen != 2 {
 		t.Fatalf("pending %v gen %d", m.live.Pending, m.gen)
 	}
-	m.Update(refreshMsg{View: m.id})
+	m.Update(viewkit.RefreshMsg{View: m.id})
 	if m.live.Pending || m.gen != 3 {
 		t.Fatalf("pending %v gen %d", m.live.Pending, m.gen)
 	}
