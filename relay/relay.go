@@ -15,11 +15,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"net"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -54,7 +54,7 @@ type Request struct {
 // ways unchanged.
 type Terminal struct {
 	Width, Height  int
-	Profile        string // colour profile: ascii, ansi, ansi256 or truecolor
+	Profile        string // colour profile, as termenv names it (TrueColor, ANSI256, ANSI, Ascii)
 	DarkBackground bool
 }
 
@@ -451,10 +451,7 @@ func needsStdin(args []string) bool {
 }
 
 func shortDigest(s string) string {
-	var h uint64 = 14695981039346656037
-	for i := 0; i < len(s); i++ {
-		h ^= uint64(s[i])
-		h *= 1099511628211
-	}
-	return strings.ToLower(fmt.Sprintf("%016x", h))
+	h := fnv.New64a()
+	h.Write([]byte(s))
+	return fmt.Sprintf("%016x", h.Sum64())
 }

@@ -81,7 +81,7 @@ func relayDashboard(cmd *cobra.Command, g *globalFlags) (bool, error) {
 		return true, fmt.Errorf("terminal size: %w", err)
 	}
 	out := termenv.NewOutput(os.Stdout)
-	tinfo := &relay.Terminal{Width: w, Height: h, Profile: profileName(out.EnvColorProfile()), DarkBackground: out.HasDarkBackground()}
+	tinfo := &relay.Terminal{Width: w, Height: h, Profile: out.EnvColorProfile().Name(), DarkBackground: out.HasDarkBackground()}
 	cfgPath, err := filepath.Abs(g.config)
 	if err != nil {
 		c.Close()
@@ -152,26 +152,13 @@ func runRelayedDashboard(ctx context.Context, g *globalFlags) error {
 	return err
 }
 
-func profileName(p termenv.Profile) string {
-	switch p {
-	case termenv.TrueColor:
-		return "truecolor"
-	case termenv.ANSI256:
-		return "ansi256"
-	case termenv.ANSI:
-		return "ansi"
-	}
-	return "ascii"
-}
-
+// profileByName reads the colour profile a relaying client sent as
+// termenv's name for it; anything else draws without colour.
 func profileByName(name string) termenv.Profile {
-	switch name {
-	case "truecolor":
-		return termenv.TrueColor
-	case "ansi256":
-		return termenv.ANSI256
-	case "ansi":
-		return termenv.ANSI
+	for _, p := range []termenv.Profile{termenv.TrueColor, termenv.ANSI256, termenv.ANSI} {
+		if p.Name() == name {
+			return p
+		}
 	}
 	return termenv.Ascii
 }

@@ -129,12 +129,7 @@ func runServe(ctx context.Context, g *globalFlags, o serveOptions) error {
 	if err != nil {
 		return err
 	}
-	tasksClosed := false
-	defer func() {
-		if !tasksClosed {
-			d.tasks.Close()
-		}
-	}()
+	defer d.tasks.Close() // on early returns; Close is idempotent
 	dataAbs, _ := filepath.Abs(g.dataDir)
 	d.relay, err = relay.Listen(relay.SocketPath(g.dataDir), runRelayed(daemonEngine{eng: eng, tasks: d.tasks, dataDir: dataAbs, exportsDir: exports}))
 	if err != nil {
@@ -201,7 +196,6 @@ wait:
 	<-schedDone
 	d.drain(dctx)
 	d.tasks.Close()
-	tasksClosed = true
 	log.Info("stopped", "drain", time.Since(start).Round(time.Millisecond))
 	return runErr
 }
