@@ -243,19 +243,8 @@ func (f *generateForm) view(m *Model) string {
 		lines = append(lines, indent+st.Dim.Render(viewkit.Fit("written to the export directory as "+viewkit.Clean(strings.TrimSpace(f.name.Value()))+".<format>", w-labelW)))
 	}
 	lines = append(lines, "")
-	switch {
-	case f.busy:
-		lines = append(lines, st.Dim.Render("submitting…"))
-	case f.err != "":
-		for _, l := range viewkit.Wrap("✗ "+f.err, w) {
-			lines = append(lines, st.Error.Render(l))
-		}
-	}
-	hint := st.Dim.Render(viewkit.Fit("←/→ format · space choose · tab next field · enter generate · esc cancel", w))
-	if n := h - len(lines) - 1; n > 0 {
-		lines = append(lines, make([]string, n)...)
-	}
-	return viewkit.FitLines(append(lines, hint), w, h)
+	lines = viewkit.FormStatus(st, lines, f.busy, "submitting…", f.err, w)
+	return viewkit.FormEnd(st, lines, "←/→ format · space choose · tab next field · enter generate · esc cancel", w, h)
 }
 
 type (
@@ -460,17 +449,6 @@ func (f *subscribeForm) view(m *Model) string {
 		lines = append(lines, indent+st.OK.Render(viewkit.Fit("✓ periods start at midnight in this zone", w-labelW)))
 	}
 	lines = append(lines, "")
-	switch {
-	case f.busy:
-		lines = append(lines, st.Dim.Render("subscribing…"))
-	case f.err != "":
-		for _, l := range viewkit.Wrap("✗ "+f.err, w) {
-			lines = append(lines, st.Error.Render(l))
-		}
-	}
-	hint := st.Dim.Render(viewkit.Fit("←/→ change · space choose · tab next field · enter subscribe · esc cancel", w))
-	if n := h - len(lines) - 1; n > 0 {
-		lines = append(lines, make([]string, n)...)
-	}
-	return viewkit.FitLines(append(lines, hint), w, h)
+	lines = viewkit.FormStatus(st, lines, f.busy, "subscribing…", f.err, w)
+	return viewkit.FormEnd(st, lines, "←/→ change · space choose · tab next field · enter subscribe · esc cancel", w, h)
 }

@@ -505,14 +505,7 @@ func (f *reportForm) view(m *Model) string {
 		lines = append(lines, indent+st.Dim.Render(viewkit.Fit("aggregates: "+viewkit.Clean(strings.Join(aggs, ", "))+" (columns follow the groups)", w-labelW)))
 	}
 	lines = append(lines, "")
-	switch {
-	case f.saving:
-		lines = append(lines, st.Dim.Render("saving…"))
-	case f.saveErr != "":
-		for _, l := range viewkit.Wrap("✗ "+f.saveErr, w) {
-			lines = append(lines, st.Error.Render(l))
-		}
-	}
+	lines = viewkit.FormStatus(st, lines, f.saving, "saving…", f.saveErr, w)
 	hint := "tab/shift+tab move · enter next · ctrl+s save · esc cancel"
 	switch f.focus {
 	case fColumns:
@@ -520,22 +513,16 @@ func (f *reportForm) view(m *Model) string {
 	case fType:
 		hint = "←/→ change type · " + hint
 	}
-	hintLines := []string{st.Dim.Render(viewkit.Fit(hint, w))}
-
-	// The column picker takes the rows that are left.
+	// The column picker takes the rows that are left above the hint.
 	if f.focus == fColumns {
-		room := h - len(lines) - len(hintLines)
+		room := h - len(lines) - 1
 		picker := f.pickerLines(m, w-labelW, max(1, room))
 		for i := range picker {
 			picker[i] = indent + picker[i]
 		}
 		lines = slices.Insert(lines, colsAt, picker...)
 	}
-	if pad := h - len(lines) - len(hintLines); pad > 0 {
-		lines = append(lines, make([]string, pad)...)
-	}
-	lines = append(lines, hintLines...)
-	return viewkit.FitLines(lines, w, h)
+	return viewkit.FormEnd(st, lines, hint, w, h)
 }
 
 // filterStatus is the line under the filter: valid with the live match

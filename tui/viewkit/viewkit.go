@@ -388,3 +388,25 @@ func GroupDigits(n int64) string {
 }
 
 func KeyIs(msg tea.KeyMsg, b key.Binding) bool { return key.Matches(msg, b) }
+
+// FormStatus appends a form's status line: busyText while it submits,
+// otherwise its error (if any) wrapped to w.
+func FormStatus(st *tui.Styles, lines []string, busy bool, busyText, err string, w int) []string {
+	switch {
+	case busy:
+		lines = append(lines, st.Dim.Render(busyText))
+	case err != "":
+		for _, l := range Wrap("✗ "+err, w) {
+			lines = append(lines, st.Error.Render(l))
+		}
+	}
+	return lines
+}
+
+// FormEnd puts a form's key hint on the last of h rows.
+func FormEnd(st *tui.Styles, lines []string, hint string, w, h int) string {
+	if n := h - len(lines) - 1; n > 0 {
+		lines = append(lines, make([]string, n)...)
+	}
+	return FitLines(append(lines, st.Dim.Render(Fit(hint, w))), w, h)
+}
