@@ -69,6 +69,12 @@ const testMaxBody = 64 << 10
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvWith(t, core.TaskOptions{})
+}
+
+// newEnvWith runs the task runner with opts (Dir is the env's own).
+func newEnvWith(t *testing.T, opts core.TaskOptions) *env {
+	t.Helper()
 	dir := t.TempDir()
 	clock := &testClock{t: fixtureNow}
 	eng := storetest.Engine(t, core.WithClock(clock.now), core.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
@@ -81,7 +87,8 @@ func newEnv(t *testing.T) *env {
 	if rep := storetest.Ingest(t, eng, bytes.NewReader(storetest.Fixture(t, "seed_activities.json"))); rep.Ingested == 0 {
 		t.Fatalf("ingest seed_activities.json: %+v", rep)
 	}
-	if _, err := eng.StartTasks(core.TaskOptions{Dir: filepath.Join(dir, "exports")}); err != nil {
+	opts.Dir = filepath.Join(dir, "exports")
+	if _, err := eng.StartTasks(opts); err != nil {
 		t.Fatal(err)
 	}
 	usersPath := filepath.Join(dir, "users.yaml")

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/auditdeck/auditdeck/core"
@@ -26,6 +27,9 @@ type apiError struct {
 }
 
 func (e *apiError) Error() string { return e.msg }
+
+// taskRetryAfterSeconds is the Retry-After of a refused task (429).
+const taskRetryAfterSeconds = 30
 
 func errorf(status int, format string, a ...any) error {
 	return &apiError{status: status, msg: fmt.Sprintf(format, a...)}
@@ -60,6 +64,10 @@ func statusOf(err error) (int, string) {
 		return http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is larger than %d bytes", mbe.Limit)
 	case errors.Is(err, access.ErrUnauthorized):
 		return http.StatusUnauthorized, err.Error()
+	case errors.Is(err, core.ErrTooManyTasks):
+		return http.StatusTooManyRequests, err.Error()
+	case errors.Is(err, core.ErrLowDisk):
+		return http.StatusInsufficientStorage, err.Error()
 	case errors.Is(err, core.ErrReadOnly), errors.Is(err, core.ErrConflict):
 		return http.StatusConflict, err.Error()
 	case errors.Is(err, core.ErrForbidden):
@@ -91,8 +99,13 @@ func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	if status == http.StatusInternalServerError {
 		h.log.Error("api request failed", "method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr, "err", err)
 	}
-	if status == http.StatusUnauthorized {
+	switch status {
+	case http.StatusUnauthorized:
 		w.Header().Set("WWW-Authenticate", `Bearer realm="auditdeck"`)
+	case http.StatusTooManyRequests:
+		// A task slot frees when one of the user's tasks ends; exports of
+		// a few million rows take tens of seconds.
+		w.Header().Set("Retry-After", strconv.Itoa(taskRetryAfterSeconds))
 	}
 	writeJSON(w, status, errorBody{Errors: []errorItem{{ErrorCode: status, ErrorMessage: msg}}})
 }

@@ -321,14 +321,14 @@ func (h *handler) downloadReport(w http.ResponseWriter, r *http.Request, p acces
 	if err != nil {
 		return err
 	}
-	t, err := tr.Get(r.Context(), p.Actor(), id)
+	t, files, err := tr.Outputs(r.Context(), p.Actor(), id)
+	if t.ID != "" && t.Status != core.TaskSucceeded {
+		return errorf(http.StatusConflict, "report %s is %s: its files exist once it has succeeded", t.ID, t.Status)
+	}
 	if err != nil {
 		return fmt.Errorf("report %q: %w", truncate(id, 100), err)
 	}
-	if t.Status != core.TaskSucceeded {
-		return errorf(http.StatusConflict, "report %s is %s: its files exist once it has succeeded", t.ID, t.Status)
-	}
-	i := slices.IndexFunc(t.Files, func(f core.TaskFile) bool { return f.Format == format })
+	i := slices.IndexFunc(files, func(f core.TaskFile) bool { return f.Format == format })
 	if i < 0 {
 		have := make([]string, len(t.Files))
 		for j, f := range t.Files {
@@ -336,12 +336,7 @@ func (h *handler) downloadReport(w http.ResponseWriter, r *http.Request, p acces
 		}
 		return errorf(http.StatusNotFound, "report %s has no %s file (it has: %s)", t.ID, format, strings.Join(have, ", "))
 	}
-	file := t.Files[i]
-	// The path comes from the task record; still, only files directly in
-	// the export directory are served.
-	if filepath.Dir(filepath.Clean(file.Path)) != filepath.Clean(tr.Dir()) {
-		return fmt.Errorf("report %s: file %q is outside the export directory", t.ID, file.Path)
-	}
+	file := files[i]
 	fh, err := os.Open(file.Path)
 	if errors.Is(err, os.ErrNotExist) {
 		return errorf(http.StatusNotFound, "report %s: the %s file is gone (expired or removed)", t.ID, format)

@@ -129,18 +129,24 @@ func (tr *TaskRunner) run(id string) {
 		tr.mu.Unlock()
 		tr.release(id)
 	}()
-	if err := tr.reserve(t); err != nil {
+	if err := tr.admit(t, false); err != nil {
 		tr.finish(&t, TaskFailed, err)
 		return
 	}
-	t.Status, t.Attempts, t.StartedAt = TaskRunning, t.Attempts+1, tr.e.now().UTC()
+	// Every run writes into the task's own directory, whatever the layout
+	// of the record it was queued with.
+	t.Status, t.Attempts, t.StartedAt, t.OwnDir = TaskRunning, t.Attempts+1, tr.e.now().UTC(), true
 	if err := tr.e.putJSON(ctx, kindTask, id, t); err != nil {
 		tr.e.logf("start task %s: %v", id, err)
 		return
 	}
 	tr.e.publish(ChangeTasks, id)
 	err := tr.export(ctx, &t, rt)
-	tr.removeTemps(id)
+	if err != nil {
+		// Nothing of a run that did not succeed is kept; a re-run or retry
+		// writes everything again.
+		tr.removeTaskDir(id)
+	}
 	switch {
 	case err == nil:
 		tr.finish(&t, TaskSucceeded, nil)
@@ -377,10 +383,17 @@ func columnsOnly(cols []render.Column) bool {
 // openOutputs creates a temp file and writer per format. The outputs made
 // so far are returned with an error too, for closeOutputs.
 func (tr *TaskRunner) openOutputs(t *Task) ([]*outFile, error) {
+	dir := tr.taskDir(t.ID)
+	if dir == "" {
+		return nil, fmt.Errorf("task id %q cannot name a directory", t.ID)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create task directory: %w", err)
+	}
 	var outs []*outFile
 	for i, format := range t.Request.Formats {
-		final := filepath.Join(tr.opts.Dir, t.Request.fileNames()[i])
-		tmp := filepath.Join(tr.opts.Dir, "."+filepath.Base(final)+".tmp-"+t.ID)
+		final := filepath.Join(dir, t.Request.fileNames()[i])
+		tmp := filepath.Join(dir, "."+filepath.Base(final)+".tmp")
 		f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|os.O_EXCL, 0o600)
 		if err != nil {
 			return outs, fmt.Errorf("create %s: %w", tmp, err)
@@ -454,8 +467,9 @@ func (tr *TaskRunner) commitOutputs(t *Task, outs []*outFile, meta render.Report
 	if err != nil {
 		return err
 	}
-	path := filepath.Join(tr.opts.Dir, t.Request.FileName+manifestSuffix)
-	tmp := filepath.Join(tr.opts.Dir, "."+t.Request.FileName+manifestSuffix+".tmp-"+t.ID)
+	dir := tr.taskDir(t.ID)
+	path := filepath.Join(dir, t.Request.FileName+manifestSuffix)
+	tmp := filepath.Join(dir, "."+t.Request.FileName+manifestSuffix+".tmp")
 	if err := writeSynced(tmp, append(b, '\n')); err != nil {
 		return err
 	}
@@ -467,7 +481,8 @@ func (tr *TaskRunner) commitOutputs(t *Task, outs []*outFile, meta render.Report
 	}
 	os.Remove(tmp)
 	t.Manifest = path
-	syncDir(tr.opts.Dir)
+	syncDir(dir)
+	syncDir(tr.opts.Dir) // the task directory's own entry
 	return nil
 }
 

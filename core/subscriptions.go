@@ -63,6 +63,9 @@ func (e *Engine) Subscribe(ctx context.Context, a Actor, r SubscribeRequest) (Su
 	if err != nil {
 		return Subscription{}, err
 	}
+	if def.Type == TypeAudit && !a.Admin {
+		return Subscription{}, ErrAuditNeedsAdmin
+	}
 	p, err := schedule.ParsePeriod(r.Period)
 	if err != nil {
 		return Subscription{}, &FieldError{Field: "period", Err: err}
@@ -339,7 +342,7 @@ func (e *Engine) generateReport(ctx context.Context, sub schedule.Subscription, 
 	if err := e.getJSON(ctx, kindSubscription, sub.ID, &full); err != nil {
 		return "", 0, err
 	}
-	owner := Actor{User: sub.Owner, From: "scheduler"}
+	owner := Actor{User: sub.Owner, Admin: tr.ownerIsAdmin(sub.Owner), From: "scheduler"}
 	def, err := e.GetReport(ctx, Actor{User: sub.Owner, Admin: true}, sub.DefinedReportID)
 	if err != nil {
 		return "", 0, fmt.Errorf("defined report %s: %w", sub.DefinedReportID, err)

@@ -58,7 +58,7 @@ type ExportRequest struct {
 type TaskFile struct {
 	Format string `json:"format"`
 	Name   string `json:"name"`
-	Path   string `json:"path"`
+	Path   string `json:"path"` // absolute; DIR/TASK_ID/NAME (tasks written before per-task directories: DIR/NAME)
 	Bytes  int64  `json:"bytes"`
 	SHA256 string `json:"sha256"`
 }
@@ -85,6 +85,7 @@ type Task struct {
 	StartedAt   time.Time     `json:"started_at,omitzero"`
 	FinishedAt  time.Time     `json:"finished_at,omitzero"`
 	ExpiresAt   time.Time     `json:"expires_at,omitzero"`
+	OwnDir      bool          `json:"own_dir,omitempty"` // files in DIR/ID; records from before per-task directories have them in DIR
 }
 
 // Final reports whether the task has stopped.
@@ -100,7 +101,27 @@ type TaskOptions struct {
 	Workers     int           // concurrent tasks; 2
 	Retention   time.Duration // finished tasks and their files expire; 30 days
 	MaxAttempts int           // runs of a task interrupted by crashes before it is failed; 3
+	// MaxActivePerUser bounds the queued plus running tasks one user has
+	// started; scheduled reports (one per subscription period) are not
+	// counted. 0: DefaultMaxActivePerUser; negative: no limit.
+	MaxActivePerUser int
+	// MinFreeBytes and MinFreePercent are the free-space floor of the
+	// export directory's file system: below either one no task is queued.
+	// MinFreeBytes 0: DefaultMinFreeBytes, negative: no byte floor;
+	// MinFreePercent 0: no percentage floor.
+	MinFreeBytes   int64
+	MinFreePercent float64
+	// IsAdmin says whether a user is an admin now, for work done on their
+	// behalf without a session (scheduled reports of the audit trail).
+	// nil: every owner is, as in a local single-user process.
+	IsAdmin func(user string) bool
 }
+
+// Defaults of TaskOptions.
+const (
+	DefaultMaxActivePerUser       = 8
+	DefaultMinFreeBytes     int64 = 1 << 30
+)
 
 // TaskRunner runs exports on a bounded pool of workers.
 type TaskRunner struct {
@@ -116,7 +137,7 @@ type TaskRunner struct {
 	pending  []string // queued task ids, oldest first; unbounded, never blocks a caller
 	running  map[string]*runningTask
 	canceled map[string]bool   // ids canceled while queued, so a worker skips them
-	reserved map[string]string // final file name -> task id, while a task is queued or runs
+	active   map[string]string // task id -> owner, while a task is queued or runs
 	closed   bool
 }
 
@@ -138,9 +159,22 @@ type runningTask struct {
 	canceledBy string // guarded by TaskRunner.mu
 }
 
-// ErrConflict means the request collides with existing state (a file name
-// in use, a task that cannot be retried in its state).
+// ErrConflict means the request collides with existing state (a task that
+// cannot be canceled or retried in its state).
 var ErrConflict = errors.New("conflict")
+
+// ErrTooManyTasks means the user already has as many queued and running
+// tasks as TaskOptions.MaxActivePerUser allows: one must end first.
+var ErrTooManyTasks = errors.New("too many tasks")
+
+// ErrLowDisk means the export directory's file system is below the
+// free-space floor of TaskOptions: no new task is queued until space is freed.
+var ErrLowDisk = errors.New("export disk space is low")
+
+// ErrAuditNeedsAdmin is why a non-admin cannot export, generate or
+// subscribe to the audit report type: it holds every user's actions and
+// addresses. It wraps ErrForbidden.
+var ErrAuditNeedsAdmin = fmt.Errorf("%w: the audit report (every user's actions and addresses) needs the admin role", ErrForbidden)
 
 // StartTasks recovers tasks interrupted by a crash, sweeps expired ones and
 // starts the workers. Close stops them.
@@ -157,12 +191,21 @@ func (e *Engine) StartTasks(opts TaskOptions) (*TaskRunner, error) {
 	if opts.MaxAttempts <= 0 {
 		opts.MaxAttempts = 3
 	}
+	if opts.MaxActivePerUser == 0 {
+		opts.MaxActivePerUser = DefaultMaxActivePerUser
+	}
+	if opts.MinFreeBytes == 0 {
+		opts.MinFreeBytes = DefaultMinFreeBytes
+	}
+	if opts.MinFreePercent < 0 || opts.MinFreePercent >= 100 {
+		return nil, fmt.Errorf("task runner: free-space floor %v%%: expected a percentage in [0, 100)", opts.MinFreePercent)
+	}
 	if err := os.MkdirAll(opts.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("export directory %s: %w", opts.Dir, err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	tr := &TaskRunner{e: e, opts: opts, ctx: ctx, stop: cancel, wake: make(chan struct{}, 1),
-		running: map[string]*runningTask{}, canceled: map[string]bool{}, reserved: map[string]string{}}
+		running: map[string]*runningTask{}, canceled: map[string]bool{}, active: map[string]string{}}
 	if err := tr.recover(ctx); err != nil {
 		cancel()
 		return nil, err
@@ -179,6 +222,50 @@ func (e *Engine) StartTasks(opts TaskOptions) (*TaskRunner, error) {
 
 // Dir is the export directory.
 func (tr *TaskRunner) Dir() string { return tr.opts.Dir }
+
+// taskDir is the directory of one task's files, DIR/ID, so the same file
+// name can be used by any number of tasks and says nothing about others.
+// Ids are the engine's own; one that could leave DIR has no directory.
+func (tr *TaskRunner) taskDir(id string) string {
+	if id == "" || id == "." || id == ".." || strings.ContainsAny(id, `/\`) || strings.ContainsRune(id, 0) {
+		return ""
+	}
+	return filepath.Join(tr.opts.Dir, id)
+}
+
+// ManifestFormat is the Format of a task's manifest among its Outputs.
+const ManifestFormat = "manifest"
+
+// Outputs returns the files of a succeeded task the actor may see: its
+// output files in format order, then its manifest (Format
+// ManifestFormat). Every front end that reads a task's files (downloads,
+// previews, copies over SSH) takes the paths from here: each is checked to
+// lie in the task's own directory, or directly in the export directory for
+// tasks written before per-task directories. A task that has not
+// succeeded has no files: the error wraps ErrConflict.
+func (tr *TaskRunner) Outputs(ctx context.Context, a Actor, id string) (Task, []TaskFile, error) {
+	t, err := tr.Get(ctx, a, id)
+	if err != nil {
+		return t, nil, err
+	}
+	if t.Status != TaskSucceeded {
+		return t, nil, fmt.Errorf("%w: task %s is %s: its files exist once it has succeeded", ErrConflict, t.ID, t.Status)
+	}
+	files := slices.Clone(t.Files)
+	if t.Manifest != "" {
+		files = append(files, TaskFile{Format: ManifestFormat, Name: filepath.Base(t.Manifest), Path: t.Manifest})
+	}
+	want := filepath.Clean(tr.opts.Dir)
+	if t.OwnDir {
+		want = filepath.Clean(tr.taskDir(t.ID))
+	}
+	for _, f := range files {
+		if want == "." || filepath.Dir(filepath.Clean(f.Path)) != want {
+			return t, nil, fmt.Errorf("task %s: file %q is not in the task's export directory", t.ID, f.Name)
+		}
+	}
+	return t, files, nil
+}
 
 // Close cancels running tasks (they are re-run on the next start) and waits.
 func (tr *TaskRunner) Close() {
@@ -223,16 +310,31 @@ func (tr *TaskRunner) recover(ctx context.Context) error {
 		}
 		// Files a crash left under this task's final names are complete
 		// (they are published only when complete) but unrecorded: the
-		// re-run writes them again, so they go.
-		for _, n := range t.Request.fileNames() {
-			os.Remove(filepath.Join(tr.opts.Dir, n))
+		// re-run writes them again, so they go. Records from before
+		// per-task directories had them directly in DIR, under names
+		// that were unique then.
+		if t.OwnDir {
+			tr.removeTaskDir(t.ID)
+		} else {
+			for _, n := range t.Request.fileNames() {
+				os.Remove(filepath.Join(tr.opts.Dir, n))
+			}
 		}
+		tr.active[t.ID] = t.Owner
 		tr.enqueue(t.ID)
 	}
 	return nil
 }
 
-// removeTemps deletes partial files of one task (or of every task).
+// removeTaskDir deletes a task's directory with whatever is in it.
+func (tr *TaskRunner) removeTaskDir(id string) {
+	if d := tr.taskDir(id); d != "" {
+		os.RemoveAll(d)
+	}
+}
+
+// removeTemps deletes partial files that tasks written before per-task
+// directories left directly in DIR: of one task, or of every task.
 func (tr *TaskRunner) removeTemps(taskID string) {
 	entries, err := os.ReadDir(tr.opts.Dir)
 	if err != nil {
@@ -310,6 +412,9 @@ func (tr *TaskRunner) removeFiles(t Task) {
 	}
 	if t.Manifest != "" {
 		os.Remove(t.Manifest)
+	}
+	if t.OwnDir {
+		tr.removeTaskDir(t.ID)
 	}
 }
 
@@ -411,10 +516,19 @@ func (tr *TaskRunner) Submit(ctx context.Context, a Actor, req ExportRequest) (T
 	return tr.submit(ctx, a, "export", "", req)
 }
 
+// submit queues a task; id is given only by the scheduler, whose reports
+// (one per subscription period) are not counted against the user's limit.
 func (tr *TaskRunner) submit(ctx context.Context, a Actor, kind, id string, req ExportRequest) (Task, error) {
 	if err := req.validate(); err != nil {
 		return Task{}, err
 	}
+	if req.Type == TypeAudit && !a.Admin {
+		return Task{}, ErrAuditNeedsAdmin
+	}
+	if err := tr.checkDisk(); err != nil {
+		return Task{}, err
+	}
+	limited := id == ""
 	now := tr.e.now().UTC()
 	if id == "" {
 		id = NewID(now)
@@ -427,7 +541,7 @@ func (tr *TaskRunner) submit(ctx context.Context, a Actor, kind, id string, req 
 	if req.PinSeq == 0 {
 		t.Request.PinSeq = tr.e.store.Pin()
 	}
-	if err := tr.reserve(t); err != nil {
+	if err := tr.admit(t, limited); err != nil {
 		return Task{}, err
 	}
 	// record_total_num up front, as the HSS API answers it; the run counts
@@ -451,33 +565,79 @@ func (tr *TaskRunner) submit(ctx context.Context, a Actor, kind, id string, req 
 	return t, nil
 }
 
-// reserve claims the task's final file names so two tasks never write the
-// same file; names of finished files on disk are taken too.
-func (tr *TaskRunner) reserve(t Task) error {
+// admit counts a task as active for its owner; when limited, only if the
+// owner has fewer active tasks of their own starting than the limit. The
+// check and the claim are one step under the lock, so a burst of requests
+// cannot pass the check together.
+func (tr *TaskRunner) admit(t Task, limited bool) error {
 	tr.mu.Lock()
 	defer tr.mu.Unlock()
-	for _, n := range t.Request.fileNames() {
-		if owner, ok := tr.reserved[n]; ok && owner != t.ID {
-			return fmt.Errorf("%w: file %q is being written by task %s", ErrConflict, n, owner)
+	if _, ok := tr.active[t.ID]; ok {
+		return nil
+	}
+	if lim := tr.opts.MaxActivePerUser; limited && lim > 0 {
+		n := 0
+		for _, owner := range tr.active {
+			if owner == t.Owner {
+				n++
+			}
 		}
-		if _, err := os.Lstat(filepath.Join(tr.opts.Dir, n)); err == nil {
-			return fmt.Errorf("%w: file %q already exists in the export directory", ErrConflict, n)
+		if n >= lim {
+			return fmt.Errorf("%w: %s has %d queued or running tasks, the limit is %d; wait for one to finish or cancel one", ErrTooManyTasks, t.Owner, n, lim)
 		}
 	}
-	for _, n := range t.Request.fileNames() {
-		tr.reserved[n] = t.ID
-	}
+	tr.active[t.ID] = t.Owner
 	return nil
 }
 
 func (tr *TaskRunner) release(id string) {
 	tr.mu.Lock()
 	defer tr.mu.Unlock()
-	for n, owner := range tr.reserved {
-		if owner == id {
-			delete(tr.reserved, n)
-		}
+	delete(tr.active, id)
+}
+
+// checkDisk refuses new work while the export directory's file system is
+// below the floor: a full disk would fail every export midway and starve
+// the store that shares it.
+func (tr *TaskRunner) checkDisk() error {
+	if tr.opts.MinFreeBytes < 0 && tr.opts.MinFreePercent == 0 {
+		return nil
 	}
+	free, total, err := diskSpace(tr.opts.Dir)
+	if err != nil || total == 0 {
+		return nil // unknown here: the write itself reports a full disk
+	}
+	floor := uint64(0)
+	if tr.opts.MinFreeBytes > 0 {
+		floor = uint64(tr.opts.MinFreeBytes)
+	}
+	if p := uint64(float64(total) * tr.opts.MinFreePercent / 100); p > floor {
+		floor = p
+	}
+	if free < floor {
+		return fmt.Errorf("%w: %s free in the export directory, the floor is %s; delete finished tasks or free space", ErrLowDisk, byteSize(free), byteSize(floor))
+	}
+	return nil
+}
+
+// byteSize writes a size in binary units for messages.
+func byteSize(n uint64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := uint64(unit), 0
+	for m := n / unit; m >= unit && exp < 5; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+// ownerIsAdmin is whether a task's owner may run admin-only work (the
+// audit trail) when no session vouches for them.
+func (tr *TaskRunner) ownerIsAdmin(user string) bool {
+	return tr.opts.IsAdmin == nil || tr.opts.IsAdmin(user)
 }
 
 // Get returns a task the actor may see, with live progress.
@@ -553,11 +713,7 @@ func (tr *TaskRunner) Cancel(ctx context.Context, a Actor, id string) (Task, err
 		return t, err
 	}
 	tr.canceled[id] = true
-	for n, owner := range tr.reserved {
-		if owner == id {
-			delete(tr.reserved, n)
-		}
-	}
+	delete(tr.active, id)
 	tr.e.publish(ChangeTasks, id)
 	tr.e.audit(ctx, a, t.Kind+".cancel", id, map[string]any{"filter": t.Request.Filter})
 	return t, nil
@@ -572,11 +728,19 @@ func (tr *TaskRunner) Retry(ctx context.Context, a Actor, id string) (Task, erro
 	if t.Status != TaskFailed && t.Status != TaskCanceled {
 		return t, fmt.Errorf("%w: only failed or canceled tasks can be retried; task %s is %s", ErrConflict, id, t.Status)
 	}
-	if err := tr.reserve(t); err != nil {
+	if t.Request.Type == TypeAudit && !a.Admin {
+		return t, ErrAuditNeedsAdmin
+	}
+	if err := tr.checkDisk(); err != nil {
+		return t, err
+	}
+	// Scheduled reports are retried by the scheduler, once per period.
+	if err := tr.admit(t, t.Request.SubscriptionID == ""); err != nil {
 		return t, err
 	}
 	t.Status, t.Error, t.Done, t.FinishedAt, t.ExpiresAt, t.Attempts = TaskQueued, "", 0, time.Time{}, time.Time{}, 0
 	if err := tr.e.putJSON(ctx, kindTask, id, t); err != nil {
+		tr.release(id)
 		return t, err
 	}
 	tr.e.publish(ChangeTasks, id)

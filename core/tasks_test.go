@@ -63,7 +63,7 @@ func TestExportEveryFormat(t *testing.T) {
 	for _, f := range task.Files {
 		byFormat[f.Format] = f
 		st, err := os.Stat(f.Path)
-		if err != nil || st.Size() != f.Bytes || len(f.SHA256) != 64 || filepath.Dir(f.Path) != tr.Dir() {
+		if err != nil || st.Size() != f.Bytes || len(f.SHA256) != 64 || filepath.Dir(f.Path) != filepath.Join(tr.Dir(), task.ID) {
 			t.Errorf("%s: %v %+v", f.Format, err, f)
 		}
 	}
@@ -135,13 +135,10 @@ func TestExportEveryFormat(t *testing.T) {
 	if rw, ok := man["resolved_window"].(map[string]any); !ok || rw["start"] != "2026-10-02T00:00:00Z" {
 		t.Errorf("window: %v", man["resolved_window"])
 	}
-	// No temp files remain; the same name cannot be reused.
-	left, _ := filepath.Glob(filepath.Join(tr.Dir(), ".*"))
+	// No temp files remain.
+	left, _ := filepath.Glob(filepath.Join(tr.Dir(), task.ID, ".*"))
 	if len(left) != 0 {
 		t.Errorf("temp files left: %v", left)
-	}
-	if _, err := tr.Submit(ctx, alice, core.ExportRequest{Formats: []string{"csv"}, FileName: "october"}); !errors.Is(err, core.ErrConflict) {
-		t.Errorf("name reuse: %v", err)
 	}
 	// Owners only.
 	if _, err := tr.Get(ctx, bob, task.ID); !errors.Is(err, core.ErrNotFound) {
@@ -254,14 +251,12 @@ func TestExportCancelLeavesNoFile(t *testing.T) {
 		t.Errorf("queued task: %s", t2.Status)
 	}
 	if t1.Status == core.TaskCanceled {
-		for _, n := range []string{"big.pdf", "big.xlsx", "big.html"} {
-			if _, err := os.Stat(filepath.Join(tr.Dir(), n)); err == nil {
-				t.Errorf("%s exists after cancel", n)
-			}
+		if _, err := os.Stat(filepath.Join(tr.Dir(), t1.ID)); err == nil {
+			t.Errorf("files of %s exist after cancel", t1.ID)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(tr.Dir(), "second.csv")); err == nil {
-		t.Error("second.csv exists")
+	if _, err := os.Stat(filepath.Join(tr.Dir(), t2.ID)); err == nil {
+		t.Errorf("files of %s exist after cancel", t2.ID)
 	}
 	left, _ := filepath.Glob(filepath.Join(tr.Dir(), ".*"))
 	if len(left) != 0 {
@@ -278,8 +273,8 @@ func TestExportCancelLeavesNoFile(t *testing.T) {
 	if err := tr.Delete(ctx, alice, t2.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(tr.Dir(), "second.csv")); err == nil {
-		t.Error("delete left the file")
+	if _, err := os.Stat(filepath.Join(tr.Dir(), t2.ID)); err == nil {
+		t.Error("delete left the task's directory")
 	}
 }
 
