@@ -189,8 +189,10 @@ func (f *generateForm) submit(m *Model) tea.Cmd {
 func (f *generateForm) done(m *Model, msg generatedMsg) tea.Cmd {
 	f.busy = false
 	if msg.err != nil {
+		// Shown in the form, which stays open, and as an error toast, as
+		// every refused task is (too many tasks, low disk, no right).
 		f.err = viewkit.Clean(msg.err.Error())
-		return nil
+		return generatedToast(msg, f.report.Title)
 	}
 	m.genForm, m.mode = nil, modeList
 	return generatedToast(msg, f.report.Title)

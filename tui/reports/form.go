@@ -26,6 +26,15 @@ const countDelay = 200 * time.Millisecond
 
 var reportTypes = []core.ReportType{core.TypeActivity, core.TypeAudit, core.TypeConsumption}
 
+// offeredTypes are the report types an actor may pick: the audit trail
+// (every user's actions and addresses) is the admins' alone.
+func offeredTypes(a core.Actor) []core.ReportType {
+	if a.Admin {
+		return reportTypes
+	}
+	return slices.DeleteFunc(slices.Clone(reportTypes), func(t core.ReportType) bool { return t == core.TypeAudit })
+}
+
 // The fields of the report form, in tab order.
 const (
 	fTitle = iota
@@ -61,6 +70,7 @@ type reportForm struct {
 	filter  textinput.Model
 	order   textinput.Model
 	group   textinput.Model
+	types   []core.ReportType // offered to this actor
 	typeIdx int
 	cols    []string          // chosen column fields, in order
 	labels  map[string]string // labels of the columns the report had
@@ -107,6 +117,7 @@ func newReportForm(m *Model, r *core.DefinedReport) *reportForm {
 		group:     newInput(st, "optional: one or two fields, e.g. user.user_email", 300),
 		labels:    map[string]string{},
 		filterPos: -1,
+		types:     offeredTypes(m.ctx.Actor),
 	}
 	f.order.SetValue("!created_at")
 	if r != nil {
@@ -115,7 +126,10 @@ func newReportForm(m *Model, r *core.DefinedReport) *reportForm {
 		f.title.SetValue(r.Title)
 		f.filter.SetValue(r.QueryFilter)
 		f.order.SetValue(r.QueryOrder)
-		f.typeIdx = max(0, slices.Index(reportTypes, r.Type))
+		if !slices.Contains(f.types, r.Type) {
+			f.types = append(f.types, r.Type) // editing keeps the type
+		}
+		f.typeIdx = slices.Index(f.types, r.Type)
 		for _, c := range r.Columns {
 			if len(c) == 2 {
 				f.cols = append(f.cols, c[0])
@@ -138,7 +152,7 @@ func (f *reportForm) setWidth(w int) {
 	}
 }
 
-func (f *reportForm) reportType() core.ReportType { return reportTypes[f.typeIdx] }
+func (f *reportForm) reportType() core.ReportType { return f.types[f.typeIdx] }
 
 func (f *reportForm) schema() *query.Schema {
 	s, _ := f.reportType().Schema()
@@ -322,9 +336,9 @@ func (f *reportForm) key(m *Model, msg tea.KeyMsg) tea.Cmd {
 			}
 			d := 1
 			if s := msg.String(); s == "left" || s == "h" {
-				d = len(reportTypes) - 1
+				d = len(f.types) - 1
 			}
-			f.typeIdx = (f.typeIdx + d) % len(reportTypes)
+			f.typeIdx = (f.typeIdx + d) % len(f.types)
 			f.validate(m)
 			return f.recount(m)
 		case "up", "k":

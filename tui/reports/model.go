@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/auditdeck/auditdeck/tui/viewkit"
@@ -152,6 +153,11 @@ func (m *Model) load() tea.Cmd {
 	gen, view, eng, actor := m.gen, m.id, m.ctx.Engine, m.ctx.Actor
 	return func() tea.Msg {
 		rs, err := eng.ListReports(context.Background(), actor)
+		if !actor.Admin {
+			// Only admins may generate or subscribe to the audit trail
+			// (the engine refuses others), so it is not offered.
+			rs = slices.DeleteFunc(rs, func(r core.DefinedReport) bool { return r.Type == core.TypeAudit })
+		}
 		return listMsg{view: view, gen: gen, reports: rs, err: err}
 	}
 }

@@ -88,7 +88,8 @@ func TestTasksFinishedExportManifestAndPreview(t *testing.T) {
 	}
 	tm := run(t, e, New(e.Ctx))
 	s := waitText(t, tm, "succeeded")
-	for _, want := range []string{"exports/failed-logins.csv", "exports/failed-logins.ndjson", "12 written", "failed-logins"} {
+	// Each task writes into its own directory under the export directory.
+	for _, want := range []string{"exports/" + task.ID + "/failed-logins.csv", "exports/" + task.ID + "/failed-logins.ndjson", "12 written", "failed-logins"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("list lacks %q:\n%s", want, s)
 		}
@@ -97,7 +98,7 @@ func TestTasksFinishedExportManifestAndPreview(t *testing.T) {
 	shots = append(shots, shoot(t, tm, "list")...)
 
 	keys(tm, "enter")
-	s = waitText(t, tm, "manifest exports/failed-logins.manifest.json")
+	s = waitText(t, tm, "manifest exports/"+task.ID+"/failed-logins.m")
 	if !strings.Contains(s, `"attempts": 1,`) {
 		t.Errorf("manifest:\n%s", s)
 	}
