@@ -5,11 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -31,6 +34,8 @@ type serveOptions struct {
 	sshAddr     string
 	usersFile   string
 	exports     string
+	taskLimit   int    // queued+running export tasks per user
+	minFree     string // free-space floor of the export directory: bytes or a percentage
 	drain       time.Duration
 	maxSessions int
 	idle        time.Duration
@@ -64,6 +69,8 @@ close the store. Pass "off" to --http or --ssh to disable one.`,
 	cmd.Flags().StringVar(&o.sshAddr, "ssh", "127.0.0.1:2222", `SSH dashboard address ("off" to disable)`)
 	cmd.Flags().StringVar(&o.usersFile, "users", "", "users file (YAML: name, role, SSH keys); reloaded on SIGHUP")
 	cmd.Flags().StringVar(&o.exports, "exports", "", "export directory (default DATA/exports)")
+	cmd.Flags().IntVar(&o.taskLimit, "export-tasks-per-user", core.DefaultMaxActivePerUser, "queued plus running exports and report generations one user may have (0: no limit); more are refused (HTTP 429)")
+	cmd.Flags().StringVar(&o.minFree, "export-min-free", "1GiB", `refuse new exports while the export directory's disk has less free space: a size (512MiB, 2GB) or a percentage (5%); "0" for no floor (HTTP 507)`)
 	cmd.Flags().DurationVar(&o.drain, "drain", 10*time.Second, "how long SIGINT/SIGTERM waits for sessions, requests and tasks")
 	cmd.Flags().IntVar(&o.maxSessions, "max-sessions", sshserve.DefaultMaxSessions, "most SSH sessions at once")
 	cmd.Flags().DurationVar(&o.idle, "ssh-idle-timeout", sshserve.DefaultIdleTimeout, "close an SSH session without input this long")
@@ -125,7 +132,11 @@ func runServe(ctx context.Context, g *globalFlags, o serveOptions) error {
 		return err
 	}
 	exports := exportsDir(g, o.exports)
-	d.tasks, err = eng.StartTasks(core.TaskOptions{Dir: exports})
+	topts, err := o.taskOptions(exports, users)
+	if err != nil {
+		return err
+	}
+	d.tasks, err = eng.StartTasks(topts)
 	if err != nil {
 		return err
 	}
@@ -309,4 +320,51 @@ func (d *daemon) addListeners(o serveOptions, dataDir string) error {
 			shutdown: srv.Shutdown})
 	}
 	return nil
+}
+
+// taskOptions are the task runner's limits from the flags.
+func (o serveOptions) taskOptions(dir string, users *access.Directory) (core.TaskOptions, error) {
+	opts := core.TaskOptions{Dir: dir, MaxActivePerUser: o.taskLimit}
+	if o.taskLimit <= 0 {
+		opts.MaxActivePerUser = -1
+	}
+	n, pct, err := parseFreeFloor(o.minFree)
+	if err != nil {
+		return opts, fmt.Errorf("--export-min-free: %w", err)
+	}
+	opts.MinFreeBytes, opts.MinFreePercent = n, pct
+	if n == 0 {
+		opts.MinFreeBytes = -1
+	}
+	// A scheduled audit trail runs only for a user who is an admin now:
+	// the users file's role, or the login name local commands act under.
+	login := currentUser()
+	opts.IsAdmin = func(name string) bool {
+		if u, ok := users.Users().Lookup(name); ok {
+			return u.Role == access.Admin
+		}
+		return name == login
+	}
+	return opts, nil
+}
+
+// parseFreeFloor reads "5%" as a percentage, or a size with an optional
+// unit (B, KB, MB, GB, TB and KiB, MiB, GiB, TiB) as bytes.
+func parseFreeFloor(s string) (bytes int64, percent float64, err error) {
+	s = strings.TrimSpace(s)
+	if p, ok := strings.CutSuffix(s, "%"); ok {
+		v, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
+		if err != nil || v < 0 || v >= 100 {
+			return 0, 0, fmt.Errorf("%q: expected a percentage from 0 to below 100, like 5%%", s)
+		}
+		return 0, v, nil
+	}
+	num := strings.TrimRightFunc(s, func(r rune) bool { return r < '0' || r > '9' })
+	unit := strings.ToLower(strings.TrimSpace(s[len(num):]))
+	mult := map[string]int64{"": 1, "b": 1, "kb": 1e3, "mb": 1e6, "gb": 1e9, "tb": 1e12, "kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30, "tib": 1 << 40}[unit]
+	v, perr := strconv.ParseInt(num, 10, 64)
+	if perr != nil || mult == 0 || v < 0 || v > math.MaxInt64/mult {
+		return 0, 0, fmt.Errorf("%q: expected a size like 1GiB or 500MB, or a percentage like 5%%", s)
+	}
+	return v * mult, 0, nil
 }

@@ -181,8 +181,8 @@ func TestServeRelaysLocalCommands(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("relayed export: %+v", r)
 	}
-	if _, err := os.Stat(filepath.Join(data, "exports", "logins.csv")); err != nil {
-		t.Fatalf("relayed export file: %v", err)
+	if m, _ := filepath.Glob(filepath.Join(data, "exports", "*", "logins.csv")); len(m) != 1 || !strings.HasPrefix(r.stdout, m[0]+"\t") {
+		t.Fatalf("relayed export file: %v, printed %q", m, r.stdout)
 	}
 	// A second daemon on the same directory says so in one line.
 	r = run(t, nil, "serve", "--data", data, "--http", "off", "--ssh", "off")
@@ -270,7 +270,7 @@ func TestServeKilledDuringExportAndScheduledRuns(t *testing.T) {
 	srv.stop(t, syscall.SIGKILL, 5*time.Second)
 	exp.Wait()
 	exports := filepath.Join(data, "exports")
-	if _, err := os.Stat(filepath.Join(exports, "everything.csv")); err == nil {
+	if _, err := os.Stat(filepath.Join(exports, exportID, "everything.csv")); err == nil {
 		t.Fatal("the export finished before the kill: the test did not interrupt it")
 	}
 
@@ -278,12 +278,12 @@ func TestServeKilledDuringExportAndScheduledRuns(t *testing.T) {
 	srv = startServe(t, data, append(off, "--clock-start", "2026-10-31T12:00:00Z")...)
 	// Kill as soon as the first period's report is published.
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(2 * time.Millisecond) {
-		if m, _ := filepath.Glob(filepath.Join(exports, "Login*.manifest.json")); len(m) > 0 {
+		if m, _ := filepath.Glob(filepath.Join(exports, "*", "Login*.manifest.json")); len(m) > 0 {
 			break
 		}
 	}
 	srv.stop(t, syscall.SIGKILL, 5*time.Second)
-	done, _ := filepath.Glob(filepath.Join(exports, "*.manifest.json"))
+	done, _ := filepath.Glob(filepath.Join(exports, "*", "*.manifest.json"))
 	t.Logf("killed with %d of 12 files complete", len(done))
 	srv = startServe(t, data, append(off, "--clock-start", "2026-10-31T12:00:01Z")...)
 	deadline := time.Now().Add(60 * time.Second)
@@ -310,11 +310,11 @@ func TestServeKilledDuringExportAndScheduledRuns(t *testing.T) {
 	if err := json.Unmarshal([]byte(show.stdout), &task); err != nil || task.Status != "succeeded" || task.Total < 1000 {
 		t.Fatalf("export after restart: %v %s", err, show.stdout)
 	}
-	if b, err := os.ReadFile(filepath.Join(exports, "everything.ndjson")); err != nil || bytes.Count(b, []byte("\n")) != task.Total {
+	if b, err := os.ReadFile(filepath.Join(exports, exportID, "everything.ndjson")); err != nil || bytes.Count(b, []byte("\n")) != task.Total {
 		t.Fatalf("everything.ndjson after restart: %v, %d lines of %d", err, bytes.Count(b, []byte("\n")), task.Total)
 	}
 	// Every final file is complete: its manifest counts the rows it holds.
-	manifests, _ := filepath.Glob(filepath.Join(exports, "*.manifest.json"))
+	manifests, _ := filepath.Glob(filepath.Join(exports, "*", "*.manifest.json"))
 	if len(manifests) != 12 {
 		t.Errorf("%d manifests, want 12 (one export, eleven periods)", len(manifests))
 	}
@@ -337,7 +337,10 @@ func TestServeKilledDuringExportAndScheduledRuns(t *testing.T) {
 		if strings.HasPrefix(man.TaskID, "r") && man.Window.Start != nil {
 			periods[man.Window.Start.UTC().Format("2006-01-02")]++
 		}
-		nd, err := os.ReadFile(filepath.Join(exports, man.Request.FileName+".ndjson"))
+		if filepath.Base(filepath.Dir(m)) != man.TaskID {
+			t.Errorf("manifest %s is not in its task's directory %s", m, man.TaskID)
+		}
+		nd, err := os.ReadFile(filepath.Join(filepath.Dir(m), man.Request.FileName+".ndjson"))
 		if err != nil || bytes.Count(nd, []byte("\n")) != man.Rows {
 			t.Errorf("%s.ndjson: %v, %d lines, manifest says %d", man.Request.FileName, err, bytes.Count(nd, []byte("\n")), man.Rows)
 		}
@@ -348,8 +351,9 @@ func TestServeKilledDuringExportAndScheduledRuns(t *testing.T) {
 		}
 	}
 	left, _ := filepath.Glob(filepath.Join(exports, ".*"))
-	if len(left) != 0 {
-		t.Errorf("temp files left: %v", left)
+	inTasks, _ := filepath.Glob(filepath.Join(exports, "*", ".*"))
+	if len(left)+len(inTasks) != 0 {
+		t.Errorf("temp files left: %v %v", left, inTasks)
 	}
 	srv.stop(t, syscall.SIGTERM, 12*time.Second)
 }

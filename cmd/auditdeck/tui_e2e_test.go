@@ -380,7 +380,7 @@ func TestDashboardInTmux(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, `"status": "succeeded"`) || !strings.Contains(r.stdout, `"done": `+n+",") {
 		t.Errorf("task show %s: %+v", taskID, r)
 	}
-	b, err := os.ReadFile(filepath.Join(data, "exports", name+".csv"))
+	b, err := os.ReadFile(filepath.Join(data, "exports", taskID, name+".csv"))
 	if err != nil || !strings.HasPrefix(string(b), "Time,Type,User,") || strings.Count(string(b), "\r\n") != logins+1 {
 		t.Errorf("export file %s.csv: %v, %d lines, want a header and %d rows", name, err, strings.Count(string(b), "\r\n"), logins)
 	}
