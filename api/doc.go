@@ -33,7 +33,11 @@
 // user's object answers 404, as if it did not exist, so ids cannot be
 // probed. Predefined reports are read-only for everyone: changing or
 // deleting one is a 409 (a conflict with the object's state, not a lack of
-// rights).
+// rights). The audit report type (every user's actions and addresses) is
+// exported, generated and subscribed to by admins only: others get a 403.
+// A new task past the user's limit of queued and running tasks is a 429
+// with Retry-After; below the export disk's free-space floor it is a 507
+// (Insufficient Storage: the server's condition, not the request's).
 //
 // Tokens come in any of the seeds' three forms: "Authorization: Bearer T"
 // (Clumio), "Authorization: T" (Fudo) and "X-Auth-Token: T" (HSS). Every
