@@ -3,6 +3,7 @@ package tasks
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -52,11 +53,34 @@ func previewFile(t core.Task) (core.TaskFile, bool) {
 	return core.TaskFile{}, false
 }
 
-func loadPreview(view int64, gen int, f core.TaskFile) tea.Cmd {
+func loadPreview(view int64, gen int, eng *core.Engine, actor core.Actor, id, format string) tea.Cmd {
 	return func() tea.Msg {
+		f, err := outputFile(eng, actor, id, format)
+		if err != nil {
+			return previewMsg{view: view, gen: gen, err: err}
+		}
 		p, err := readPreview(f)
 		return previewMsg{view: view, gen: gen, prev: p, err: err}
 	}
+}
+
+// outputFile is one of a task's files as the engine vouches for it (its
+// path checked to be the task's own), never a path taken from the list.
+func outputFile(eng *core.Engine, actor core.Actor, id, format string) (core.TaskFile, error) {
+	tr := eng.Tasks()
+	if tr == nil {
+		return core.TaskFile{}, errors.New("the task runner is not running")
+	}
+	_, files, err := tr.Outputs(context.Background(), actor, id)
+	if err != nil {
+		return core.TaskFile{}, err
+	}
+	for _, f := range files {
+		if f.Format == format {
+			return f, nil
+		}
+	}
+	return core.TaskFile{}, fmt.Errorf("task %s has no %s file", id, format)
 }
 
 // cell keeps a bounded, sanitised copy of one value.
@@ -204,13 +228,17 @@ func valueText(raw json.RawMessage) string {
 
 // loadDetails reads a task's manifest, pretty and sanitised; a task that
 // has none yet shows its own record.
-func loadDetails(view int64, gen int, t core.Task) tea.Cmd {
+func loadDetails(view int64, gen int, eng *core.Engine, actor core.Actor, t core.Task) tea.Cmd {
 	return func() tea.Msg {
-		if t.Manifest == "" {
+		if t.Manifest == "" || t.Status != core.TaskSucceeded {
 			b, err := json.MarshalIndent(t, "", "  ")
 			return detailsMsg{view: view, gen: gen, title: "task record (a manifest is written when the task succeeds)", lines: jsonLines(b), err: err}
 		}
-		fh, err := os.Open(t.Manifest)
+		man, err := outputFile(eng, actor, t.ID, core.ManifestFormat)
+		if err != nil {
+			return detailsMsg{view: view, gen: gen, err: fmt.Errorf("manifest: %w", err)}
+		}
+		fh, err := os.Open(man.Path)
 		if err != nil {
 			return detailsMsg{view: view, gen: gen, err: fmt.Errorf("manifest: %w", err)}
 		}
@@ -219,7 +247,7 @@ func loadDetails(view int64, gen int, t core.Task) tea.Cmd {
 		if err != nil {
 			return detailsMsg{view: view, gen: gen, err: fmt.Errorf("manifest: %w", err)}
 		}
-		title := "manifest " + t.Manifest
+		title := "manifest " + man.Path
 		if len(b) > maxManifest {
 			b, title = b[:maxManifest], title+" (first MiB)"
 		}

@@ -298,7 +298,7 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 	case viewkit.KeyIs(msg, k.Enter):
 		m.mode, m.detOff, m.detLoading, m.detLines, m.detErr = modeDetails, 0, true, nil, ""
 		m.detGen++
-		return loadDetails(view, m.detGen, t)
+		return loadDetails(view, m.detGen, eng, actor, t)
 	case viewkit.KeyIs(msg, k.Preview):
 		f, ok := previewFile(t)
 		if !ok {
@@ -306,7 +306,7 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 		}
 		m.mode, m.prevLoading, m.prev, m.prevErr, m.prevRow, m.prevCol = modePreview, true, nil, "", viewkit.ListState{}, 0
 		m.prevGen++
-		return loadPreview(view, m.prevGen, f)
+		return loadPreview(view, m.prevGen, eng, actor, t.ID, f.Format)
 	case viewkit.KeyIs(msg, k.Cancel):
 		if !m.ctx.CanExport {
 			return m.denied("cancel")

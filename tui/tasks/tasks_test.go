@@ -2,6 +2,7 @@ package tasks
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -301,8 +302,17 @@ func TestTasksPreviewReadsAtMost200RowsAndSanitises(t *testing.T) {
 	m := New(e.Ctx)
 	m.SetSize(80, 20)
 	m.gen = 1
-	task := core.Task{ID: "1", Status: core.TaskSucceeded, Files: []core.TaskFile{{Format: "csv", Name: "big.csv", Path: path, Bytes: int64(b.Len())}},
+	// The preview reads the file the engine vouches for: a task of the
+	// export directory, here one laid out flat as older versions wrote.
+	if _, err := e.Eng.StartTasks(core.TaskOptions{Dir: dir}); err != nil {
+		t.Fatal(err)
+	}
+	task := core.Task{ID: "1", Status: core.TaskSucceeded, Owner: e.Alice.User, Files: []core.TaskFile{{Format: "csv", Name: "big.csv", Path: path, Bytes: int64(b.Len())}},
 		Request: core.ExportRequest{FileName: "big"}}
+	rec, _ := json.Marshal(task)
+	if err := e.Eng.Store().PutObject(context.Background(), "task", task.ID, rec); err != nil {
+		t.Fatal(err)
+	}
 	m.Update(listMsg{view: m.id, gen: 1, tasks: []core.Task{task}})
 	_, cmd := m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("P")})
 	if cmd == nil || m.mode != modePreview {
@@ -330,5 +340,34 @@ func TestTasksPreviewReadsAtMost200RowsAndSanitises(t *testing.T) {
 	_, cmd = m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("P")})
 	if toast, ok := cmd().(tui.Toast); !ok || !toast.Error {
 		t.Fatalf("P on a queued task: %#v", toast)
+	}
+}
+
+// TestTasksPreviewOnlyTheTasksOwnFiles: a task record whose file path
+// leaves the export directory is not read.
+func TestTasksPreviewOnlyTheTasksOwnFiles(t *testing.T) {
+	e := newEnv(t, true)
+	if _, err := e.Eng.StartTasks(core.TaskOptions{Dir: t.TempDir()}); err != nil {
+		t.Fatal(err)
+	}
+	outside := filepath.Join(t.TempDir(), "secret.csv")
+	os.WriteFile(outside, []byte("secret\nhunter2\n"), 0o600)
+	task := core.Task{ID: "2", Status: core.TaskSucceeded, Owner: e.Alice.User, Files: []core.TaskFile{{Format: "csv", Name: "x.csv", Path: outside}},
+		Request: core.ExportRequest{FileName: "x"}}
+	rec, _ := json.Marshal(task)
+	if err := e.Eng.Store().PutObject(context.Background(), "task", task.ID, rec); err != nil {
+		t.Fatal(err)
+	}
+	m := New(e.Ctx)
+	m.SetSize(80, 20)
+	m.gen = 1
+	m.Update(listMsg{view: m.id, gen: 1, tasks: []core.Task{task}})
+	_, cmd := m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("P")})
+	if cmd == nil {
+		t.Fatal("P did not start a preview")
+	}
+	m.Update(cmd())
+	if m.prev != nil || !strings.Contains(m.prevErr, "not in the task's export directory") || strings.Contains(m.View(), "hunter2") {
+		t.Fatalf("preview of a file outside the export directory: %+v %q", m.prev, m.prevErr)
 	}
 }
