@@ -139,6 +139,10 @@ func validText(field, s string, max int, required bool) error {
 		if r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f) {
 			return fieldErr(field, "contains a control character")
 		}
+		if render.Hidden(r) {
+			// Shown as an escape everywhere, so never what the user typed.
+			return fieldErr(field, "contains the invisible or bidi control character %U", r)
+		}
 	}
 	return nil
 }

@@ -131,7 +131,7 @@ func (m *Model) noteKey(msg tea.KeyMsg) tea.Cmd {
 // ---- copy ----
 
 // copyID writes the id to the terminal's clipboard with OSC 52, through
-// the session's own output.
+// the session's own output, as the table shows it (see components.OSC52).
 func (m *Model) copyID(id string) tea.Cmd {
 	w, seq := m.clip, components.OSC52(id, m.tmux)
 	return func() tea.Msg {
@@ -140,6 +140,9 @@ func (m *Model) copyID(id string) tea.Cmd {
 		}
 		if _, err := io.WriteString(w, seq); err != nil {
 			return tui.Toast{Text: "copy failed: " + err.Error(), Error: true}
+		}
+		if shown := render.Terminal(id); shown != id {
+			return tui.Toast{Text: "copied " + shown + " (control and invisible characters as escapes)"}
 		}
 		return tui.Toast{Text: "copied " + id}
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/auditdeck/auditdeck/core"
 	"github.com/auditdeck/auditdeck/core/query"
@@ -246,12 +247,23 @@ const hostile = `{"event_id":"evil:\u001b[2J#1","client_ip":"10.0.0.1\u001b]0;ti
 	`"user":{"user_email":"eve\r@evil.example\u001b]52;c;ZXZpbA==\u0007"},"user_agent":"curl \u001b[2J\r\u009b6n\u007f","vendor":{"name":"google\u001b[31m","service":"auth\u009b"},` +
 	`"extra":{"auth":{"auth_type":"pw\u001b[8m","is_suspicious":true}},"raw":{"note":"\u001b]52;c;ZXZpbA==\u0007\r\u009b"}}` + "\n"
 
-// requireSafe fails on anything a terminal would act on.
+// hostileBidi hides and reorders text with bidi controls and zero-width
+// characters in the id, the columns the table shows and raw.
+const hostileBidi = `{"event_id":"bidi:\u202egpj.exe#1","client_ip":"10.0.0.2\u200b","event_type":"login\u2066x\u2069","created_at":"2026-10-31T23:58:00.000Z","operation_successful":false,` +
+	`"client_location":{"country":{"code":"N\u200dL","name":"x"},"city":"\u200fAmsterdam\u061c"},` +
+	`"user":{"user_email":"adm\u200bin@corp.example\u202d"},"user_agent":"curl\ufeff \u2060\u00ad","vendor":{"name":"google\u202a","service":"auth\u202c"},` +
+	`"raw":{"note":"\u202b\u2067\u2068\u200e\u200c\u2028"}}` + "\n"
+
+// requireSafe fails on anything a terminal would act on, and on characters
+// that draw nothing or reorder the text around them.
 func requireSafe(t *testing.T, what, s string) {
 	t.Helper()
 	for i, r := range s {
 		if r == '\n' {
 			continue
+		}
+		if unicode.Is(unicode.Cf, r) || r == 0x2028 || r == 0x2029 {
+			t.Fatalf("%s: hidden character %U at byte %d: %q", what, r, i, s[max(0, i-20):min(len(s), i+20)])
 		}
 		if r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f) || r == 0xfffd {
 			t.Fatalf("%s: control %U at byte %d: %q", what, r, i, s[max(0, i-20):min(len(s), i+20)])
@@ -260,12 +272,17 @@ func requireSafe(t *testing.T, what, s string) {
 }
 
 func TestHostileEvent(t *testing.T) {
-	eng := newEngine(t, hostile)
+	eng := newEngine(t, hostile, hostileBidi)
 	s := startSession(t, newContext(eng), 200, 60)
 	table := s.view()
 	requireSafe(t, "table", table)
 	requireSafe(t, "screen", s.screen())
 	for _, want := range []string{`evil.example\x1b]52;c;ZXZpbA==\x07`, `login\x1b[2J`, `10.0.0.1\x1b]0;title\x07`, `google\x1b[31m/auth\u009b`} {
+		if !strings.Contains(table, want) {
+			t.Errorf("table lacks %s:\n%s", want, table)
+		}
+	}
+	for _, want := range []string{`adm\u200bin@corp.example\u202d`, `login\u2066x\u2`, `10.0.0.2\u200b`, `google\u202a/auth\u202c`} {
 		if !strings.Contains(table, want) {
 			t.Errorf("table lacks %s:\n%s", want, table)
 		}
@@ -308,6 +325,46 @@ func TestHostileEvent(t *testing.T) {
 	want := "\x1b]52;c;" + base64.StdEncoding.EncodeToString([]byte("google:auth:-2318890417736554012#0")) + "\x07"
 	if clip != want {
 		t.Fatalf("clipboard got %q, want %q", clip, want)
+	}
+	// An id holding escapes or bidi controls is copied as the table shows
+	// it: nothing raw reaches the clipboard (and from there a shell).
+	for _, tc := range []struct{ filter, shown string }{
+		{"event_id.eq(evil:%1B[2J%231)", `evil:\x1b[2J#1`},
+		{"event_id.eq(bidi:%E2%80%AEgpj.exe%231)", `bidi:\u202egpj.exe#1`},
+	} {
+		s.send(keyEsc)
+		s.settle()
+		s.send(keyRune('/'))
+		s.probe(func(m *Model) { m.fin.in.SetValue("") })
+		s.typeText(tc.filter)
+		s.send(keyEnter)
+		s.settle()
+		var n int
+		s.probe(func(m *Model) { n = len(m.tbl.rows); s.clip.Reset() })
+		if n != 1 {
+			t.Fatalf("%s: %d rows:\n%s", tc.filter, n, s.view())
+		}
+		s.send(keyRune('y'))
+		s.settle()
+		s.probe(func(*Model) { clip = s.clip.String() })
+		want := "\x1b]52;c;" + base64.StdEncoding.EncodeToString([]byte(tc.shown)) + "\x07"
+		if clip != want {
+			t.Fatalf("%s: clipboard got %q, want %q", tc.filter, clip, want)
+		}
+		if scr := s.screen(); !strings.Contains(scr, "copied "+tc.shown) {
+			t.Fatalf("no toast for %s:\n%s", tc.shown, scr)
+		}
+		requireSafe(t, "screen", s.screen())
+	}
+	// The detail pane of the bidi event, raw unfolded, spells them out too.
+	s.send(keyEnter, keyRune('o'))
+	s.settle()
+	detail = s.view()
+	requireSafe(t, "bidi detail", detail)
+	for _, want := range []string{`"note": "\u202b\u2067\u2068\u200e\u200c\u2028"`, `"city": "\u200fAmsterdam\u061c"`, `"user_agent": "curl\ufeff \u2060\u00ad"`} {
+		if !strings.Contains(detail, want) {
+			t.Errorf("bidi detail lacks %s:\n%s", want, detail)
+		}
 	}
 }
 
