@@ -21,11 +21,10 @@ import (
 // ---- triage ----
 
 type triageMsg struct {
-	state core.TriageState
-	note  string
-	ids   []string
-	res   core.TriageResult
-	err   error
+	req core.TriageRequest
+	ids []string
+	res core.TriageResult
+	err error
 }
 
 // targetIDs are the rows an action applies to: the selection, else the
@@ -44,8 +43,19 @@ func (m *Model) denyTriage() tea.Cmd {
 	return tui.ToastCmd("triage is not allowed for "+m.ctx.Actor.User+" (viewer role)", true)
 }
 
-// triage sets a state on ids (nil: the selection or the cursor row).
-func (m *Model) triage(state core.TriageState, note string, ids []string) tea.Cmd {
+// triage sets a state on ids (nil: the selection or the cursor row); their
+// notes stay.
+func (m *Model) triage(state core.TriageState, ids []string) tea.Cmd {
+	return m.runTriage(core.TriageRequest{State: state}, ids)
+}
+
+// setNote replaces the note of ids (an empty note clears it); their states
+// stay.
+func (m *Model) setNote(note string, ids []string) tea.Cmd {
+	return m.runTriage(core.TriageRequest{Note: note, NoteSet: true}, ids)
+}
+
+func (m *Model) runTriage(req core.TriageRequest, ids []string) tea.Cmd {
 	if !m.ctx.CanTriage {
 		return m.denyTriage()
 	}
@@ -60,11 +70,11 @@ func (m *Model) triage(state core.TriageState, note string, ids []string) tea.Cm
 	if from == "" {
 		from = "tui"
 	}
-	req := core.TriageRequest{Actor: m.ctx.Actor.User, From: from, State: state, Note: note}
+	req.Actor, req.From = m.ctx.Actor.User, from
 	m.inflight++
 	return func() tea.Msg {
 		res, err := eng.Triage(context.Background(), req, ids)
-		return triageMsg{state: state, note: note, ids: ids, res: res, err: err}
+		return triageMsg{req: req, ids: ids, res: res, err: err}
 	}
 }
 
@@ -82,9 +92,13 @@ func (m *Model) onTriage(msg triageMsg) tea.Cmd {
 	if msg.res.Changed != 1 {
 		text += "s"
 	}
-	text += " marked " + string(msg.state)
-	if msg.note != "" {
-		text += " with a note"
+	switch {
+	case msg.req.State != "":
+		text += " marked " + string(msg.req.State)
+	case msg.req.Note != "":
+		text += ": note saved"
+	default:
+		text += ": note cleared"
 	}
 	if n := len(msg.res.Unknown); n > 0 {
 		text += fmt.Sprintf(" (%d no longer exist)", n)
@@ -108,8 +122,26 @@ func (m *Model) openNote(ids []string) tea.Cmd {
 		return nil
 	}
 	m.noteIDs, m.noteFrom, m.mode = ids, m.mode, modeNote
-	m.note.SetValue("")
+	// One event: edit its note rather than retype it.
+	m.note.SetValue(m.noteOf(ids))
+	m.note.CursorEnd()
 	return m.note.Focus()
+}
+
+// noteOf is the current note of a single event, as the view last read it.
+func (m *Model) noteOf(ids []string) string {
+	if len(ids) != 1 {
+		return ""
+	}
+	if a := m.det.act; a != nil && a.EventID == ids[0] && a.Triage != nil {
+		return a.Triage.Note
+	}
+	for i := range m.tbl.rows {
+		if a := &m.tbl.rows[i]; a.EventID == ids[0] && a.Triage != nil {
+			return a.Triage.Note
+		}
+	}
+	return ""
 }
 
 func (m *Model) noteKey(msg tea.KeyMsg) tea.Cmd {
@@ -117,7 +149,7 @@ func (m *Model) noteKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, m.keys.Enter):
 		m.mode = m.noteFrom
 		m.note.Blur()
-		return m.triage(core.StateReviewed, m.note.Value(), m.noteIDs)
+		return m.setNote(m.note.Value(), m.noteIDs)
 	case key.Matches(msg, m.keys.Back):
 		m.mode = m.noteFrom
 		m.note.Blur()

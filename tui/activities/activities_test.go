@@ -154,16 +154,56 @@ func TestTriageSelection(t *testing.T) {
 			if n := count(t, eng, "triage.state.ne(new)"); n != 2 {
 				t.Fatalf("%d events triaged", n)
 			}
-			// A note goes with "reviewed" on the cursor row.
+			// A note keeps the state of the cursor row; escalating again
+			// keeps the note.
+			var cur string
+			s.probe(func(m *Model) { cur = m.cursorRow().EventID })
+			triageOf := func() *core.Triage {
+				t.Helper()
+				a, err := eng.Get(context.Background(), []string{cur}, false)
+				if err != nil || len(a) != 1 {
+					t.Fatal(a, err)
+				}
+				return a[0].Triage
+			}
+			s.send(keyRune('e'))
+			s.settle()
 			s.send(keyRune('n'))
 			s.typeText("checked with the user")
 			s.send(keyEnter)
 			s.settle()
-			var cur string
-			s.probe(func(m *Model) { cur = m.cursorRow().EventID })
-			a, _ := eng.Get(context.Background(), []string{cur}, false)
-			if a[0].Triage == nil || a[0].Triage.Note != "checked with the user" {
-				t.Fatalf("note not saved: %+v", a[0].Triage)
+			if tr := triageOf(); tr == nil || tr.Note != "checked with the user" || tr.State != core.StateEscalated {
+				t.Fatalf("after the note: %+v, want escalated with the note", tr)
+			}
+			if !strings.Contains(s.screen(), "1 event: note saved") {
+				t.Fatalf("no toast:\n%s", s.screen())
+			}
+			s.send(keyRune('e'))
+			s.settle()
+			if tr := triageOf(); tr == nil || tr.Note != "checked with the user" || tr.State != core.StateEscalated {
+				t.Fatalf("after escalating again: %+v, want the note kept", tr)
+			}
+			s.send(keyRune('d'))
+			s.settle()
+			if tr := triageOf(); tr == nil || tr.Note != "checked with the user" || tr.State != core.StateDismissed {
+				t.Fatalf("after dismissing: %+v, want the note kept", tr)
+			}
+			// n on one event edits its note, from the table and the detail pane.
+			s.send(keyRune('n'))
+			s.settle()
+			var in string
+			s.probe(func(m *Model) { in = m.note.Value() })
+			if in != "checked with the user" {
+				t.Fatalf("note input holds %q, want the current note", in)
+			}
+			s.send(keyEsc, keyEnter)
+			s.settle()
+			s.send(keyRune('n'))
+			s.typeText(", twice")
+			s.send(keyEnter)
+			s.settle()
+			if tr := triageOf(); tr == nil || tr.Note != "checked with the user, twice" || tr.State != core.StateDismissed {
+				t.Fatalf("after the note in the detail pane: %+v", tr)
 			}
 		})
 	}

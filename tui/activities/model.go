@@ -366,11 +366,11 @@ func (m *Model) tableKey(msg tea.KeyMsg) tea.Cmd {
 			return m.move(1)
 		}
 	case key.Matches(msg, k.Reviewed):
-		return m.triage(core.StateReviewed, "", nil)
+		return m.triage(core.StateReviewed, nil)
 	case key.Matches(msg, k.Escalated):
-		return m.triage(core.StateEscalated, "", nil)
+		return m.triage(core.StateEscalated, nil)
 	case key.Matches(msg, k.Dismissed):
-		return m.triage(core.StateDismissed, "", nil)
+		return m.triage(core.StateDismissed, nil)
 	case key.Matches(msg, k.Note):
 		return m.openNote(nil)
 	case key.Matches(msg, k.Export):
