@@ -16,6 +16,7 @@ import (
 	"github.com/auditdeck/auditdeck/store/storetest"
 	"github.com/auditdeck/auditdeck/tui"
 	"github.com/auditdeck/auditdeck/tui/components"
+	tea "github.com/charmbracelet/bubbletea"
 )
 
 func TestInitialScreen(t *testing.T) {
@@ -708,4 +709,32 @@ func countLines(t *testing.T, path string) int {
 		n++
 	}
 	return n
+}
+
+// Keys that arrive together (jjjj typed fast, a laggy SSH link) come as one
+// message with several runes; each moves the cursor. A burst typed into the
+// filter is text, and a bracketed paste in the table moves nothing.
+func TestKeyBurst(t *testing.T) {
+	eng := newEngine(t)
+	s := startSession(t, newContext(eng), 120, 30)
+	cursor := func() int {
+		var c int
+		s.probe(func(m *Model) { c = m.tbl.cur })
+		return c
+	}
+	s.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("jjjj")})
+	s.settle()
+	if c := cursor(); c != 4 {
+		t.Fatalf("cursor at row %d after jjjj, want 4", c)
+	}
+	s.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("kk")}, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("jjj"), Paste: true})
+	s.settle()
+	if c := cursor(); c != 2 {
+		t.Fatalf("cursor at row %d after kk and a pasted jjj, want 2", c)
+	}
+	s.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("/event_type.eq(login)")}, keyEnter)
+	s.settle()
+	if scr := s.screen(); !strings.Contains(scr, "filter event_type.eq(login)") {
+		t.Fatalf("a burst into the filter was not typed:\n%s", scr)
+	}
 }
