@@ -92,6 +92,10 @@ const (
 	maxColumns        = 64
 )
 
+// MaxTitleBytes bounds the title of a definition or an export, for forms
+// that stop typing there.
+const MaxTitleBytes = maxTitleLen
+
 // ReportColumns returns the definition's columns, or its type's defaults.
 func (r *DefinedReport) ReportColumns() []render.Column {
 	if r.GroupBy != nil {

@@ -238,7 +238,7 @@ func TestExport(t *testing.T) {
 			s.send(keyRune('f'), keyRune('x'))
 			s.settle()
 			requireGolden(t, s.view())
-			s.send(keyRight) // ndjson
+			s.send(keyRight, keySpace) // ndjson as well as csv
 			s.send(keyEnter)
 			s.settle()
 			var id string
@@ -256,14 +256,22 @@ func TestExport(t *testing.T) {
 				t.Fatalf("pinned at %v", task.Request.PinAt)
 			}
 			want := count(t, eng, "operation_successful.eq(false)")
-			if task.Total != want || len(task.Files) != 1 {
-				t.Fatalf("task wrote %d rows in %d files, the view shows %d", task.Total, len(task.Files), want)
+			if task.Total != want || len(task.Files) != 2 || task.Files[0].Format != "csv" || task.Files[1].Format != "ndjson" {
+				t.Fatalf("task wrote %d rows in %+v, the view shows %d, want csv and ndjson", task.Total, task.Files, want)
 			}
-			if lines := countLines(t, task.Files[0].Path); int64(lines) != want {
-				t.Fatalf("%s has %d lines, want %d", task.Files[0].Path, lines, want)
+			if lines := countLines(t, task.Files[0].Path); int64(lines) != want+1 { // with the header
+				t.Fatalf("%s has %d lines, want %d", task.Files[0].Path, lines, want+1)
 			}
-			if !strings.HasPrefix(filepath.Base(task.Files[0].Path), "activities-20261101-0000") {
-				t.Fatalf("file %s", task.Files[0].Path)
+			if lines := countLines(t, task.Files[1].Path); int64(lines) != want {
+				t.Fatalf("%s has %d lines, want %d", task.Files[1].Path, lines, want)
+			}
+			for _, f := range task.Files {
+				if !strings.HasPrefix(filepath.Base(f.Path), "activities-20261101-0000") {
+					t.Fatalf("file %s", f.Path)
+				}
+			}
+			if task.Request.Title != "Activities" {
+				t.Fatalf("title %q", task.Request.Title)
 			}
 			if !strings.Contains(s.screen(), "export queued: task "+id) {
 				t.Fatalf("no toast:\n%s", s.screen())
@@ -736,5 +744,81 @@ func TestKeyBurst(t *testing.T) {
 	s.settle()
 	if scr := s.screen(); !strings.Contains(scr, "filter event_type.eq(login)") {
 		t.Fatalf("a burst into the filter was not typed:\n%s", scr)
+	}
+}
+
+// The export form ticks several formats (one task writes them all from the
+// same pinned rows) and takes a title, which the file name follows until
+// it is edited and which heads the HTML and PDF.
+func TestExportTitleAndFormats(t *testing.T) {
+	eng := newEngine(t)
+	tr, err := eng.StartTasks(core.TaskOptions{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(tr.Close)
+	s := startSession(t, newContext(eng), 80, 24)
+	s.send(keyRune('f'), keyRune('x'))
+	// No format: a clear error, nothing queued.
+	s.send(keySpace, keyEnter)
+	s.settle()
+	if v := s.view(); !strings.Contains(v, "tick at least one format") {
+		t.Fatalf("no error without a format:\n%s", v)
+	}
+	// csv, html and pdf; the title "Failed logins (NL)" on the title field.
+	s.send(keySpace, keyRight, keyRight, keyRight, keySpace, keyRight, keySpace, keyTab, keyTab)
+	s.send(tea.KeyMsg{Type: tea.KeyCtrlU})
+	s.typeText("Failed logins — NL")
+	s.settle()
+	requireGolden(t, s.view())
+	if v := s.view(); !strings.Contains(v, "failed-logins-nl-20261101-0000.csv .html .pdf") {
+		t.Fatalf("the file name does not follow the title:\n%s", v)
+	}
+	// A title with a bidi override is refused by the engine; the form stays
+	// and shows it escaped.
+	s.typeText("\u202e")
+	s.send(keyEnter)
+	s.settle()
+	v := s.view()
+	requireSafe(t, "export form", v)
+	if !strings.Contains(v, `title: contains the invisible or bidi control character U+202E`) || !strings.Contains(v, `Failed logins — NL\u202e`) {
+		t.Fatalf("bidi title not refused:\n%s", v)
+	}
+	s.send(tea.KeyMsg{Type: tea.KeyBackspace})
+	// An edited file name no longer follows the title.
+	s.send(keyTab)
+	s.send(tea.KeyMsg{Type: tea.KeyCtrlU})
+	s.typeText("nl-weekly")
+	s.send(keyUp)
+	s.typeText("!")
+	s.send(keyEnter)
+	s.settle()
+	var id string
+	s.probe(func(m *Model) { id = m.lastTaskID })
+	if id == "" {
+		t.Fatalf("no task:\n%s", s.screen())
+	}
+	if scr := s.screen(); !strings.Contains(scr, "→ nl-weekly.csv .html .pdf") {
+		t.Fatalf("toast does not name the files:\n%s", scr)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	task, err := tr.Wait(ctx, core.Actor{User: "alice"}, id, 10*time.Millisecond, nil)
+	if err != nil || task.Status != core.TaskSucceeded {
+		t.Fatalf("task %+v: %v", task, err)
+	}
+	if task.Request.Title != "Failed logins — NL!" || task.Request.FileName != "nl-weekly" {
+		t.Fatalf("request title %q, file %q", task.Request.Title, task.Request.FileName)
+	}
+	var formats []string
+	for _, f := range task.Files {
+		formats = append(formats, f.Format)
+	}
+	if strings.Join(formats, ",") != "csv,html,pdf" {
+		t.Fatalf("files %+v", task.Files)
+	}
+	html, err := os.ReadFile(task.Files[1].Path)
+	if err != nil || !strings.Contains(string(html), "Failed logins — NL!") {
+		t.Fatalf("the HTML does not carry the title (%v)", err)
 	}
 }

@@ -200,7 +200,8 @@ func (m *Model) ShortHelp() []key.Binding {
 	case modeNote:
 		return []key.Binding{relabel(k.Enter, "save note"), relabel(k.Back, "cancel")}
 	case modeExport:
-		return []key.Binding{relabel(k.Enter, "export"), relabel(k.NextTab, "next field"), key.NewBinding(key.WithKeys("left", "right"), key.WithHelp("←/→", "change")), relabel(k.Back, "cancel")}
+		return []key.Binding{relabel(k.Enter, "export"), relabel(k.NextTab, "next field"), key.NewBinding(key.WithKeys("left", "right"), key.WithHelp("←/→", "change")),
+			key.NewBinding(key.WithKeys(" "), key.WithHelp("space", "tick format")), relabel(k.Back, "cancel")}
 	case modeDetail:
 		hs := []key.Binding{k.Up, k.Down, k.PageDown, m.unfoldKey, k.CopyID}
 		if m.ctx.CanTriage {
