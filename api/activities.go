@@ -124,12 +124,18 @@ func (h *handler) triageActivity(w http.ResponseWriter, r *http.Request, p acces
 	if err := decodeBody(r, &b); err != nil {
 		return err
 	}
-	if b.State == nil {
-		return errorf(http.StatusBadRequest, "request body: state is required (new, reviewed, escalated or dismissed)")
+	// What the body leaves out the event keeps: a note alone keeps the
+	// state, a state alone keeps the note.
+	if b.State == nil && b.Note == nil {
+		return errorf(http.StatusBadRequest, "request body: state or note is required (state: new, reviewed, escalated or dismissed)")
 	}
-	state, err := core.ParseTriageState(*b.State)
-	if err != nil {
-		return errorf(http.StatusBadRequest, "request body: state: %v", err)
+	var state core.TriageState
+	if b.State != nil {
+		st, err := core.ParseTriageState(*b.State)
+		if err != nil {
+			return errorf(http.StatusBadRequest, "request body: state: %v", err)
+		}
+		state = st
 	}
 	note := ""
 	if b.Note != nil {
@@ -138,7 +144,7 @@ func (h *handler) triageActivity(w http.ResponseWriter, r *http.Request, p acces
 	if len(note) > core.MaxNoteBytes || !utf8.ValidString(note) {
 		return errorf(http.StatusBadRequest, "request body: note must be valid UTF-8 of at most %d bytes", core.MaxNoteBytes)
 	}
-	res, err := h.eng.Triage(r.Context(), core.TriageRequest{Actor: p.User, From: p.From, State: state, Note: note}, []string{id})
+	res, err := h.eng.Triage(r.Context(), core.TriageRequest{Actor: p.User, From: p.From, State: state, Note: note, NoteSet: b.Note != nil}, []string{id})
 	if err != nil {
 		return fmt.Errorf("triage %s: %w", id, err)
 	}

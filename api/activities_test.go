@@ -187,7 +187,20 @@ func TestTriage(t *testing.T) {
 	e.fails(req{method: "PATCH", path: path, user: "vera", body: `{"state":"reviewed"}`}, 403, "vera", "viewer", "triage")
 	e.fails(req{method: "PATCH", path: "/activities/nope%230/triage", user: "oscar", body: `{"state":"reviewed"}`}, 404, `"nope#0"`)
 	e.fails(req{method: "PATCH", path: path, user: "oscar", body: `{"state":"closed"}`}, 400, "closed")
-	e.fails(req{method: "PATCH", path: path, user: "oscar", body: `{"note":"x"}`}, 400, "state is required")
+	// A note alone keeps the state; a state alone keeps the note.
+	a = e.ok(req{method: "PATCH", path: path, user: "oscar", body: `{"note":"called, no answer"}`}, 200)
+	if tri, _ := a["triage"].(map[string]any); tri["state"] != "escalated" || tri["note"] != "called, no answer" {
+		t.Fatalf("note alone: %v", a["triage"])
+	}
+	a = e.ok(req{method: "PATCH", path: path, user: "oscar", body: `{"state":"reviewed"}`}, 200)
+	if tri, _ := a["triage"].(map[string]any); tri["state"] != "reviewed" || tri["note"] != "called, no answer" {
+		t.Fatalf("state alone: %v", a["triage"])
+	}
+	a = e.ok(req{method: "PATCH", path: path, user: "oscar", body: `{"note":""}`}, 200)
+	if tri, _ := a["triage"].(map[string]any); tri["state"] != "reviewed" || tri["note"] != nil {
+		t.Fatalf("note cleared: %v", a["triage"])
+	}
+	e.fails(req{method: "PATCH", path: path, user: "oscar", body: `{}`}, 400, "state or note is required")
 	e.fails(req{method: "PATCH", path: path, user: "oscar", body: `{"state":"reviewed","by":"mallory"}`}, 400, `unknown field "by"`)
 	e.fails(req{method: "PATCH", path: path, user: "oscar", body: `{"state":"reviewed","note":"` + strings.Repeat("n", 5000) + `"}`}, 400, "note")
 	e.fails(req{method: "PATCH", path: path, user: "oscar", body: `{"state":"reviewed"}`, hdr: map[string]string{"Content-Type": "text/plain"}}, 415, "text/plain")

@@ -92,6 +92,10 @@ const (
 	maxColumns        = 64
 )
 
+// MaxTitleBytes bounds the title of a definition or an export, for forms
+// that stop typing there.
+const MaxTitleBytes = maxTitleLen
+
 // ReportColumns returns the definition's columns, or its type's defaults.
 func (r *DefinedReport) ReportColumns() []render.Column {
 	if r.GroupBy != nil {
@@ -138,6 +142,10 @@ func validText(field, s string, max int, required bool) error {
 	for _, r := range s {
 		if r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f) {
 			return fieldErr(field, "contains a control character")
+		}
+		if render.Hidden(r) {
+			// Shown as an escape everywhere, so never what the user typed.
+			return fieldErr(field, "contains the invisible or bidi control character %U", r)
 		}
 	}
 	return nil

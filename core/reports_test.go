@@ -27,6 +27,8 @@ func TestDefinedReportValidation(t *testing.T) {
 	}{
 		{"empty title", func(r *core.DefinedReport) { r.Title = "  " }, "title", "must not be empty"},
 		{"control in title", func(r *core.DefinedReport) { r.Title = "a\x1b[2Jb" }, "title", "control character"},
+		{"bidi override in title", func(r *core.DefinedReport) { r.Title = "Q3 \u202eslx.exe" }, "title", "U+202E"},
+		{"zero-width in title", func(r *core.DefinedReport) { r.Title = "adm\u200bin logins" }, "title", "U+200B"},
 		{"long title", func(r *core.DefinedReport) { r.Title = strings.Repeat("x", 201) }, "title", "at most 200"},
 		{"bad type", func(r *core.DefinedReport) { r.Type = "system" }, "type", `expected activity, audit or consumption`},
 		{"bad filter syntax", func(r *core.DefinedReport) { r.QueryFilter = "event_type.eq(login" }, "query_filter", "position 19"},

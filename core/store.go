@@ -63,9 +63,10 @@ type ActivityStore interface {
 	Histogram(ctx context.Context, f *query.Compiled, lo, hi int64, counts []int64) error
 	// Get returns the activities with these ids, in the order given; unknown ids are left out.
 	Get(ctx context.Context, ids []string, withRaw bool) ([]Activity, error)
-	// SetTriage sets the triage state of the given events and appends the
-	// audit entry in the same atomic write. Unknown ids are reported back.
-	SetTriage(ctx context.Context, ids []string, t Triage, audit AuditEntry) (unknown []string, err error)
+	// SetTriage applies the change to the triage of the given events (each
+	// keeps what the change leaves unset) and appends the audit entry in
+	// the same atomic write. Unknown ids are reported back.
+	SetTriage(ctx context.Context, ids []string, c TriageChange, audit AuditEntry) (unknown []string, err error)
 	AppendAudit(ctx context.Context, e AuditEntry) error
 	// ScanAudit streams audit entries with from <= At < to, oldest first.
 	ScanAudit(ctx context.Context, from, to time.Time, fn func(AuditEntry) error) error

@@ -451,6 +451,10 @@ func ValidateFileName(name string) (string, error) {
 		if r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f) || r == ':' || r == '*' || r == '?' || r == '"' || r == '<' || r == '>' || r == '|' {
 			return "", fieldErr("file_name", "must not contain control characters or any of : * ? \" < > |")
 		}
+		if render.Hidden(r) {
+			// U+202E turns "report\u202Eslx.exe" into what reads as "reportexe.xls".
+			return "", fieldErr("file_name", "must not contain the invisible or bidi control character %U", r)
+		}
 	}
 	return base, nil
 }

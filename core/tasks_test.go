@@ -150,7 +150,8 @@ func TestExportEveryFormat(t *testing.T) {
 }
 
 func TestExportFileNames(t *testing.T) {
-	for _, bad := range []string{"", "  ", "../etc/passwd", "a/b", `a\b`, "..", ".hidden", "-rf", "a\x00b", "a\nb", "x\x1b[2J", strings.Repeat("a", 129), "con:", "a*b", "a|b", " lead"} {
+	for _, bad := range []string{"", "  ", "../etc/passwd", "a/b", `a\b`, "..", ".hidden", "-rf", "a\x00b", "a\nb", "x\x1b[2J", strings.Repeat("a", 129), "con:", "a*b", "a|b", " lead",
+		"report\u202eslx.exe", "adm\u200bin", "a\u2066b", "a\ufeffb", "a\U000e0041b"} {
 		if _, err := core.ValidateFileName(bad); err == nil {
 			t.Errorf("%q accepted", bad)
 		}

@@ -468,11 +468,14 @@ func (s *Store) smallBlocks(snap *snapshot) []*blockState {
 	return small
 }
 
-// SetTriage records a triage state for known events with its audit entry in
-// one transaction.
-func (s *Store) SetTriage(ctx context.Context, ids []string, t core.Triage, audit core.AuditEntry) ([]string, error) {
+// SetTriage applies a triage change to known events with its audit entry
+// in one transaction.
+func (s *Store) SetTriage(ctx context.Context, ids []string, c core.TriageChange, audit core.AuditEntry) ([]string, error) {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
+	// Every triage write holds wmu, so the current records cannot move
+	// until this one is stored.
+	current := s.state.Load().triage
 	r := s.newReader()
 	found, err := r.locate(ids)
 	r.close()
@@ -489,7 +492,13 @@ func (s *Store) SetTriage(ctx context.Context, ids []string, t core.Triage, audi
 			unknown = append(unknown, id)
 			continue
 		}
-		tr := &triageRecord{Triage: t, CreatedAt: loc.createdAt}
+		var cur *core.Triage
+		if prev, ok := updates[id]; ok { // an id named twice
+			cur = &prev.Triage
+		} else if prev := current[id]; prev != nil {
+			cur = &prev.Triage
+		}
+		tr := &triageRecord{Triage: c.Apply(cur), CreatedAt: loc.createdAt}
 		v, err := json.Marshal(tr)
 		if err != nil {
 			return nil, err

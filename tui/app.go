@@ -30,8 +30,15 @@ type App struct {
 	toast   *Toast
 	toastID int
 	quitAsk bool
-	stats   core.StoreStats
+	// quitQuestion, when set, makes every quit ask first (ConfirmQuit).
+	quitQuestion string
+	stats        core.StoreStats
 }
+
+// ConfirmQuit makes q, :quit and ctrl+c ask the question first; y (or the
+// same key again) quits. The demo deletes its store on exit, so a stray q
+// must not throw away what was triaged there.
+func (a *App) ConfirmQuit(question string) { a.quitQuestion = question }
 
 // NewApp builds the shell around its views, in tab order.
 func NewApp(ctx *Context, views ...View) *App {
@@ -100,6 +107,14 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			}
 		}
 	case tea.KeyMsg:
+		if keys := splitBurst(msg); keys != nil {
+			var cmds []tea.Cmd
+			for _, k := range keys {
+				_, cmd := a.Update(k)
+				cmds = append(cmds, cmd)
+			}
+			return a, tea.Batch(cmds...)
+		}
 		if cmd, done := a.handleKey(msg); done {
 			return a, cmd
 		}
@@ -116,6 +131,36 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		cmds = append(cmds, cmd)
 	}
 	return a, tea.Batch(cmds...)
+}
+
+// splitBurst splits a key message that carries several runes into one
+// message per rune, or returns nil. Bubble Tea reports runes that arrive in
+// one read (typing fast, key repeat, a laggy SSH link, a paste without
+// bracketed paste) as one message, which no binding matches: "jjjj" would
+// move nothing. Bracketed pastes stay whole so text inputs take them as
+// one paste and no pasted letter runs a command.
+func splitBurst(msg tea.KeyMsg) []tea.KeyMsg {
+	if msg.Type != tea.KeyRunes || msg.Paste || len(msg.Runes) < 2 {
+		return nil
+	}
+	out := make([]tea.KeyMsg, len(msg.Runes))
+	for i, r := range msg.Runes {
+		k := tea.Key{Type: tea.KeyRunes, Runes: []rune{r}, Alt: msg.Alt}
+		if r == ' ' {
+			k.Type = tea.KeySpace // as Bubble Tea reports a single space
+		}
+		out[i] = tea.KeyMsg(k)
+	}
+	return out
+}
+
+// askQuit quits, or asks first when a question is set.
+func (a *App) askQuit() tea.Cmd {
+	if a.quitQuestion != "" {
+		a.quitAsk = true
+		return nil
+	}
+	return tea.Quit
 }
 
 func (a *App) handleKey(msg tea.KeyMsg) (tea.Cmd, bool) {
@@ -135,7 +180,7 @@ func (a *App) handleKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 	}
 	if a.quitAsk {
 		a.quitAsk = false
-		if msg.String() == "y" || msg.String() == "q" {
+		if msg.String() == "y" || msg.String() == "q" || msg.Type == tea.KeyCtrlC {
 			return tea.Quit, true
 		}
 		return nil, true
@@ -147,16 +192,20 @@ func (a *App) handleKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 			a.quitAsk = true
 			return nil, true
 		}
-		return tea.Quit, true
+		return a.askQuit(), true
 	}
 	if a.views[a.active].Capturing() {
 		return nil, false
 	}
 	switch {
 	case key.Matches(msg, k.Quit):
-		return tea.Quit, true
+		return a.askQuit(), true
 	case key.Matches(msg, k.Help):
 		a.full = !a.full
+		return nil, true
+	case a.full && key.Matches(msg, k.Back):
+		// esc closes the full help before it means back in a view.
+		a.full = false
 		return nil, true
 	case key.Matches(msg, k.Command):
 		a.cmdOn = true
@@ -184,7 +233,7 @@ func (a *App) runCommand(c string) tea.Cmd {
 	case "", "esc":
 		return nil
 	case "q", "quit":
-		return tea.Quit
+		return a.askQuit()
 	case "help":
 		a.full = !a.full
 		return nil
@@ -236,6 +285,8 @@ func (a *App) View() string {
 	switch {
 	case a.cmdOn:
 		status = a.command.View()
+	case a.quitAsk && a.quitQuestion != "":
+		status = st.ErrorToast.Render(sanitize(a.quitQuestion) + " y/n")
 	case a.quitAsk:
 		status = st.ErrorToast.Render("quit? y/n")
 	case a.toast != nil && a.toast.Error:

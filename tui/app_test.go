@@ -160,3 +160,82 @@ func TestQuitAsksWhileAFormIsOpen(t *testing.T) {
 		t.Fatal("y did not quit")
 	}
 }
+
+// Runes that arrive in one read come as one message; each is its own key.
+// A bracketed paste stays one message.
+func TestKeyBurstsAreSplit(t *testing.T) {
+	ctx := testContext(t)
+	vs := views()
+	app := NewApp(ctx, vs...)
+	tm := teatest.NewTestModel(t, app, teatest.WithInitialTermSize(80, 24))
+	waitFor(t, tm, "body of Activities")
+	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("jjjj")})
+	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("jj"), Paste: true})
+	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("k k")}) // a space inside a burst is a space key
+	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("2kj")}) // the shell's own keys too: 2 switches tabs
+	waitFor(t, tm, "body of Reports")
+	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("q")})
+	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+	fm := tm.FinalModel(t).(*App)
+	if fm.active != 1 {
+		t.Errorf("active tab %d, want 1 (Reports)", fm.active)
+	}
+	if got, want := strings.Join(vs[0].(*fakeView).keys, ","), "j,j,j,j,[jj],k, ,k"; got != want {
+		t.Errorf("Activities got keys %q, want %q", got, want)
+	}
+	if got, want := strings.Join(vs[1].(*fakeView).keys, ","), "k,j"; got != want {
+		t.Errorf("Reports got keys %q, want %q", got, want)
+	}
+}
+
+func TestEscClosesHelp(t *testing.T) {
+	ctx := testContext(t)
+	vs := views()
+	app := NewApp(ctx, vs...)
+	app.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	app.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("?")})
+	if !strings.Contains(app.View(), "previous tab") {
+		t.Fatalf("? shows no full help:\n%s", app.View())
+	}
+	app.Update(tea.KeyMsg{Type: tea.KeyEsc})
+	if strings.Contains(app.View(), "previous tab") {
+		t.Fatalf("esc left the full help open:\n%s", app.View())
+	}
+	// With the help closed, esc is the view's again.
+	app.Update(tea.KeyMsg{Type: tea.KeyEsc})
+	if got := vs[0].(*fakeView).keys; len(got) != 1 || got[0] != "esc" {
+		t.Fatalf("view keys %v, want the second esc only", got)
+	}
+}
+
+// With a quit question set (the demo: its store goes on exit), q asks; n
+// stays, y or a second q quits; :quit and ctrl+c ask too.
+func TestConfirmQuit(t *testing.T) {
+	ctx := testContext(t)
+	app := NewApp(ctx, views()...)
+	app.ConfirmQuit("quit and delete the demo store?")
+	tm := teatest.NewTestModel(t, app, teatest.WithInitialTermSize(80, 24))
+	waitFor(t, tm, "body of Activities")
+	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("q")})
+	waitFor(t, tm, "quit and delete the demo store? y/n")
+	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("n")})
+	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("2")})
+	waitFor(t, tm, "body of Reports") // still running
+	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
+	waitFor(t, tm, "quit and delete the demo store? y/n")
+	tm.Send(tea.KeyMsg{Type: tea.KeyEsc})
+	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(":")})
+	tm.Type("quit")
+	waitFor(t, tm, ":quit") // else the renderer may never draw the question's line away and back
+	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+	waitFor(t, tm, "quit and delete the demo store? y/n")
+	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("n")})
+	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("1")})
+	waitFor(t, tm, "body of Activities")
+	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("q")})
+	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("y")})
+	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+	if fm := tm.FinalModel(t).(*App); fm.active != 0 {
+		t.Fatalf("quit from tab %d", fm.active)
+	}
+}

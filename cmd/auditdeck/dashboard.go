@@ -27,6 +27,8 @@ type dashboardOptions struct {
 	dataDir    string
 	configPath string
 	user       string
+	// quitQuestion makes quitting ask first (the demo deletes its store).
+	quitQuestion string
 }
 
 // runDashboard opens the store, starts the task runner and the scheduler,
@@ -55,6 +57,9 @@ func runDashboard(o dashboardOptions) error {
 	}()
 	app := dashboardApp(eng, localActor(o.user), lipgloss.NewRenderer(os.Stdout), cfg)
 	defer app.Close()
+	if o.quitQuestion != "" {
+		app.ConfirmQuit(o.quitQuestion)
+	}
 	_, err = tea.NewProgram(app, tea.WithAltScreen(), tea.WithMouseCellMotion()).Run()
 	return err
 }

@@ -43,7 +43,11 @@ is removed on exit unless --keep is given.`,
 			if err := seedDemo(cmd.Context(), dir, events); err != nil {
 				return err
 			}
-			return runDashboard(dashboardOptions{dataDir: dir, configPath: tui.DefaultConfigPath(), user: "demo"})
+			o := dashboardOptions{dataDir: dir, configPath: tui.DefaultConfigPath(), user: "demo"}
+			if !keep {
+				o.quitQuestion = "quit and delete the demo store (--keep keeps it)?"
+			}
+			return runDashboard(o)
 		},
 	}
 	cmd.Flags().BoolVar(&keep, "keep", false, "keep the demo store instead of removing it")

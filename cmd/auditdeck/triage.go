@@ -37,7 +37,8 @@ with the acting user (--user, default the login name).`,
 				return err
 			}
 			defer release()
-			req := core.TriageRequest{Actor: actor, From: "cli", State: st, Note: note}
+			// Without --note each event keeps its note; --note '' clears it.
+			req := core.TriageRequest{Actor: actor, From: "cli", State: st, Note: note, NoteSet: cmd.Flags().Changed("note")}
 			var res core.TriageResult
 			if hasFilter {
 				f, err := parseFilters(filter, filterJSON)
@@ -66,7 +67,7 @@ with the acting user (--user, default the login name).`,
 		},
 	}
 	cmd.Flags().StringVar(&state, "state", "", "new, reviewed, escalated or dismissed (required)")
-	cmd.Flags().StringVar(&note, "note", "", "note to keep with the state")
+	cmd.Flags().StringVar(&note, "note", "", "note to keep with the state (without it each event keeps its note; '' clears it)")
 	cmd.Flags().StringVar(&filter, "filter", "", "triage every event matching this DSL filter")
 	cmd.Flags().StringVar(&filterJSON, "filter-json", "", "triage every event matching this JSON filter")
 	cmd.Flags().StringVar(&actor, "user", "", "acting user recorded in the audit log (default: login name)")

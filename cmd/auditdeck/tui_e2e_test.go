@@ -338,6 +338,12 @@ func TestDashboardInTmux(t *testing.T) {
 	p.send("Escape")
 	p.waitScreen(dashWait, "TIME (UTC)", "filter event_type.eq(login)")
 
+	// Keys typed in one burst reach the dashboard in one read: each moves.
+	p.typeText("jjjj")
+	p.waitScreen(dashWait, "5/"+n)
+	p.typeText("kkkk")
+	p.waitScreen(dashWait, "1/"+n)
+
 	// Export what the view shows.
 	p.typeText("x")
 	p.waitScreen(dashWait, "Export activities", "event_type.eq(login)", "format", "csv", "table columns")

@@ -14,7 +14,8 @@ type Column struct {
 
 // SafeJSON appends JSON text with the characters that JSON allows raw but a
 // terminal would act on written as escapes: DEL and the C1 controls become
-// \u007f and \u0080..\u009f, bytes that are not UTF-8 become \ufffd, and
+// \u007f and \u0080..\u009f, the Hidden characters (bidi controls,
+// zero-width characters) become \u escapes, bytes that are not UTF-8 become \ufffd, and
 // control bytes between tokens (CR, tab) become spaces.
 // Outside strings JSON is ASCII, so the result is the same JSON value.
 func SafeJSON(dst, raw []byte) []byte {
@@ -47,6 +48,13 @@ func SafeJSON(dst, raw []byte) []byte {
 			esc = `\ufffd`
 		case r >= 0x80 && r <= 0x9f:
 			esc = `\u00` + hex2(byte(r))
+		case Hidden(r):
+			// Only inside strings (JSON is ASCII outside), where \u is the same text.
+			dst = append(dst, raw[start:i]...)
+			dst = appendJSONEscape(dst, r)
+			i += size
+			start = i
+			continue
 		default:
 			i += size
 			continue

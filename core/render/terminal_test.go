@@ -1,15 +1,19 @@
 package render
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 )
 
 // terminalUnsafe returns a description of the first thing in s that a
 // terminal could act on: a C0 control (tab included), DEL, a C1 control
 // (U+0080-U+009F) or a byte of invalid UTF-8 (an 8-bit terminal reads a
-// lone 0x9b as CSI). It returns "" when s is safe to print.
+// lone 0x9b as CSI), or a character that draws nothing or reorders the
+// text (a format character, listed in hiddenRunes or of category Cf). It
+// returns "" when s is safe to print.
 func terminalUnsafe(s string) string {
 	for i := 0; i < len(s); {
 		r, n := utf8.DecodeRuneInString(s[i:])
@@ -20,6 +24,8 @@ func terminalUnsafe(s string) string {
 			return "control byte at " + itoa(i)
 		case r >= 0x80 && r <= 0x9f:
 			return "C1 control at " + itoa(i)
+		case listedHidden(r) || unicode.Is(unicode.Cf, r):
+			return "hidden or bidi character at " + itoa(i)
 		}
 		i += n
 	}
@@ -42,7 +48,14 @@ func TestTerminal(t *testing.T) {
 		{"", ""},
 		{"plain text, 1.2.3.4", "plain text, 1.2.3.4"},
 		{"Köln 東京 東京都 søren.dvořák ✓ 😀 مرحبا e\u0301", "Köln 東京 東京都 søren.dvořák ✓ 😀 مرحبا e\u0301"},
-		{"\u00a0\u00ff\u0100\u200b\u2028\ufeff\uffff\U0010ffff", "\u00a0\u00ff\u0100\u200b\u2028\ufeff\uffff\U0010ffff"},
+		{"\u00a0\u00ff\u0100\uffff\U0010ffff", "\u00a0\u00ff\u0100\uffff\U0010ffff"},
+		{"\u2764\ufe0f \U0001f1e9\U0001f1ea", "\u2764\ufe0f \U0001f1e9\U0001f1ea"}, // variation selector, flag: visible
+
+		// hidden and reordering characters as \uXXXX
+		{"\u00a0\u00ff\u0100\u200b\u2028\ufeff\uffff", "\u00a0\u00ff\u0100\\u200b\\u2028\\ufeff\uffff"},
+		{"invoice\u202egpj.exe", `invoice\u202egpj.exe`},
+		{"adm\u200bin", `adm\u200bin`},
+		{"a\U000e0041b", `a\U000e0041b`},
 		{"\uFFFD", "\uFFFD"}, // a real replacement character is valid UTF-8
 		{`back\slash \x1b`, `back\slash \x1b`},
 
@@ -134,7 +147,7 @@ func FuzzTerminal(f *testing.F) {
 	for _, s := range []string{
 		"", "plain", "\x1b[2J", "\x1b]52;c;ZXZpbA==\x07", "\x1b]0;title\x07", "\r", "\u009b", "\x9b",
 		"\x7f", "\t", "\xff\xfe", "\xc3", "Köln", "東京", "😀", "\u0085", "\xed\xa0\x80", "a\\x1b",
-		"Mozilla/5.0 \x1b[2J\x1b[H\x1b[31m\r\u009b",
+		"Mozilla/5.0 \x1b[2J\x1b[H\x1b[31m\r\u009b", "\u202eexe.txt", "a\u200db", "\U000e0001",
 	} {
 		f.Add(s)
 	}
@@ -154,7 +167,7 @@ func FuzzTerminal(f *testing.F) {
 		var kept strings.Builder
 		for i := 0; i < len(s); {
 			r, n := utf8.DecodeRuneInString(s[i:])
-			if !(r == utf8.RuneError && n == 1) && r >= 0x20 && r != 0x7f && !(r >= 0x80 && r <= 0x9f) {
+			if !(r == utf8.RuneError && n == 1) && r >= 0x20 && r != 0x7f && !(r >= 0x80 && r <= 0x9f) && !Hidden(r) {
 				kept.WriteString(s[i : i+n])
 			}
 			i += n
@@ -174,4 +187,77 @@ func isSubsequence(sub, s string) bool {
 		}
 	}
 	return j == len(sub)
+}
+
+// hiddenRunes are the characters issue 9 names (bidi embeddings,
+// overrides, isolates and marks; zero-width characters) and the rest of the
+// same kind: each must be drawn as an escape, never raw.
+var hiddenRunes = []struct{ lo, hi rune }{
+	{0x202a, 0x202e}, // LRE RLE PDF LRO RLO
+	{0x2066, 0x2069}, // LRI RLI FSI PDI
+	{0x200e, 0x200f}, // LRM RLM
+	{0x061c, 0x061c}, // ALM
+	{0x200b, 0x200d}, // ZWSP ZWNJ ZWJ
+	{0x2060, 0x2064}, // word joiner, invisible operators
+	{0xfeff, 0xfeff}, // BOM / ZWNBSP
+	{0x00ad, 0x00ad}, // soft hyphen
+	{0x180e, 0x180e}, // Mongolian vowel separator
+	{0x2028, 0x2029}, // line and paragraph separators
+	{0x206a, 0x206f}, // deprecated format characters
+	{0xfff9, 0xfffb}, // interlinear annotation
+	{0x115f, 0x1160}, // Hangul fillers
+	{0x3164, 0x3164},
+	{0xffa0, 0xffa0},
+	{0xe0001, 0xe0001}, // language tag
+	{0xe0020, 0xe007f}, // tag characters ("ASCII smuggling")
+}
+
+func listedHidden(r rune) bool {
+	for _, h := range hiddenRunes {
+		if r >= h.lo && r <= h.hi {
+			return true
+		}
+	}
+	return false
+}
+
+func TestTerminalEscapesHiddenCharacters(t *testing.T) {
+	for _, h := range hiddenRunes {
+		for r := h.lo; r <= h.hi; r++ {
+			want := fmt.Sprintf(`\u%04x`, r)
+			if r > 0xffff {
+				want = fmt.Sprintf(`\U%08x`, r)
+			}
+			for _, in := range []string{string(r), "id" + string(r) + "x", "Köln" + string(r)} {
+				got := Terminal(in)
+				if !strings.Contains(got, want) || strings.ContainsRune(got, r) {
+					t.Errorf("Terminal(%q) = %q, want %s in place of %U", in, got, want, r)
+				}
+				if !Hidden(r) || !TerminalEscapes(r) {
+					t.Errorf("Hidden(%U) = false", r)
+				}
+			}
+			// JSON output keeps the same value but spells the character out.
+			js := string(SafeJSON(nil, []byte(`{"a":"x`+string(r)+`"}`)))
+			if strings.ContainsRune(js, r) || !strings.Contains(js, `\u`) {
+				t.Errorf("SafeJSON with %U = %q", r, js)
+			}
+			if s := string(appendJSONString(nil, "x"+string(r))); strings.ContainsRune(s, r) {
+				t.Errorf("appendJSONString with %U = %q", r, s)
+			}
+		}
+	}
+	// Every format character (Cf) is hidden, whatever the list above misses.
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		if unicode.Is(unicode.Cf, r) && !Hidden(r) {
+			t.Errorf("%U is a format character but not Hidden", r)
+		}
+	}
+	// Visible text around them is unchanged: Arabic, Hebrew, emoji with a
+	// variation selector.
+	for _, s := range []string{"مرحبا", "שלום", "\u2764\ufe0f", "e\u0301"} {
+		if got := Terminal(s); got != s {
+			t.Errorf("Terminal(%q) = %q", s, got)
+		}
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/valyala/fastjson"
@@ -103,8 +104,8 @@ const hexDigits = "0123456789abcdef"
 
 // appendJSONString appends s as a JSON string with the escapes SafeJSON
 // guarantees: controls, DEL and the C1 controls as \u escapes, invalid UTF-8
-// as \ufffd, and U+2028/U+2029 escaped so the text is also a JavaScript
-// string literal.
+// as \ufffd, and the Hidden characters (U+2028/U+2029 among them, so the
+// text is also a JavaScript string literal) as \u escapes.
 func appendJSONString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
@@ -140,9 +141,9 @@ func appendJSONString(dst []byte, s string) []byte {
 		case r >= 0x80 && r <= 0x9f:
 			dst = append(dst, s[start:i]...)
 			dst = append(dst, '\\', 'u', '0', '0', hexDigits[r>>4], hexDigits[r&0xf])
-		case r == 0x2028 || r == 0x2029:
+		case Hidden(r): // U+2028/U+2029 among them, so the text is also a JavaScript literal
 			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+			dst = appendJSONEscape(dst, r)
 		default:
 			i += size
 			continue
@@ -152,6 +153,16 @@ func appendJSONString(dst []byte, s string) []byte {
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
+}
+
+// appendJSONEscape appends r as a JSON \u escape, as a UTF-16 surrogate
+// pair above the BMP.
+func appendJSONEscape(dst []byte, r rune) []byte {
+	if r > 0xffff {
+		hi, lo := utf16.EncodeRune(r)
+		return appendJSONEscape(appendJSONEscape(dst, hi), lo)
+	}
+	return append(dst, '\\', 'u', hexDigits[r>>12&0xf], hexDigits[r>>8&0xf], hexDigits[r>>4&0xf], hexDigits[r&0xf])
 }
 
 func (r *jsonReport) abort() { r.p.abort() }

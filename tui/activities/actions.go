@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/auditdeck/auditdeck/core/render"
 	"github.com/auditdeck/auditdeck/tui"
 	"github.com/auditdeck/auditdeck/tui/components"
+	"github.com/auditdeck/auditdeck/tui/viewkit"
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
@@ -21,11 +23,10 @@ import (
 // ---- triage ----
 
 type triageMsg struct {
-	state core.TriageState
-	note  string
-	ids   []string
-	res   core.TriageResult
-	err   error
+	req core.TriageRequest
+	ids []string
+	res core.TriageResult
+	err error
 }
 
 // targetIDs are the rows an action applies to: the selection, else the
@@ -44,8 +45,19 @@ func (m *Model) denyTriage() tea.Cmd {
 	return tui.ToastCmd("triage is not allowed for "+m.ctx.Actor.User+" (viewer role)", true)
 }
 
-// triage sets a state on ids (nil: the selection or the cursor row).
-func (m *Model) triage(state core.TriageState, note string, ids []string) tea.Cmd {
+// triage sets a state on ids (nil: the selection or the cursor row); their
+// notes stay.
+func (m *Model) triage(state core.TriageState, ids []string) tea.Cmd {
+	return m.runTriage(core.TriageRequest{State: state}, ids)
+}
+
+// setNote replaces the note of ids (an empty note clears it); their states
+// stay.
+func (m *Model) setNote(note string, ids []string) tea.Cmd {
+	return m.runTriage(core.TriageRequest{Note: note, NoteSet: true}, ids)
+}
+
+func (m *Model) runTriage(req core.TriageRequest, ids []string) tea.Cmd {
 	if !m.ctx.CanTriage {
 		return m.denyTriage()
 	}
@@ -60,11 +72,11 @@ func (m *Model) triage(state core.TriageState, note string, ids []string) tea.Cm
 	if from == "" {
 		from = "tui"
 	}
-	req := core.TriageRequest{Actor: m.ctx.Actor.User, From: from, State: state, Note: note}
+	req.Actor, req.From = m.ctx.Actor.User, from
 	m.inflight++
 	return func() tea.Msg {
 		res, err := eng.Triage(context.Background(), req, ids)
-		return triageMsg{state: state, note: note, ids: ids, res: res, err: err}
+		return triageMsg{req: req, ids: ids, res: res, err: err}
 	}
 }
 
@@ -82,9 +94,13 @@ func (m *Model) onTriage(msg triageMsg) tea.Cmd {
 	if msg.res.Changed != 1 {
 		text += "s"
 	}
-	text += " marked " + string(msg.state)
-	if msg.note != "" {
-		text += " with a note"
+	switch {
+	case msg.req.State != "":
+		text += " marked " + string(msg.req.State)
+	case msg.req.Note != "":
+		text += ": note saved"
+	default:
+		text += ": note cleared"
 	}
 	if n := len(msg.res.Unknown); n > 0 {
 		text += fmt.Sprintf(" (%d no longer exist)", n)
@@ -108,8 +124,26 @@ func (m *Model) openNote(ids []string) tea.Cmd {
 		return nil
 	}
 	m.noteIDs, m.noteFrom, m.mode = ids, m.mode, modeNote
-	m.note.SetValue("")
+	// One event: edit its note rather than retype it.
+	m.note.SetValue(m.noteOf(ids))
+	m.note.CursorEnd()
 	return m.note.Focus()
+}
+
+// noteOf is the current note of a single event, as the view last read it.
+func (m *Model) noteOf(ids []string) string {
+	if len(ids) != 1 {
+		return ""
+	}
+	if a := m.det.act; a != nil && a.EventID == ids[0] && a.Triage != nil {
+		return a.Triage.Note
+	}
+	for i := range m.tbl.rows {
+		if a := &m.tbl.rows[i]; a.EventID == ids[0] && a.Triage != nil {
+			return a.Triage.Note
+		}
+	}
+	return ""
 }
 
 func (m *Model) noteKey(msg tea.KeyMsg) tea.Cmd {
@@ -117,7 +151,7 @@ func (m *Model) noteKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, m.keys.Enter):
 		m.mode = m.noteFrom
 		m.note.Blur()
-		return m.triage(core.StateReviewed, m.note.Value(), m.noteIDs)
+		return m.setNote(m.note.Value(), m.noteIDs)
 	case key.Matches(msg, m.keys.Back):
 		m.mode = m.noteFrom
 		m.note.Blur()
@@ -131,7 +165,7 @@ func (m *Model) noteKey(msg tea.KeyMsg) tea.Cmd {
 // ---- copy ----
 
 // copyID writes the id to the terminal's clipboard with OSC 52, through
-// the session's own output.
+// the session's own output, as the table shows it (see components.OSC52).
 func (m *Model) copyID(id string) tea.Cmd {
 	w, seq := m.clip, components.OSC52(id, m.tmux)
 	return func() tea.Msg {
@@ -141,13 +175,14 @@ func (m *Model) copyID(id string) tea.Cmd {
 		if _, err := io.WriteString(w, seq); err != nil {
 			return tui.Toast{Text: "copy failed: " + err.Error(), Error: true}
 		}
+		if shown := render.Terminal(id); shown != id {
+			return tui.Toast{Text: "copied " + shown + " (control and invisible characters as escapes)"}
+		}
 		return tui.Toast{Text: "copied " + id}
 	}
 }
 
 // ---- export ----
-
-var exportFormats = render.Formats // csv, ndjson, json, html, pdf, xlsx
 
 type columnChoice struct {
 	label string
@@ -185,15 +220,20 @@ const (
 	fieldFormat = iota
 	fieldColumns
 	fieldScope
+	fieldTitle
 	fieldFile
 )
 
 type exportForm struct {
 	field   int
-	format  int
+	formats viewkit.FormatPicker
 	columns int
 	scope   int // 0: every row of the view; 1: the selection
+	title   textinput.Model
 	name    textinput.Model
+	// nameSet: the user typed a file name, so it stops following the title.
+	nameSet bool
+	stamp   string // the time in the default file name
 	err     string
 	sending bool
 }
@@ -203,21 +243,40 @@ type exportMsg struct {
 	err  error
 }
 
+// exportTitle is the title an export gets unless the user gives one.
+const exportTitle = "Activities"
+
 func (m *Model) exportFields() []int {
 	if len(m.order) > 0 {
-		return []int{fieldFormat, fieldColumns, fieldScope, fieldFile}
+		return []int{fieldFormat, fieldColumns, fieldScope, fieldTitle, fieldFile}
 	}
-	return []int{fieldFormat, fieldColumns, fieldFile}
+	return []int{fieldFormat, fieldColumns, fieldTitle, fieldFile}
+}
+
+var dashes = regexp.MustCompile(`-{2,}`)
+
+// exportFileName is the default file name for a title: "activities-20261101-1504".
+func exportFileName(title, stamp string) string {
+	base := strings.ToLower(strings.ReplaceAll(viewkit.FileNameBase(title), " ", "-"))
+	base = strings.Trim(dashes.ReplaceAllString(base, "-"), "-.")
+	if base == "" {
+		base = strings.ToLower(exportTitle)
+	}
+	return base + "-" + stamp
 }
 
 func (m *Model) openExport() tea.Cmd {
 	if m.ctx.Engine.Tasks() == nil {
 		return tui.ToastCmd("export is not available: the task runner is not running", true)
 	}
+	stamp := m.ctx.Now().UTC().Format("20060102-1504")
+	title := newTextInput("", core.MaxTitleBytes)
+	title.SetValue(exportTitle)
+	title.CursorEnd()
 	name := newTextInput("", 128)
-	name.SetValue("activities-" + m.ctx.Now().UTC().Format("20060102-1504"))
+	name.SetValue(exportFileName(exportTitle, stamp))
 	name.CursorEnd()
-	m.exp = exportForm{name: name}
+	m.exp = exportForm{formats: viewkit.NewFormatPicker("csv"), title: title, name: name, stamp: stamp}
 	if len(m.order) > 0 {
 		m.exp.scope = 1
 	}
@@ -230,11 +289,8 @@ func (m *Model) exportKey(msg tea.KeyMsg) tea.Cmd {
 	e := &m.exp
 	fields := m.exportFields()
 	at := max(0, slices.Index(fields, e.field))
-	onChoice := e.field != fieldFile
 	step := func(d int) {
 		switch e.field {
-		case fieldFormat:
-			e.format = (e.format + d + len(exportFormats)) % len(exportFormats)
 		case fieldColumns:
 			e.columns = (e.columns + d + len(columnChoices)) % len(columnChoices)
 		case fieldScope:
@@ -243,10 +299,14 @@ func (m *Model) exportKey(msg tea.KeyMsg) tea.Cmd {
 	}
 	focus := func(i int) tea.Cmd {
 		e.field = fields[(i+len(fields))%len(fields)]
-		if e.field == fieldFile {
+		e.title.Blur()
+		e.name.Blur()
+		switch e.field {
+		case fieldTitle:
+			return e.title.Focus()
+		case fieldFile:
 			return e.name.Focus()
 		}
-		e.name.Blur()
 		return nil
 	}
 	switch {
@@ -259,18 +319,33 @@ func (m *Model) exportKey(msg tea.KeyMsg) tea.Cmd {
 		return focus(at + 1)
 	case key.Matches(msg, k.PrevTab), msg.Type == tea.KeyUp:
 		return focus(at - 1)
-	case onChoice && (msg.Type == tea.KeyLeft || msg.String() == "h"):
-		step(-1)
+	case e.field == fieldFormat:
+		if e.formats.Key(msg) {
+			e.err = ""
+		}
 		return nil
-	case onChoice && (msg.Type == tea.KeyRight || msg.String() == "l" || key.Matches(msg, k.Select)):
-		step(1)
-		return nil
-	case onChoice:
+	case e.field == fieldColumns || e.field == fieldScope:
+		switch {
+		case msg.Type == tea.KeyLeft || msg.String() == "h":
+			step(-1)
+		case msg.Type == tea.KeyRight || msg.String() == "l" || key.Matches(msg, k.Select):
+			step(1)
+		}
 		return nil
 	}
 	var cmd tea.Cmd
-	e.name, cmd = e.name.Update(msg)
 	e.err = ""
+	if e.field == fieldTitle {
+		e.title, cmd = e.title.Update(msg)
+		if !e.nameSet {
+			e.name.SetValue(exportFileName(e.title.Value(), e.stamp))
+			e.name.CursorEnd()
+		}
+		return cmd
+	}
+	before := e.name.Value()
+	e.name, cmd = e.name.Update(msg)
+	e.nameSet = e.nameSet || e.name.Value() != before
 	return cmd
 }
 
@@ -298,12 +373,23 @@ func (m *Model) submitExport() tea.Cmd {
 		pin = m.ctx.Engine.Now()
 	}
 	pin = pin.UTC()
+	formats := e.formats.Chosen()
+	if len(formats) == 0 {
+		e.err = "tick at least one format (space)"
+		return nil
+	}
+	title := strings.TrimSpace(e.title.Value())
+	if title == "" {
+		title = exportTitle
+	}
+	// One task writes every format from one pass over the same pinned rows,
+	// so the files agree; each is still its own download.
 	req := core.ExportRequest{
 		Type:     core.TypeActivity,
-		Title:    "Activities",
+		Title:    title,
 		Filter:   m.exportFilter(),
 		Columns:  columnChoices[e.columns].cols(m),
-		Formats:  []string{exportFormats[e.format]},
+		Formats:  formats,
 		FileName: strings.TrimSpace(e.name.Value()),
 		PinAt:    &pin,
 		PinSeq:   m.tbl.fetchedPin,
@@ -328,7 +414,12 @@ func (m *Model) onExport(msg exportMsg) tea.Cmd {
 	if m.mode == modeExport {
 		m.mode = modeTable
 	}
-	return tui.ToastCmd(fmt.Sprintf("export queued: task %s, %s rows → %s", msg.task.ID, thousands(msg.task.Total), msg.task.Request.FileName+render.Extension(msg.task.Request.Formats[0])), false)
+	// "name.csv .html .pdf", as the form shows it.
+	exts := make([]string, len(msg.task.Request.Formats))
+	for i, f := range msg.task.Request.Formats {
+		exts[i] = render.Extension(f)
+	}
+	return tui.ToastCmd(fmt.Sprintf("export queued: task %s, %s rows → %s%s", msg.task.ID, thousands(msg.task.Total), msg.task.Request.FileName, strings.Join(exts, " ")), false)
 }
 
 func (m *Model) viewExport() string {
@@ -365,7 +456,7 @@ func (m *Model) viewExport() string {
 		}
 		return "  " + v
 	}
-	row(fieldFormat, "format", choice(fieldFormat, exportFormats[e.format]))
+	row(fieldFormat, "formats", " "+e.formats.View(st, e.field == fieldFormat))
 	cols := columnChoices[e.columns].cols(m)
 	row(fieldColumns, "columns", choice(fieldColumns, fmt.Sprintf("%s (%d)", columnChoices[e.columns].label, len(cols))))
 	if len(m.order) > 0 {
@@ -375,11 +466,18 @@ func (m *Model) viewExport() string {
 		}
 		row(fieldScope, "rows", choice(fieldScope, scope))
 	}
-	name := "  " + sanitize(e.name.Value())
-	if e.field == fieldFile {
-		name = "  " + inputLine("", e.name.Value(), e.name.Position(), max(1, m.width-16), st).line
+	text := func(field int, in textinput.Model, w int) string {
+		if e.field == field {
+			return "  " + inputLine("", in.Value(), in.Position(), max(1, w), st).line
+		}
+		return "  " + sanitize(in.Value())
 	}
-	row(fieldFile, "file", name+st.Dim.Render(render.Extension(exportFormats[e.format])))
+	row(fieldTitle, "title", text(fieldTitle, e.title, m.width-16))
+	var exts []string
+	for _, f := range e.formats.Chosen() {
+		exts = append(exts, render.Extension(f))
+	}
+	row(fieldFile, "file", text(fieldFile, e.name, m.width-16-len(strings.Join(exts, " ")))+st.Dim.Render(strings.Join(exts, " ")))
 	names := make([]string, len(cols))
 	for i, c := range cols {
 		names[i] = c[1]

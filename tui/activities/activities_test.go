@@ -9,12 +9,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/auditdeck/auditdeck/core"
 	"github.com/auditdeck/auditdeck/core/query"
 	"github.com/auditdeck/auditdeck/store/storetest"
 	"github.com/auditdeck/auditdeck/tui"
 	"github.com/auditdeck/auditdeck/tui/components"
+	tea "github.com/charmbracelet/bubbletea"
 )
 
 func TestInitialScreen(t *testing.T) {
@@ -153,16 +155,56 @@ func TestTriageSelection(t *testing.T) {
 			if n := count(t, eng, "triage.state.ne(new)"); n != 2 {
 				t.Fatalf("%d events triaged", n)
 			}
-			// A note goes with "reviewed" on the cursor row.
+			// A note keeps the state of the cursor row; escalating again
+			// keeps the note.
+			var cur string
+			s.probe(func(m *Model) { cur = m.cursorRow().EventID })
+			triageOf := func() *core.Triage {
+				t.Helper()
+				a, err := eng.Get(context.Background(), []string{cur}, false)
+				if err != nil || len(a) != 1 {
+					t.Fatal(a, err)
+				}
+				return a[0].Triage
+			}
+			s.send(keyRune('e'))
+			s.settle()
 			s.send(keyRune('n'))
 			s.typeText("checked with the user")
 			s.send(keyEnter)
 			s.settle()
-			var cur string
-			s.probe(func(m *Model) { cur = m.cursorRow().EventID })
-			a, _ := eng.Get(context.Background(), []string{cur}, false)
-			if a[0].Triage == nil || a[0].Triage.Note != "checked with the user" {
-				t.Fatalf("note not saved: %+v", a[0].Triage)
+			if tr := triageOf(); tr == nil || tr.Note != "checked with the user" || tr.State != core.StateEscalated {
+				t.Fatalf("after the note: %+v, want escalated with the note", tr)
+			}
+			if !strings.Contains(s.screen(), "1 event: note saved") {
+				t.Fatalf("no toast:\n%s", s.screen())
+			}
+			s.send(keyRune('e'))
+			s.settle()
+			if tr := triageOf(); tr == nil || tr.Note != "checked with the user" || tr.State != core.StateEscalated {
+				t.Fatalf("after escalating again: %+v, want the note kept", tr)
+			}
+			s.send(keyRune('d'))
+			s.settle()
+			if tr := triageOf(); tr == nil || tr.Note != "checked with the user" || tr.State != core.StateDismissed {
+				t.Fatalf("after dismissing: %+v, want the note kept", tr)
+			}
+			// n on one event edits its note, from the table and the detail pane.
+			s.send(keyRune('n'))
+			s.settle()
+			var in string
+			s.probe(func(m *Model) { in = m.note.Value() })
+			if in != "checked with the user" {
+				t.Fatalf("note input holds %q, want the current note", in)
+			}
+			s.send(keyEsc, keyEnter)
+			s.settle()
+			s.send(keyRune('n'))
+			s.typeText(", twice")
+			s.send(keyEnter)
+			s.settle()
+			if tr := triageOf(); tr == nil || tr.Note != "checked with the user, twice" || tr.State != core.StateDismissed {
+				t.Fatalf("after the note in the detail pane: %+v", tr)
 			}
 		})
 	}
@@ -196,7 +238,7 @@ func TestExport(t *testing.T) {
 			s.send(keyRune('f'), keyRune('x'))
 			s.settle()
 			requireGolden(t, s.view())
-			s.send(keyRight) // ndjson
+			s.send(keyRight, keySpace) // ndjson as well as csv
 			s.send(keyEnter)
 			s.settle()
 			var id string
@@ -214,14 +256,22 @@ func TestExport(t *testing.T) {
 				t.Fatalf("pinned at %v", task.Request.PinAt)
 			}
 			want := count(t, eng, "operation_successful.eq(false)")
-			if task.Total != want || len(task.Files) != 1 {
-				t.Fatalf("task wrote %d rows in %d files, the view shows %d", task.Total, len(task.Files), want)
+			if task.Total != want || len(task.Files) != 2 || task.Files[0].Format != "csv" || task.Files[1].Format != "ndjson" {
+				t.Fatalf("task wrote %d rows in %+v, the view shows %d, want csv and ndjson", task.Total, task.Files, want)
 			}
-			if lines := countLines(t, task.Files[0].Path); int64(lines) != want {
-				t.Fatalf("%s has %d lines, want %d", task.Files[0].Path, lines, want)
+			if lines := countLines(t, task.Files[0].Path); int64(lines) != want+1 { // with the header
+				t.Fatalf("%s has %d lines, want %d", task.Files[0].Path, lines, want+1)
 			}
-			if !strings.HasPrefix(filepath.Base(task.Files[0].Path), "activities-20261101-0000") {
-				t.Fatalf("file %s", task.Files[0].Path)
+			if lines := countLines(t, task.Files[1].Path); int64(lines) != want {
+				t.Fatalf("%s has %d lines, want %d", task.Files[1].Path, lines, want)
+			}
+			for _, f := range task.Files {
+				if !strings.HasPrefix(filepath.Base(f.Path), "activities-20261101-0000") {
+					t.Fatalf("file %s", f.Path)
+				}
+			}
+			if task.Request.Title != "Activities" {
+				t.Fatalf("title %q", task.Request.Title)
 			}
 			if !strings.Contains(s.screen(), "export queued: task "+id) {
 				t.Fatalf("no toast:\n%s", s.screen())
@@ -246,12 +296,23 @@ const hostile = `{"event_id":"evil:\u001b[2J#1","client_ip":"10.0.0.1\u001b]0;ti
 	`"user":{"user_email":"eve\r@evil.example\u001b]52;c;ZXZpbA==\u0007"},"user_agent":"curl \u001b[2J\r\u009b6n\u007f","vendor":{"name":"google\u001b[31m","service":"auth\u009b"},` +
 	`"extra":{"auth":{"auth_type":"pw\u001b[8m","is_suspicious":true}},"raw":{"note":"\u001b]52;c;ZXZpbA==\u0007\r\u009b"}}` + "\n"
 
-// requireSafe fails on anything a terminal would act on.
+// hostileBidi hides and reorders text with bidi controls and zero-width
+// characters in the id, the columns the table shows and raw.
+const hostileBidi = `{"event_id":"bidi:\u202egpj.exe#1","client_ip":"10.0.0.2\u200b","event_type":"login\u2066x\u2069","created_at":"2026-10-31T23:58:00.000Z","operation_successful":false,` +
+	`"client_location":{"country":{"code":"N\u200dL","name":"x"},"city":"\u200fAmsterdam\u061c"},` +
+	`"user":{"user_email":"adm\u200bin@corp.example\u202d"},"user_agent":"curl\ufeff \u2060\u00ad","vendor":{"name":"google\u202a","service":"auth\u202c"},` +
+	`"raw":{"note":"\u202b\u2067\u2068\u200e\u200c\u2028"}}` + "\n"
+
+// requireSafe fails on anything a terminal would act on, and on characters
+// that draw nothing or reorder the text around them.
 func requireSafe(t *testing.T, what, s string) {
 	t.Helper()
 	for i, r := range s {
 		if r == '\n' {
 			continue
+		}
+		if unicode.Is(unicode.Cf, r) || r == 0x2028 || r == 0x2029 {
+			t.Fatalf("%s: hidden character %U at byte %d: %q", what, r, i, s[max(0, i-20):min(len(s), i+20)])
 		}
 		if r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f) || r == 0xfffd {
 			t.Fatalf("%s: control %U at byte %d: %q", what, r, i, s[max(0, i-20):min(len(s), i+20)])
@@ -260,12 +321,17 @@ func requireSafe(t *testing.T, what, s string) {
 }
 
 func TestHostileEvent(t *testing.T) {
-	eng := newEngine(t, hostile)
+	eng := newEngine(t, hostile, hostileBidi)
 	s := startSession(t, newContext(eng), 200, 60)
 	table := s.view()
 	requireSafe(t, "table", table)
 	requireSafe(t, "screen", s.screen())
 	for _, want := range []string{`evil.example\x1b]52;c;ZXZpbA==\x07`, `login\x1b[2J`, `10.0.0.1\x1b]0;title\x07`, `google\x1b[31m/auth\u009b`} {
+		if !strings.Contains(table, want) {
+			t.Errorf("table lacks %s:\n%s", want, table)
+		}
+	}
+	for _, want := range []string{`adm\u200bin@corp.example\u202d`, `login\u2066x\u2`, `10.0.0.2\u200b`, `google\u202a/auth\u202c`} {
 		if !strings.Contains(table, want) {
 			t.Errorf("table lacks %s:\n%s", want, table)
 		}
@@ -308,6 +374,46 @@ func TestHostileEvent(t *testing.T) {
 	want := "\x1b]52;c;" + base64.StdEncoding.EncodeToString([]byte("google:auth:-2318890417736554012#0")) + "\x07"
 	if clip != want {
 		t.Fatalf("clipboard got %q, want %q", clip, want)
+	}
+	// An id holding escapes or bidi controls is copied as the table shows
+	// it: nothing raw reaches the clipboard (and from there a shell).
+	for _, tc := range []struct{ filter, shown string }{
+		{"event_id.eq(evil:%1B[2J%231)", `evil:\x1b[2J#1`},
+		{"event_id.eq(bidi:%E2%80%AEgpj.exe%231)", `bidi:\u202egpj.exe#1`},
+	} {
+		s.send(keyEsc)
+		s.settle()
+		s.send(keyRune('/'))
+		s.probe(func(m *Model) { m.fin.in.SetValue("") })
+		s.typeText(tc.filter)
+		s.send(keyEnter)
+		s.settle()
+		var n int
+		s.probe(func(m *Model) { n = len(m.tbl.rows); s.clip.Reset() })
+		if n != 1 {
+			t.Fatalf("%s: %d rows:\n%s", tc.filter, n, s.view())
+		}
+		s.send(keyRune('y'))
+		s.settle()
+		s.probe(func(*Model) { clip = s.clip.String() })
+		want := "\x1b]52;c;" + base64.StdEncoding.EncodeToString([]byte(tc.shown)) + "\x07"
+		if clip != want {
+			t.Fatalf("%s: clipboard got %q, want %q", tc.filter, clip, want)
+		}
+		if scr := s.screen(); !strings.Contains(scr, "copied "+tc.shown) {
+			t.Fatalf("no toast for %s:\n%s", tc.shown, scr)
+		}
+		requireSafe(t, "screen", s.screen())
+	}
+	// The detail pane of the bidi event, raw unfolded, spells them out too.
+	s.send(keyEnter, keyRune('o'))
+	s.settle()
+	detail = s.view()
+	requireSafe(t, "bidi detail", detail)
+	for _, want := range []string{`"note": "\u202b\u2067\u2068\u200e\u200c\u2028"`, `"city": "\u200fAmsterdam\u061c"`, `"user_agent": "curl\ufeff \u2060\u00ad"`} {
+		if !strings.Contains(detail, want) {
+			t.Errorf("bidi detail lacks %s:\n%s", want, detail)
+		}
 	}
 }
 
@@ -611,4 +717,108 @@ func countLines(t *testing.T, path string) int {
 		n++
 	}
 	return n
+}
+
+// Keys that arrive together (jjjj typed fast, a laggy SSH link) come as one
+// message with several runes; each moves the cursor. A burst typed into the
+// filter is text, and a bracketed paste in the table moves nothing.
+func TestKeyBurst(t *testing.T) {
+	eng := newEngine(t)
+	s := startSession(t, newContext(eng), 120, 30)
+	cursor := func() int {
+		var c int
+		s.probe(func(m *Model) { c = m.tbl.cur })
+		return c
+	}
+	s.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("jjjj")})
+	s.settle()
+	if c := cursor(); c != 4 {
+		t.Fatalf("cursor at row %d after jjjj, want 4", c)
+	}
+	s.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("kk")}, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("jjj"), Paste: true})
+	s.settle()
+	if c := cursor(); c != 2 {
+		t.Fatalf("cursor at row %d after kk and a pasted jjj, want 2", c)
+	}
+	s.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("/event_type.eq(login)")}, keyEnter)
+	s.settle()
+	if scr := s.screen(); !strings.Contains(scr, "filter event_type.eq(login)") {
+		t.Fatalf("a burst into the filter was not typed:\n%s", scr)
+	}
+}
+
+// The export form ticks several formats (one task writes them all from the
+// same pinned rows) and takes a title, which the file name follows until
+// it is edited and which heads the HTML and PDF.
+func TestExportTitleAndFormats(t *testing.T) {
+	eng := newEngine(t)
+	tr, err := eng.StartTasks(core.TaskOptions{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(tr.Close)
+	s := startSession(t, newContext(eng), 80, 24)
+	s.send(keyRune('f'), keyRune('x'))
+	// No format: a clear error, nothing queued.
+	s.send(keySpace, keyEnter)
+	s.settle()
+	if v := s.view(); !strings.Contains(v, "tick at least one format") {
+		t.Fatalf("no error without a format:\n%s", v)
+	}
+	// csv, html and pdf; the title "Failed logins (NL)" on the title field.
+	s.send(keySpace, keyRight, keyRight, keyRight, keySpace, keyRight, keySpace, keyTab, keyTab)
+	s.send(tea.KeyMsg{Type: tea.KeyCtrlU})
+	s.typeText("Failed logins — NL")
+	s.settle()
+	requireGolden(t, s.view())
+	if v := s.view(); !strings.Contains(v, "failed-logins-nl-20261101-0000.csv .html .pdf") {
+		t.Fatalf("the file name does not follow the title:\n%s", v)
+	}
+	// A title with a bidi override is refused by the engine; the form stays
+	// and shows it escaped.
+	s.typeText("\u202e")
+	s.send(keyEnter)
+	s.settle()
+	v := s.view()
+	requireSafe(t, "export form", v)
+	if !strings.Contains(v, `title: contains the invisible or bidi control character U+202E`) || !strings.Contains(v, `Failed logins — NL\u202e`) {
+		t.Fatalf("bidi title not refused:\n%s", v)
+	}
+	s.send(tea.KeyMsg{Type: tea.KeyBackspace})
+	// An edited file name no longer follows the title.
+	s.send(keyTab)
+	s.send(tea.KeyMsg{Type: tea.KeyCtrlU})
+	s.typeText("nl-weekly")
+	s.send(keyUp)
+	s.typeText("!")
+	s.send(keyEnter)
+	s.settle()
+	var id string
+	s.probe(func(m *Model) { id = m.lastTaskID })
+	if id == "" {
+		t.Fatalf("no task:\n%s", s.screen())
+	}
+	if scr := s.screen(); !strings.Contains(scr, "→ nl-weekly.csv .html .pdf") {
+		t.Fatalf("toast does not name the files:\n%s", scr)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	task, err := tr.Wait(ctx, core.Actor{User: "alice"}, id, 10*time.Millisecond, nil)
+	if err != nil || task.Status != core.TaskSucceeded {
+		t.Fatalf("task %+v: %v", task, err)
+	}
+	if task.Request.Title != "Failed logins — NL!" || task.Request.FileName != "nl-weekly" {
+		t.Fatalf("request title %q, file %q", task.Request.Title, task.Request.FileName)
+	}
+	var formats []string
+	for _, f := range task.Files {
+		formats = append(formats, f.Format)
+	}
+	if strings.Join(formats, ",") != "csv,html,pdf" {
+		t.Fatalf("files %+v", task.Files)
+	}
+	html, err := os.ReadFile(task.Files[1].Path)
+	if err != nil || !strings.Contains(string(html), "Failed logins — NL!") {
+		t.Fatalf("the HTML does not carry the title (%v)", err)
+	}
 }

@@ -83,11 +83,11 @@ func (m *Model) detailKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.CopyID):
 		return m.copyID(d.id)
 	case key.Matches(msg, k.Reviewed):
-		return m.triage(core.StateReviewed, "", []string{d.id})
+		return m.triage(core.StateReviewed, []string{d.id})
 	case key.Matches(msg, k.Escalated):
-		return m.triage(core.StateEscalated, "", []string{d.id})
+		return m.triage(core.StateEscalated, []string{d.id})
 	case key.Matches(msg, k.Dismissed):
-		return m.triage(core.StateDismissed, "", []string{d.id})
+		return m.triage(core.StateDismissed, []string{d.id})
 	case key.Matches(msg, k.Note):
 		return m.openNote([]string{d.id})
 	}

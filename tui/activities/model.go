@@ -200,7 +200,8 @@ func (m *Model) ShortHelp() []key.Binding {
 	case modeNote:
 		return []key.Binding{relabel(k.Enter, "save note"), relabel(k.Back, "cancel")}
 	case modeExport:
-		return []key.Binding{relabel(k.Enter, "export"), relabel(k.NextTab, "next field"), key.NewBinding(key.WithKeys("left", "right"), key.WithHelp("←/→", "change")), relabel(k.Back, "cancel")}
+		return []key.Binding{relabel(k.Enter, "export"), relabel(k.NextTab, "next field"), key.NewBinding(key.WithKeys("left", "right"), key.WithHelp("←/→", "change")),
+			key.NewBinding(key.WithKeys(" "), key.WithHelp("space", "tick format")), relabel(k.Back, "cancel")}
 	case modeDetail:
 		hs := []key.Binding{k.Up, k.Down, k.PageDown, m.unfoldKey, k.CopyID}
 		if m.ctx.CanTriage {
@@ -366,11 +367,11 @@ func (m *Model) tableKey(msg tea.KeyMsg) tea.Cmd {
 			return m.move(1)
 		}
 	case key.Matches(msg, k.Reviewed):
-		return m.triage(core.StateReviewed, "", nil)
+		return m.triage(core.StateReviewed, nil)
 	case key.Matches(msg, k.Escalated):
-		return m.triage(core.StateEscalated, "", nil)
+		return m.triage(core.StateEscalated, nil)
 	case key.Matches(msg, k.Dismissed):
-		return m.triage(core.StateDismissed, "", nil)
+		return m.triage(core.StateDismissed, nil)
 	case key.Matches(msg, k.Note):
 		return m.openNote(nil)
 	case key.Matches(msg, k.Export):

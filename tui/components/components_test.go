@@ -1,6 +1,7 @@
 package components
 
 import (
+	"encoding/base64"
 	"strings"
 	"testing"
 
@@ -103,6 +104,22 @@ func TestJSONLines(t *testing.T) {
 func TestOSC52(t *testing.T) {
 	if got := OSC52("hi", false); got != "\x1b]52;c;aGk=\x07" {
 		t.Errorf("%q", got)
+	}
+	// What reaches the clipboard is the text as drawn: no ESC, newline or
+	// bidi control for the user to paste into a shell.
+	for in, want := range map[string]string{
+		"evil:\x1b[2J#1":      `evil:\x1b[2J#1`,
+		"a\nrm -rf ~\n":       `a\x0arm -rf ~\x0a`,
+		"x\u202egpj.exe":      `x\u202egpj.exe`,
+		"ad\u200bmin\u2066#0": `ad\u200bmin\u2066#0`,
+	} {
+		for _, tmux := range []bool{false, true} {
+			seq := OSC52(in, tmux)
+			b64 := base64.StdEncoding.EncodeToString([]byte(want))
+			if !strings.HasPrefix(seq, "\x1b]52;c;"+b64+"\x07") {
+				t.Errorf("OSC52(%q, %v) = %q, want the payload %q", in, tmux, seq, want)
+			}
+		}
 	}
 }
 

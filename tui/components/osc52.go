@@ -3,6 +3,8 @@ package components
 import (
 	"encoding/base64"
 	"strings"
+
+	"github.com/auditdeck/auditdeck/core/render"
 )
 
 // OSC52 returns the escape sequence that asks the terminal to put text on
@@ -11,8 +13,13 @@ import (
 // honours with set-clipboard on) is followed by the same sequence wrapped in
 // tmux's DCS passthrough (honoured with allow-passthrough on), so one of
 // them reaches the outer terminal whichever way tmux is set up.
+//
+// The clipboard gets the text as the dashboard draws it (render.Terminal):
+// base64 keeps the sequence itself safe, but an event id holding ESC,
+// newlines or a bidi override would otherwise be pasted raw into the
+// user's shell or next terminal.
 func OSC52(text string, tmux bool) string {
-	plain := "\x1b]52;c;" + base64.StdEncoding.EncodeToString([]byte(text)) + "\x07"
+	plain := "\x1b]52;c;" + base64.StdEncoding.EncodeToString([]byte(render.Terminal(text))) + "\x07"
 	if !tmux {
 		return plain
 	}

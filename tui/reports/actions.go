@@ -4,83 +4,21 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/auditdeck/auditdeck/tui/viewkit"
 
 	"github.com/auditdeck/auditdeck/core"
-	"github.com/auditdeck/auditdeck/core/render"
 	"github.com/auditdeck/auditdeck/core/schedule"
 	"github.com/auditdeck/auditdeck/tui"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 )
 
-// formatPicker is a row of output formats with checkboxes.
-type formatPicker struct {
-	on  []bool
-	cur int
-}
-
-func newFormatPicker(chosen ...string) formatPicker {
-	p := formatPicker{on: make([]bool, len(render.Formats))}
-	for i, f := range render.Formats {
-		p.on[i] = slices.Contains(chosen, f)
-	}
-	return p
-}
-
-func (p *formatPicker) key(msg tea.KeyMsg) bool {
-	switch msg.String() {
-	case "left", "h":
-		p.cur = (p.cur + len(p.on) - 1) % len(p.on)
-	case "right", "l":
-		p.cur = (p.cur + 1) % len(p.on)
-	case " ", "x":
-		p.on[p.cur] = !p.on[p.cur]
-	default:
-		return false
-	}
-	return true
-}
-
-func (p *formatPicker) chosen() []string {
-	var out []string
-	for i, on := range p.on {
-		if on {
-			out = append(out, render.Formats[i])
-		}
-	}
-	return out
-}
-
-func (p *formatPicker) view(st *tui.Styles, focused bool) string {
-	var parts []string
-	for i, f := range render.Formats {
-		box := "[ ]"
-		if p.on[i] {
-			box = "[x]"
-		}
-		item := " " + box + " " + f
-		if focused && i == p.cur {
-			item = st.Selected.Render("▸" + box + " " + f)
-		}
-		parts = append(parts, item)
-	}
-	return strings.Join(parts, "")
-}
-
-var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._ -]+`)
-
 // defaultFileName is "<title> <timestamp>", made safe for the export directory.
 func defaultFileName(title string, now time.Time) string {
-	name := strings.Trim(unsafeName.ReplaceAllString(title, "-"), " .-")
-	if len(name) > 100 {
-		name = strings.TrimRight(name[:100], " .-")
-	}
+	name := viewkit.FileNameBase(title)
 	if name == "" {
 		name = "report"
 	}
@@ -97,7 +35,7 @@ type generatedMsg struct {
 type generateForm struct {
 	report  core.DefinedReport
 	focus   int // 0 formats, 1 file name
-	formats formatPicker
+	formats viewkit.FormatPicker
 	name    textinput.Model
 	nameErr string
 	err     string
@@ -105,7 +43,7 @@ type generateForm struct {
 }
 
 func newGenerateForm(m *Model, r core.DefinedReport) *generateForm {
-	f := &generateForm{report: r, formats: newFormatPicker("csv"), name: newInput(m.ctx.Styles, "file name", 128)}
+	f := &generateForm{report: r, formats: viewkit.NewFormatPicker("csv"), name: newInput(m.ctx.Styles, "file name", 128)}
 	f.name.SetValue(defaultFileName(r.Title, m.ctx.Now()))
 	f.setWidth(m.w)
 	f.validate()
@@ -147,7 +85,7 @@ func (f *generateForm) update(m *Model, msg tea.KeyMsg) tea.Cmd {
 		return f.submit(m)
 	}
 	if f.focus == 0 {
-		f.formats.key(msg)
+		f.formats.Key(msg)
 		f.err = ""
 		return nil
 	}
@@ -162,7 +100,7 @@ func (f *generateForm) submit(m *Model) tea.Cmd {
 	if f.busy {
 		return nil
 	}
-	formats := f.formats.chosen()
+	formats := f.formats.Chosen()
 	switch {
 	case len(formats) == 0:
 		f.err = "choose at least one format"
@@ -237,7 +175,7 @@ func (f *generateForm) view(m *Model) string {
 	}
 	indent := strings.Repeat(" ", labelW)
 	lines := []string{st.Title.Render(viewkit.Fit(fmt.Sprintf("Generate %q now", viewkit.Clean(f.report.Title)), w)), ""}
-	lines = append(lines, label(0, "Formats")+f.formats.view(st, f.focus == 0))
+	lines = append(lines, label(0, "Formats")+f.formats.View(st, f.focus == 0))
 	lines = append(lines, label(1, "File name")+f.name.View())
 	if f.nameErr != "" {
 		lines = append(lines, indent+st.Error.Render(viewkit.Fit("✗ "+viewkit.Clean(f.nameErr), w-labelW)))
@@ -267,7 +205,7 @@ type subscribeForm struct {
 	report   core.DefinedReport
 	focus    int // 0 period, 1 formats, 2 zone
 	period   int
-	formats  formatPicker
+	formats  viewkit.FormatPicker
 	zone     textinput.Model
 	zoneGen  int
 	zoneErr  string
@@ -277,7 +215,7 @@ type subscribeForm struct {
 }
 
 func newSubscribeForm(m *Model, r core.DefinedReport) *subscribeForm {
-	f := &subscribeForm{report: r, formats: newFormatPicker("csv"), zone: newInput(m.ctx.Styles, "IANA time zone, e.g. Europe/Berlin", 64)}
+	f := &subscribeForm{report: r, formats: viewkit.NewFormatPicker("csv"), zone: newInput(m.ctx.Styles, "IANA time zone, e.g. Europe/Berlin", 64)}
 	f.zone.SetValue("UTC")
 	f.setWidth(m.w)
 	return f
@@ -371,7 +309,7 @@ func (f *subscribeForm) key(m *Model, msg tea.KeyMsg) tea.Cmd {
 		}
 		return nil
 	case 1:
-		f.formats.key(msg)
+		f.formats.Key(msg)
 		f.err = ""
 		return nil
 	}
@@ -389,7 +327,7 @@ func (f *subscribeForm) submit(m *Model) tea.Cmd {
 	if f.busy {
 		return nil
 	}
-	formats := f.formats.chosen()
+	formats := f.formats.Chosen()
 	switch {
 	case len(formats) == 0:
 		f.err = "choose at least one format"
@@ -440,7 +378,7 @@ func (f *subscribeForm) view(m *Model) string {
 		periods = append(periods, s)
 	}
 	lines = append(lines, label(0, "Period")+strings.Join(periods, "  "))
-	lines = append(lines, label(1, "Formats")+f.formats.view(st, f.focus == 1))
+	lines = append(lines, label(1, "Formats")+f.formats.View(st, f.focus == 1))
 	lines = append(lines, label(2, "Time zone")+f.zone.View())
 	switch {
 	case f.zoneErr != "":
