@@ -129,11 +129,24 @@ func (e *Engine) RunDelivery(ctx context.Context, a Actor, subID, reportID strin
 		return Delivery{State: DeliveryNone}, nil
 	}
 	var d Delivery
-	if err := e.getJSON(ctx, deliveryKind(subID), reportID, &d); err != nil {
-		if errors.Is(err, ErrNotFound) {
-			return Delivery{State: DeliveryUnknown}, nil
-		}
-		return Delivery{}, err
+	err = e.getJSON(ctx, deliveryKind(subID), reportID, &d)
+	if errors.Is(err, ErrNotFound) {
+		return e.deliveryFromAttempts(ctx, reportID)
+	}
+	return d, err
+}
+
+// deliveryFromAttempts reads the outcome of a report delivered before
+// outcomes were recorded from its recorded attempts.
+func (e *Engine) deliveryFromAttempts(ctx context.Context, reportID string) (Delivery, error) {
+	tries, err := e.WebhookAttempts(ctx, reportID)
+	if err != nil || len(tries) == 0 {
+		return Delivery{State: DeliveryUnknown}, err
+	}
+	last := tries[len(tries)-1].Attempt
+	d := Delivery{State: DeliveryFailed, Attempts: len(tries), LastStatus: last.Status, LastError: last.Error, At: last.At}
+	if last.Error == "" {
+		d.State = DeliveryDelivered
 	}
 	return d, nil
 }

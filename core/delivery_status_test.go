@@ -127,6 +127,17 @@ func TestWebhookThatAlwaysFailsShowsOnTheRun(t *testing.T) {
 	if _, err := e.eng.RunDelivery(ctx, bob, sub.ID, r.ReportID); !errors.Is(err, core.ErrNotFound) {
 		t.Errorf("bob reads alice's delivery: %v", err)
 	}
+	// Unsubscribing leaves no run or delivery records behind.
+	if err := e.eng.Unsubscribe(ctx, alice, sub.ID); err != nil {
+		t.Fatal(err)
+	}
+	for _, kind := range []string{"run." + sub.ID, "delivery." + sub.ID} {
+		n := 0
+		e.store.ListObjects(ctx, kind, func(string, []byte) error { n++; return nil })
+		if n != 0 {
+			t.Errorf("%d %s records left after unsubscribe", n, kind)
+		}
+	}
 }
 
 func TestWebhookStoppedByShutdownIsRetriedOnNextStart(t *testing.T) {

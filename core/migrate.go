@@ -75,7 +75,7 @@ func (e *Engine) migratePredefinedIDs(ctx context.Context) error {
 		return fmt.Errorf("migrate tasks of predefined reports: %w", err)
 	}
 	if subs+tasks > 0 {
-		e.log.Info(fmt.Sprintf("predefined reports renumbered (5-15 are now 17-27): moved %d subscriptions and %d tasks", subs, tasks))
+		e.log.Warn(fmt.Sprintf("predefined reports renumbered (5-15 are now 17-27): moved %d subscriptions and %d tasks", subs, tasks))
 	}
 	return nil
 }

@@ -435,7 +435,7 @@ func (e *Engine) DeleteReport(ctx context.Context, a Actor, id string, force boo
 		return &SubscribedError{ReportID: id, Subscriptions: subs}
 	}
 	for _, s := range subs {
-		if err := e.store.DeleteObject(ctx, kindSubscription, s.ID); err != nil {
+		if err := e.deleteSubscription(ctx, s.ID); err != nil {
 			return fmt.Errorf("delete subscription %s of report %s: %w", s.ID, id, err)
 		}
 		e.audit(ctx, a, "subscription.delete", s.ID, map[string]any{"defined_report_id": id, "owner": s.Owner, "reason": "report deleted"})

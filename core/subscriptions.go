@@ -216,11 +216,35 @@ func (e *Engine) Unsubscribe(ctx context.Context, a Actor, id string) error {
 	if err != nil {
 		return err
 	}
-	if err := e.store.DeleteObject(ctx, kindSubscription, id); err != nil {
+	if err := e.deleteSubscription(ctx, id); err != nil {
 		return err
 	}
 	e.audit(ctx, a, "subscription.delete", id, map[string]any{"defined_report_id": s.DefinedReportID})
 	e.wakeScheduler()
+	return nil
+}
+
+// deleteSubscription removes a subscription, then its run and delivery
+// records, which nothing reads once it is gone. The subscription goes
+// first: a crash part-way leaves only unread records behind.
+func (e *Engine) deleteSubscription(ctx context.Context, id string) error {
+	if err := e.store.DeleteObject(ctx, kindSubscription, id); err != nil {
+		return err
+	}
+	for _, kind := range []string{runKind(id), deliveryKind(id)} {
+		var ids []string
+		if err := e.store.ListObjects(ctx, kind, func(rid string, _ []byte) error {
+			ids = append(ids, rid)
+			return nil
+		}); err != nil {
+			return fmt.Errorf("subscription %s records: %w", id, err)
+		}
+		for _, rid := range ids {
+			if err := e.store.DeleteObject(ctx, kind, rid); err != nil {
+				return fmt.Errorf("subscription %s records: %w", id, err)
+			}
+		}
+	}
 	return nil
 }
 
