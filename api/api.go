@@ -103,7 +103,7 @@ func (h *handler) routeTable() []route {
 		{method: "GET", pattern: "/api/v2/report/defined", perm: access.Read, handle: h.listDefined},
 		{method: "POST", pattern: "/api/v2/report/defined", perm: access.Manage, handle: h.createDefined},
 		{method: "PATCH", pattern: "/api/v2/report/defined/{id}", perm: access.Manage, handle: h.updateDefined},
-		{method: "DELETE", pattern: "/api/v2/report/defined/{id}", perm: access.Manage, handle: h.deleteDefined},
+		{method: "DELETE", pattern: "/api/v2/report/defined/{id}", perm: access.Manage, params: []string{"force"}, handle: h.deleteDefined},
 		{method: "GET", pattern: "/api/v2/report/subscription", perm: access.Read, handle: h.listSubscriptions},
 		{method: "POST", pattern: "/api/v2/report/subscription", perm: access.Manage, handle: h.createSubscription},
 		{method: "DELETE", pattern: "/api/v2/report/subscription/{id}", perm: access.Manage, handle: h.deleteSubscription},

@@ -21,9 +21,10 @@
 //	GET    /api/v2/report/defined               predefined and own definitions [read]
 //	POST   /api/v2/report/defined               {title, type, query_filter, query_order, columns} [manage]
 //	PATCH  /api/v2/report/defined/{id}          partial update; predefined ones are a 409 [manage]
-//	DELETE /api/v2/report/defined/{id}          [manage]
-//	GET    /api/v2/report/subscription          own subscriptions [read]
-//	POST   /api/v2/report/subscription          {period, defined_report_id, time_zone, formats} [manage]
+//	DELETE /api/v2/report/defined/{id}          409 listing its subscriptions unless ?force=true deletes them too [manage]
+//	GET    /api/v2/report/subscription          own subscriptions, last_run with its webhook delivery [read]
+//	POST   /api/v2/report/subscription          {period, defined_report_id, time_zone, formats, user_id} [manage]
+//	                                            user_id: another user, admins only (403 otherwise)
 //	DELETE /api/v2/report/subscription/{id}     [manage]
 //	POST   /v5/{project_id}/event/export        HSS export, body [[field, label], ...] -> {record_total_num, task_id} [export]
 //
@@ -47,6 +48,42 @@
 // with no unknown fields, wrong types or trailing data (400 naming the
 // field); unknown query parameters are a 400 too. Filter errors name their
 // position.
+//
+// Predefined reports. defined_report_id 5 to 16 are the Fudo seed's table
+// with its titles. Fudo reports on privileged sessions to servers and
+// accounts kept in safes; auditdeck has activity events of SaaS users
+// (Cloudlock) and the audit log of its own operators, so each is defined
+// over the nearest thing we store:
+//
+//	 5 System report                    audit: every operator action (sessions, triage, definitions,
+//	                                    subscriptions, exports, tokens)
+//	 6 Account access report            activity: every login, one row each (account = user.user_email,
+//	                                    vendor, service, IP, country, authentication, outcome)
+//	 7 Safe access report               activity: logins grouped by vendor.name (the tenant holding the
+//	                                    services): logins, failed, suspicious, accounts, services, last
+//	 8 Server access report             activity: logins grouped by vendor.name, vendor.service (the
+//	                                    service logged in to): logins, failed, accounts, IPs, last
+//	 9 Session approvals by user        activity: triaged events grouped by triage.by (the approving
+//	                                    operator): decisions, reviewed, escalated, dismissed, users
+//	10 Session sharing invites by user  audit: actions that hand data out: export.create, report.create,
+//	                                    subscription.create, webhook.deliver, token created
+//	11 Session summary                  audit: dashboard sessions, session.start and session.end (who,
+//	                                    from where, key fingerprint)
+//	12 Sessions by server report        activity: every event grouped by vendor.name, vendor.service:
+//	                                    events, failures, suspicious, users, first, last
+//	13 User access report               activity: logins grouped by user.user_email: logins, failed,
+//	                                    suspicious, distinct IPs, countries, last login
+//	14 User activity report             activity: every event grouped by user.user_email, event_type:
+//	                                    events, failures, services, first, last
+//	15 User privilege report            activity: privilege and settings changes (event_type
+//	                                    user_settings), one row each
+//	16 User report                      activity: one row per user: events, logins, failures,
+//	                                    suspicious, IPs, countries, first and last seen
+//
+// auditdeck's own predefined reports follow from 17 (Login activity,
+// Failed logins, ... Ingestion consumption); stores made when they were
+// 5-15 have their subscriptions and tasks moved to the same reports at
+// 17-27 on the first open (core.Engine.InstallPredefined).
 //
 // The seeds' own examples speak of other products' data (Fudo sessions
 // and "system" reports, HSS asset columns, Clumio's placeholder filter

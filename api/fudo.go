@@ -492,10 +492,30 @@ func (h *handler) updateDefined(w http.ResponseWriter, r *http.Request, p access
 	return nil
 }
 
-// deleteDefined is DELETE /api/v2/report/defined/{id}.
+// deleteDefined is DELETE /api/v2/report/defined/{id}. A definition with
+// subscriptions is a 409 whose message lists them, unless ?force=true,
+// which deletes them with it.
 func (h *handler) deleteDefined(w http.ResponseWriter, r *http.Request, p access.Principal) error {
 	id := r.PathValue("id")
-	if err := h.eng.DeleteReport(r.Context(), p.Actor(), id); err != nil {
+	force := false
+	if v := r.URL.Query().Get("force"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return errorf(http.StatusBadRequest, "query parameter force: %q is not true or false", truncate(v, 20))
+		}
+		force = b
+	}
+	err := h.eng.DeleteReport(r.Context(), p.Actor(), id, force)
+	var se *core.SubscribedError
+	if errors.As(err, &se) {
+		parts := make([]string, len(se.Subscriptions))
+		for i, s := range se.Subscriptions {
+			parts[i] = fmt.Sprintf("%s (user %s, every %s)", s.ID, s.Owner, s.Period)
+		}
+		return errorf(http.StatusConflict, "defined report %s has %d subscription(s): %s; unsubscribe first, or DELETE with ?force=true to delete them with the report",
+			se.ReportID, len(parts), strings.Join(parts, ", "))
+	}
+	if err != nil {
 		return fmt.Errorf("defined report %q: %w", truncate(id, 100), err)
 	}
 	success(w, "", "")
@@ -517,6 +537,37 @@ type subscriptionModel struct {
 	Formats         []string   `json:"formats"`
 	Enabled         bool       `json:"enabled"`
 	NextRunAt       *time.Time `json:"next_run_at,omitempty"`
+	LastRun         *runModel  `json:"last_run,omitempty"`
+}
+
+// runModel is a subscription's run: its report and how the webhook notice
+// fared (delivery: none, pending, delivered, failed; attempts and the last
+// error of a failure).
+type runModel struct {
+	WindowStart time.Time     `json:"window_start"`
+	WindowEnd   time.Time     `json:"window_end"`
+	State       string        `json:"state"`
+	ReportID    string        `json:"report_id,omitempty"`
+	Rows        int64         `json:"record_total_num"`
+	Error       string        `json:"error,omitempty"`
+	FinishedAt  *time.Time    `json:"finished_at,omitempty"`
+	Delivery    core.Delivery `json:"delivery"`
+}
+
+func viewSubscription(s core.SubscriptionInfo) subscriptionModel {
+	tz := s.TimeZone
+	if tz == "" {
+		tz = "UTC"
+	}
+	m := subscriptionModel{ID: s.ID, DefinedReportID: s.DefinedReportID, UserID: s.Owner, Period: string(s.Period),
+		CreatedBy: s.Owner, CreatedAt: s.CreatedAt.UTC(), ModifiedAt: s.ModifiedAt.UTC(), TimeZone: tz, Formats: s.Formats,
+		Enabled: s.Enabled, NextRunAt: timePtr(s.NextRunAt)}
+	if len(s.Runs) > 0 {
+		r := s.Runs[0]
+		m.LastRun = &runModel{WindowStart: r.Window.Start.UTC(), WindowEnd: r.Window.End.UTC(), State: string(r.State), ReportID: r.ReportID,
+			Rows: r.Rows, Error: r.Error, FinishedAt: timePtr(r.FinishedAt), Delivery: r.Delivery}
+	}
+	return m
 }
 
 // listSubscriptions is GET /api/v2/report/subscription: the caller's
@@ -528,13 +579,7 @@ func (h *handler) listSubscriptions(w http.ResponseWriter, r *http.Request, p ac
 	}
 	out := make([]subscriptionModel, 0, len(subs))
 	for _, s := range subs {
-		tz := s.TimeZone
-		if tz == "" {
-			tz = "UTC"
-		}
-		out = append(out, subscriptionModel{ID: s.ID, DefinedReportID: s.DefinedReportID, UserID: s.Owner, Period: string(s.Period),
-			CreatedBy: s.Owner, CreatedAt: s.CreatedAt.UTC(), ModifiedAt: s.ModifiedAt.UTC(), TimeZone: tz, Formats: s.Formats,
-			Enabled: s.Enabled, NextRunAt: timePtr(s.NextRunAt)})
+		out = append(out, viewSubscription(s))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"result": "success", "defined_report_subscription": out})
 	return nil
@@ -545,9 +590,12 @@ type subscriptionBody struct {
 	DefinedReportID *idText   `json:"defined_report_id"`
 	TimeZone        *string   `json:"time_zone"`
 	Formats         *[]string `json:"formats"`
+	UserID          *idText   `json:"user_id"`
 }
 
-// createSubscription is POST /api/v2/report/subscription for the caller.
+// createSubscription is POST /api/v2/report/subscription for the caller,
+// or, with user_id, for that user: admins only (403 otherwise, unless it
+// is the caller's own id).
 func (h *handler) createSubscription(w http.ResponseWriter, r *http.Request, p access.Principal) error {
 	var b subscriptionBody
 	if err := decodeBody(r, &b); err != nil {
@@ -560,6 +608,18 @@ func (h *handler) createSubscription(w http.ResponseWriter, r *http.Request, p a
 		return errorf(http.StatusBadRequest, "request body: defined_report_id is required")
 	}
 	req := core.SubscribeRequest{DefinedReportID: string(*b.DefinedReportID), Period: *b.Period}
+	if b.UserID != nil {
+		if strings.TrimSpace(string(*b.UserID)) == "" {
+			return errorf(http.StatusBadRequest, "request body: user_id must not be empty")
+		}
+		req.Owner = string(*b.UserID)
+		// An admin's typo must not create a subscription nobody receives.
+		if a := p.Actor(); a.Admin && req.Owner != a.User && h.users != nil {
+			if _, ok := h.users.Users().Lookup(req.Owner); !ok {
+				return errorf(http.StatusBadRequest, "request body: user_id: no user %q in the users file", truncate(req.Owner, 64))
+			}
+		}
+	}
 	if b.TimeZone != nil {
 		// ValidateSubscription reports a bad zone as a plain error; a
 		// client's typo is a 400, so it is checked here first.

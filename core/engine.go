@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/auditdeck/auditdeck/core/delivery"
 	"github.com/auditdeck/auditdeck/core/query"
 )
 
@@ -25,6 +26,7 @@ type Engine struct {
 	tasks        atomic.Pointer[TaskRunner]
 	sched        schedulerState
 	watch        watchers
+	webhook      delivery.Options // retries of subscription webhooks
 }
 
 // Tasks returns the running task runner, or nil before StartTasks.
@@ -36,6 +38,13 @@ type EngineOption func(*Engine)
 // WithClock injects the clock, so tests control relative times.
 func WithClock(now func() time.Time) EngineOption {
 	return func(e *Engine) { e.now = now }
+}
+
+// WithWebhookRetries sets how subscription webhooks are retried: at most
+// attempts POSTs, waiting backoff(n) after failed attempt n (defaults:
+// delivery.DefaultMaxAttempts, delivery.DefaultBackoff).
+func WithWebhookRetries(attempts int, backoff func(attempt int) time.Duration) EngineOption {
+	return func(e *Engine) { e.webhook.MaxAttempts, e.webhook.Backoff = attempts, backoff }
 }
 
 // WithLogger sets where background problems are reported.

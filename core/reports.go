@@ -376,44 +376,195 @@ func (e *Engine) UpdateReport(ctx context.Context, a Actor, id string, p ReportP
 	return r, nil
 }
 
-// DeleteReport removes a definition the actor owns.
-func (e *Engine) DeleteReport(ctx context.Context, a Actor, id string) error {
+// SubscribedError is the refusal to delete a definition that still has
+// subscriptions: they would fail every period from then on.
+type SubscribedError struct {
+	ReportID      string
+	Subscriptions []Subscription // every subscription to it, whoever owns it
+}
+
+func (e *SubscribedError) Error() string {
+	ids := make([]string, len(e.Subscriptions))
+	for i, s := range e.Subscriptions {
+		ids[i] = s.ID
+	}
+	n := "1 subscription"
+	if len(e.Subscriptions) != 1 {
+		n = strconv.Itoa(len(e.Subscriptions)) + " subscriptions"
+	}
+	return fmt.Sprintf("defined report %s has %s (%s): delete them first, or force the delete to remove them with the report",
+		e.ReportID, n, strings.Join(ids, ", "))
+}
+
+// Unwrap makes the refusal a conflict with the report's state.
+func (e *SubscribedError) Unwrap() error { return ErrConflict }
+
+// ReportSubscriptions returns every subscription to a defined report the
+// actor may delete (their own or, for an admin, any), whoever owns the
+// subscriptions, oldest first.
+func (e *Engine) ReportSubscriptions(ctx context.Context, a Actor, id string) ([]Subscription, error) {
+	if _, err := e.ownReport(ctx, a, id); err != nil {
+		return nil, err
+	}
+	return e.subscriptionsTo(ctx, id)
+}
+
+func (e *Engine) subscriptionsTo(ctx context.Context, id string) ([]Subscription, error) {
+	var out []Subscription
+	err := e.store.ListObjects(ctx, kindSubscription, func(sid string, doc []byte) error {
+		var s Subscription
+		if err := json.Unmarshal(doc, &s); err != nil {
+			return fmt.Errorf("decode subscription %s: %w", sid, err)
+		}
+		if s.DefinedReportID == id {
+			out = append(out, s)
+		}
+		return nil
+	})
+	slices.SortFunc(out, func(x, y Subscription) int { return x.CreatedAt.Compare(y.CreatedAt) })
+	return out, err
+}
+
+// DeleteReport removes a definition the actor owns. A definition with
+// subscriptions is refused with a *SubscribedError (a conflict) unless
+// force is set; then its subscriptions are deleted first, each audited,
+// and their generated reports stay until they expire, as after an
+// unsubscribe.
+func (e *Engine) DeleteReport(ctx context.Context, a Actor, id string, force bool) error {
 	r, err := e.ownReport(ctx, a, id)
 	if err != nil {
 		return err
+	}
+	subs, err := e.subscriptionsTo(ctx, id)
+	if err != nil {
+		return err
+	}
+	if len(subs) > 0 && !force {
+		return &SubscribedError{ReportID: id, Subscriptions: subs}
+	}
+	for _, s := range subs {
+		if err := e.deleteSubscription(ctx, s.ID); err != nil {
+			return fmt.Errorf("delete subscription %s of report %s: %w", s.ID, id, err)
+		}
+		e.audit(ctx, a, "subscription.delete", s.ID, map[string]any{"defined_report_id": id, "owner": s.Owner, "reason": "report deleted"})
+	}
+	if len(subs) > 0 {
+		e.wakeScheduler()
 	}
 	if err := e.store.DeleteObject(ctx, kindDefinedReport, id); err != nil {
 		return err
 	}
 	e.publish(ChangeReports, id)
-	e.audit(ctx, a, "report.delete", id, map[string]any{"title": r.Title})
+	e.audit(ctx, a, "report.delete", id, map[string]any{"title": r.Title, "subscriptions_deleted": len(subs)})
 	return nil
 }
 
-// PredefinedReports is the read-only set installed on first start, with the
-// stable ids "5", "6", ... numbered as in the Fudo seed's table.
+// PredefinedReports is the read-only set installed on first start. Ids 5
+// to 16 are the Fudo seed's predefined periodic reports, with the seed's
+// titles, defined over auditdeck's activity and audit data (the mapping is
+// documented in api/doc.go); auditdeck's own predefined reports follow
+// from 17. Stores made before the Fudo ids were honoured held auditdeck's
+// reports at 5-15: InstallPredefined moves what referenced them to 17-27.
 func PredefinedReports() []DefinedReport {
+	login := "event_type.eq(login)"
 	failed := "event_type.eq(login),operation_successful.eq(false)"
+	notOK := "operation_successful.eq(false)"
+	suspicious := "extra.auth.is_suspicious"
+	rows := func(cols ...string) [][]string {
+		out := make([][]string, 0, len(cols)/2)
+		for i := 0; i+1 < len(cols); i += 2 {
+			out = append(out, []string{cols[i], cols[i+1]})
+		}
+		return out
+	}
 	defs := []DefinedReport{
-		{Title: "Login activity", QueryFilter: "event_type.eq(login)"},
+		// The seed's table, 5..16.
+		{Title: "System report", Type: TypeAudit},
+		{Title: "Account access report", QueryFilter: login, Columns: rows("created_at", "Time", "user.user_email", "Account",
+			"vendor.name", "Vendor", "vendor.service", "Service", "client_ip", "Client IP", "client_location.country.code", "Country",
+			"extra.auth.auth_type", "Authentication", "operation_successful", "Successful", "extra.auth.is_suspicious", "Suspicious")},
+		{Title: "Safe access report", QueryFilter: login, GroupBy: &GroupSpec{By: []string{"vendor.name"}, Aggregates: []Aggregate{
+			{Kind: AggCount, Label: "Logins"},
+			{Kind: AggCountIf, Filter: notOK, Label: "Failed"},
+			{Kind: AggCountIf, Filter: suspicious, Label: "Suspicious"},
+			{Kind: AggDistinct, Field: "user.user_email", Label: "Distinct accounts"},
+			{Kind: AggDistinct, Field: "vendor.service", Label: "Services"},
+			{Kind: AggMaxTime, Label: "Last login"},
+		}}},
+		{Title: "Server access report", QueryFilter: login, GroupBy: &GroupSpec{By: []string{"vendor.name", "vendor.service"}, Aggregates: []Aggregate{
+			{Kind: AggCount, Label: "Logins"},
+			{Kind: AggCountIf, Filter: notOK, Label: "Failed"},
+			{Kind: AggDistinct, Field: "user.user_email", Label: "Distinct accounts"},
+			{Kind: AggDistinct, Field: "client_ip", Label: "Distinct IPs"},
+			{Kind: AggMaxTime, Label: "Last login"},
+		}}},
+		{Title: "Session approvals by user", QueryFilter: "triage.state.in(reviewed,escalated,dismissed)", GroupBy: &GroupSpec{By: []string{"triage.by"}, Aggregates: []Aggregate{
+			{Kind: AggCount, Label: "Decisions"},
+			{Kind: AggCountIf, Filter: "triage.state.eq(reviewed)", Label: "Reviewed"},
+			{Kind: AggCountIf, Filter: "triage.state.eq(escalated)", Label: "Escalated"},
+			{Kind: AggCountIf, Filter: "triage.state.eq(dismissed)", Label: "Dismissed"},
+			{Kind: AggDistinct, Field: "user.user_email", Label: "Users concerned"},
+		}}},
+		{Title: "Session sharing invites by user", Type: TypeAudit, QueryFilter: "action.in(export.create,report.create,subscription.create,webhook.deliver,token created)"},
+		{Title: "Session summary", Type: TypeAudit, QueryFilter: "action.in(session.start,session.end)"},
+		{Title: "Sessions by server report", GroupBy: &GroupSpec{By: []string{"vendor.name", "vendor.service"}, Aggregates: []Aggregate{
+			{Kind: AggCount, Label: "Events"},
+			{Kind: AggCountIf, Filter: notOK, Label: "Failures"},
+			{Kind: AggCountIf, Filter: suspicious, Label: "Suspicious"},
+			{Kind: AggDistinct, Field: "user.user_email", Label: "Distinct users"},
+			{Kind: AggMinTime, Label: "First event"},
+			{Kind: AggMaxTime, Label: "Last event"},
+		}}},
+		{Title: "User access report", QueryFilter: login, GroupBy: &GroupSpec{By: []string{"user.user_email"}, Aggregates: []Aggregate{
+			{Kind: AggCount, Label: "Logins"},
+			{Kind: AggCountIf, Filter: notOK, Label: "Failed"},
+			{Kind: AggCountIf, Filter: suspicious, Label: "Suspicious"},
+			{Kind: AggDistinct, Field: "client_ip", Label: "Distinct IPs"},
+			{Kind: AggDistinct, Field: "client_location.country.code", Label: "Countries"},
+			{Kind: AggMaxTime, Label: "Last login"},
+		}}},
+		{Title: "User activity report", GroupBy: &GroupSpec{By: []string{"user.user_email", "event_type"}, Aggregates: []Aggregate{
+			{Kind: AggCount, Label: "Events"},
+			{Kind: AggCountIf, Filter: notOK, Label: "Failures"},
+			{Kind: AggDistinct, Field: "vendor.service", Label: "Services"},
+			{Kind: AggMinTime, Label: "First"},
+			{Kind: AggMaxTime, Label: "Last"},
+		}}},
+		{Title: "User privilege report", QueryFilter: "event_type.eq(user_settings)", Columns: rows("created_at", "Time", "user.user_email", "User",
+			"vendor.name", "Vendor", "vendor.service", "Service", "event_category", "Category", "client_ip", "Client IP",
+			"client_location.country.code", "Country", "operation_successful", "Successful", "event_id", "Event ID")},
+		{Title: "User report", GroupBy: &GroupSpec{By: []string{"user.user_email"}, Aggregates: []Aggregate{
+			{Kind: AggCount, Label: "Events"},
+			{Kind: AggCountIf, Filter: login, Label: "Logins"},
+			{Kind: AggCountIf, Filter: notOK, Label: "Failures"},
+			{Kind: AggCountIf, Filter: suspicious, Label: "Suspicious"},
+			{Kind: AggDistinct, Field: "client_ip", Label: "Distinct IPs"},
+			{Kind: AggDistinct, Field: "client_location.country.code", Label: "Countries"},
+			{Kind: AggMinTime, Label: "First seen"},
+			{Kind: AggMaxTime, Label: "Last seen"},
+		}}},
+	}
+	// auditdeck's own, 17 on (5-15 before the seed's ids were honoured).
+	defs = append(defs, []DefinedReport{
+		{Title: "Login activity", QueryFilter: login},
 		{Title: "Failed logins", QueryFilter: failed},
-		{Title: "Suspicious authentications", QueryFilter: "extra.auth.is_suspicious"},
+		{Title: "Suspicious authentications", QueryFilter: suspicious},
 		{Title: "Activity by user", GroupBy: &GroupSpec{By: []string{"user.user_email"}, Aggregates: []Aggregate{
 			{Kind: AggCount, Label: "Events"},
-			{Kind: AggCountIf, Filter: "operation_successful.eq(false)", Label: "Failures"},
-			{Kind: AggCountIf, Filter: "extra.auth.is_suspicious", Label: "Suspicious"},
+			{Kind: AggCountIf, Filter: notOK, Label: "Failures"},
+			{Kind: AggCountIf, Filter: suspicious, Label: "Suspicious"},
 			{Kind: AggDistinct, Field: "client_ip", Label: "Distinct IPs"},
 			{Kind: AggMinTime, Label: "First seen"},
 			{Kind: AggMaxTime, Label: "Last seen"},
 		}}},
-		{Title: "Logins by country", QueryFilter: "event_type.eq(login)", GroupBy: &GroupSpec{By: []string{"client_location.country.code"}, Aggregates: []Aggregate{
+		{Title: "Logins by country", QueryFilter: login, GroupBy: &GroupSpec{By: []string{"client_location.country.code"}, Aggregates: []Aggregate{
 			{Kind: AggCount, Label: "Logins"},
-			{Kind: AggCountIf, Filter: "operation_successful.eq(false)", Label: "Failed"},
+			{Kind: AggCountIf, Filter: notOK, Label: "Failed"},
 			{Kind: AggDistinct, Field: "user.user_email", Label: "Distinct users"},
 		}}},
 		{Title: "Activity by vendor and service", GroupBy: &GroupSpec{By: []string{"vendor.name", "vendor.service"}, Aggregates: []Aggregate{
 			{Kind: AggCount, Label: "Events"},
-			{Kind: AggCountIf, Filter: "operation_successful.eq(false)", Label: "Failures"},
+			{Kind: AggCountIf, Filter: notOK, Label: "Failures"},
 			{Kind: AggMaxTime, Label: "Last event"},
 		}}},
 		{Title: "Settings changes", QueryFilter: "event_type.eq(user_settings)"},
@@ -421,22 +572,34 @@ func PredefinedReports() []DefinedReport {
 		{Title: "Off-hours activity", QueryFilter: "created_hour.in(0,1,2,3,4,5,20,21,22,23)"},
 		{Title: "Operator audit trail", Type: TypeAudit},
 		{Title: "Ingestion consumption", Type: TypeConsumption},
-	}
+	}...)
 	for i := range defs {
 		d := &defs[i]
-		d.ID = strconv.Itoa(5 + i)
+		d.ID = strconv.Itoa(firstPredefinedID + i)
 		d.Predefined = true
 		d.Owner = "auditdeck"
 		if d.Type == "" {
 			d.Type = TypeActivity
 		}
-		d.QueryOrder = "!created_at"
+		if d.QueryOrder == "" {
+			d.QueryOrder = "!created_at"
+		}
 	}
 	return defs
 }
 
-// InstallPredefined stores the predefined set once; later versions of the
-// set replace the stored copies (they are read-only for users).
+// The predefined ids: the Fudo seed's 5..16, then auditdeck's own.
+const (
+	firstPredefinedID = 5
+	lastFudoID        = 16
+)
+
+// InstallPredefined stores the predefined set once per process, after
+// moving what a store made by an older version referenced (see
+// migratePredefinedIDs); later versions of the set replace the stored
+// copies (they are read-only for users). Front ends call it when they open
+// the store, before the task runner and the scheduler start, so nothing
+// reads an id before it means what this version says.
 func (e *Engine) InstallPredefined(ctx context.Context) error {
 	if e.predefinedOK.Load() {
 		return nil
@@ -445,6 +608,9 @@ func (e *Engine) InstallPredefined(ctx context.Context) error {
 	defer e.predefinedMu.Unlock()
 	if e.predefinedOK.Load() {
 		return nil
+	}
+	if err := e.migratePredefinedIDs(ctx); err != nil {
+		return err
 	}
 	for _, d := range PredefinedReports() {
 		if err := d.validate(); err != nil {
@@ -455,9 +621,10 @@ func (e *Engine) InstallPredefined(ctx context.Context) error {
 		switch {
 		case err == nil:
 			d.CreatedAt, d.ModifiedAt = old.CreatedAt, old.ModifiedAt
-			if old.Title == d.Title && old.QueryFilter == d.QueryFilter && old.Type == d.Type {
+			if sameDefinition(old, d) {
 				continue
 			}
+			d.ModifiedAt = e.now().UTC()
 		case errors.Is(err, ErrNotFound):
 			d.CreatedAt = e.now().UTC()
 			d.ModifiedAt = d.CreatedAt
@@ -468,8 +635,19 @@ func (e *Engine) InstallPredefined(ctx context.Context) error {
 			return err
 		}
 	}
+	if err := e.putJSON(ctx, kindMeta, metaPredefinedIDs, predefinedLayout{Version: predefinedLayoutVersion}); err != nil {
+		return err
+	}
 	e.predefinedOK.Store(true)
 	return nil
+}
+
+// sameDefinition compares what a report computes and shows, not its times.
+func sameDefinition(a, b DefinedReport) bool {
+	a.CreatedAt, a.ModifiedAt, b.CreatedAt, b.ModifiedAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+	x, errX := json.Marshal(a)
+	y, errY := json.Marshal(b)
+	return errX == nil && errY == nil && string(x) == string(y)
 }
 
 // Audit records an action taken outside the engine's own methods (a

@@ -93,7 +93,11 @@ func TestPredefinedAndOwnership(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantTitles := []string{"Login activity", "Failed logins", "Suspicious authentications", "Activity by user", "Logins by country",
+	// 5..16 are the Fudo seed's table, word for word; auditdeck's own follow.
+	wantTitles := []string{"System report", "Account access report", "Safe access report", "Server access report",
+		"Session approvals by user", "Session sharing invites by user", "Session summary", "Sessions by server report",
+		"User access report", "User activity report", "User privilege report", "User report",
+		"Login activity", "Failed logins", "Suspicious authentications", "Activity by user", "Logins by country",
 		"Activity by vendor and service", "Settings changes", "Triage queue", "Off-hours activity", "Operator audit trail", "Ingestion consumption"}
 	if len(list) != len(wantTitles) {
 		t.Fatalf("%d predefined reports", len(list))
@@ -103,14 +107,19 @@ func TestPredefinedAndOwnership(t *testing.T) {
 			t.Errorf("report %d: %s %q predefined=%v", i, r.ID, r.Title, r.Predefined)
 		}
 	}
-	if list[9].Type != core.TypeAudit || list[10].Type != core.TypeConsumption || list[3].GroupBy == nil {
-		t.Errorf("types: %v %v %v", list[9].Type, list[10].Type, list[3].GroupBy)
+	if list[21].Type != core.TypeAudit || list[22].Type != core.TypeConsumption || list[15].GroupBy == nil {
+		t.Errorf("types: %v %v %v", list[21].Type, list[22].Type, list[15].GroupBy)
+	}
+	for _, id := range []int{5, 10, 11} { // system report, sharing invites, session summary: the audit trail
+		if list[id-5].Type != core.TypeAudit {
+			t.Errorf("report %d is %s, want audit", id, list[id-5].Type)
+		}
 	}
 	title := "mine now"
 	if _, err := e.eng.UpdateReport(ctx, root, "6", core.ReportPatch{Title: &title}); !errors.Is(err, core.ErrReadOnly) {
 		t.Errorf("update predefined: %v", err)
 	}
-	if err := e.eng.DeleteReport(ctx, root, "6"); !errors.Is(err, core.ErrReadOnly) {
+	if err := e.eng.DeleteReport(ctx, root, "6", true); !errors.Is(err, core.ErrReadOnly) {
 		t.Errorf("delete predefined: %v", err)
 	}
 	mine, err := e.eng.CreateReport(ctx, alice, core.DefinedReport{Title: "alice's", QueryFilter: "event_type.eq(login)"})
@@ -120,19 +129,19 @@ func TestPredefinedAndOwnership(t *testing.T) {
 	if _, err := e.eng.GetReport(ctx, bob, mine.ID); !errors.Is(err, core.ErrNotFound) {
 		t.Errorf("bob sees alice's report: %v", err)
 	}
-	if err := e.eng.DeleteReport(ctx, bob, mine.ID); !errors.Is(err, core.ErrNotFound) {
+	if err := e.eng.DeleteReport(ctx, bob, mine.ID, false); !errors.Is(err, core.ErrNotFound) {
 		t.Errorf("bob deletes alice's report: %v", err)
 	}
 	if _, err := e.eng.GetReport(ctx, root, mine.ID); err != nil {
 		t.Errorf("admin cannot see: %v", err)
 	}
-	if l, _ := e.eng.ListReports(ctx, bob); len(l) != 11 {
+	if l, _ := e.eng.ListReports(ctx, bob); len(l) != 23 {
 		t.Errorf("bob lists %d", len(l))
 	}
-	if l, _ := e.eng.ListReports(ctx, alice); len(l) != 12 || l[11].ID != mine.ID {
+	if l, _ := e.eng.ListReports(ctx, alice); len(l) != 24 || l[23].ID != mine.ID {
 		t.Errorf("alice lists %d", len(l))
 	}
-	if err := e.eng.DeleteReport(ctx, alice, mine.ID); err != nil {
+	if err := e.eng.DeleteReport(ctx, alice, mine.ID, false); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.eng.GetReport(ctx, alice, mine.ID); !errors.Is(err, core.ErrNotFound) {

@@ -29,8 +29,8 @@ type Subscription struct {
 // SubscriptionInfo is a subscription with its schedule state for display.
 type SubscriptionInfo struct {
 	Subscription
-	NextRunAt time.Time      `json:"next_run_at,omitzero"`
-	Runs      []schedule.Run `json:"runs,omitempty"` // newest first
+	NextRunAt time.Time `json:"next_run_at,omitzero"`
+	Runs      []RunInfo `json:"runs,omitempty"` // newest first
 }
 
 // SubscribeRequest creates a subscription.
@@ -41,6 +41,9 @@ type SubscribeRequest struct {
 	TimeZone        string        // default UTC
 	Delay           time.Duration // default 15 minutes
 	Webhook         string        // optional
+	// Owner subscribes another user (Fudo's user_id): admins only; the
+	// report must be one that user can see. "" is the actor.
+	Owner string
 }
 
 const (
@@ -56,8 +59,23 @@ func runKind(subID string) string { return "run." + subID }
 
 // Subscribe creates a subscription to a report the actor can see.
 func (e *Engine) Subscribe(ctx context.Context, a Actor, r SubscribeRequest) (Subscription, error) {
-	def, err := e.GetReport(ctx, a, r.DefinedReportID)
+	owner := a.User
+	if r.Owner != "" && r.Owner != a.User {
+		if !a.Admin {
+			return Subscription{}, fmt.Errorf("subscribe user %q: only an admin subscribes other users: %w", r.Owner, ErrForbidden)
+		}
+		if err := validText("user_id", r.Owner, 200, true); err != nil {
+			return Subscription{}, err
+		}
+		owner = r.Owner
+	}
+	// The report must be one the subscriber sees: an admin cannot hand a
+	// user the contents of someone else's private definition.
+	def, err := e.GetReport(ctx, Actor{User: owner, Admin: a.Admin && owner == a.User}, r.DefinedReportID)
 	if errors.Is(err, ErrNotFound) {
+		if owner != a.User {
+			return Subscription{}, fieldErr("defined_report_id", "no defined report %q that user %q can see", r.DefinedReportID, owner)
+		}
 		return Subscription{}, fieldErr("defined_report_id", "no defined report %q", r.DefinedReportID)
 	}
 	if err != nil {
@@ -77,7 +95,7 @@ func (e *Engine) Subscribe(ctx context.Context, a Actor, r SubscribeRequest) (Su
 		r.Delay = defaultDelay
 	}
 	now := e.now().UTC()
-	s := Subscription{Subscription: schedule.Subscription{ID: NewID(now), DefinedReportID: def.ID, Owner: a.User, Period: p,
+	s := Subscription{Subscription: schedule.Subscription{ID: NewID(now), DefinedReportID: def.ID, Owner: owner, Period: p,
 		Formats: r.Formats, TimeZone: r.TimeZone, Delay: r.Delay, Enabled: true, CreatedAt: now}, ModifiedAt: now}
 	if err := schedule.ValidateSubscription(s.Subscription); err != nil {
 		return Subscription{}, err
@@ -98,12 +116,19 @@ func (e *Engine) Subscribe(ctx context.Context, a Actor, r SubscribeRequest) (Su
 	if err := e.putJSON(ctx, kindSubscription, s.ID, s); err != nil {
 		return Subscription{}, err
 	}
-	e.audit(ctx, a, "subscription.create", s.ID, map[string]any{"defined_report_id": def.ID, "period": string(p), "time_zone": s.TimeZone, "filter": def.QueryFilter})
+	detail := map[string]any{"defined_report_id": def.ID, "period": string(p), "time_zone": s.TimeZone, "filter": def.QueryFilter}
+	if owner != a.User {
+		detail["owner"] = owner
+	}
+	e.audit(ctx, a, "subscription.create", s.ID, detail)
 	e.wakeScheduler()
 	return s, nil
 }
 
 func (e *Engine) getSub(ctx context.Context, a Actor, id string) (Subscription, error) {
+	if err := e.InstallPredefined(ctx); err != nil {
+		return Subscription{}, err
+	}
 	var s Subscription
 	if err := e.getJSON(ctx, kindSubscription, id, &s); err != nil {
 		return s, err
@@ -120,10 +145,10 @@ func (e *Engine) GetSubscription(ctx context.Context, a Actor, id string) (Subsc
 	if err != nil {
 		return SubscriptionInfo{}, err
 	}
-	return e.subInfo(s)
+	return e.subInfo(ctx, s)
 }
 
-func (e *Engine) subInfo(s Subscription) (SubscriptionInfo, error) {
+func (e *Engine) subInfo(ctx context.Context, s Subscription) (SubscriptionInfo, error) {
 	info := SubscriptionInfo{Subscription: s}
 	if s.Enabled {
 		if next, err := e.scheduler().NextRun(s.Subscription); err == nil {
@@ -131,12 +156,18 @@ func (e *Engine) subInfo(s Subscription) (SubscriptionInfo, error) {
 		}
 	}
 	runs, err := (&runStore{e: e}).Runs(s.ID)
-	info.Runs = runs
+	if err != nil {
+		return info, err
+	}
+	info.Runs, err = e.runInfos(ctx, s, runs)
 	return info, err
 }
 
 // ListSubscriptions returns the subscriptions the actor may see.
 func (e *Engine) ListSubscriptions(ctx context.Context, a Actor) ([]SubscriptionInfo, error) {
+	if err := e.InstallPredefined(ctx); err != nil {
+		return nil, err
+	}
 	var subs []Subscription
 	err := e.store.ListObjects(ctx, kindSubscription, func(id string, doc []byte) error {
 		var s Subscription
@@ -153,7 +184,7 @@ func (e *Engine) ListSubscriptions(ctx context.Context, a Actor) ([]Subscription
 	}
 	out := make([]SubscriptionInfo, 0, len(subs))
 	for _, s := range subs {
-		info, err := e.subInfo(s)
+		info, err := e.subInfo(ctx, s)
 		if err != nil {
 			return nil, err
 		}
@@ -188,7 +219,7 @@ func (e *Engine) Unsubscribe(ctx context.Context, a Actor, id string) error {
 	if err != nil {
 		return err
 	}
-	if err := e.store.DeleteObject(ctx, kindSubscription, id); err != nil {
+	if err := e.deleteSubscription(ctx, id); err != nil {
 		return err
 	}
 	e.audit(ctx, a, "subscription.delete", id, map[string]any{"defined_report_id": s.DefinedReportID})
@@ -196,16 +227,69 @@ func (e *Engine) Unsubscribe(ctx context.Context, a Actor, id string) error {
 	return nil
 }
 
+// deleteSubscription removes a subscription, then its run and delivery
+// records, which nothing reads once it is gone. The subscription goes
+// first: a crash part-way leaves only unread records behind.
+func (e *Engine) deleteSubscription(ctx context.Context, id string) error {
+	if err := e.store.DeleteObject(ctx, kindSubscription, id); err != nil {
+		return err
+	}
+	for _, kind := range []string{runKind(id), deliveryKind(id)} {
+		var ids []string
+		if err := e.store.ListObjects(ctx, kind, func(rid string, _ []byte) error {
+			ids = append(ids, rid)
+			return nil
+		}); err != nil {
+			return fmt.Errorf("subscription %s records: %w", id, err)
+		}
+		for _, rid := range ids {
+			if err := e.store.DeleteObject(ctx, kind, rid); err != nil {
+				return fmt.Errorf("subscription %s records: %w", id, err)
+			}
+		}
+	}
+	return nil
+}
+
 // RunSubscriptionNow generates the latest complete period at once (still
-// once per period).
-func (e *Engine) RunSubscriptionNow(ctx context.Context, a Actor, id string) (schedule.Run, error) {
+// once per period). When that period's report exists already and its
+// webhook notice failed, the notice is delivered again: after fixing a
+// receiver, "run now" is how an operator gets the notice through.
+func (e *Engine) RunSubscriptionNow(ctx context.Context, a Actor, id string) (RunInfo, error) {
 	s, err := e.getSub(ctx, a, id)
 	if err != nil {
-		return schedule.Run{}, err
+		return RunInfo{}, err
 	}
 	e.audit(ctx, a, "subscription.run", id, nil)
-	return e.scheduler().RunNow(ctx, s.Subscription)
+	notified := new(bool)
+	run, err := e.scheduler().RunNow(context.WithValue(ctx, notifiedKey{}, notified), s.Subscription)
+	info := RunInfo{Run: run, Delivery: Delivery{State: DeliveryNone}}
+	if err != nil || run.State != schedule.Succeeded || run.ReportID == "" || s.Webhook == "" {
+		return info, err
+	}
+	if info.Delivery, err = e.RunDelivery(ctx, a, id, run.ReportID); err != nil {
+		return info, err
+	}
+	if !*notified && (info.Delivery.State == DeliveryFailed || info.Delivery.State == DeliveryUnknown) {
+		tr := e.Tasks()
+		if tr == nil {
+			return info, errors.New("task runner is not running")
+		}
+		t, err := tr.Get(ctx, Actor{User: s.Owner, Admin: true}, run.ReportID)
+		if err != nil {
+			return info, fmt.Errorf("report %s: %w", run.ReportID, err)
+		}
+		info.Delivery, err = e.notify(ctx, s, t, run.Window)
+		if err != nil {
+			return info, err
+		}
+	}
+	return info, nil
 }
+
+// notifiedKey marks a RunNow context; generateReport sets the flag when it
+// delivered the notice itself.
+type notifiedKey struct{}
 
 // runStore is the scheduler's persistence on the object store.
 type runStore struct{ e *Engine }
@@ -290,6 +374,9 @@ func (e *Engine) wakeScheduler() {
 func (e *Engine) RunScheduler(ctx context.Context) error {
 	e.sched.running.Store(true)
 	defer e.sched.running.Store(false)
+	if err := e.InstallPredefined(ctx); err != nil {
+		return err
+	}
 	s := e.scheduler()
 	if err := s.Recover(ctx); err != nil {
 		return err
@@ -303,6 +390,9 @@ func (e *Engine) SchedulerRunning() bool { return e.sched.running.Load() }
 
 // SchedulerTick generates everything due now; tests and the CLI use it.
 func (e *Engine) SchedulerTick(ctx context.Context) error {
+	if err := e.InstallPredefined(ctx); err != nil {
+		return err
+	}
 	s := e.scheduler()
 	if err := s.Recover(ctx); err != nil {
 		return err
@@ -343,9 +433,10 @@ func (e *Engine) generateReport(ctx context.Context, sub schedule.Subscription, 
 		return "", 0, err
 	}
 	owner := Actor{User: sub.Owner, Admin: tr.ownerIsAdmin(sub.Owner), From: "scheduler"}
-	def, err := e.GetReport(ctx, Actor{User: sub.Owner, Admin: true}, sub.DefinedReportID)
+	// full, read now, has the report id as migrated; sub may be older.
+	def, err := e.GetReport(ctx, Actor{User: sub.Owner, Admin: true}, full.DefinedReportID)
 	if err != nil {
-		return "", 0, fmt.Errorf("defined report %s: %w", sub.DefinedReportID, err)
+		return "", 0, fmt.Errorf("defined report %s: %w", full.DefinedReportID, err)
 	}
 	id := reportTaskID(sub.ID, w)
 	var t Task
@@ -376,7 +467,14 @@ func (e *Engine) generateReport(ctx context.Context, sub schedule.Subscription, 
 		return id, 0, fmt.Errorf("report %s %s: %s", id, t.Status, t.Error)
 	}
 	if full.Webhook != "" {
-		e.notify(ctx, full, t, w)
+		if flag, ok := ctx.Value(notifiedKey{}).(*bool); ok {
+			*flag = true
+		}
+		if _, err := e.notify(ctx, full, t, w); err != nil {
+			// Shutdown during the retries: the run stays unfinished and
+			// is generated (found) and delivered again on the next start.
+			return id, 0, err
+		}
 	}
 	e.publish(ChangeSubscriptions, sub.ID)
 	return id, t.Done, nil
@@ -397,9 +495,11 @@ type WebhookAttempt struct {
 	Attempt        delivery.Attempt `json:"attempt"`
 }
 
-// notify posts the signed notice; failures are recorded, never fatal to the
-// report, which is already kept as a file.
-func (e *Engine) notify(ctx context.Context, s Subscription, t Task, w schedule.Window) {
+// notify posts the signed notice and records the outcome per attempt and
+// at the end (see Delivery). A failed delivery is recorded, never fatal to
+// the report, which is already kept as a file; the error returned is the
+// end of ctx only.
+func (e *Engine) notify(ctx context.Context, s Subscription, t Task, w schedule.Window) (Delivery, error) {
 	formats := make([]string, len(t.Files))
 	for i, f := range t.Files {
 		formats[i] = f.Format
@@ -410,22 +510,44 @@ func (e *Engine) notify(ctx context.Context, s Subscription, t Task, w schedule.
 	}
 	n := delivery.Notice{Event: delivery.EventReportGenerated, ReportID: t.ID, SubscriptionID: s.ID, DefinedReportID: s.DefinedReportID,
 		WindowStart: w.Start, WindowEnd: w.End, Rows: t.Done, Formats: formats, DownloadPath: path, GeneratedAt: t.FinishedAt}
-	_, err := delivery.Deliver(ctx, s.Webhook, []byte(s.WebhookSecret), n, delivery.Options{
-		Clock: e.now,
-		OnAttempt: func(a delivery.Attempt) {
-			rec := WebhookAttempt{ReportID: t.ID, SubscriptionID: s.ID, URL: s.Webhook, Attempt: a}
-			// The time keeps the attempts of a delivery repeated after a
-			// crash beside the first ones instead of over them.
-			key := fmt.Sprintf("%s-%020d-%03d", t.ID, a.At.UnixNano(), a.N)
-			if err := e.putJSON(ctx, kindWebhookTry, key, rec); err != nil {
-				e.logf("record webhook attempt: %v", err)
-			}
-		},
-	})
-	if err != nil {
+	d := Delivery{State: DeliveryPending}
+	e.putDelivery(ctx, s.ID, t.ID, d)
+	opts := e.webhook
+	opts.Clock = e.now
+	opts.OnAttempt = func(a delivery.Attempt) {
+		rec := WebhookAttempt{ReportID: t.ID, SubscriptionID: s.ID, URL: s.Webhook, Attempt: a}
+		// The time keeps the attempts of a delivery repeated after a
+		// crash beside the first ones instead of over them.
+		key := fmt.Sprintf("%s-%020d-%03d", t.ID, a.At.UnixNano(), a.N)
+		if err := e.putJSON(ctx, kindWebhookTry, key, rec); err != nil {
+			e.logf("record webhook attempt: %v", err)
+		}
+		d.Attempts++
+		d.LastStatus, d.LastError, d.At = a.Status, a.Error, a.At
+		e.putDelivery(ctx, s.ID, t.ID, d)
+	}
+	_, err := delivery.Deliver(ctx, s.Webhook, []byte(s.WebhookSecret), n, opts)
+	switch {
+	case err == nil:
+		d.State = DeliveryDelivered
+	case ctx.Err() != nil:
+		// Left pending: the interrupted run delivers again on the next start.
+		e.logf("webhook for report %s interrupted: %v", t.ID, err)
+		return d, ctx.Err()
+	default:
+		d.State = DeliveryFailed
+		if d.LastError == "" {
+			d.LastError = err.Error() // failed before any attempt (bad URL, no secret)
+		}
 		e.logf("webhook for report %s: %v", t.ID, err)
 	}
-	e.audit(ctx, Actor{User: s.Owner, From: "scheduler"}, "webhook.deliver", t.ID, map[string]any{"error": errString(err), "url": s.Webhook})
+	// Recorded with a context of its own: the outcome must be kept even
+	// if ctx ends right now.
+	e.putDelivery(context.WithoutCancel(ctx), s.ID, t.ID, d)
+	e.audit(ctx, Actor{User: s.Owner, From: "scheduler"}, "webhook.deliver", t.ID, map[string]any{"error": errString(err), "url": s.Webhook,
+		"delivery": string(d.State), "attempts": d.Attempts})
+	e.publish(ChangeSubscriptions, s.ID)
+	return d, nil
 }
 
 func errString(err error) string {

@@ -54,13 +54,13 @@ func TestSubscriptionGeneratesEachPeriodOnceAndNotifies(t *testing.T) {
 	defer srv.Close()
 
 	e.clock.set(time.Date(2026, 10, 20, 9, 0, 0, 0, time.UTC))
-	if _, err := e.eng.Subscribe(ctx, alice, core.SubscribeRequest{DefinedReportID: "6", Period: "fortnight"}); err == nil {
+	if _, err := e.eng.Subscribe(ctx, alice, core.SubscribeRequest{DefinedReportID: "18", Period: "fortnight"}); err == nil {
 		t.Fatal("bad period accepted")
 	}
-	if _, err := e.eng.Subscribe(ctx, alice, core.SubscribeRequest{DefinedReportID: "6", Period: "day", TimeZone: "Mars/Olympus"}); err == nil {
+	if _, err := e.eng.Subscribe(ctx, alice, core.SubscribeRequest{DefinedReportID: "18", Period: "day", TimeZone: "Mars/Olympus"}); err == nil {
 		t.Fatal("bad zone accepted")
 	}
-	sub, err := e.eng.Subscribe(ctx, alice, core.SubscribeRequest{DefinedReportID: "6", Period: "day", Formats: []string{"csv", "html"}, Webhook: srv.URL + "/hook"})
+	sub, err := e.eng.Subscribe(ctx, alice, core.SubscribeRequest{DefinedReportID: "18", Period: "day", Formats: []string{"csv", "html"}, Webhook: srv.URL + "/hook"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -129,7 +129,7 @@ func seedDemo(ctx context.Context, dir string, events int) error {
 		QueryFilter: "event_type.eq(login),operation_successful.eq(false),!client_location.country.code.eq(US)"}); err != nil {
 		return err
 	}
-	if _, err := eng.Subscribe(ctx, demo, core.SubscribeRequest{DefinedReportID: "6", Period: "day", Formats: []string{"csv", "html"}}); err != nil {
+	if _, err := eng.Subscribe(ctx, demo, core.SubscribeRequest{DefinedReportID: "18", Period: "day", Formats: []string{"csv", "html"}}); err != nil {
 		return err
 	}
 	f, _ := query.ParseDSL("extra.auth.is_suspicious")

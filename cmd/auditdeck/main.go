@@ -4,6 +4,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -131,5 +132,12 @@ func openEngine(dir string, opts ...core.EngineOption) (*core.Engine, error) {
 		}
 		return nil, err
 	}
-	return core.NewEngine(s, opts...), nil
+	eng := core.NewEngine(s, opts...)
+	// Before any task runner or scheduler: a store made by an older
+	// version gets its predefined report references moved now, once.
+	if err := eng.InstallPredefined(context.Background()); err != nil {
+		eng.Close()
+		return nil, fmt.Errorf("open store %s: %w", dir, err)
+	}
+	return eng, nil
 }

@@ -252,10 +252,32 @@ func newReportCmd(g *globalFlags) *cobra.Command {
 		}
 		return printJSON(out, r)
 	})
-	del := &cobra.Command{Use: "delete ID", Short: "Delete a defined report", Args: cobra.ExactArgs(1),
+	var forceDelete bool
+	del := &cobra.Command{Use: "delete ID [--force]", Short: "Delete a defined report (--force: with its subscriptions)", Args: cobra.ExactArgs(1),
 		RunE: withEngine(func(ctx context.Context, eng *core.Engine, a core.Actor, args []string, out io.Writer) error {
-			return notFound(eng.DeleteReport(ctx, a, args[0]), "report", args[0])
+			subs, err := eng.ReportSubscriptions(ctx, a, args[0])
+			if err != nil {
+				return notFound(err, "report", args[0])
+			}
+			err = eng.DeleteReport(ctx, a, args[0], forceDelete)
+			var se *core.SubscribedError
+			if errors.As(err, &se) {
+				parts := make([]string, len(se.Subscriptions))
+				for i, s := range se.Subscriptions {
+					parts[i] = fmt.Sprintf("%s (%s, every %s)", s.ID, sanitizeLine(s.Owner), s.Period)
+				}
+				return fmt.Errorf("report %s has %s: %s; unsubscribe first, or pass --force to delete them with the report",
+					sanitizeLine(args[0]), plural(len(parts), "subscription", "subscriptions"), strings.Join(parts, ", "))
+			}
+			if err != nil {
+				return notFound(err, "report", args[0])
+			}
+			if len(subs) > 0 {
+				fmt.Fprintf(out, "deleted report %s and %s\n", sanitizeLine(args[0]), plural(len(subs), "subscription", "subscriptions"))
+			}
+			return nil
 		})}
+	del.Flags().BoolVar(&forceDelete, "force", false, "also delete the report's subscriptions")
 	var genFormats, genName, genFrom, genTo, genExports string
 	generate := &cobra.Command{Use: "generate ID [--format csv,pdf] [--from T] [--to T]", Short: "Generate a defined report now", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -391,17 +413,18 @@ func newSubscriptionCmd(g *globalFlags) *cobra.Command {
 				return err
 			}
 			tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tREPORT\tPERIOD\tZONE\tENABLED\tNEXT RUN\tLAST RUN")
+			fmt.Fprintln(tw, "ID\tREPORT\tPERIOD\tZONE\tENABLED\tNEXT RUN\tLAST RUN\tDELIVERY")
 			for _, s := range subs {
-				last := "-"
+				last, delivered := "-", "-"
 				if len(s.Runs) > 0 {
 					last = fmt.Sprintf("%s %s", s.Runs[0].Window.Start.Format("2006-01-02"), s.Runs[0].State)
+					delivered = deliveryShort(s.Runs[0].Delivery)
 				}
 				next := "-"
 				if !s.NextRunAt.IsZero() {
 					next = s.NextRunAt.Format(time.RFC3339)
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%v\t%s\t%s\n", s.ID, s.DefinedReportID, s.Period, orUTC(s.TimeZone), s.Enabled, next, last)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%v\t%s\t%s\t%s\n", s.ID, s.DefinedReportID, s.Period, orUTC(s.TimeZone), s.Enabled, next, last, delivered)
 			}
 			return tw.Flush()
 		})}
@@ -453,14 +476,41 @@ func newSubscriptionCmd(g *globalFlags) *cobra.Command {
 			if err != nil {
 				return notFound(err, "subscription", args[0])
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s %s .. %s: %s, report %s, %d rows\n", r.SubscriptionID, r.Window.Start.Format(time.RFC3339), r.Window.End.Format(time.RFC3339), r.State, r.ReportID, r.Rows)
+			fmt.Fprintf(cmd.OutOrStdout(), "%s %s .. %s: %s, report %s, %d rows, webhook %s\n", r.SubscriptionID, r.Window.Start.Format(time.RFC3339),
+				r.Window.End.Format(time.RFC3339), r.State, r.ReportID, r.Rows, sanitizeLine(r.Delivery.String()))
 			if r.Error != "" {
 				return errors.New(r.Error)
+			}
+			if r.Delivery.State == core.DeliveryFailed {
+				return fmt.Errorf("report %s was generated, but its webhook notice %s", r.ReportID, sanitizeLine(r.Delivery.String()))
 			}
 			return nil
 		}}
 	run.Flags().StringVar(&exports, "exports", "", "export directory (default DATA/exports)")
-	root.AddCommand(list, create, state("pause", "Pause a subscription", false), state("resume", "Resume a subscription", true), run, del)
+	show := &cobra.Command{Use: "show ID", Short: "Show a subscription and its runs with their webhook deliveries", Args: cobra.ExactArgs(1),
+		RunE: withEngine(func(ctx context.Context, eng *core.Engine, a core.Actor, args []string, out io.Writer) error {
+			s, err := eng.GetSubscription(ctx, a, args[0])
+			if err != nil {
+				return notFound(err, "subscription", args[0])
+			}
+			next := "-"
+			if !s.NextRunAt.IsZero() {
+				next = s.NextRunAt.Format(time.RFC3339)
+			}
+			fmt.Fprintf(out, "subscription %s: report %s, every %s in %s, %s, owner %s, next run %s\n", s.ID, s.DefinedReportID, s.Period,
+				orUTC(s.TimeZone), map[bool]string{true: "enabled", false: "paused"}[s.Enabled], sanitizeLine(s.Owner), next)
+			if s.Webhook != "" {
+				fmt.Fprintf(out, "webhook %s\n", sanitizeLine(s.Webhook))
+			}
+			tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "WINDOW START\tWINDOW END\tSTATE\tROWS\tREPORT\tDELIVERY\tERROR")
+			for _, r := range s.Runs {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\n", r.Window.Start.Format(time.RFC3339), r.Window.End.Format(time.RFC3339), r.State, r.Rows,
+					cell(r.ReportID), sanitizeLine(r.Delivery.String()), cell(r.Error))
+			}
+			return tw.Flush()
+		})}
+	root.AddCommand(list, show, create, state("pause", "Pause a subscription", false), state("resume", "Resume a subscription", true), run, del)
 	return root
 }
 
@@ -482,4 +532,24 @@ func notFound(err error, what, id string) error {
 		return fmt.Errorf("no %s %q", what, sanitizeLine(id))
 	}
 	return err
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// deliveryShort is a run's webhook outcome in a table cell.
+func deliveryShort(d core.Delivery) string {
+	switch d.State {
+	case core.DeliveryFailed, core.DeliveryDelivered:
+		if d.Attempts > 1 || d.State == core.DeliveryFailed {
+			return fmt.Sprintf("%s (%s)", d.State, plural(d.Attempts, "attempt", "attempts"))
+		}
+	case "":
+		return string(core.DeliveryNone)
+	}
+	return string(d.State)
 }

@@ -241,7 +241,7 @@ func TestServeKilledDuringExportAndScheduledRuns(t *testing.T) {
 	}
 	off := []string{"--http", "off", "--ssh", "off"}
 	srv := startServe(t, data, append(off, "--clock-start", "2026-10-20T00:00:00Z")...)
-	r := runIn(t, dir, nil, "subscription", "create", "--data", data, "5", "--period", "day", "--format", "csv,ndjson")
+	r := runIn(t, dir, nil, "subscription", "create", "--data", data, "17", "--period", "day", "--format", "csv,ndjson")
 	sub := strings.TrimSpace(r.stdout)
 	if r.code != 0 || sub == "" {
 		t.Fatalf("subscribe: %+v", r)

@@ -282,7 +282,7 @@ func TestDashboardInTmux(t *testing.T) {
 
 	// Walk the tabs; each shows its own content.
 	p.typeText("2")
-	p.waitScreen(dashWait, "Filter / group by", "predefined", "Login activity")
+	p.waitScreen(dashWait, "Filter / group by", "predefined", "Account access report")
 	p.typeText("3")
 	p.waitScreen(dashWait, "no subscriptions: subscribe to a report with s in Reports")
 	p.typeText("4")

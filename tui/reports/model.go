@@ -48,9 +48,12 @@ type Model struct {
 	mode      mode
 	detailOff int
 	confirm   *core.DefinedReport
-	form      *reportForm
-	genForm   *generateForm
-	subForm   *subscribeForm
+	// confirmSubs is how many subscriptions the confirmed delete removes
+	// with the report (counted before asking).
+	confirmSubs int
+	form        *reportForm
+	genForm     *generateForm
+	subForm     *subscribeForm
 }
 
 // New builds the view.
@@ -76,7 +79,16 @@ type (
 	deletedMsg struct {
 		view  int64
 		title string
+		subs  int
 		err   error
+	}
+	// deleteAskMsg carries the subscriptions of a report about to be
+	// deleted, so the question can say what goes with it.
+	deleteAskMsg struct {
+		view   int64
+		report core.DefinedReport
+		subs   int
+		err    error
 	}
 )
 
@@ -220,7 +232,24 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.err != nil {
 			return m, tui.ToastCmd("delete failed: "+viewkit.Clean(msg.err.Error()), true)
 		}
-		return m, tea.Batch(m.load(), tui.ToastCmd(fmt.Sprintf("report %q deleted", viewkit.Clean(msg.title)), false))
+		toast := fmt.Sprintf("report %q deleted", viewkit.Clean(msg.title))
+		if msg.subs > 0 {
+			toast += " with its " + viewkit.Plural(int64(msg.subs), "subscription", "subscriptions")
+		}
+		return m, tea.Batch(m.load(), tui.ToastCmd(toast, false))
+	case deleteAskMsg:
+		if msg.view != m.id || m.mode != modeList {
+			return m, nil
+		}
+		if r, ok := m.selected(); !ok || r.ID != msg.report.ID {
+			return m, nil // the selection moved on while counting
+		}
+		if msg.err != nil {
+			return m, tui.ToastCmd("delete: "+viewkit.Clean(msg.err.Error()), true)
+		}
+		r := msg.report
+		m.confirm, m.confirmSubs, m.mode = &r, msg.subs, modeConfirm
+		return m, nil
 	case countTickMsg, countMsg:
 		if m.form != nil {
 			return m, m.form.update(m, msg)
@@ -283,10 +312,12 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 		switch {
 		case viewkit.KeyIs(msg, bindYes):
 			m.mode, m.confirm = modeList, nil
-			eng, actor, view := m.ctx.Engine, m.ctx.Actor, m.id
+			eng, actor, view, subs := m.ctx.Engine, m.ctx.Actor, m.id, m.confirmSubs
 			return func() tea.Msg {
-				err := eng.DeleteReport(context.Background(), actor, r.ID)
-				return deletedMsg{view: view, title: r.Title, err: err}
+				// Forced only when the question named subscriptions: one
+				// made since is refused, not deleted unannounced.
+				err := eng.DeleteReport(context.Background(), actor, r.ID, subs > 0)
+				return deletedMsg{view: view, title: r.Title, subs: subs, err: err}
 			}
 		case viewkit.KeyIs(msg, bindNo):
 			m.mode, m.confirm = modeList, nil
@@ -345,7 +376,11 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 		if r.Predefined {
 			return tui.ToastCmd("predefined reports cannot be deleted", true)
 		}
-		m.confirm, m.mode = &r, modeConfirm
+		eng, actor, view := m.ctx.Engine, m.ctx.Actor, m.id
+		return func() tea.Msg {
+			subs, err := eng.ReportSubscriptions(context.Background(), actor, r.ID)
+			return deleteAskMsg{view: view, report: r, subs: len(subs), err: err}
+		}
 	case viewkit.KeyIs(msg, k.Generate):
 		if !m.ctx.CanExport {
 			return m.denied("generate")
@@ -396,7 +431,12 @@ func (m *Model) View() string {
 	var bottom string
 	if m.mode == modeConfirm && m.confirm != nil {
 		h--
-		bottom = m.ctx.Styles.ErrorToast.Render(viewkit.Fit(fmt.Sprintf("Delete report %q? y/n", viewkit.Clean(m.confirm.Title)), m.w))
+		q := fmt.Sprintf("Delete report %q? y/n", viewkit.Clean(m.confirm.Title))
+		if m.confirmSubs > 0 {
+			q = fmt.Sprintf("Delete report %q and its %s? y/n", viewkit.Clean(m.confirm.Title),
+				viewkit.Plural(int64(m.confirmSubs), "subscription", "subscriptions"))
+		}
+		bottom = m.ctx.Styles.ErrorToast.Render(viewkit.Fit(q, m.w))
 	}
 	body := viewkit.Split(m.ctx.Styles, m.w, h, len(m.reports), m.listView, func(w, h int) string {
 		return strings.Join(m.detailLines(w), "\n")

@@ -13,6 +13,7 @@ import (
 	"github.com/auditdeck/auditdeck/core/query"
 	"github.com/auditdeck/auditdeck/tui"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/exp/teatest"
 )
 
 var _ tui.View = (*Model)(nil)
@@ -20,8 +21,8 @@ var _ tui.View = (*Model)(nil)
 func TestReportsListMarksPredefined(t *testing.T) {
 	e := newEnv(t, true)
 	tm := run(t, e, New(e.Ctx))
-	s := waitText(t, tm, "Failed logins")
-	if !strings.Contains(s, "predefined") || !strings.Contains(s, "Login activity") {
+	s := waitText(t, tm, "Account access report")
+	if !strings.Contains(s, "predefined") || !strings.Contains(s, "Account access report") {
 		t.Fatalf("predefined reports not marked:\n%s", s)
 	}
 	goldens(t, tm)
@@ -35,7 +36,7 @@ func TestReportsCreateThroughForm(t *testing.T) {
 		t.Fatalf("count %d %v", want, err)
 	}
 	tm := run(t, e, New(e.Ctx))
-	waitText(t, tm, "Failed logins")
+	waitText(t, tm, "Account access report")
 	keys(tm, "c")
 	waitText(t, tm, "New report")
 	keys(tm, "Failed logins by day")
@@ -68,7 +69,7 @@ func TestReportsCreateThroughForm(t *testing.T) {
 func TestReportsBadFilterShowsCaret(t *testing.T) {
 	e := newEnv(t, true)
 	tm := run(t, e, New(e.Ctx))
-	waitText(t, tm, "Failed logins")
+	waitText(t, tm, "Account access report")
 	keys(tm, "c")
 	waitText(t, tm, "New report")
 	keys(tm, "Broken", "tab", "tab")
@@ -112,7 +113,7 @@ func TestReportsEdit(t *testing.T) {
 		t.Fatal(err)
 	}
 	tm := run(t, e, New(e.Ctx))
-	waitText(t, tm, "Failed logins")
+	waitText(t, tm, "Account access report")
 	keys(tm, "G", "E")
 	waitText(t, tm, `Edit report "Scratch"`)
 	keys(tm, "ctrl+u", "Logins (renamed)", "tab", "tab", "ctrl+u", "event_type.eq(logout)", "ctrl+s")
@@ -133,7 +134,7 @@ func TestReportsDeleteAsksFirst(t *testing.T) {
 		t.Fatal(err)
 	}
 	tm := run(t, e, New(e.Ctx))
-	waitText(t, tm, "Failed logins")
+	waitText(t, tm, "Account access report")
 	keys(tm, "G", "D")
 	waitText(t, tm, `Delete report "Scratch"? y/n`)
 	goldens(t, tm)
@@ -156,8 +157,9 @@ func TestReportsDeleteAsksFirst(t *testing.T) {
 func TestReportsSubscribe(t *testing.T) {
 	e := newEnv(t, true)
 	tm := run(t, e, New(e.Ctx))
-	waitText(t, tm, "Failed logins")
-	keys(tm, "home", "down", "s") // Failed logins, id 6
+	waitText(t, tm, "Account access report")
+	toFailedLogins(tm)
+	keys(tm, "s")
 	waitText(t, tm, `Subscribe to "Failed logins"`)
 	keys(tm, "right")                 // week
 	keys(tm, "tab", "right", "space") // + ndjson
@@ -175,7 +177,7 @@ func TestReportsSubscribe(t *testing.T) {
 		t.Fatalf("subscriptions %+v %v", subs, err)
 	}
 	s := subs[0]
-	if s.DefinedReportID != "6" || s.Period != "week" || s.TimeZone != "Europe/Berlin" || !slices.Equal(s.Formats, []string{"csv", "ndjson"}) || !s.Enabled {
+	if s.DefinedReportID != "18" || s.Period != "week" || s.TimeZone != "Europe/Berlin" || !slices.Equal(s.Formats, []string{"csv", "ndjson"}) || !s.Enabled {
 		t.Fatalf("subscription %+v", s.Subscription)
 	}
 }
@@ -184,8 +186,9 @@ func TestReportsGenerateNow(t *testing.T) {
 	e := newEnv(t, true)
 	tr := e.StartTasks(t)
 	tm := run(t, e, New(e.Ctx))
-	waitText(t, tm, "Failed logins")
-	keys(tm, "home", "down", "g")
+	waitText(t, tm, "Account access report")
+	toFailedLogins(tm)
+	keys(tm, "g")
 	waitText(t, tm, `Generate "Failed logins" now`)
 	keys(tm, "right", "space") // csv + ndjson
 	waitText(t, tm, "[x] ndjson")
@@ -199,7 +202,7 @@ func TestReportsGenerateNow(t *testing.T) {
 	if !strings.Contains(s, "task "+task.ID) {
 		t.Errorf("toast does not name task %s:\n%s", task.ID, s)
 	}
-	if task.Request.DefinedReportID != "6" || task.Request.FileName != "Failed logins 20261102-000000" ||
+	if task.Request.DefinedReportID != "18" || task.Request.FileName != "Failed logins 20261102-000000" ||
 		!slices.Equal(task.Request.Formats, []string{"csv", "ndjson"}) || task.Request.Filter != "event_type.eq(login),operation_successful.eq(false)" {
 		t.Fatalf("request %+v", task.Request)
 	}
@@ -212,7 +215,7 @@ func TestReportsViewerOnlyLooks(t *testing.T) {
 		t.Fatal(err)
 	}
 	tm := run(t, e, New(e.Ctx))
-	waitText(t, tm, "Failed logins")
+	waitText(t, tm, "Account access report")
 	keys(tm, "G")
 	s := waitText(t, tm, "Scratch")
 	footer := s[strings.LastIndex(s, "\n")+1:]
@@ -286,5 +289,49 @@ func TestReportsSanitisesTitles(t *testing.T) {
 	v := m.View()
 	if strings.ContainsAny(v, "\x1b\x07\u009b") || !strings.Contains(v, `evil\x1b]52`) {
 		t.Fatalf("unsanitised:\n%q", v)
+	}
+}
+
+// toFailedLogins selects "Failed logins", id 18: the 11th predefined
+// report a non-admin lists, after the nine of the Fudo seed's twelve (5-16)
+// that are not audit reports, and "Login activity".
+func toFailedLogins(tm *teatest.TestModel) {
+	keys(tm, "home")
+	for range 10 {
+		keys(tm, "down")
+	}
+}
+
+func TestReportsDeleteWarnsAboutSubscriptions(t *testing.T) {
+	e := newEnv(t, true)
+	ctx := context.Background()
+	r, err := e.Eng.CreateReport(ctx, e.Alice, core.DefinedReport{Title: "Scratch", QueryFilter: "event_type.eq(login)"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"week", "month"} {
+		if _, err := e.Eng.Subscribe(ctx, e.Alice, core.SubscribeRequest{DefinedReportID: r.ID, Period: p}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tm := run(t, e, New(e.Ctx))
+	waitText(t, tm, "Account access report")
+	keys(tm, "G", "D")
+	waitText(t, tm, `Delete report "Scratch" and its 2 subscriptions? y/n`)
+	goldens(t, tm)
+	keys(tm, "n")
+	waitText(t, tm, "delete canceled")
+	if subs, _ := e.Eng.ListSubscriptions(ctx, e.Alice); len(subs) != 2 {
+		t.Fatalf("%d subscriptions after n", len(subs))
+	}
+	keys(tm, "D")
+	waitText(t, tm, "and its 2 subscriptions? y/n")
+	keys(tm, "y")
+	waitText(t, tm, `report "Scratch" deleted with its 2 subscriptions`)
+	if _, err := e.Eng.GetReport(ctx, e.Alice, r.ID); !errors.Is(err, core.ErrNotFound) {
+		t.Fatalf("report still there: %v", err)
+	}
+	if subs, _ := e.Eng.ListSubscriptions(ctx, e.Alice); len(subs) != 0 {
+		t.Fatalf("%d subscriptions left", len(subs))
 	}
 }

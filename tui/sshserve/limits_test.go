@@ -228,7 +228,7 @@ func TestLoginTimeout(t *testing.T) {
 	tm.waitScreen("1/306")
 	time.Sleep(500 * time.Millisecond)
 	tm.send("2")
-	tm.waitScreen("Login activity")
+	tm.waitScreen("Account access report")
 }
 
 // TestNoTerminalOrCommand: the dashboard needs a PTY; commands and

@@ -97,9 +97,9 @@ func TestViewerSeesNoActions(t *testing.T) {
 	// Reports: no create, edit, delete or subscribe; generating a report
 	// is an export of one's own, which a viewer may start.
 	op.send("2")
-	opScr = op.waitScreen("Login activity", "subscribe")
+	opScr = op.waitScreen("Account access report", "subscribe")
 	vw.send("2")
-	vwScr = vw.waitScreen("Login activity")
+	vwScr = vw.waitScreen("Account access report")
 	if !strings.Contains(helpOf(t, vwScr), "generate") {
 		t.Errorf("the viewer's Reports help lacks generate:\n%s", frame(vwScr))
 	}
@@ -169,7 +169,7 @@ func TestUsersReload(t *testing.T) {
 	}
 	ts.mustDial(t, ppl.bob).Close() // the others still can
 	tm.send("2")
-	tm.waitScreen("Login activity")
+	tm.waitScreen("Account access report")
 	tm.send("q")
 	if err := tm.waitExit(screenWait); err != nil {
 		t.Errorf("the open session ended with %v", err)

@@ -69,6 +69,7 @@ type (
 		subID string
 		toast string
 		err   error
+		warn  bool // the action worked but the toast reports a problem (an undelivered notice)
 	}
 )
 
@@ -185,7 +186,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.err != nil {
 			return m, tea.Batch(m.load(), tui.ToastCmd(msg.toast+": "+viewkit.Clean(msg.err.Error()), true))
 		}
-		return m, tea.Batch(m.load(), tui.ToastCmd(msg.toast, false))
+		return m, tea.Batch(m.load(), tui.ToastCmd(msg.toast, msg.warn))
 	case tea.KeyMsg:
 		return m, m.key(msg)
 	}
@@ -282,8 +283,13 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 			if err != nil {
 				return actionMsg{view: view, subID: s.ID, toast: fmt.Sprintf("run of %q failed", title), err: err}
 			}
-			return actionMsg{view: view, subID: s.ID, toast: fmt.Sprintf("run of %q for %s %s: %s, report %s", title,
-				run.Window.Start.In(loc).Format("2006-01-02"), run.State, viewkit.Plural(run.Rows, "row", "rows"), run.ReportID)}
+			toast := fmt.Sprintf("run of %q for %s %s: %s, report %s", title,
+				run.Window.Start.In(loc).Format("2006-01-02"), run.State, viewkit.Plural(run.Rows, "row", "rows"), run.ReportID)
+			if undelivered(run) {
+				// The failure first: a toast is cut to the terminal's width.
+				toast = fmt.Sprintf("webhook of %q %s (report %s written)", title, viewkit.Clean(run.Delivery.String()), run.ReportID)
+			}
+			return actionMsg{view: view, subID: s.ID, toast: toast, warn: undelivered(run)}
 		})
 	case viewkit.KeyIs(msg, k.Delete):
 		if !m.ctx.CanManage {
@@ -332,7 +338,30 @@ func (m *Model) lastRun(s core.SubscriptionInfo) string {
 		return "—"
 	}
 	r := s.Runs[0]
-	return r.Window.Start.In(m.zone(s)).Format("2006-01-02") + " " + viewkit.Clean(string(r.State))
+	state := string(r.State)
+	// A report nobody was told about is not a success to the subscriber.
+	switch {
+	case r.State != schedule.Succeeded:
+	case r.Delivery.State == core.DeliveryFailed:
+		state = "undelivered"
+	case r.Delivery.State == core.DeliveryPending:
+		state = "delivering"
+	}
+	return r.Window.Start.In(m.zone(s)).Format("2006-01-02") + " " + viewkit.Clean(state)
+}
+
+// undelivered is true when the run's webhook notice failed for good.
+func undelivered(r core.RunInfo) bool { return r.Delivery.State == core.DeliveryFailed }
+
+// deliveryCell is a run's webhook outcome in the history table.
+func deliveryCell(r core.RunInfo) string {
+	switch r.Delivery.State {
+	case core.DeliveryFailed:
+		return fmt.Sprintf("failed ×%d", r.Delivery.Attempts)
+	case "":
+		return string(core.DeliveryNone)
+	}
+	return string(r.Delivery.State)
 }
 
 func (m *Model) nextRun(s core.SubscriptionInfo) string {
@@ -362,8 +391,8 @@ func (m *Model) listView(w, h int) string {
 	case len(m.subs) == 0:
 		return st.Dim.Render(viewkit.Fit("no subscriptions: subscribe to a report with "+firstKey(m.ctx.Keys.Subscribe)+" in Reports", w))
 	}
-	cols := []viewkit.Col{{Title: "Report", W: 10, Flex: 2}, {Title: "Period", W: 7}, {Title: "Zone", W: 13, Flex: 1},
-		{Title: "Next run", W: 16}, {Title: "Last run", W: 20}, {Title: "Status", W: 7}}
+	cols := []viewkit.Col{{Title: "Report", W: 8, Flex: 2}, {Title: "Period", W: 7}, {Title: "Zone", W: 13, Flex: 1},
+		{Title: "Next run", W: 16}, {Title: "Last run", W: 22}, {Title: "Status", W: 7}}
 	rows := make([][]string, len(m.subs))
 	for i, s := range m.subs {
 		rows[i] = []string{viewkit.Clean(m.title(s)), viewkit.Clean(string(s.Period)), viewkit.Clean(zoneName(s)), m.nextRun(s), m.lastRun(s), m.status(s)}
@@ -371,7 +400,7 @@ func (m *Model) listView(w, h int) string {
 	return m.list.RenderList(st, cols, rows, func(i int) *lipgloss.Style {
 		s := m.subs[i]
 		switch {
-		case len(s.Runs) > 0 && s.Runs[0].State == schedule.Failed:
+		case len(s.Runs) > 0 && (s.Runs[0].State == schedule.Failed || undelivered(s.Runs[0])):
 			return &st.Failed
 		case !s.Enabled:
 			return &st.Dim
@@ -412,6 +441,16 @@ func (m *Model) detailLines(w int) []string {
 	}
 	if s.Webhook != "" {
 		add("Webhook", s.Webhook)
+		if len(s.Runs) > 0 {
+			r := s.Runs[0]
+			lines := viewkit.KV(st, "Delivery", r.Delivery.String(), lw, w)
+			for _, l := range lines {
+				if undelivered(r) {
+					l = st.Error.Render(l)
+				}
+				out = append(out, l)
+			}
+		}
 	}
 	add("Created", s.CreatedAt.In(loc).Format("2006-01-02 15:04 MST"))
 	add("Runs", fmt.Sprintf("%d (%s: history)", len(s.Runs), firstKey(m.ctx.Keys.Enter)))
@@ -452,19 +491,20 @@ func (m *Model) historyView(w, h int) string {
 	if len(s.Runs) == 0 {
 		return viewkit.FitLines(append(head, "", st.Dim.Render("no runs yet")), w, h)
 	}
-	cols := []viewkit.Col{{Title: "Window", W: 23, Flex: 1}, {Title: "State", W: 9}, {Title: "Rows", W: 7},
-		{Title: "Finished", W: 16}, {Title: "Report / error", W: 8, Flex: 2}}
+	cols := []viewkit.Col{{Title: "Window", W: 23, Flex: 1}, {Title: "State", W: 9}, {Title: "Rows", W: 5},
+		{Title: "Finished", W: 16}, {Title: "Webhook", W: 9}, {Title: "Report / error", W: 8, Flex: 2}}
 	rows := make([][]string, len(s.Runs))
 	for i, r := range s.Runs {
 		what := r.ReportID
 		if r.Error != "" {
 			what = r.Error
 		}
-		rows[i] = []string{windowText(r.Window, loc), viewkit.Clean(string(r.State)), viewkit.GroupDigits(r.Rows), timeIn(r.FinishedAt, loc), viewkit.Clean(what)}
+		rows[i] = []string{windowText(r.Window, loc), viewkit.Clean(string(r.State)), viewkit.GroupDigits(r.Rows), timeIn(r.FinishedAt, loc),
+			deliveryCell(r), viewkit.Clean(what)}
 	}
 	list := func(w, h int) string {
 		return m.hist.RenderList(st, cols, rows, func(i int) *lipgloss.Style {
-			if s.Runs[i].State == schedule.Failed {
+			if s.Runs[i].State == schedule.Failed || undelivered(s.Runs[i]) {
 				return &st.Failed
 			}
 			return nil
@@ -492,6 +532,12 @@ func (m *Model) historyView(w, h int) string {
 			for _, l := range viewkit.KV(st, "Error", r.Error, lw, w) {
 				out = append(out, st.Error.Render(l))
 			}
+		}
+		for _, l := range viewkit.KV(st, "Webhook", r.Delivery.String(), lw, w) {
+			if undelivered(r) {
+				l = st.Error.Render(l)
+			}
+			out = append(out, l)
 		}
 		return strings.Join(out, "\n")
 	}

@@ -3,13 +3,18 @@ package subscriptions
 import (
 	"context"
 	"errors"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/auditdeck/auditdeck/core"
 	"github.com/auditdeck/auditdeck/core/schedule"
 	"github.com/auditdeck/auditdeck/tui"
+	"github.com/auditdeck/auditdeck/tui/viewkit/viewkittest"
 	"github.com/charmbracelet/x/exp/teatest"
 )
 
@@ -21,7 +26,7 @@ var _ tui.View = (*Model)(nil)
 func subscribe(t *testing.T, e *env, zone string) core.Subscription {
 	t.Helper()
 	e.Clock.Set(time.Date(2026, 10, 15, 12, 0, 0, 0, time.UTC))
-	s, err := e.Eng.Subscribe(context.Background(), e.Alice, core.SubscribeRequest{DefinedReportID: "6", Period: "month", TimeZone: zone, Formats: []string{"csv"}})
+	s, err := e.Eng.Subscribe(context.Background(), e.Alice, core.SubscribeRequest{DefinedReportID: "18", Period: "month", TimeZone: zone, Formats: []string{"csv"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,4 +156,47 @@ func TestSubscriptionsDropsStaleLists(t *testing.T) {
 	if !m.loaded || !strings.Contains(m.View(), "no subscriptions") {
 		t.Fatalf("current list not applied:\n%s", m.View())
 	}
+}
+
+// A webhook that always fails: the run's report exists, and the list,
+// the detail and the run history say the notice was not delivered.
+func TestSubscriptionsShowUndeliveredWebhook(t *testing.T) {
+	e := viewkittest.NewEnvWith(t, true, core.WithWebhookRetries(2, func(int) time.Duration { return 0 }))
+	e.StartTasks(t)
+	var hits atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		http.Error(w, "down for maintenance", http.StatusBadGateway)
+	}))
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Listener = l
+	srv.Start()
+	defer srv.Close()
+	e.Clock.Set(time.Date(2026, 10, 15, 12, 0, 0, 0, time.UTC))
+	sub, err := e.Eng.Subscribe(context.Background(), e.Alice, core.SubscribeRequest{DefinedReportID: "18", Period: "month", Webhook: srv.URL + "/hook"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Clock.Set(time.Date(2026, 11, 2, 1, 0, 0, 0, time.UTC))
+	tm := run_(t, e)
+	waitText(t, tm, "Failed logins")
+	keys(tm, "R")
+	waitText(t, tm, `webhook of "Failed logins" failed after 2 attempts: HTTP 502`)
+	s := waitText(t, tm, "2026-10-01 undelivered")
+	if !strings.Contains(s, "Delivery") || hits.Load() != 2 {
+		t.Errorf("detail lacks the delivery (%d hits):\n%s", hits.Load(), s)
+	}
+	info, _ := e.Eng.GetSubscription(context.Background(), e.Alice, sub.ID)
+	if len(info.Runs) != 1 || info.Runs[0].State != schedule.Succeeded || info.Runs[0].Delivery.State != core.DeliveryFailed {
+		t.Fatalf("runs %+v", info.Runs)
+	}
+	keys(tm, "enter")
+	s = waitText(t, tm, "Run history")
+	if !strings.Contains(s, "failed ×2") {
+		t.Errorf("history lacks the delivery:\n%s", s)
+	}
+	goldens(t, tm) // the history shows no webhook URL (its port changes per run)
 }

@@ -59,8 +59,14 @@ func init() {
 // session context for alice with the colour profile forced to ASCII.
 func NewEnv(t *testing.T, manage bool) *Env {
 	t.Helper()
+	return NewEnvWith(t, manage)
+}
+
+// NewEnvWith is NewEnv with more engine options (the clock is the Env's).
+func NewEnvWith(t *testing.T, manage bool, opts ...core.EngineOption) *Env {
+	t.Helper()
 	c := &Clock{t: FixtureNow}
-	eng := storetest.Engine(t, core.WithClock(c.Now))
+	eng := storetest.Engine(t, append([]core.EngineOption{core.WithClock(c.Now)}, opts...)...)
 	r := lipgloss.NewRenderer(io.Discard)
 	r.SetColorProfile(termenv.Ascii)
 	alice := core.Actor{User: "alice", From: "test"}
