@@ -40,7 +40,13 @@ type Pred struct {
 	needles  []string
 	needOK   bool
 	needFold bool
+	matcher  *TextMatcher // contains/icontains with several arguments: all in one pass
 }
+
+// matcherMin is the argument count from which contains and icontains search
+// for all arguments in one pass; below it, one strings.Contains per argument
+// (vectorised) is faster.
+const matcherMin = 4
 
 // argVal is one argument with its parses precomputed.
 type argVal struct {
@@ -57,6 +63,9 @@ type argVal struct {
 // lowered. Errors are *FieldError with Pos = Term.Pos. A nil schema treats
 // every field as TypeDynamic.
 func Compile(f Filter, s *Schema, now time.Time) (*Compiled, error) {
+	if err := checkLimits(f); err != nil {
+		return nil, err
+	}
 	nowNs := timeNanos(now)
 	c := &Compiled{Preds: make([]*Pred, 0, len(f.Terms))}
 	for _, t := range f.Terms {
@@ -198,6 +207,16 @@ func compileTerm(t Term, s *Schema, now int64) (*Pred, error) {
 				p.vals[i] = a.lower
 			}
 		}
+	}
+	if (t.Op == OpContains || t.Op == OpIcontains) && len(p.args) >= matcherMin {
+		words := make([]string, len(p.args))
+		for i, a := range p.args {
+			words[i] = a.text
+			if t.Op == OpIcontains {
+				words[i] = a.lower
+			}
+		}
+		p.matcher = NewTextMatcher(words, t.Op == OpIcontains)
 	}
 	if !t.Negate && !p.hasDef && (t.Op == OpContains || t.Op == OpIcontains) {
 		p.needFold = t.Op == OpIcontains

@@ -67,6 +67,9 @@ func ParseJSON(s string) (Filter, error) {
 			if err != nil {
 				return Filter{}, err
 			}
+			if len(out)+len(terms) > MaxTerms {
+				return Filter{}, &SyntaxError{Pos: key.pos, Expected: limitTerms, Found: "a " + nth(MaxTerms+1) + " term"}
+			}
 			out = append(out, terms...)
 			hasRelative = hasRelative || rel
 			tok, err = p.next()
@@ -213,6 +216,13 @@ func (p *jsonParser) operator(key string, kind fieldKind, op string, opTok, val 
 		if a.kind == 's' && a.str == "" {
 			return t, false, &SyntaxError{Pos: a.pos, Expected: "a non-empty string", Found: `""`}
 		}
+		text := a.raw
+		if a.kind == 's' {
+			text = a.str
+		}
+		if !p.budget.add(text) {
+			return t, false, &SyntaxError{Pos: a.pos, Expected: limitArgBytes, Found: "a value past the limit"}
+		}
 	}
 
 	switch kind {
@@ -322,8 +332,9 @@ func positiveSeconds(a jtok) (int64, bool) {
 
 // jsonParser is a small JSON tokenizer that knows exact byte offsets.
 type jsonParser struct {
-	s string
-	i int
+	s      string
+	i      int
+	budget argBudget
 }
 
 // jtok is a JSON token. kind: '{' '}' '[' ']' ':' ',' 's' (string) '0'
@@ -427,6 +438,9 @@ func (p *jsonParser) array() ([]jtok, error) {
 		}
 		if !t.scalar() {
 			return nil, p.unexpected(t, "a string, number or boolean")
+		}
+		if len(out) == MaxArgs {
+			return nil, &SyntaxError{Pos: t.pos, Expected: `"]" (` + limitArgs + `)`, Found: "a " + nth(MaxArgs+1) + " value"}
 		}
 		out = append(out, t)
 		if t, err = p.next(); err != nil {

@@ -24,16 +24,24 @@ import (
 // errors.As.
 func ParseCloudlockParams(v url.Values) (Filter, error) {
 	var f Filter
-	add := func(field string, op Op, args ...string) {
+	var lim paramLimits
+	add := func(param, field string, op Op, args ...string) error {
 		f.Terms = append(f.Terms, Term{Field: field, Op: op, Args: args, Pos: -1})
+		return lim.check(param, f, args)
 	}
+	var err error
 	if types := listParam(v, "event_type"); len(types) == 1 {
-		add("event_type", OpEq, types...)
+		err = add("event_type", "event_type", OpEq, types...)
 	} else if len(types) > 1 {
-		add("event_type", OpIn, types...)
+		err = add("event_type", "event_type", OpIn, types...)
+	}
+	if err != nil {
+		return Filter{}, err
 	}
 	if ids := listParam(v, "ids"); len(ids) > 0 {
-		add("event_id", OpIn, ids...)
+		if err := add("ids", "event_id", OpIn, ids...); err != nil {
+			return Filter{}, err
+		}
 	}
 	for _, ca := range v["created_after"] {
 		ca = strings.TrimSpace(ca)
@@ -43,7 +51,9 @@ func ParseCloudlockParams(v url.Values) (Filter, error) {
 		if _, form, ok := parseTime(ca); !ok || form == formLocal {
 			return Filter{}, &ParamError{Param: "created_after", Msg: "expected a date (2006-01-02) or an RFC 3339 time, found " + strconv.Quote(ca)}
 		}
-		add("created_at", OpGt, ca)
+		if err := add("created_after", "created_at", OpGt, ca); err != nil {
+			return Filter{}, err
+		}
 	}
 	for _, dsl := range v["filter"] {
 		g, err := ParseDSL(dsl)
@@ -56,8 +66,33 @@ func ParseCloudlockParams(v url.Values) (Filter, error) {
 			return Filter{}, &ParamError{Param: "filter", Msg: msg, err: err}
 		}
 		f = f.And(g)
+		for _, t := range g.Terms {
+			if err := lim.check("filter", f, t.Args); err != nil {
+				return Filter{}, err
+			}
+		}
 	}
 	return f, nil
+}
+
+// paramLimits applies the filter limits to URL parameters: every parameter
+// adds terms to one filter, so the limits hold for the filter they build.
+type paramLimits struct{ budget argBudget }
+
+// check is called after each term is added to f, with that term's arguments.
+func (l *paramLimits) check(param string, f Filter, args []string) error {
+	if len(f.Terms) > MaxTerms {
+		return &ParamError{Param: param, Msg: "the parameters make more than " + strconv.Itoa(MaxTerms) + " filter terms; " + limitTerms + " is allowed"}
+	}
+	if len(args) > MaxArgs {
+		return &ParamError{Param: param, Msg: "has " + strconv.Itoa(len(args)) + " values; " + limitArgs + " is allowed"}
+	}
+	for _, a := range args {
+		if !l.budget.add(a) {
+			return &ParamError{Param: param, Msg: "the parameters have more than " + strconv.Itoa(MaxArgBytes) + " bytes of filter values; " + limitArgBytes + " is allowed"}
+		}
+	}
+	return nil
 }
 
 // listParam splits every value of a parameter on commas, trims the items and
@@ -91,6 +126,10 @@ func singleParam(v url.Values, name string) (string, error) {
 	return val, nil
 }
 
+// hssParamOf names the HSS parameter behind a term's field, for limit errors;
+// only event_id_list takes a list, the others give one value each.
+var hssParamOf = map[string]string{"event_id": "event_id_list", "client_ip": "private_ip", "event_type": "event_name", "event_category": "category", "created_at": "begin_time"}
+
 // maxMillis keeps a millisecond timestamp within int64 Unix nanoseconds.
 const maxMillis = 9223372036854
 
@@ -116,8 +155,13 @@ const maxMillis = 9223372036854
 // Errors are *ParamError.
 func ParseHSSParams(v url.Values) (Filter, error) {
 	var f Filter
+	var lim paramLimits
+	var limErr error
 	add := func(field string, op Op, args ...string) {
 		f.Terms = append(f.Terms, Term{Field: field, Op: op, Args: args, Pos: -1})
+		if err := lim.check(hssParamOf[field], f, args); err != nil && limErr == nil {
+			limErr = err
+		}
 	}
 	var vals [5]string
 	for i, name := range [...]string{"last_days", "begin_time", "end_time", "event_name", "category"} {
@@ -184,6 +228,9 @@ func ParseHSSParams(v url.Values) (Filter, error) {
 	}
 	if ids := listParam(v, "event_id_list"); len(ids) > 0 {
 		add("event_id", OpIn, ids...)
+	}
+	if limErr != nil {
+		return Filter{}, limErr
 	}
 	hs, err := singleParam(v, "handle_status")
 	if err != nil {
