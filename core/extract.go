@@ -91,6 +91,10 @@ func (x *FieldExtractor) Extract(raw []byte) (ActivityFields, error) {
 	}
 	ts, ok := ParseTimestamp(tsText)
 	if !ok {
+		if t, err := time.Parse(time.RFC3339Nano, string(tsText)); err == nil && !representableNs(t) {
+			return f, fmt.Errorf("created_at %q is outside the range events can have: %s to %s", truncate(x.text(ca), 64),
+				minNanoTime.UTC().Format(time.RFC3339Nano), maxNanoTime.UTC().Format(time.RFC3339Nano))
+		}
 		return f, fmt.Errorf("unparseable created_at %q: expected RFC 3339 like 2018-06-23T15:18:09.000Z", truncate(x.text(ca), 64))
 	}
 	f.CreatedAt = ts

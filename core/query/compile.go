@@ -56,6 +56,9 @@ type argVal struct {
 	isNum  bool // text is a finite number
 	ns     int64
 	isTime bool // text is a time (absolute, now or relative), resolved to ns
+	// outside: a time beyond the int64 nanosecond range, clamped into ns;
+	// as a bound it keeps its meaning, but no value equals it.
+	outside bool
 }
 
 // Compile checks f against s and precomputes its arguments: relative times
@@ -159,15 +162,15 @@ func compileTerm(t Term, s *Schema, now int64) (*Pred, error) {
 				return nil, fail("expected a number, found " + strconv.Quote(a))
 			}
 		case TypeTime:
-			if av.ns, av.isTime = parseTimeArg(a, now); !av.isTime {
-				return nil, fail("expected a time (RFC 3339, 2006-01-02, now, or relative such as -24h or -7d), found " + strconv.Quote(a))
+			if av.ns, av.outside, av.isTime = parseTimeArgClamped(a, now); !av.isTime {
+				return nil, fail("expected a time (RFC 3339 such as 2025-12-09T12:00:51Z or a date 2006-01-02, years 0000 to 9999; now; or relative such as -24h or -7d), found " + strconv.Quote(a))
 			}
 		case TypeString:
 			if spec != nil && len(spec.Enum) > 0 && (p.op == OpEq || p.op == OpIn || p.op == OpIin) && !inEnum(spec.Enum, av, p.op == OpIin) {
 				return nil, fail("expected one of " + strings.Join(spec.Enum, ", ") + ", found " + strconv.Quote(a))
 			}
 		case TypeDynamic:
-			av.ns, av.isTime = parseTimeArg(a, now)
+			av.ns, av.outside, av.isTime = parseTimeArgClamped(a, now)
 		}
 		anyNum = anyNum || av.isNum
 		anyText = anyText || !av.isNum
@@ -297,8 +300,14 @@ func (c *Compiled) TimeRange(field string) (lo, hi int64) {
 		switch p.Term.Op {
 		case OpEq, OpIn:
 			minA, maxA := int64(math.MaxInt64), int64(math.MinInt64)
+			inside := false
 			for _, a := range p.args {
-				minA, maxA = min(minA, a.ns), max(maxA, a.ns)
+				if !a.outside {
+					minA, maxA, inside = min(minA, a.ns), max(maxA, a.ns), true
+				}
+			}
+			if !inside {
+				empty = true
 			}
 			lo, hi = max(lo, minA), min(hi, maxA)
 		case OpGe:

@@ -241,7 +241,7 @@ func cmpInt(a, b int64) int {
 
 func (p *Pred) timeAny(ns int64) bool {
 	for i := range p.args {
-		if a := &p.args[i]; a.isTime && a.ns == ns {
+		if a := &p.args[i]; a.isTime && !a.outside && a.ns == ns {
 			return true
 		}
 	}

@@ -233,7 +233,7 @@ func (p *jsonParser) operator(key string, kind fieldKind, op string, opTok, val 
 			a := args[0]
 			secs, ok := positiveSeconds(a)
 			if !ok {
-				return t, false, &SyntaxError{Pos: a.pos, Expected: "a positive whole number of seconds", Found: a.found()}
+				return t, false, &SyntaxError{Pos: a.pos, Expected: "a whole number of seconds, at least 1 (the last N seconds)", Found: a.found()}
 			}
 			t.Op = OpGe
 			t.Args = []string{"-" + strconv.FormatInt(secs, 10) + "s"}
@@ -324,11 +324,17 @@ func positiveSeconds(a jtok) (int64, bool) {
 		return 0, false
 	}
 	f, err := strconv.ParseFloat(txt, 64)
-	if err != nil || f < 1 || f != math.Trunc(f) || f > math.MaxInt64/1e9 {
+	if err != nil && !isRangeErr(err) || f < 1 || f != math.Trunc(f) {
 		return 0, false
 	}
-	return int64(f), true
+	// Beyond what nanoseconds can count back from any now, more seconds
+	// change nothing: the relative time clamps to the earliest instant.
+	return int64(min(f, maxRelativeSeconds)), true
 }
+
+// maxRelativeSeconds is more than the whole int64 nanosecond range (about
+// 584 years), so "the last N seconds" for any larger N means the same.
+const maxRelativeSeconds = 1e12
 
 // jsonParser is a small JSON tokenizer that knows exact byte offsets.
 type jsonParser struct {

@@ -49,7 +49,7 @@ func ParseCloudlockParams(v url.Values) (Filter, error) {
 			continue
 		}
 		if _, form, ok := parseTime(ca); !ok || form == formLocal {
-			return Filter{}, &ParamError{Param: "created_after", Msg: "expected a date (2006-01-02) or an RFC 3339 time, found " + strconv.Quote(ca)}
+			return Filter{}, &ParamError{Param: "created_after", Msg: "expected a date (2006-01-02) or an RFC 3339 time, years 0000 to 9999, found " + strconv.Quote(ca)}
 		}
 		if err := add("created_after", "created_at", OpGt, ca); err != nil {
 			return Filter{}, err
@@ -130,8 +130,16 @@ func singleParam(v url.Values, name string) (string, error) {
 // only event_id_list takes a list, the others give one value each.
 var hssParamOf = map[string]string{"event_id": "event_id_list", "client_ip": "private_ip", "event_type": "event_name", "event_category": "category", "created_at": "begin_time"}
 
-// maxMillis keeps a millisecond timestamp within int64 Unix nanoseconds.
-const maxMillis = 9223372036854
+// Millisecond timestamps are clamped to the years RFC 3339 can write (0000
+// to 9999): no stored event lies outside int64 nanoseconds (1677 to 2262),
+// so a bound beyond keeps or drops everything either way.
+const (
+	minMillis = -62167219200000 // 0000-01-01T00:00:00Z
+	maxMillis = 253402300799999 // 9999-12-31T23:59:59.999Z
+)
+
+// maxLastDays is more days than int64 nanoseconds span; more change nothing.
+const maxLastDays = 1_000_000
 
 // ParseHSSParams maps the filters of Huawei HSS POST /v5/{project_id}/event/export
 // (seed 002) to a Filter:
@@ -178,17 +186,26 @@ func ParseHSSParams(v url.Values) (Filter, error) {
 	}
 	if lastDays != "" {
 		n, err := strconv.ParseInt(lastDays, 10, 64)
-		if err != nil || n <= 0 || n > maxMillis/86400000 {
-			return Filter{}, &ParamError{Param: "last_days", Msg: "expected a positive number of days, found " + strconv.Quote(lastDays)}
+		if errors.Is(err, strconv.ErrRange) && lastDays[0] != '-' {
+			n, err = maxLastDays, nil
 		}
-		add("created_at", OpGe, "-"+strconv.FormatInt(n, 10)+"d")
+		if err != nil || n <= 0 {
+			return Filter{}, &ParamError{Param: "last_days", Msg: "expected a whole number of days, at least 1, found " + strconv.Quote(lastDays)}
+		}
+		add("created_at", OpGe, "-"+strconv.FormatInt(min(n, maxLastDays), 10)+"d")
 	}
 	millis := func(name, s string) (int64, error) {
 		ms, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || ms < 0 || ms > maxMillis {
-			return 0, &ParamError{Param: name, Msg: "expected milliseconds since the epoch, found " + strconv.Quote(s)}
+		if errors.Is(err, strconv.ErrRange) {
+			ms, err = maxMillis, nil
+			if s[0] == '-' {
+				ms = minMillis
+			}
 		}
-		return ms, nil
+		if err != nil {
+			return 0, &ParamError{Param: name, Msg: "expected a whole number of milliseconds since 1970-01-01T00:00:00Z, found " + strconv.Quote(s)}
+		}
+		return min(max(ms, minMillis), maxMillis), nil
 	}
 	var beginMs, endMs int64
 	var err error
