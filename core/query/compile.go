@@ -117,6 +117,9 @@ func compileTerm(t Term, s *Schema, now int64) (*Pred, error) {
 		return nil, fail("operator " + opLabel(t.Op) + " takes at least one argument")
 	}
 	typ, err := s.Lookup(t.Field)
+	if err != nil && t.Op == OpTrue {
+		return compileTextSearch(t), nil
+	}
 	if err != nil {
 		fe := err.(*FieldError)
 		fe.Pos = t.Pos
@@ -239,6 +242,34 @@ func compileTerm(t Term, s *Schema, now int64) (*Pred, error) {
 		}
 	}
 	return p, nil
+}
+
+// IsTextSearch reports whether a term is a bare word that searches the text
+// of documents: the bare form ("[!]word") on something that is neither a
+// field of the schema nor beneath one of its open objects. A bare known
+// field keeps its meaning (the field is boolean true), so "mimikatz" and
+// "185.220.101.34" search text while "operation_successful" and
+// "extra.auth.is_suspicious" test booleans.
+func IsTextSearch(t Term, s *Schema) bool {
+	if t.Op != OpTrue || s == nil {
+		return false
+	}
+	_, err := s.Lookup(t.Field)
+	return err != nil
+}
+
+// compileTextSearch compiles a bare word as a case-insensitive search of
+// every string, number and boolean in the document, as raw.icontains(word)
+// does beneath raw. The term keeps its bare form, so the filter prints and
+// round-trips as typed.
+func compileTextSearch(t Term) *Pred {
+	lower := strings.ToLower(t.Field)
+	p := &Pred{Term: t, Type: TypeDynamic, op: OpIcontains, neg: t.Negate,
+		args: []argVal{{text: t.Field, lower: lower}}, needText: true}
+	if !t.Negate && jsonVerbatim(lower) {
+		p.needles, p.needOK, p.needFold = []string{lower}, true, true
+	}
+	return p
 }
 
 func opLabel(op Op) string {

@@ -95,7 +95,7 @@ func TestCompileErrors(t *testing.T) {
 		{"created_at.contains(2018)", 0, `filter: at position 0: field "created_at": operator contains does not apply to a time field`},
 		{"client_location.lat.icontains(5)", 0, `filter: at position 0: field "client_location.lat": operator icontains does not apply to a number field`},
 		{"event_type", 0, `filter: at position 0: field "event_type": a bare field tests a boolean, but this is a string field; use an operator such as eq(...)`},
-		{"a.b", 0, `filter: at position 0: unknown field "a.b"`},
+		{"a.b.eq(x)", 0, `filter: at position 0: unknown field "a.b"`},
 		{"triage.state.eq(open)", 0, `filter: at position 0: field "triage.state": expected one of new, reviewed, escalated, dismissed, found "open"`},
 		{"triage.state.in(new,Reviewed)", 0, `filter: at position 0: field "triage.state": expected one of new, reviewed, escalated, dismissed, found "Reviewed"`},
 		{"triage.foo.eq(x)", 0, `filter: at position 0: unknown field "triage.foo"`},
