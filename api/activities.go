@@ -2,6 +2,7 @@ package api
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -68,6 +69,7 @@ func (h *handler) listActivities(w http.ResponseWriter, r *http.Request, _ acces
 	if err != nil {
 		return err
 	}
+	warnings := h.eng.FilterWarnings(r.Context(), f)
 	snap := h.eng.Store().Snapshot()
 	defer snap.Close()
 	total, err := snap.Count(r.Context(), c)
@@ -107,7 +109,14 @@ func (h *handler) listActivities(w http.ResponseWriter, r *http.Request, _ acces
 		// whose results field lies is worse than a failed request.
 		return fmt.Errorf("activities page: counted %d results, scanned %d", results, n)
 	}
-	bw.WriteString("]}\n")
+	bw.WriteString("]")
+	if len(warnings) > 0 {
+		// Fields no stored event has: the page is right, the filter likely not.
+		b, _ := json.Marshal(warnings)
+		bw.WriteString(`,"warnings":`)
+		bw.Write(b)
+	}
+	bw.WriteString("}\n")
 	return bw.Flush()
 }
 

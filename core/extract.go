@@ -13,8 +13,9 @@ const MaxEventBytes = 1 << 20
 // validating the whole text. It reuses its buffers, so each goroutine needs
 // its own.
 type FieldExtractor struct {
-	want *wantSet
-	s    jsonScanner
+	want  *wantSet
+	s     jsonScanner
+	track *keyTracker // ExtractNew only
 }
 
 // Slots of the top-level want set, in the order newWant builds them.
@@ -45,18 +46,47 @@ func newWant() *wantSet {
 // Extract validates raw as an activity item and returns its column fields.
 // The error text is the reason shown to the user for a skipped line.
 func (x *FieldExtractor) Extract(raw []byte) (ActivityFields, error) {
+	return x.extract(raw, nil)
+}
+
+// ExtractNew is Extract for an event on its way in: it also refuses a member
+// name given twice in one object (readers would disagree on its value), and
+// collects the event's field paths for FieldPaths.
+func (x *FieldExtractor) ExtractNew(raw []byte) (ActivityFields, error) {
+	if x.track == nil {
+		x.track = &keyTracker{}
+	}
+	x.track.reset(raw)
+	return x.extract(raw, x.track)
+}
+
+// FieldPaths returns the dotted paths (array elements transparent) of the
+// members of the events ExtractNew has seen that no earlier call returned,
+// and whether some were left out because there were too many.
+func (x *FieldExtractor) FieldPaths() (paths []string, overflow bool) {
+	if x.track == nil {
+		return nil, false
+	}
+	paths, x.track.newPaths = x.track.newPaths, nil
+	return paths, x.track.overflow
+}
+
+func (x *FieldExtractor) extract(raw []byte, track *keyTracker) (ActivityFields, error) {
 	var f ActivityFields
 	if x.want == nil {
 		x.want = newWant()
 	}
 	x.want.reset()
-	x.s = jsonScanner{b: raw}
+	x.s = jsonScanner{b: raw, track: track}
 	top := x.s.value(0, x.want)
 	if x.s.err == nil {
 		x.s.ws()
 		if x.s.i < len(raw) {
 			x.s.fail("unexpected %s after the JSON value", x.s.found())
 		}
+	}
+	if x.s.dup != "" {
+		return f, fmt.Errorf("member name %q appears twice in one object (a name may appear once)", truncate(x.s.dup, 160))
 	}
 	if x.s.err != nil {
 		return f, fmt.Errorf("invalid JSON %s", truncate(x.s.err.Error(), 160))
@@ -91,6 +121,10 @@ func (x *FieldExtractor) Extract(raw []byte) (ActivityFields, error) {
 	}
 	ts, ok := ParseTimestamp(tsText)
 	if !ok {
+		if t, err := time.Parse(time.RFC3339Nano, string(tsText)); err == nil && !representableNs(t) {
+			return f, fmt.Errorf("created_at %q is outside the range events can have: %s to %s", truncate(x.text(ca), 64),
+				minNanoTime.UTC().Format(time.RFC3339Nano), maxNanoTime.UTC().Format(time.RFC3339Nano))
+		}
 		return f, fmt.Errorf("unparseable created_at %q: expected RFC 3339 like 2018-06-23T15:18:09.000Z", truncate(x.text(ca), 64))
 	}
 	f.CreatedAt = ts

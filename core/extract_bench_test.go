@@ -105,3 +105,19 @@ func fastTri(v *fastjson.Value) Tri {
 	}
 	return TriNull
 }
+
+// BenchmarkExtractNew is Extract with the checks of new events: duplicate
+// member names refused and field paths collected.
+func BenchmarkExtractNew(b *testing.B) {
+	lines, n := benchLines(b)
+	var x FieldExtractor
+	b.SetBytes(n)
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, l := range lines {
+			if _, err := x.ExtractNew(l); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}

@@ -52,6 +52,11 @@ func TestExtractErrors(t *testing.T) {
 			`unparseable created_at "2021-02-30T00:00:00Z": expected RFC 3339 like 2018-06-23T15:18:09.000Z`},
 		{`{"event_id":"a","created_at":"2018-06-23 15:18:09"}`,
 			`unparseable created_at "2018-06-23 15:18:09": expected RFC 3339 like 2018-06-23T15:18:09.000Z`},
+		// RFC 3339, but outside int64 nanoseconds: the message gives the range
+		{`{"event_id":"a","created_at":"0001-01-01T00:00:00Z"}`,
+			`created_at "0001-01-01T00:00:00Z" is outside the range events can have: 1677-09-21T00:12:43.145224192Z to 2262-04-11T23:47:16.854775807Z`},
+		{`{"event_id":"a","created_at":"9999-12-31T23:59:59.999Z"}`,
+			`created_at "9999-12-31T23:59:59.999Z" is outside the range events can have: 1677-09-21T00:12:43.145224192Z to 2262-04-11T23:47:16.854775807Z`},
 		// the text in the message is decoded, quoted and cut at 64 bytes
 		{`{"event_id":"a","created_at":"tab\there"}`,
 			`unparseable created_at "tab\there": expected RFC 3339 like 2018-06-23T15:18:09.000Z`},

@@ -16,6 +16,15 @@ type jsonScanner struct {
 	b   []byte
 	i   int
 	err error
+	// track, when set, follows member names for new events: see keyTracker.
+	track *keyTracker
+	dup   string // the dotted path of a duplicated member name, when track found one
+}
+
+// duplicate fails the scan for a member name given twice.
+func (s *jsonScanner) duplicate(path string) {
+	s.dup = path
+	s.fail("duplicate member name %q", path)
 }
 
 // jsonKind is the type of a scanned value.
@@ -235,15 +244,24 @@ func (s *jsonScanner) value(depth int, want *wantSet) jsonValue {
 			s.i++
 			return jsonValue{kind: kindArray, start: start, end: s.i}
 		}
+		if s.track != nil {
+			s.track.open(false)
+		}
 		for s.err == nil {
 			s.skip(depth + 1)
 			s.ws()
 			if s.i < len(s.b) && s.b[s.i] == ',' {
 				s.i++
+				if s.track != nil {
+					s.track.elem()
+				}
 				continue
 			}
 			if s.i < len(s.b) && s.b[s.i] == ']' {
 				s.i++
+				if s.track != nil {
+					s.track.close()
+				}
 				return jsonValue{kind: kindArray, start: start, end: s.i}
 			}
 			s.fail(`expected "," or "]" in array, found %s`, s.found())
@@ -272,6 +290,9 @@ func (s *jsonScanner) object(depth int, want *wantSet) jsonValue {
 		s.i++
 		return jsonValue{kind: kindObject, start: start, end: s.i}
 	}
+	if s.track != nil {
+		s.track.open(true)
+	}
 	for s.err == nil {
 		s.ws()
 		if s.i >= len(s.b) || s.b[s.i] != '"' {
@@ -279,6 +300,12 @@ func (s *jsonScanner) object(depth int, want *wantSet) jsonValue {
 			break
 		}
 		k := s.str()
+		if s.track != nil && s.err == nil {
+			if dup := s.track.key(k.start, k.end); dup != "" {
+				s.duplicate(dup)
+				break
+			}
+		}
 		s.ws()
 		if s.i >= len(s.b) || s.b[s.i] != ':' {
 			s.fail(`expected ":" after a member name, found %s`, s.found())
@@ -305,6 +332,9 @@ func (s *jsonScanner) object(depth int, want *wantSet) jsonValue {
 		}
 		if s.i < len(s.b) && s.b[s.i] == '}' {
 			s.i++
+			if s.track != nil {
+				s.track.close()
+			}
 			return jsonValue{kind: kindObject, start: start, end: s.i}
 		}
 		s.fail(`expected "," or "}" in object, found %s`, s.found())
@@ -429,6 +459,9 @@ value:
 		}
 		stack[n] = '{'
 		n++
+		if s.track != nil {
+			s.track.open(true)
+		}
 		goto key
 	case '[':
 		i = skipWS(b, i+1)
@@ -443,6 +476,9 @@ value:
 		}
 		stack[n] = '['
 		n++
+		if s.track != nil {
+			s.track.open(false)
+		}
 		goto value
 	case '"':
 		s.i = i
@@ -493,6 +529,9 @@ after:
 		if stack[n-1] == '{' {
 			goto key
 		}
+		if s.track != nil {
+			s.track.elem()
+		}
 		goto value
 	case '}':
 		if stack[n-1] != '{' {
@@ -502,6 +541,9 @@ after:
 		}
 		n--
 		i++
+		if s.track != nil {
+			s.track.close()
+		}
 		goto after
 	case ']':
 		if stack[n-1] != '[' {
@@ -511,6 +553,9 @@ after:
 		}
 		n--
 		i++
+		if s.track != nil {
+			s.track.close()
+		}
 		goto after
 	}
 	s.i = i
@@ -531,6 +576,12 @@ key:
 	if i = scanStr(b, i); i < 0 {
 		s.str()
 		return
+	}
+	if s.track != nil {
+		if dup := s.track.key(s.i, i); dup != "" {
+			s.duplicate(dup)
+			return
+		}
 	}
 	i = skipWS(b, i)
 	if i >= len(b) || b[i] != ':' {

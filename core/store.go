@@ -115,8 +115,21 @@ type ObjectStore interface {
 	ListObjects(ctx context.Context, kind string, fn func(id string, doc []byte) error) error
 }
 
+// FieldPathStore keeps the dotted paths of the members of stored events
+// (see FieldPathSet): how a filter on a field that no event has is told
+// apart from one that matches nothing.
+type FieldPathStore interface {
+	// AddFieldPaths records paths seen in events about to be written;
+	// overflow says some were left out. Ingest calls it before the batch
+	// holding them, so the set never misses a path of a stored event.
+	AddFieldPaths(ctx context.Context, paths []string, overflow bool) error
+	// FieldPaths returns the recorded set.
+	FieldPaths(ctx context.Context) (*FieldPathSet, error)
+}
+
 // Store is everything the engine keeps.
 type Store interface {
 	ActivityStore
 	ObjectStore
+	FieldPathStore
 }

@@ -79,5 +79,8 @@ func consumptionKey(day, vendor, service string) []byte {
 
 var metaFormatKey = []byte{prefixMeta, 'f', 'o', 'r', 'm', 'a', 't'}
 
+// metaFieldPathsKey holds the field paths of the stored events (fieldpaths.go).
+var metaFieldPathsKey = []byte{prefixMeta, 'p', 'a', 't', 'h', 's'}
+
 // formatVersion is bumped whenever the on-disk layout changes incompatibly.
 const formatVersion = "auditdeck-blocks-4"

@@ -47,9 +47,10 @@ type plan struct {
 	asOf     uint64 // pinned read: see reader.asOf
 }
 
+// rawNeedle is one contains/icontains term's prefilter: a row must hold one
+// of its words. All words are looked for in one pass over the bytes.
 type rawNeedle struct {
-	words [][]byte
-	fold  bool
+	words *query.TextMatcher
 }
 
 func newPlan(c *query.Compiled, snap *snapshot) *plan {
@@ -153,20 +154,21 @@ func matchOptString(pr *query.Pred, s string) bool {
 // needleOf turns contains/icontains arguments into a byte prefilter when it
 // is exact: JSON escapes can only hide characters the needle does not have.
 func needleOf(words []string, fold bool) (rawNeedle, bool) {
-	n := rawNeedle{fold: fold}
 	for _, w := range words {
 		if w == "" {
-			return n, false
+			return rawNeedle{}, false
 		}
 		for i := 0; i < len(w); i++ {
 			c := w[i]
 			if c < 0x20 || c == '"' || c == '\\' || c == '/' || c >= 0x80 {
-				return n, false
+				return rawNeedle{}, false
 			}
 		}
-		n.words = append(n.words, []byte(w))
 	}
-	return n, len(n.words) > 0
+	if len(words) == 0 {
+		return rawNeedle{}, false
+	}
+	return rawNeedle{words: query.NewTextMatcher(words, fold)}, true
 }
 
 // mayContain reports whether raw (one row, or a whole chunk of rows) can
@@ -177,14 +179,7 @@ func (p *plan) mayContain(raw []byte) bool {
 		return true
 	}
 	for _, n := range p.needles {
-		found := false
-		for _, w := range n.words {
-			if n.fold && indexFold(raw, w) >= 0 || !n.fold && bytes.Contains(raw, w) {
-				found = true
-				break
-			}
-		}
-		if !found {
+		if !n.words.Match(raw) {
 			return bytes.Contains(raw, escapeU)
 		}
 	}
@@ -192,35 +187,6 @@ func (p *plan) mayContain(raw []byte) bool {
 }
 
 var escapeU = []byte(`\u`)
-
-// indexFold finds a lowercase ASCII needle in hay ignoring ASCII case.
-func indexFold(hay, needle []byte) int {
-	first := needle[0]
-	upper := first
-	if 'a' <= first && first <= 'z' {
-		upper = first - 32
-	}
-	for i := 0; i+len(needle) <= len(hay); i++ {
-		c := hay[i]
-		if c != first && c != upper {
-			continue
-		}
-		j := 1
-		for ; j < len(needle); j++ {
-			h := hay[i+j]
-			if 'A' <= h && h <= 'Z' {
-				h += 32
-			}
-			if h != needle[j] {
-				break
-			}
-		}
-		if j == len(needle) {
-			return i
-		}
-	}
-	return -1
-}
 
 // skip reports whether block b cannot hold a match, from its header alone.
 func (p *plan) skip(b *blockState) bool {

@@ -108,6 +108,8 @@ type Store struct {
 	stop      chan struct{}
 	bg        sync.WaitGroup
 	closeOnce sync.Once
+
+	paths fieldPaths // see fieldpaths.go
 }
 
 // blockState is a block as one snapshot sees it.

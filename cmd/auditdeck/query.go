@@ -86,6 +86,9 @@ func runQuery(ctx context.Context, eng *core.Engine, f *queryFlags, stdout, stde
 	if f.limit < 0 || f.offset < 0 {
 		return fmt.Errorf("--limit and --offset must not be negative")
 	}
+	for _, w := range eng.FilterWarnings(ctx, filter) {
+		fmt.Fprintln(stderr, "warning: "+w)
+	}
 	start := time.Now()
 	defer func() {
 		if f.timing {

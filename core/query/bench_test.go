@@ -1,6 +1,8 @@
 package query
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/valyala/fastjson"
@@ -68,4 +70,28 @@ func BenchmarkMatchString(b *testing.B) {
 			ic.MatchString("alice.liddell@example.com")
 		}
 	})
+}
+
+// manyNeedles is a filter of n arguments none of which occurs in sampleDoc,
+// the worst case for contains and icontains: every argument is searched for
+// in every leaf.
+func manyNeedles(op string, n int) string {
+	var b strings.Builder
+	b.WriteString("raw." + op + "(")
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, "Needle%04dx", i)
+	}
+	b.WriteString(")")
+	return b.String()
+}
+
+func BenchmarkMatchManyNeedles(b *testing.B) {
+	for _, op := range []string{"contains", "icontains"} {
+		for _, n := range []int{3, 16, 256} {
+			b.Run(fmt.Sprintf("%s-%d", op, n), func(b *testing.B) { benchMatchJSON(b, manyNeedles(op, n)) })
+		}
+	}
 }

@@ -40,7 +40,13 @@ type Pred struct {
 	needles  []string
 	needOK   bool
 	needFold bool
+	matcher  *TextMatcher // contains/icontains with several arguments: all in one pass
 }
+
+// matcherMin is the argument count from which contains and icontains search
+// for all arguments in one pass; below it, one strings.Contains per argument
+// (vectorised) is faster.
+const matcherMin = 4
 
 // argVal is one argument with its parses precomputed.
 type argVal struct {
@@ -50,6 +56,9 @@ type argVal struct {
 	isNum  bool // text is a finite number
 	ns     int64
 	isTime bool // text is a time (absolute, now or relative), resolved to ns
+	// outside: a time beyond the int64 nanosecond range, clamped into ns;
+	// as a bound it keeps its meaning, but no value equals it.
+	outside bool
 }
 
 // Compile checks f against s and precomputes its arguments: relative times
@@ -57,6 +66,9 @@ type argVal struct {
 // lowered. Errors are *FieldError with Pos = Term.Pos. A nil schema treats
 // every field as TypeDynamic.
 func Compile(f Filter, s *Schema, now time.Time) (*Compiled, error) {
+	if err := checkLimits(f); err != nil {
+		return nil, err
+	}
 	nowNs := timeNanos(now)
 	c := &Compiled{Preds: make([]*Pred, 0, len(f.Terms))}
 	for _, t := range f.Terms {
@@ -105,6 +117,9 @@ func compileTerm(t Term, s *Schema, now int64) (*Pred, error) {
 		return nil, fail("operator " + opLabel(t.Op) + " takes at least one argument")
 	}
 	typ, err := s.Lookup(t.Field)
+	if err != nil && t.Op == OpTrue {
+		return compileTextSearch(t), nil
+	}
 	if err != nil {
 		fe := err.(*FieldError)
 		fe.Pos = t.Pos
@@ -150,15 +165,15 @@ func compileTerm(t Term, s *Schema, now int64) (*Pred, error) {
 				return nil, fail("expected a number, found " + strconv.Quote(a))
 			}
 		case TypeTime:
-			if av.ns, av.isTime = parseTimeArg(a, now); !av.isTime {
-				return nil, fail("expected a time (RFC 3339, 2006-01-02, now, or relative such as -24h or -7d), found " + strconv.Quote(a))
+			if av.ns, av.outside, av.isTime = parseTimeArgClamped(a, now); !av.isTime {
+				return nil, fail("expected a time (RFC 3339 such as 2025-12-09T12:00:51Z or a date 2006-01-02, years 0000 to 9999; now; or relative such as -24h or -7d), found " + strconv.Quote(a))
 			}
 		case TypeString:
 			if spec != nil && len(spec.Enum) > 0 && (p.op == OpEq || p.op == OpIn || p.op == OpIin) && !inEnum(spec.Enum, av, p.op == OpIin) {
 				return nil, fail("expected one of " + strings.Join(spec.Enum, ", ") + ", found " + strconv.Quote(a))
 			}
 		case TypeDynamic:
-			av.ns, av.isTime = parseTimeArg(a, now)
+			av.ns, av.outside, av.isTime = parseTimeArgClamped(a, now)
 		}
 		anyNum = anyNum || av.isNum
 		anyText = anyText || !av.isNum
@@ -199,6 +214,16 @@ func compileTerm(t Term, s *Schema, now int64) (*Pred, error) {
 			}
 		}
 	}
+	if (t.Op == OpContains || t.Op == OpIcontains) && len(p.args) >= matcherMin {
+		words := make([]string, len(p.args))
+		for i, a := range p.args {
+			words[i] = a.text
+			if t.Op == OpIcontains {
+				words[i] = a.lower
+			}
+		}
+		p.matcher = NewTextMatcher(words, t.Op == OpIcontains)
+	}
 	if !t.Negate && !p.hasDef && (t.Op == OpContains || t.Op == OpIcontains) {
 		p.needFold = t.Op == OpIcontains
 		p.needOK = true
@@ -217,6 +242,34 @@ func compileTerm(t Term, s *Schema, now int64) (*Pred, error) {
 		}
 	}
 	return p, nil
+}
+
+// IsTextSearch reports whether a term is a bare word that searches the text
+// of documents: the bare form ("[!]word") on something that is neither a
+// field of the schema nor beneath one of its open objects. A bare known
+// field keeps its meaning (the field is boolean true), so "mimikatz" and
+// "185.220.101.34" search text while "operation_successful" and
+// "extra.auth.is_suspicious" test booleans.
+func IsTextSearch(t Term, s *Schema) bool {
+	if t.Op != OpTrue || s == nil {
+		return false
+	}
+	_, err := s.Lookup(t.Field)
+	return err != nil
+}
+
+// compileTextSearch compiles a bare word as a case-insensitive search of
+// every string, number and boolean in the document, as raw.icontains(word)
+// does beneath raw. The term keeps its bare form, so the filter prints and
+// round-trips as typed.
+func compileTextSearch(t Term) *Pred {
+	lower := strings.ToLower(t.Field)
+	p := &Pred{Term: t, Type: TypeDynamic, op: OpIcontains, neg: t.Negate,
+		args: []argVal{{text: t.Field, lower: lower}}, needText: true}
+	if !t.Negate && jsonVerbatim(lower) {
+		p.needles, p.needOK, p.needFold = []string{lower}, true, true
+	}
+	return p
 }
 
 func opLabel(op Op) string {
@@ -278,8 +331,14 @@ func (c *Compiled) TimeRange(field string) (lo, hi int64) {
 		switch p.Term.Op {
 		case OpEq, OpIn:
 			minA, maxA := int64(math.MaxInt64), int64(math.MinInt64)
+			inside := false
 			for _, a := range p.args {
-				minA, maxA = min(minA, a.ns), max(maxA, a.ns)
+				if !a.outside {
+					minA, maxA, inside = min(minA, a.ns), max(maxA, a.ns), true
+				}
+			}
+			if !inside {
+				empty = true
 			}
 			lo, hi = max(lo, minA), min(hi, maxA)
 		case OpGe:

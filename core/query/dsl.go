@@ -92,6 +92,9 @@ func ParseDSL(s string) (Filter, error) {
 		if s[p.i] == ',' {
 			return Filter{}, p.errAt(p.i, "a term")
 		}
+		if len(terms) == MaxTerms {
+			return Filter{}, &SyntaxError{Pos: p.i, Expected: limitTerms, Found: "a " + nth(MaxTerms+1) + " term"}
+		}
 		t, bare, err := p.term()
 		if err != nil {
 			return Filter{}, err
@@ -119,8 +122,9 @@ func ParseDSL(s string) (Filter, error) {
 }
 
 type dslParser struct {
-	s string
-	i int
+	s      string
+	i      int
+	budget argBudget
 }
 
 func (p *dslParser) skipWS() {
@@ -173,6 +177,19 @@ func (p *dslParser) term() (t Term, bare bool, err error) {
 	if p.i == len(s) || s[p.i] != '(' {
 		t.Field = s[start:p.i]
 		t.Op = OpTrue
+		if lastSeg > start {
+			// "x.isnull" means x.isnull(): it takes no arguments, so the
+			// parentheses add nothing. Another operator name at the end
+			// lacks its arguments; a field of that name is still reachable
+			// as "x.eq.eq(true)".
+			switch op := Op(s[lastSeg:p.i]); {
+			case op == OpIsNull:
+				t.Field, t.Op = s[start:lastSeg-1], OpIsNull
+				return t, false, nil
+			case slices.Contains(opNames, op):
+				return Term{}, false, p.errAt(p.i, `"(" and the arguments of `+string(op)+` (a field named `+strconv.Quote(string(op))+` is tested as `+s[start:p.i]+`.eq(true))`)
+			}
+		}
 		return t, true, nil
 	}
 	if lastSeg == start {
@@ -214,9 +231,15 @@ func (p *dslParser) term() (t Term, bare bool, err error) {
 		if max == 0 {
 			return Term{}, false, &SyntaxError{Pos: argStart, Expected: `")" (` + string(op) + ` takes no arguments)`, Found: quoteToken(raw)}
 		}
+		if len(t.Args) == MaxArgs {
+			return Term{}, false, &SyntaxError{Pos: argStart, Expected: `")" (` + limitArgs + `)`, Found: "a " + nth(MaxArgs+1) + " argument"}
+		}
 		arg, err := percentDecode(raw, argStart)
 		if err != nil {
 			return Term{}, false, err
+		}
+		if !p.budget.add(arg) {
+			return Term{}, false, &SyntaxError{Pos: argStart, Expected: limitArgBytes, Found: "an argument past the limit"}
 		}
 		t.Args = append(t.Args, arg)
 		if j == len(s) {

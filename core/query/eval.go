@@ -241,7 +241,7 @@ func cmpInt(a, b int64) int {
 
 func (p *Pred) timeAny(ns int64) bool {
 	for i := range p.args {
-		if a := &p.args[i]; a.isTime && a.ns == ns {
+		if a := &p.args[i]; a.isTime && !a.outside && a.ns == ns {
 			return true
 		}
 	}
@@ -279,6 +279,9 @@ func (p *Pred) str(s string) bool {
 		}
 		return false
 	case OpContains:
+		if p.matcher != nil {
+			return p.matcher.MatchString(s)
+		}
 		for i := range p.args {
 			if strings.Contains(s, p.args[i].text) {
 				return true
@@ -286,6 +289,12 @@ func (p *Pred) str(s string) bool {
 		}
 		return false
 	case OpIcontains:
+		if p.matcher != nil {
+			if !isASCII(s) {
+				s = strings.ToLower(s)
+			}
+			return p.matcher.MatchString(s)
+		}
 		for i := range p.args {
 			if containsLower(s, p.args[i].lower) {
 				return true
@@ -419,6 +428,11 @@ func (p *Pred) time(ns int64) bool {
 // outlive b's contents.
 func bytesString(b []byte) string {
 	return unsafe.String(unsafe.SliceData(b), len(b))
+}
+
+// stringBytes views s as bytes without copying; they must not be modified.
+func stringBytes(s string) []byte {
+	return unsafe.Slice(unsafe.StringData(s), len(s))
 }
 
 func isASCII(s string) bool {

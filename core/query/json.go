@@ -67,6 +67,9 @@ func ParseJSON(s string) (Filter, error) {
 			if err != nil {
 				return Filter{}, err
 			}
+			if len(out)+len(terms) > MaxTerms {
+				return Filter{}, &SyntaxError{Pos: key.pos, Expected: limitTerms, Found: "a " + nth(MaxTerms+1) + " term"}
+			}
 			out = append(out, terms...)
 			hasRelative = hasRelative || rel
 			tok, err = p.next()
@@ -213,6 +216,13 @@ func (p *jsonParser) operator(key string, kind fieldKind, op string, opTok, val 
 		if a.kind == 's' && a.str == "" {
 			return t, false, &SyntaxError{Pos: a.pos, Expected: "a non-empty string", Found: `""`}
 		}
+		text := a.raw
+		if a.kind == 's' {
+			text = a.str
+		}
+		if !p.budget.add(text) {
+			return t, false, &SyntaxError{Pos: a.pos, Expected: limitArgBytes, Found: "a value past the limit"}
+		}
 	}
 
 	switch kind {
@@ -223,7 +233,7 @@ func (p *jsonParser) operator(key string, kind fieldKind, op string, opTok, val 
 			a := args[0]
 			secs, ok := positiveSeconds(a)
 			if !ok {
-				return t, false, &SyntaxError{Pos: a.pos, Expected: "a positive whole number of seconds", Found: a.found()}
+				return t, false, &SyntaxError{Pos: a.pos, Expected: "a whole number of seconds, at least 1 (the last N seconds)", Found: a.found()}
 			}
 			t.Op = OpGe
 			t.Args = []string{"-" + strconv.FormatInt(secs, 10) + "s"}
@@ -314,16 +324,23 @@ func positiveSeconds(a jtok) (int64, bool) {
 		return 0, false
 	}
 	f, err := strconv.ParseFloat(txt, 64)
-	if err != nil || f < 1 || f != math.Trunc(f) || f > math.MaxInt64/1e9 {
+	if err != nil && !isRangeErr(err) || f < 1 || f != math.Trunc(f) {
 		return 0, false
 	}
-	return int64(f), true
+	// Beyond what nanoseconds can count back from any now, more seconds
+	// change nothing: the relative time clamps to the earliest instant.
+	return int64(min(f, maxRelativeSeconds)), true
 }
+
+// maxRelativeSeconds is more than the whole int64 nanosecond range (about
+// 584 years), so "the last N seconds" for any larger N means the same.
+const maxRelativeSeconds = 1e12
 
 // jsonParser is a small JSON tokenizer that knows exact byte offsets.
 type jsonParser struct {
-	s string
-	i int
+	s      string
+	i      int
+	budget argBudget
 }
 
 // jtok is a JSON token. kind: '{' '}' '[' ']' ':' ',' 's' (string) '0'
@@ -427,6 +444,9 @@ func (p *jsonParser) array() ([]jtok, error) {
 		}
 		if !t.scalar() {
 			return nil, p.unexpected(t, "a string, number or boolean")
+		}
+		if len(out) == MaxArgs {
+			return nil, &SyntaxError{Pos: t.pos, Expected: `"]" (` + limitArgs + `)`, Found: "a " + nth(MaxArgs+1) + " value"}
 		}
 		out = append(out, t)
 		if t, err = p.next(); err != nil {

@@ -24,16 +24,24 @@ import (
 // errors.As.
 func ParseCloudlockParams(v url.Values) (Filter, error) {
 	var f Filter
-	add := func(field string, op Op, args ...string) {
+	var lim paramLimits
+	add := func(param, field string, op Op, args ...string) error {
 		f.Terms = append(f.Terms, Term{Field: field, Op: op, Args: args, Pos: -1})
+		return lim.check(param, f, args)
 	}
+	var err error
 	if types := listParam(v, "event_type"); len(types) == 1 {
-		add("event_type", OpEq, types...)
+		err = add("event_type", "event_type", OpEq, types...)
 	} else if len(types) > 1 {
-		add("event_type", OpIn, types...)
+		err = add("event_type", "event_type", OpIn, types...)
+	}
+	if err != nil {
+		return Filter{}, err
 	}
 	if ids := listParam(v, "ids"); len(ids) > 0 {
-		add("event_id", OpIn, ids...)
+		if err := add("ids", "event_id", OpIn, ids...); err != nil {
+			return Filter{}, err
+		}
 	}
 	for _, ca := range v["created_after"] {
 		ca = strings.TrimSpace(ca)
@@ -41,9 +49,11 @@ func ParseCloudlockParams(v url.Values) (Filter, error) {
 			continue
 		}
 		if _, form, ok := parseTime(ca); !ok || form == formLocal {
-			return Filter{}, &ParamError{Param: "created_after", Msg: "expected a date (2006-01-02) or an RFC 3339 time, found " + strconv.Quote(ca)}
+			return Filter{}, &ParamError{Param: "created_after", Msg: "expected a date (2006-01-02) or an RFC 3339 time, years 0000 to 9999, found " + strconv.Quote(ca)}
 		}
-		add("created_at", OpGt, ca)
+		if err := add("created_after", "created_at", OpGt, ca); err != nil {
+			return Filter{}, err
+		}
 	}
 	for _, dsl := range v["filter"] {
 		g, err := ParseDSL(dsl)
@@ -56,8 +66,33 @@ func ParseCloudlockParams(v url.Values) (Filter, error) {
 			return Filter{}, &ParamError{Param: "filter", Msg: msg, err: err}
 		}
 		f = f.And(g)
+		for _, t := range g.Terms {
+			if err := lim.check("filter", f, t.Args); err != nil {
+				return Filter{}, err
+			}
+		}
 	}
 	return f, nil
+}
+
+// paramLimits applies the filter limits to URL parameters: every parameter
+// adds terms to one filter, so the limits hold for the filter they build.
+type paramLimits struct{ budget argBudget }
+
+// check is called after each term is added to f, with that term's arguments.
+func (l *paramLimits) check(param string, f Filter, args []string) error {
+	if len(f.Terms) > MaxTerms {
+		return &ParamError{Param: param, Msg: "the parameters make more than " + strconv.Itoa(MaxTerms) + " filter terms; " + limitTerms + " is allowed"}
+	}
+	if len(args) > MaxArgs {
+		return &ParamError{Param: param, Msg: "has " + strconv.Itoa(len(args)) + " values; " + limitArgs + " is allowed"}
+	}
+	for _, a := range args {
+		if !l.budget.add(a) {
+			return &ParamError{Param: param, Msg: "the parameters have more than " + strconv.Itoa(MaxArgBytes) + " bytes of filter values; " + limitArgBytes + " is allowed"}
+		}
+	}
+	return nil
 }
 
 // listParam splits every value of a parameter on commas, trims the items and
@@ -91,8 +126,20 @@ func singleParam(v url.Values, name string) (string, error) {
 	return val, nil
 }
 
-// maxMillis keeps a millisecond timestamp within int64 Unix nanoseconds.
-const maxMillis = 9223372036854
+// hssParamOf names the HSS parameter behind a term's field, for limit errors;
+// only event_id_list takes a list, the others give one value each.
+var hssParamOf = map[string]string{"event_id": "event_id_list", "client_ip": "private_ip", "event_type": "event_name", "event_category": "category", "created_at": "begin_time"}
+
+// Millisecond timestamps are clamped to the years RFC 3339 can write (0000
+// to 9999): no stored event lies outside int64 nanoseconds (1677 to 2262),
+// so a bound beyond keeps or drops everything either way.
+const (
+	minMillis = -62167219200000 // 0000-01-01T00:00:00Z
+	maxMillis = 253402300799999 // 9999-12-31T23:59:59.999Z
+)
+
+// maxLastDays is more days than int64 nanoseconds span; more change nothing.
+const maxLastDays = 1_000_000
 
 // ParseHSSParams maps the filters of Huawei HSS POST /v5/{project_id}/event/export
 // (seed 002) to a Filter:
@@ -116,8 +163,13 @@ const maxMillis = 9223372036854
 // Errors are *ParamError.
 func ParseHSSParams(v url.Values) (Filter, error) {
 	var f Filter
+	var lim paramLimits
+	var limErr error
 	add := func(field string, op Op, args ...string) {
 		f.Terms = append(f.Terms, Term{Field: field, Op: op, Args: args, Pos: -1})
+		if err := lim.check(hssParamOf[field], f, args); err != nil && limErr == nil {
+			limErr = err
+		}
 	}
 	var vals [5]string
 	for i, name := range [...]string{"last_days", "begin_time", "end_time", "event_name", "category"} {
@@ -134,17 +186,26 @@ func ParseHSSParams(v url.Values) (Filter, error) {
 	}
 	if lastDays != "" {
 		n, err := strconv.ParseInt(lastDays, 10, 64)
-		if err != nil || n <= 0 || n > maxMillis/86400000 {
-			return Filter{}, &ParamError{Param: "last_days", Msg: "expected a positive number of days, found " + strconv.Quote(lastDays)}
+		if errors.Is(err, strconv.ErrRange) && lastDays[0] != '-' {
+			n, err = maxLastDays, nil
 		}
-		add("created_at", OpGe, "-"+strconv.FormatInt(n, 10)+"d")
+		if err != nil || n <= 0 {
+			return Filter{}, &ParamError{Param: "last_days", Msg: "expected a whole number of days, at least 1, found " + strconv.Quote(lastDays)}
+		}
+		add("created_at", OpGe, "-"+strconv.FormatInt(min(n, maxLastDays), 10)+"d")
 	}
 	millis := func(name, s string) (int64, error) {
 		ms, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || ms < 0 || ms > maxMillis {
-			return 0, &ParamError{Param: name, Msg: "expected milliseconds since the epoch, found " + strconv.Quote(s)}
+		if errors.Is(err, strconv.ErrRange) {
+			ms, err = maxMillis, nil
+			if s[0] == '-' {
+				ms = minMillis
+			}
 		}
-		return ms, nil
+		if err != nil {
+			return 0, &ParamError{Param: name, Msg: "expected a whole number of milliseconds since 1970-01-01T00:00:00Z, found " + strconv.Quote(s)}
+		}
+		return min(max(ms, minMillis), maxMillis), nil
 	}
 	var beginMs, endMs int64
 	var err error
@@ -184,6 +245,9 @@ func ParseHSSParams(v url.Values) (Filter, error) {
 	}
 	if ids := listParam(v, "event_id_list"); len(ids) > 0 {
 		add("event_id", OpIn, ids...)
+	}
+	if limErr != nil {
+		return Filter{}, limErr
 	}
 	hs, err := singleParam(v, "handle_status")
 	if err != nil {

@@ -173,6 +173,33 @@ func (s *Schema) spec(field string) *FieldSpec {
 	return s.fields[field]
 }
 
+// Suggest returns the known field or open object name closest to field, if
+// it is within a small edit distance, else "".
+func (s *Schema) Suggest(field string) string {
+	if s == nil {
+		return ""
+	}
+	return s.suggest(field)
+}
+
+// Closest returns the candidate closest to field within a small edit
+// distance (2, or 1 for names of up to 4 bytes), else "".
+func Closest(field string, candidates []string) string {
+	best, bestD := "", 3
+	if len(field) <= 4 {
+		bestD = 2
+	}
+	for _, c := range candidates {
+		if c == field {
+			continue
+		}
+		if d := editDistance(field, c, bestD); d < bestD {
+			best, bestD = c, d
+		}
+	}
+	return best
+}
+
 // suggest returns the known field or open object name closest to field, if
 // it is within a small edit distance.
 func (s *Schema) suggest(field string) string {

@@ -12,8 +12,11 @@ import (
 //	2006-01-02T15:04:05[.999999999]Z or ±07:00   RFC 3339 (t and z also accepted)
 //
 // Filter arguments also take "now" and "-N" plus a unit s, m, h, d or w.
-// Times outside the range of int64 Unix nanoseconds (years 1677-2262) clamp to
-// math.MinInt64 / math.MaxInt64.
+// Times outside the range of int64 Unix nanoseconds (years 1677-2262), from
+// 0000-01-01 to 9999-12-31 or -1000000w, are accepted and clamp to
+// math.MinInt64 / math.MaxInt64: no stored event lies beyond those, so a
+// bound out there keeps or drops everything, as it would with exact times,
+// and eq/in with such a time matches nothing.
 
 type timeForm uint8
 
@@ -70,6 +73,13 @@ func daysFromCivil(y, m, d int) int64 {
 // secNanos converts seconds plus nanoseconds (0 <= frac < 1e9) to Unix
 // nanoseconds, clamping to the int64 range.
 func secNanos(sec, frac int64) int64 {
+	ns, _ := secNanosClamped(sec, frac)
+	return ns
+}
+
+// secNanosClamped is secNanos that also reports whether the time was outside
+// the int64 range.
+func secNanosClamped(sec, frac int64) (int64, bool) {
 	const (
 		maxSec  = math.MaxInt64 / 1_000_000_000 // 9223372036
 		maxFrac = math.MaxInt64 - maxSec*1_000_000_000
@@ -78,18 +88,18 @@ func secNanos(sec, frac int64) int64 {
 	)
 	switch {
 	case sec > maxSec:
-		return math.MaxInt64
+		return math.MaxInt64, true
 	case sec == maxSec && frac > maxFrac:
-		return math.MaxInt64
+		return math.MaxInt64, true
 	case sec < minSec:
-		return math.MinInt64
+		return math.MinInt64, true
 	case sec == minSec:
 		if frac < under {
-			return math.MinInt64
+			return math.MinInt64, true
 		}
-		return math.MinInt64 + (frac - under)
+		return math.MinInt64 + (frac - under), false
 	}
-	return sec*1_000_000_000 + frac
+	return sec*1_000_000_000 + frac, false
 }
 
 // timeNanos converts t to Unix nanoseconds, clamping to the int64 range.
@@ -99,27 +109,35 @@ func timeNanos(t time.Time) int64 {
 
 // parseTime parses an absolute time in one of the forms above.
 func parseTime(s string) (ns int64, form timeForm, ok bool) {
+	ns, form, _, ok = parseTimeClamped(s)
+	return ns, form, ok
+}
+
+// parseTimeClamped is parseTime that also reports whether the time was
+// clamped to the int64 range.
+func parseTimeClamped(s string) (ns int64, form timeForm, clamped, ok bool) {
 	if len(s) < 10 || s[4] != '-' || s[7] != '-' {
-		return 0, 0, false
+		return 0, 0, false, false
 	}
 	y, ok1 := digits(s[0:4])
 	mo, ok2 := digits(s[5:7])
 	d, ok3 := digits(s[8:10])
 	if !ok1 || !ok2 || !ok3 || mo < 1 || mo > 12 || d < 1 || d > daysIn(mo, y) {
-		return 0, 0, false
+		return 0, 0, false, false
 	}
 	days := daysFromCivil(y, mo, d)
 	if len(s) == 10 {
-		return secNanos(days*86400, 0), formDate, true
+		ns, clamped := secNanosClamped(days*86400, 0)
+		return ns, formDate, clamped, true
 	}
 	if len(s) < 19 || (s[10] != 'T' && s[10] != 't') || s[13] != ':' || s[16] != ':' {
-		return 0, 0, false
+		return 0, 0, false, false
 	}
 	hh, ok1 := digits(s[11:13])
 	mm, ok2 := digits(s[14:16])
 	ss, ok3 := digits(s[17:19])
 	if !ok1 || !ok2 || !ok3 || hh > 23 || mm > 59 || ss > 59 {
-		return 0, 0, false
+		return 0, 0, false, false
 	}
 	rest := s[19:]
 	var frac int64
@@ -132,7 +150,7 @@ func parseTime(s string) (ns int64, form timeForm, ok bool) {
 			i++
 		}
 		if i == 1 {
-			return 0, 0, false
+			return 0, 0, false, false
 		}
 		rest = rest[i:]
 	}
@@ -146,7 +164,7 @@ func parseTime(s string) (ns int64, form timeForm, ok bool) {
 		oh, ok1 := digits(rest[1:3])
 		om, ok2 := digits(rest[4:6])
 		if !ok1 || !ok2 || oh > 23 || om > 59 {
-			return 0, 0, false
+			return 0, 0, false, false
 		}
 		off := int64(oh*3600 + om*60)
 		if rest[0] == '+' {
@@ -156,9 +174,10 @@ func parseTime(s string) (ns int64, form timeForm, ok bool) {
 		}
 		form = formZoned
 	default:
-		return 0, 0, false
+		return 0, 0, false, false
 	}
-	return secNanos(secs, frac), form, true
+	ns, clamped = secNanosClamped(secs, frac)
+	return ns, form, clamped, true
 }
 
 // parseTimeValue parses a time as found in a document (any absolute form).
@@ -167,9 +186,10 @@ func parseTimeValue(s string) (int64, bool) {
 	return ns, ok
 }
 
-// parseRelative parses "-N" plus a unit s, m, h, d or w into a duration.
+// parseRelative parses "-N" plus a unit s, m, h, d or w into a duration; a
+// duration beyond time.Duration's range (292 years) saturates at its maximum.
 func parseRelative(s string) (time.Duration, bool) {
-	if len(s) < 3 || s[0] != '-' || len(s) > 20 {
+	if len(s) < 3 || s[0] != '-' {
 		return 0, false
 	}
 	var unit time.Duration
@@ -188,15 +208,19 @@ func parseRelative(s string) (time.Duration, bool) {
 		return 0, false
 	}
 	var n int64
+	over := false
 	for i := 1; i < len(s)-1; i++ {
 		c := s[i]
 		if c < '0' || c > '9' {
 			return 0, false
 		}
-		n = n*10 + int64(c-'0')
-		if n > math.MaxInt64/int64(unit) {
-			return 0, false
+		if !over {
+			n = n*10 + int64(c-'0')
+			over = n > math.MaxInt64/int64(unit)
 		}
+	}
+	if over {
+		return math.MaxInt64, true
 	}
 	return time.Duration(n) * unit, true
 }
@@ -204,14 +228,22 @@ func parseRelative(s string) (time.Duration, bool) {
 // parseTimeArg parses a filter argument for a time field: an absolute time,
 // "now" or a relative time resolved against now (Unix nanoseconds).
 func parseTimeArg(s string, now int64) (int64, bool) {
+	ns, _, ok := parseTimeArgClamped(s, now)
+	return ns, ok
+}
+
+// parseTimeArgClamped is parseTimeArg that also reports a time clamped to
+// the int64 range.
+func parseTimeArgClamped(s string, now int64) (ns int64, clamped, ok bool) {
 	if s == "now" {
-		return now, true
+		return now, false, true
 	}
 	if d, ok := parseRelative(s); ok {
-		if now < math.MinInt64+int64(d) {
-			return math.MinInt64, true
+		if now < math.MinInt64+int64(d) || d == math.MaxInt64 {
+			return math.MinInt64, true, true
 		}
-		return now - int64(d), true
+		return now - int64(d), false, true
 	}
-	return parseTimeValue(s)
+	ns, _, clamped, ok = parseTimeClamped(s)
+	return ns, clamped, ok
 }

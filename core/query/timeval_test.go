@@ -1,7 +1,10 @@
 package query
 
 import (
+	"errors"
 	"math"
+	"net/url"
+	"strings"
 	"testing"
 	"time"
 )
@@ -90,13 +93,137 @@ func TestParseTimeArg(t *testing.T) {
 			t.Errorf("parseTimeArg(%q) = %d %v, want %v", in, ns, ok, want)
 		}
 	}
-	for _, in := range []string{"-h", "24h", "-1y", "-1.5h", "+1h", "-99999999999999999h", "-1H", "Now", "yesterday", "- 1h"} {
+	for _, in := range []string{"-h", "24h", "-1y", "-1.5h", "+1h", "-1H", "Now", "yesterday", "- 1h"} {
 		if _, ok := parseTimeArg(in, n); ok {
 			t.Errorf("parseTimeArg(%q) accepted", in)
+		}
+	}
+	// Beyond time.Duration's 292 years a relative time clamps too.
+	for _, in := range []string{"-99999999999999999h", "-200000d", "-999999999999999999999999999w"} {
+		if ns, ok := parseTimeArg(in, n); !ok || ns != math.MinInt64 {
+			t.Errorf("parseTimeArg(%q) = %d %v, want clamped to MinInt64", in, ns, ok)
 		}
 	}
 	old := time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano()
 	if ns, ok := parseTimeArg("-15250w", old); !ok || ns != math.MinInt64 {
 		t.Errorf("-15250w = %d %v, want clamped to MinInt64", ns, ok)
+	}
+}
+
+// TestTimesBeyondNanoRange: times before 1677 or after 2262 (years 0001 and
+// 9999, the last N seconds for a huge N) are accepted in every syntax and
+// mean what they say: as bounds they keep or drop every event, and eq with
+// such a time matches none.
+func TestTimesBeyondNanoRange(t *testing.T) {
+	doc := parseDoc(t, sampleDoc) // created_at 2018-06-23
+	dsl := []struct {
+		in   string
+		want bool
+	}{
+		{"created_at.ge(0001-01-01)", true},
+		{"created_at.gt(0001-01-01T00:00:00Z)", true},
+		{"created_at.le(9999-12-31T23:59:59.999Z)", true},
+		{"created_at.lt(9999-12-31)", true},
+		{"created_at.ge(9999-12-31)", false},
+		{"created_at.le(0001-01-01)", false},
+		{"created_at.lt(0000-01-01)", false},
+		{"created_at.ge(-200000d)", true},
+		{"created_at.eq(0001-01-01)", false},
+		{"created_at.in(9999-12-31,0001-01-01)", false},
+		{"!created_at.eq(9999-12-31)", true},
+		{"raw.when.ge(0001-01-01)", true},
+		{"raw.when.le(0001-01-01)", false},
+	}
+	for _, tt := range dsl {
+		c := mustCompile(t, tt.in)
+		if got := c.MatchJSON(doc); got != tt.want {
+			t.Errorf("%s: match %v, want %v", tt.in, got, tt.want)
+		}
+		// The store skips by the time range: it must agree with the match.
+		lo, hi := c.TimeRange("created_at")
+		ns, _ := parseTimeValue("2018-06-23T15:18:09.000Z")
+		if in := lo <= ns && ns <= hi; !in && tt.want {
+			t.Errorf("%s: TimeRange [%d, %d] leaves out a matching event", tt.in, lo, hi)
+		}
+	}
+
+	js := []struct {
+		in   string
+		want bool
+	}{
+		{`{"activity_start_timestamp":{"$eq":99999999999}}`, true},
+		{`{"activity_start_timestamp":{"$eq":"1e300"}}`, true},
+		{`{"activity_start_timestamp":{"$gte":"0001-01-01T00:00:00Z"}}`, true},
+		{`{"activity_start_timestamp":{"$lt":"9999-12-31T23:59:59Z"}}`, true},
+		{`{"activity_start_timestamp":{"$gte":"9999-12-31T00:00:00Z"}}`, false},
+	}
+	for _, tt := range js {
+		f, err := ParseJSON(tt.in)
+		if err != nil {
+			t.Errorf("ParseJSON(%s): %v", tt.in, err)
+			continue
+		}
+		c, err := Compile(f, ActivitySchema, testNow)
+		if err != nil {
+			t.Errorf("Compile(%s): %v", tt.in, err)
+			continue
+		}
+		if got := c.MatchJSON(doc); got != tt.want {
+			t.Errorf("%s: match %v, want %v", tt.in, got, tt.want)
+		}
+	}
+
+	params := []struct {
+		hss  bool
+		v    url.Values
+		want bool
+	}{
+		{false, url.Values{"created_after": {"0001-01-01"}}, true},
+		{false, url.Values{"created_after": {"9999-12-31T00:00:00Z"}}, false},
+		{true, url.Values{"begin_time": {"-62135596800000"}, "end_time": {"253402300799999"}}, true}, // 0001-01-01 .. 9999-12-31
+		{true, url.Values{"begin_time": {"253402300799999"}}, false},
+		{true, url.Values{"end_time": {"9223372036854775807"}}, true},
+		{true, url.Values{"begin_time": {"-9223372036854775808"}}, true},
+		{true, url.Values{"last_days": {"100000000"}}, true},
+	}
+	for _, tt := range params {
+		parse := ParseCloudlockParams
+		if tt.hss {
+			parse = ParseHSSParams
+		}
+		f, err := parse(tt.v)
+		if err != nil {
+			t.Errorf("params %v: %v", tt.v, err)
+			continue
+		}
+		c, err := Compile(f, ActivitySchema, testNow)
+		if err != nil {
+			t.Errorf("Compile(params %v = %s): %v", tt.v, f, err)
+			continue
+		}
+		if got := c.MatchJSON(doc); got != tt.want {
+			t.Errorf("params %v (%s): match %v, want %v", tt.v, f, got, tt.want)
+		}
+	}
+
+	// What is refused says what is accepted.
+	for _, tt := range []struct {
+		hss         bool
+		v           url.Values
+		param, want string
+	}{
+		{true, url.Values{"begin_time": {"1.5e12"}}, "begin_time", "whole number of milliseconds since 1970-01-01T00:00:00Z"},
+		{true, url.Values{"last_days": {"0"}}, "last_days", "a whole number of days, at least 1"},
+		{false, url.Values{"created_after": {"10000-01-01"}}, "created_after", "years 0000 to 9999"},
+	} {
+		parse := ParseCloudlockParams
+		if tt.hss {
+			parse = ParseHSSParams
+		}
+		_, err := parse(tt.v)
+		var pe *ParamError
+		if !errors.As(err, &pe) || pe.Param != tt.param || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("params %v: error %v, want one on %s saying %q", tt.v, err, tt.param, tt.want)
+		}
 	}
 }

@@ -39,14 +39,16 @@ type filterInput struct {
 	preview    core.HistogramResult
 	previewErr error
 	hasPreview bool
+	warnings   []string // of the previewed filter: fields no stored event has
 }
 
 type previewTick struct{ seq uint64 }
 
 type previewMsg struct {
-	seq uint64
-	res core.HistogramResult
-	err error
+	seq      uint64
+	res      core.HistogramResult
+	err      error
+	warnings []string
 }
 
 func newFilterInput() filterInput {
@@ -145,6 +147,7 @@ func (m *Model) filterKey(msg tea.KeyMsg) tea.Cmd {
 func (m *Model) onInputChanged() tea.Cmd {
 	f := &m.fin
 	_, _, f.err, f.errPos = m.checkFilter(f.in.Value())
+	f.warnings = nil
 	f.seq++
 	if f.cancel != nil {
 		f.cancel()
@@ -176,7 +179,7 @@ func (m *Model) onPreviewTick(msg previewTick) tea.Cmd {
 	m.inflight++
 	return func() tea.Msg {
 		res, err := eng.Histogram(ctx, eff, histBuckets)
-		return previewMsg{seq: seq, res: res, err: err}
+		return previewMsg{seq: seq, res: res, err: err, warnings: eng.FilterWarnings(ctx, uf)}
 	}
 }
 
@@ -445,6 +448,8 @@ func (m *Model) viewFilterPanel() string {
 		l3 = l3msg
 	case len(f.cands) > 0:
 		l3 = st.Dim.Render("complete: ") + sanitize(strings.Join(f.cands, "  "))
+	case len(f.warnings) > 0:
+		l3 = st.Suspicious.Render("⚠ " + sanitize(strings.Join(f.warnings, " · ")))
 	default:
 		var parts []string
 		if len(m.saved) > 0 {

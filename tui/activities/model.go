@@ -290,6 +290,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.inflight--
 		if msg.seq == m.fin.seq {
 			m.fin.preview, m.fin.previewErr, m.fin.hasPreview = msg.res, msg.err, true
+			m.fin.warnings = msg.warnings
 		}
 		return m, nil
 	case detailMsg:
