@@ -217,6 +217,9 @@ func Open(opts Options) (*Store, error) {
 	if opts.Tune != nil {
 		opts.Tune(&bopts)
 	}
+	if err := checkManifest(opts.Dir, bopts); err != nil {
+		return nil, fmt.Errorf("open store %s: %w", opts.Dir, err)
+	}
 	db, err := badger.Open(bopts)
 	if err != nil {
 		if strings.Contains(err.Error(), "Cannot acquire directory lock") {
