@@ -17,6 +17,10 @@ var ErrClosed = errors.New("closed")
 // ErrNotFound means no object has the id asked for (or the caller may not see it).
 var ErrNotFound = errors.New("not found")
 
+// ErrDamaged means stored data failed its checksum or could not be decoded;
+// the error names the damaged block. Other data stays readable.
+var ErrDamaged = errors.New("damaged data in the store")
+
 // ErrBadCursor means a page cursor is malformed or belongs to another query.
 var ErrBadCursor = errors.New("invalid or stale cursor")
 

@@ -82,6 +82,12 @@ func badgerOptions(o Options) badger.Options {
 		WithNumGoroutines(2).           //
 		WithReadOnly(o.ReadOnly).       //
 		WithSyncWrites(false).          // Sync is called explicitly, see WriteBatch
+		// Checksums on every read: a damaged value or table block is then
+		// an error naming the block, not garbage decoded or a panic in
+		// Badger's table iterator (and a failed read no longer leaks a
+		// value-log read lock that made Close hang).
+		WithVerifyValueChecksum(true).
+		WithChecksumVerificationMode(options.OnBlockRead).
 		WithNumVersionsToKeep(1)
 }
 
@@ -432,6 +438,7 @@ type reader struct {
 	loaded int // blocks loaded by this bulk reader, to release mappings now and then
 	cols   *rowColumns
 	recent []recentChunk // a bulk scan's last chunks
+	at     []byte        // the last key read, to name it when a read panics
 }
 
 type recentChunk struct {
@@ -473,9 +480,15 @@ func (s *Store) newReader() *reader {
 func (r *reader) close() { r.txn.Discard() }
 
 func (r *reader) raw(key []byte) ([]byte, error) {
+	r.at = key
 	item, err := r.txn.Get(key)
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		// Block keys are written and removed together with their header: a
+		// missing one was lost to a damaged table block.
+		return nil, fmt.Errorf("read %s: not in the store: %w", describeKey(key), core.ErrDamaged)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("read %x: %w", key, err)
+		return nil, fmt.Errorf("read %s: %w", describeKey(key), err)
 	}
 	var out []byte
 	err = item.Value(func(v []byte) error {
@@ -489,7 +502,9 @@ func (r *reader) raw(key []byte) ([]byte, error) {
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("read %x: %w", key, err)
+		// Badger logs a value that fails its checksum and hands over no
+		// bytes, which uncompress reports as damaged.
+		return nil, fmt.Errorf("read %s: %w", describeKey(key), err)
 	}
 	return out, nil
 }

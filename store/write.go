@@ -107,8 +107,8 @@ type pendingRec struct {
 
 // WriteBatch stores records as sealed blocks in one Badger transaction, so a
 // batch is all or nothing and durable once WriteBatch returns.
-func (s *Store) WriteBatch(ctx context.Context, recs []core.IngestRecord) (core.BatchResult, error) {
-	var res core.BatchResult
+func (s *Store) WriteBatch(ctx context.Context, recs []core.IngestRecord) (res core.BatchResult, err error) {
+	defer s.recoverDamage("write batch", nil, &err)
 	if len(recs) == 0 {
 		return res, nil
 	}
@@ -470,9 +470,10 @@ func (s *Store) smallBlocks(snap *snapshot) []*blockState {
 
 // SetTriage records a triage state for known events with its audit entry in
 // one transaction.
-func (s *Store) SetTriage(ctx context.Context, ids []string, t core.Triage, audit core.AuditEntry) ([]string, error) {
+func (s *Store) SetTriage(ctx context.Context, ids []string, t core.Triage, audit core.AuditEntry) (_ []string, err error) {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
+	defer s.recoverDamage("set triage", nil, &err)
 	r := s.newReader()
 	found, err := r.locate(ids)
 	r.close()
@@ -548,7 +549,9 @@ func (s *Store) putAudit(txn *badger.Txn, e core.AuditEntry) error {
 }
 
 // ScanAudit streams audit entries with from <= At < to, oldest first.
-func (s *Store) ScanAudit(ctx context.Context, from, to time.Time, fn func(core.AuditEntry) error) error {
+func (s *Store) ScanAudit(ctx context.Context, from, to time.Time, fn func(core.AuditEntry) error) (err error) {
+	defer s.recoverDamage("read the audit log", nil, &err)
+	fn = guardCallback(fn)
 	return s.db.View(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: true, PrefetchSize: 100, Prefix: []byte{prefixAudit}})
 		defer it.Close()
@@ -575,11 +578,11 @@ func (s *Store) ScanAudit(ctx context.Context, from, to time.Time, fn func(core.
 }
 
 // Consumption returns ingest counters for UTC days in [from, to).
-func (s *Store) Consumption(ctx context.Context, from, to time.Time) ([]core.ConsumptionRow, error) {
-	var out []core.ConsumptionRow
+func (s *Store) Consumption(ctx context.Context, from, to time.Time) (out []core.ConsumptionRow, err error) {
+	defer s.recoverDamage("read consumption", nil, &err)
 	lo := from.UTC().Format(time.DateOnly)
 	hi := to.UTC().Format(time.DateOnly)
-	err := s.db.View(func(txn *badger.Txn) error {
+	err = s.db.View(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: true, Prefix: []byte{prefixConsumption}})
 		defer it.Close()
 		for it.Seek(consumptionKey(lo, "", "")[:1+len(lo)]); it.Valid(); it.Next() {
