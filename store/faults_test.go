@@ -2,14 +2,18 @@ package store_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/auditdeck/auditdeck/core"
+	"github.com/auditdeck/auditdeck/core/query"
 	"github.com/auditdeck/auditdeck/store"
+	"github.com/auditdeck/auditdeck/synthetic"
 )
 
 // dirContents maps each file of dir to its bytes.
@@ -119,5 +123,54 @@ func TestIntactManifestOpens(t *testing.T) {
 	env := openEnv(t, dir)
 	if n := env.count(t, ""); n != 306 {
 		t.Fatalf("count %d, want 306", n)
+	}
+}
+
+// TestScanStopsAtDeadline: a scan for the first page of a filter no event
+// matches visits every block before its first row; it must still stop at
+// its context's deadline (it checked the context only between rows).
+func TestScanStopsAtDeadline(t *testing.T) {
+	env := openEnv(t, t.TempDir())
+	var events bytes.Buffer
+	if err := synthetic.Write(&events, synthetic.Options{Events: 60000, Seed: 5, End: testNow}); err != nil {
+		t.Fatal(err)
+	}
+	env.ingest(t, events.Bytes(), core.IngestOptions{})
+	f, err := query.ParseDSL("raw.icontains(no-such-text-a,no-such-text-b,no-such-text-c,no-such-text-d,no-such-text-e)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if _, err := env.eng.Query(context.Background(), core.QuerySpec{Filter: f, Limit: 50}); err != nil {
+		t.Fatal(err)
+	}
+	unbounded := time.Since(start)
+	const limit = 20 * time.Millisecond
+	if unbounded < 5*limit {
+		t.Skipf("the filter took only %s here", unbounded)
+	}
+	for _, run := range []struct {
+		name string
+		fn   func(ctx context.Context) error
+	}{
+		{"page", func(ctx context.Context) error {
+			_, err := env.eng.Query(ctx, core.QuerySpec{Filter: f, Limit: 50})
+			return err
+		}},
+		{"count", func(ctx context.Context) error { _, err := env.eng.Count(ctx, f); return err }},
+		{"histogram", func(ctx context.Context) error { _, err := env.eng.Histogram(ctx, f, 20); return err }},
+		{"sorted", func(ctx context.Context) error {
+			_, err := env.eng.Query(ctx, core.QuerySpec{Filter: f, Order: query.Order{{Field: "user.user_email"}}, Limit: 50})
+			return err
+		}},
+	} {
+		ctx, cancel := context.WithTimeout(context.Background(), limit)
+		start := time.Now()
+		err := run.fn(ctx)
+		cancel()
+		took := time.Since(start)
+		if !errors.Is(err, context.DeadlineExceeded) || took > limit+unbounded/3 {
+			t.Errorf("%s: %v after %s (the page unbounded takes %s)", run.name, err, took, unbounded)
+		}
 	}
 }

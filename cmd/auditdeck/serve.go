@@ -38,6 +38,7 @@ type serveOptions struct {
 	connPerMin  int
 	config      string
 	clockStart  string // tests: run the engine's clock from this instant
+	queryTime   time.Duration
 }
 
 func newServeCmd(g *globalFlags) *cobra.Command {
@@ -70,6 +71,7 @@ close the store. Pass "off" to --http or --ssh to disable one.`,
 	cmd.Flags().DurationVar(&o.maxSession, "ssh-max-timeout", sshserve.DefaultMaxTimeout, "close any SSH session after this long")
 	cmd.Flags().IntVar(&o.connPerMin, "ssh-rate", sshserve.DefaultConnectionsPerMinute, "SSH connections per minute allowed from one address (an IPv6 /64)")
 	cmd.Flags().StringVar(&o.config, "config", tui.DefaultConfigPath(), "dashboard config file for SSH sessions (keys, theme, saved filters)")
+	cmd.Flags().DurationVar(&o.queryTime, "query-timeout", api.DefaultQueryTimeout, "longest time one HTTP API request may run before it is answered with a 503")
 	cmd.Flags().StringVar(&o.clockStart, "clock-start", "", "run the engine's clock from this RFC 3339 instant (tests of scheduled runs)")
 	_ = cmd.Flags().MarkHidden("clock-start")
 	return cmd
@@ -246,7 +248,7 @@ func (d *daemon) addListeners(o serveOptions, dataDir string) error {
 		if err != nil {
 			return fmt.Errorf("--http %s: %w", o.httpAddr, err)
 		}
-		h := api.New(api.Options{Engine: d.eng, Users: d.users, Tokens: d.tokens, Logger: d.log.With("part", "http")})
+		h := api.New(api.Options{Engine: d.eng, Users: d.users, Tokens: d.tokens, Logger: d.log.With("part", "http"), QueryTimeout: o.queryTime})
 		// Handlers still running after a forced Close read the store; the
 		// drain waits for them before the store closes.
 		var inflight atomic.Int64
