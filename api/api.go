@@ -100,6 +100,7 @@ var hssParams = []string{"enterprise_project_id", "last_days", "host_name", "hos
 func (h *handler) routeTable() []route {
 	return []route{
 		{method: "GET", pattern: "/openapi.json", public: true, handle: h.openAPI},
+		{method: "GET", pattern: "/readyz", public: true, handle: h.ready},
 
 		// Cloudlock (seed 003)
 		{method: "GET", pattern: "/activities", perm: access.Read, params: []string{"event_type", "ids", "created_after", "limit", "offset", "filter", "order"}, handle: h.listActivities},

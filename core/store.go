@@ -118,6 +118,21 @@ type ObjectStore interface {
 	ListObjects(ctx context.Context, kind string, fn func(id string, doc []byte) error) error
 }
 
+// HealthChecker is implemented by stores that can tell whether they take
+// writes now (their disk has room, their directory exists).
+type HealthChecker interface {
+	Health() error
+}
+
+// Health is nil when the store takes writes; otherwise it says why not
+// (an error wrapping syscall.ENOSPC for a full disk). Readiness checks use it.
+func (e *Engine) Health() error {
+	if h, ok := e.store.(HealthChecker); ok {
+		return h.Health()
+	}
+	return nil
+}
+
 // Store is everything the engine keeps.
 type Store interface {
 	ActivityStore

@@ -34,7 +34,10 @@ type Options struct {
 	CacheBytes int64         // decoded column and chunk cache; 32 MiB
 	GCInterval time.Duration // value-log GC period; 10 minutes, negative = never
 	ReadOnly   bool
-	Logger     *slog.Logger
+	// MinFreeBytes is the disk space writes must leave free (see
+	// DefaultMinFreeBytes, the value for 0); negative: no check.
+	MinFreeBytes int64
+	Logger       *slog.Logger
 	// Tune, when set, adjusts the Badger options last. Benchmarks use it to
 	// compare the tuned options with Badger's defaults.
 	Tune func(*badger.Options)
@@ -52,6 +55,9 @@ func (o *Options) defaults() {
 	}
 	if o.CacheBytes <= 0 {
 		o.CacheBytes = 32 << 20
+	}
+	if o.MinFreeBytes == 0 {
+		o.MinFreeBytes = DefaultMinFreeBytes
 	}
 	if o.GCInterval == 0 {
 		o.GCInterval = 10 * time.Minute
@@ -377,6 +383,11 @@ func (s *Store) gcLoop(every time.Duration) {
 // RunValueLogGC reclaims value-log space left by replaced events and merged blocks.
 func (s *Store) RunValueLogGC() {
 	for i := 0; i < 16; i++ {
+		// A GC pass rewrites up to one value-log file's live entries.
+		if err := s.checkSpace(s.db.Opts().ValueLogFileSize); err != nil {
+			s.opts.Logger.Warn("value-log GC skipped", "err", err)
+			return
+		}
 		if err := s.db.RunValueLogGC(0.5); err != nil {
 			return
 		}

@@ -160,6 +160,9 @@ func (s *Store) WriteBatch(ctx context.Context, recs []core.IngestRecord) (res c
 	if len(pending) == 0 {
 		return res, nil
 	}
+	if err := s.checkSpace(pendingBytes(pending)); err != nil {
+		return core.BatchResult{}, err
+	}
 	if err := s.commitRecords(r.snap, pending, nil); err != nil {
 		return core.BatchResult{}, err
 	}
@@ -453,6 +456,9 @@ func (s *Store) mergeSmallBlocks() error {
 			pending = append(pending, pendingRec{rec: core.IngestRecord{Fields: f, Raw: slices.Clone(raw)}, idHash: xxhash.Sum64String(f.EventID), replaces: &ref, seq: rowSeq})
 		}
 	}
+	if err := s.checkSpace(pendingBytes(pending)); err != nil {
+		return err
+	}
 	// pending may be empty when every row of the small blocks was replaced:
 	// the blocks are still removed.
 	return s.commitRecords(snap, pending, small)
@@ -481,6 +487,9 @@ func (s *Store) SetTriage(ctx context.Context, ids []string, t core.Triage, audi
 		return nil, err
 	}
 	var unknown []string
+	if err := s.checkSpace(smallWrite); err != nil {
+		return nil, err
+	}
 	txn := s.db.NewTransaction(true)
 	defer txn.Discard()
 	updates := map[string]*triageRecord{}
@@ -531,6 +540,9 @@ func (s *Store) Sync() error {
 
 // AppendAudit stores one audit entry.
 func (s *Store) AppendAudit(ctx context.Context, e core.AuditEntry) error {
+	if err := s.checkSpace(smallWrite); err != nil {
+		return err
+	}
 	return s.db.Update(func(txn *badger.Txn) error { return s.putAudit(txn, e) })
 }
 
@@ -635,6 +647,20 @@ func splitZero(b []byte) []string {
 		}
 	}
 	return append(out, string(b[start:]))
+}
+
+// smallWrite is what a triage change, an audit entry or an object costs at
+// most on disk, for the free-space check.
+const smallWrite = 1 << 20
+
+// pendingBytes bounds what writing records costs on disk: the raw events
+// (stored compressed) and, per row, the columns and keys.
+func pendingBytes(p []pendingRec) int64 {
+	n := int64(smallWrite)
+	for _, r := range p {
+		n += int64(len(r.rec.Raw)) + 128
+	}
+	return n
 }
 
 // sortPending orders records newest first, then by event id descending,

@@ -122,7 +122,12 @@ func runServe(ctx context.Context, g *globalFlags, o serveOptions) error {
 		return err
 	}
 	d := &daemon{log: log, eng: eng, users: users, tokens: access.NewTokens(eng)}
-	defer eng.Close()
+	storeClosed := false
+	defer func() {
+		if !storeClosed {
+			eng.Close()
+		}
+	}()
 	if err := eng.InstallPredefined(ctx); err != nil {
 		return err
 	}
@@ -198,8 +203,36 @@ wait:
 	<-schedDone
 	d.drain(dctx)
 	d.tasks.Close()
+	storeClosed = true
+	if err := closeWithin(eng, o.drain-time.Since(start)); err != nil {
+		log.Error("store not closed", "err", err)
+		runErr = errors.Join(runErr, err)
+	}
 	log.Info("stopped", "drain", time.Since(start).Round(time.Millisecond))
 	return runErr
+}
+
+// closeWithin closes the store, giving up after budget: when the data
+// directory is gone or the disk fails, Badger retries flushing its memtable
+// forever and Close never returns. Acknowledged writes were synced when they
+// were acknowledged; the process ends with an error instead of hanging past
+// --drain.
+func closeWithin(eng *core.Engine, budget time.Duration) error {
+	budget = max(budget, 500*time.Millisecond)
+	done := make(chan error, 1)
+	go func() { done <- eng.Close() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			return fmt.Errorf("close store: %w", err)
+		}
+		return nil
+	case <-time.After(budget):
+		if herr := eng.Health(); herr != nil {
+			return fmt.Errorf("the store did not close within the drain (%v); exiting without closing it", herr)
+		}
+		return errors.New("the store did not close within the drain (its flushes fail); exiting without closing it")
+	}
 }
 
 // drain stops the listeners, then gives running tasks what is left of the

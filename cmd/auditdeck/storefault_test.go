@@ -165,3 +165,27 @@ func TestDamagedTableWhileServing(t *testing.T) {
 		t.Fatalf("the damage is not in the log:\n%s", srv.logged())
 	}
 }
+
+// TestServeExitsWhenDataDirGone: with the data directory removed under it,
+// Badger retries flushing its memtable forever and Close never returned, so
+// serve ignored SIGTERM. Now it ends within --drain with a non-zero exit
+// and says why.
+func TestServeExitsWhenDataDirGone(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "store")
+	srv := startServe(t, data, "--http", "off", "--ssh", "off", "--drain", "2s")
+	if r := runIn(t, dir, nil, "ingest", "--data", data, fixture(t, "activities.ndjson")); r.code != 0 {
+		t.Fatalf("ingest: %+v", r)
+	}
+	if err := os.RemoveAll(data); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	code := srv.stop(t, syscall.SIGTERM, 10*time.Second)
+	if took := time.Since(start); code == 0 || took > 4*time.Second {
+		t.Fatalf("exit %d after %s:\n%s", code, took, srv.logged())
+	}
+	if !strings.Contains(srv.logged(), "auditdeck: the store did not close within the drain (data directory "+data+" is gone)") {
+		t.Fatalf("no reason given:\n%s", srv.logged())
+	}
+}
