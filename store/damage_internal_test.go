@@ -208,3 +208,78 @@ func TestDamagedTableWhileOpen(t *testing.T) {
 		t.Fatalf("reopen: %v, want core.ErrDamaged naming %s", err, filepath.Base(tables[0]))
 	}
 }
+
+// TestDamagedNewestLogRefused: Badger cuts the newest value-log file at its
+// first entry that fails its checksum, as after a crash, and so dropped
+// every event written after a damaged entry. A read-write open now refuses
+// such a file and changes nothing; a torn tail as a crash leaves it (part
+// of one entry, then zeros) still opens.
+func TestDamagedNewestLogRefused(t *testing.T) {
+	dir := t.TempDir()
+	smallBlockStore(t, dir)
+	logs, _ := filepath.Glob(filepath.Join(dir, "*.vlog"))
+	if len(logs) != 1 {
+		t.Fatalf("value logs %v, want one", logs)
+	}
+	good, err := os.ReadFile(logs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// A crash in the middle of a write: half an entry, then zeros.
+	torn := append(bytes.Clone(good), good[vlogHeaderSize:vlogHeaderSize+40]...)
+	torn = append(torn, make([]byte, 4096)...)
+	if err := os.WriteFile(logs[0], torn, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(Options{Dir: dir, GCInterval: -1})
+	if err != nil {
+		t.Fatalf("open after a torn write: %v", err)
+	}
+	if n, err := s.Count(context.Background(), compile(t, "raw.contains(login)")); err != nil || n == 0 {
+		t.Fatalf("count after a torn write: %d %v", n, err)
+	}
+	s.Close()
+
+	// Damage in the middle of the newest file.
+	dir = t.TempDir()
+	smallBlockStore(t, dir)
+	logs, _ = filepath.Glob(filepath.Join(dir, "*.vlog"))
+	b, err := os.ReadFile(logs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := len(b) / 3; i < len(b)/3+64; i++ {
+		b[i] ^= 0x5a
+	}
+	if err := os.WriteFile(logs[0], b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	before := map[string][]byte{}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		before[e.Name()], _ = os.ReadFile(filepath.Join(dir, e.Name()))
+	}
+	_, err = Open(Options{Dir: dir})
+	if !errors.Is(err, core.ErrDamaged) || !strings.Contains(err.Error(), "value log "+filepath.Base(logs[0])) || !strings.Contains(err.Error(), "nothing was changed") {
+		t.Fatalf("open with a damaged newest value log: %v", err)
+	}
+	entries, _ = os.ReadDir(dir)
+	if len(entries) != len(before) {
+		t.Fatalf("files: %d before, %d after", len(before), len(entries))
+	}
+	for _, e := range entries {
+		if now, _ := os.ReadFile(filepath.Join(dir, e.Name())); !bytes.Equal(now, before[e.Name()]) {
+			t.Errorf("%s changed", e.Name())
+		}
+	}
+	// Read-only opens cut nothing: what is intact stays readable.
+	s, err = Open(Options{Dir: dir, ReadOnly: true})
+	if err != nil {
+		t.Fatalf("read-only open: %v", err)
+	}
+	defer s.Close()
+	if _, err := s.Count(context.Background(), compile(t, "raw.contains(login)")); !errors.Is(err, core.ErrDamaged) {
+		t.Fatalf("read-only count over the damaged entry: %v", err)
+	}
+}

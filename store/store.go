@@ -232,6 +232,11 @@ func Open(opts Options) (*Store, error) {
 	if err := checkManifest(opts.Dir, bopts); err != nil {
 		return nil, fmt.Errorf("open store %s: %w", opts.Dir, err)
 	}
+	if !opts.ReadOnly {
+		if err := checkNewestLog(opts.Dir); err != nil {
+			return nil, fmt.Errorf("open store %s: %w", opts.Dir, err)
+		}
+	}
 	db, err := badger.Open(bopts)
 	if err != nil {
 		if strings.Contains(err.Error(), "Cannot acquire directory lock") {
