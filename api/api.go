@@ -1,6 +1,8 @@
 package api
 
 import (
+	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -25,7 +27,14 @@ type Options struct {
 	Tokens       *access.Tokens    // required
 	Logger       *slog.Logger      // nil: slog.Default()
 	MaxBodyBytes int64             // 0: DefaultMaxBodyBytes
+	// QueryTimeout bounds the time one request may spend in the engine
+	// (a costly filter over raw fields); past it the answer is a 503.
+	// 0: DefaultQueryTimeout; negative: no limit.
+	QueryTimeout time.Duration
 }
+
+// DefaultQueryTimeout is the per-request deadline when Options.QueryTimeout is 0.
+const DefaultQueryTimeout = 30 * time.Second
 
 // route is one method and path pattern of the API with what it requires.
 type route struct {
@@ -43,6 +52,7 @@ type handler struct {
 	tokens  *access.Tokens
 	log     *slog.Logger
 	maxBody int64
+	timeout time.Duration // per-request deadline; 0: none
 	mux     *http.ServeMux
 	routes  []route
 	methods []string // every method some route uses, sorted
@@ -60,6 +70,12 @@ func New(o Options) http.Handler {
 	}
 	if h.maxBody <= 0 {
 		h.maxBody = DefaultMaxBodyBytes
+	}
+	switch {
+	case o.QueryTimeout == 0:
+		h.timeout = DefaultQueryTimeout
+	case o.QueryTimeout > 0:
+		h.timeout = o.QueryTimeout
 	}
 	h.routes = h.routeTable()
 	seen := map[string]bool{}
@@ -84,6 +100,7 @@ var hssParams = []string{"enterprise_project_id", "last_days", "host_name", "hos
 func (h *handler) routeTable() []route {
 	return []route{
 		{method: "GET", pattern: "/openapi.json", public: true, handle: h.openAPI},
+		{method: "GET", pattern: "/readyz", public: true, handle: h.ready},
 
 		// Cloudlock (seed 003)
 		{method: "GET", pattern: "/activities", perm: access.Read, params: []string{"event_type", "ids", "created_after", "limit", "offset", "filter", "order"}, handle: h.listActivities},
@@ -174,7 +191,16 @@ func (h *handler) wrap(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
+		if h.timeout > 0 {
+			ctx, cancel := context.WithTimeoutCause(r.Context(), h.timeout, &deadlineError{limit: h.timeout})
+			defer cancel()
+			r = r.WithContext(ctx)
+		}
+		defer h.recoverRequest(sw, r)
 		err := h.serveRoute(sw, r, rt)
+		if cause := context.Cause(r.Context()); err != nil && errors.Is(err, context.DeadlineExceeded) && cause != nil {
+			err = cause // names the limit
+		}
 		if err != nil {
 			h.fail(sw, r, err)
 		}

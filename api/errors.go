@@ -10,9 +10,12 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
+	"time"
 
 	"github.com/auditdeck/auditdeck/core"
 	"github.com/auditdeck/auditdeck/core/access"
@@ -56,6 +59,7 @@ func statusOf(err error) (int, string) {
 		qfe *query.FieldError
 		pe  *query.ParamError
 		cfe *core.FieldError
+		de  *deadlineError
 	)
 	switch {
 	case errors.As(err, &ae):
@@ -74,11 +78,44 @@ func statusOf(err error) (int, string) {
 		return http.StatusForbidden, err.Error()
 	case errors.Is(err, core.ErrNotFound):
 		return http.StatusNotFound, err.Error()
+	case errors.As(err, &de):
+		return http.StatusServiceUnavailable, de.Error()
+	case errors.Is(err, syscall.ENOSPC):
+		return http.StatusServiceUnavailable, "the store's disk is full: nothing of this request was stored; free space and retry"
+	case errors.Is(err, core.ErrDamaged):
+		return http.StatusInternalServerError, err.Error() + " (logged on the server; other data stays readable)"
 	case errors.Is(err, core.ErrBadCursor),
 		errors.As(err, &se), errors.As(err, &qfe), errors.As(err, &pe), errors.As(err, &cfe):
 		return http.StatusBadRequest, err.Error()
 	}
 	return http.StatusInternalServerError, "internal error (logged on the server)"
+}
+
+// deadlineError is the cause of a request's context when its deadline
+// passes; it says which limit.
+type deadlineError struct{ limit time.Duration }
+
+func (e *deadlineError) Error() string {
+	return fmt.Sprintf("the request took longer than the server's %s limit and was stopped: narrow the filter or the time range", e.limit)
+}
+
+func (e *deadlineError) Unwrap() error { return context.DeadlineExceeded }
+
+// recoverRequest answers a panic in a handler with a 500 (or aborts a
+// response already started) instead of a dropped connection, and logs it.
+func (h *handler) recoverRequest(w *statusWriter, r *http.Request) {
+	v := recover()
+	if v == nil || v == http.ErrAbortHandler {
+		if v != nil {
+			panic(v)
+		}
+		return
+	}
+	h.log.Error("api handler panic", "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+	if w.started() {
+		panic(http.ErrAbortHandler)
+	}
+	h.writeError(w, r, errors.New("handler panic"))
 }
 
 // fail answers err, or aborts the connection when the response has already

@@ -17,6 +17,10 @@ var ErrClosed = errors.New("closed")
 // ErrNotFound means no object has the id asked for (or the caller may not see it).
 var ErrNotFound = errors.New("not found")
 
+// ErrDamaged means stored data failed its checksum or could not be decoded;
+// the error names the damaged block. Other data stays readable.
+var ErrDamaged = errors.New("damaged data in the store")
+
 // ErrBadCursor means a page cursor is malformed or belongs to another query.
 var ErrBadCursor = errors.New("invalid or stale cursor")
 
@@ -125,6 +129,21 @@ type FieldPathStore interface {
 	AddFieldPaths(ctx context.Context, paths []string, overflow bool) error
 	// FieldPaths returns the recorded set.
 	FieldPaths(ctx context.Context) (*FieldPathSet, error)
+}
+
+// HealthChecker is implemented by stores that can tell whether they take
+// writes now (their disk has room, their directory exists).
+type HealthChecker interface {
+	Health() error
+}
+
+// Health is nil when the store takes writes; otherwise it says why not
+// (an error wrapping syscall.ENOSPC for a full disk). Readiness checks use it.
+func (e *Engine) Health() error {
+	if h, ok := e.store.(HealthChecker); ok {
+		return h.Health()
+	}
+	return nil
 }
 
 // Store is everything the engine keeps.

@@ -2,15 +2,16 @@ package store
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"math"
 	"sync"
 
+	"github.com/auditdeck/auditdeck/core"
 	"github.com/klauspost/compress/s2"
 )
 
-var errCorrupt = errors.New("corrupt block data")
+// errCorrupt marks data that does not decode; callers add which block.
+var errCorrupt = core.ErrDamaged
 
 // enc appends the primitive encodings the block format is built from.
 type enc struct{ b []byte }

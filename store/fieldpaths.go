@@ -70,6 +70,11 @@ func (s *Store) AddFieldPaths(ctx context.Context, paths []string, overflow bool
 	if err != nil {
 		return err
 	}
+	// Badger writes through mapped files: on a full disk that is a SIGBUS,
+	// so the same free-space check as every other write comes first.
+	if err := s.checkSpace(smallWrite); err != nil {
+		return err
+	}
 	if err := s.db.Update(func(txn *badger.Txn) error { return txn.Set(metaFieldPathsKey, b) }); err != nil {
 		return fmt.Errorf("write field paths: %w", err)
 	}

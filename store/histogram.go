@@ -9,12 +9,13 @@ import (
 
 // Histogram counts matches per time bucket from the time column; raw-JSON
 // predicates are evaluated only for rows the columns let through.
-func (s *Store) Histogram(ctx context.Context, c *query.Compiled, lo, hi int64, counts []int64) error {
+func (s *Store) Histogram(ctx context.Context, c *query.Compiled, lo, hi int64, counts []int64) (err error) {
 	if len(counts) == 0 || hi <= lo {
 		return nil
 	}
 	r := s.newReader()
 	defer r.close()
+	defer s.recoverDamage("histogram", &r.at, &err)
 	key := fmt.Sprintf("histogram\x00%d\x00%d\x00%d\x00%s", lo, hi, len(counts), c.Key())
 	v, err := s.results.do(ctx, s, r.snap, key, func() ([]int64, error) {
 		out := make([]int64, len(counts))
@@ -33,7 +34,7 @@ func (r *reader) histogram(ctx context.Context, c *query.Compiled, lo, hi int64,
 	s := r.s
 	p := newPlan(c, r.snap)
 	p.lo, p.hi = max(p.lo, lo), min(p.hi, hi-1)
-	x := &exec{r: r, p: p}
+	x := &exec{r: r, p: p, ctx: ctx}
 	width := (hi - lo + int64(len(counts)) - 1) / int64(len(counts))
 	visited := 0
 	defer func() {

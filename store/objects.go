@@ -32,6 +32,9 @@ func (s *Store) PutObject(ctx context.Context, kind, id string, doc []byte) erro
 	if err := checkObjectKey(kind, id); err != nil {
 		return err
 	}
+	if err := s.checkSpace(int64(len(doc)) + smallWrite); err != nil {
+		return err
+	}
 	return s.db.Update(func(txn *badger.Txn) error { return txn.Set(objectKey(kind, id), doc) })
 }
 

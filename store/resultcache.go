@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"sync"
 )
 
@@ -60,10 +61,19 @@ func (rc *resultCache) do(ctx context.Context, s *Store, snap *snapshot, key str
 			return nil, ctx.Err()
 		}
 	}
-	p := &pendingResult{done: make(chan struct{})}
+	p := &pendingResult{done: make(chan struct{}), err: errComputeFailed}
 	rc.inflight[key] = p
 	rc.mu.Unlock()
+	// A compute that panics (damaged data) still releases its waiters.
+	defer rc.finish(snap, key, p)
 	p.v, p.err = compute()
+	return p.v, p.err
+}
+
+// errComputeFailed is what waiters see when the computation panicked.
+var errComputeFailed = errors.New("the shared computation failed")
+
+func (rc *resultCache) finish(snap *snapshot, key string, p *pendingResult) {
 	rc.mu.Lock()
 	if rc.snap == snap {
 		delete(rc.inflight, key)
@@ -73,5 +83,4 @@ func (rc *resultCache) do(ctx context.Context, s *Store, snap *snapshot, key str
 	}
 	rc.mu.Unlock()
 	close(p.done)
-	return p.v, p.err
 }

@@ -33,7 +33,13 @@ type exec struct {
 	r      *reader
 	p      *plan
 	parser fastjson.Parser
+	// ctx is checked every rawCheckEvery raw-JSON evaluations: a costly
+	// filter over raw fields must stop at its deadline inside a block.
+	ctx    context.Context
+	parsed int
 }
+
+const rawCheckEvery = 256
 
 // rawMatch evaluates the raw-JSON predicates on one row.
 func (x *exec) rawMatch(b *blockState, row int) (bool, error) {
@@ -48,6 +54,11 @@ func (x *exec) rawMatch(b *blockState, row int) (bool, error) {
 }
 
 func (x *exec) rawMatchBytes(b *blockState, row int, raw []byte) (bool, error) {
+	if x.parsed++; x.parsed%rawCheckEvery == 0 && x.ctx != nil {
+		if err := x.ctx.Err(); err != nil {
+			return false, err
+		}
+	}
 	if !x.p.mayContain(raw) {
 		return false, nil
 	}
@@ -71,9 +82,10 @@ func (s *Store) Explain(c *query.Compiled, order query.Order) string {
 }
 
 // Count counts matching events, two blocks at a time.
-func (s *Store) Count(ctx context.Context, c *query.Compiled) (int64, error) {
+func (s *Store) Count(ctx context.Context, c *query.Compiled) (n int64, err error) {
 	r := s.newReader()
 	defer r.close()
+	defer s.recoverDamage("count", &r.at, &err)
 	return r.count(ctx, c, true)
 }
 
@@ -137,7 +149,18 @@ func (r *reader) countBlocks(ctx context.Context, c *query.Compiled, parallel bo
 			if own {
 				defer rd.close()
 			}
-			x := &exec{r: rd, p: p}
+			var perr error
+			defer func() {
+				if perr != nil {
+					mu.Lock()
+					firstErr = cmp.Or(firstErr, perr)
+					mu.Unlock()
+					for range next { // let the feeder finish
+					}
+				}
+			}()
+			defer s.recoverDamage("count", &rd.at, &perr)
+			x := &exec{r: rd, p: p, ctx: ctx}
 			var n int64
 			for b := range next {
 				if len(p.rawPreds) > 0 && scanned.Add(1)%32 == 0 {
@@ -238,9 +261,10 @@ func (x *exec) countBlock(b *blockState) (int64, error) {
 }
 
 // Get returns activities by id, in the order asked, leaving out unknown ids.
-func (s *Store) Get(ctx context.Context, ids []string, withRaw bool) ([]core.Activity, error) {
+func (s *Store) Get(ctx context.Context, ids []string, withRaw bool) (_ []core.Activity, err error) {
 	r := s.newReader()
 	defer r.close()
+	defer s.recoverDamage("get events", &r.at, &err)
 	found, err := r.locate(ids)
 	if err != nil {
 		return nil, err
@@ -305,10 +329,11 @@ func (r *reader) locate(ids []string) (map[string]location, error) {
 }
 
 // Scan streams matches in order. See core.ActivityStore.
-func (s *Store) Scan(ctx context.Context, req core.ScanRequest, fn func(*core.Activity) error) (string, error) {
+func (s *Store) Scan(ctx context.Context, req core.ScanRequest, fn func(*core.Activity) error) (_ string, err error) {
 	r := s.newReader()
 	defer r.close()
-	return r.scan(ctx, req, fn)
+	defer s.recoverDamage("scan", &r.at, &err)
+	return r.scan(ctx, req, guardCallback(fn))
 }
 
 func (r *reader) scan(ctx context.Context, req core.ScanRequest, fn func(*core.Activity) error) (string, error) {
@@ -327,7 +352,7 @@ func (r *reader) scan(ctx context.Context, req core.ScanRequest, fn func(*core.A
 		}
 		after = c
 	}
-	x := &exec{r: r, p: p}
+	x := &exec{r: r, p: p, ctx: ctx}
 	// Only time-ordered scans go bulk: they finish blocks one after another
 	// (or, for overlapping blocks, hold columns but only recent chunks).
 	// Other orders visit rows in any block order and use the shared cache.
@@ -494,6 +519,10 @@ func (it *timeIter) afterCursor(pos *rowPos) bool {
 }
 
 func (it *timeIter) open(b *blockState) error {
+	// A filter no row matches opens every block before the first row.
+	if err := it.x.ctx.Err(); err != nil {
+		return err
+	}
 	bs, err := it.x.r.candidates(it.x.p, b)
 	if err != nil {
 		return err

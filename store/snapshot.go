@@ -35,21 +35,23 @@ func (s *Store) SnapshotAt(pin uint64) core.Snapshot {
 	return &snapshotView{r: r}
 }
 
-func (v *snapshotView) Scan(ctx context.Context, req core.ScanRequest, fn func(*core.Activity) error) (string, error) {
+func (v *snapshotView) Scan(ctx context.Context, req core.ScanRequest, fn func(*core.Activity) error) (_ string, err error) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if v.closed {
 		return "", core.ErrClosed
 	}
-	return v.r.scan(ctx, req, fn)
+	defer v.r.s.recoverDamage("scan", &v.r.at, &err)
+	return v.r.scan(ctx, req, guardCallback(fn))
 }
 
-func (v *snapshotView) Count(ctx context.Context, c *query.Compiled) (int64, error) {
+func (v *snapshotView) Count(ctx context.Context, c *query.Compiled) (_ int64, err error) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if v.closed {
 		return 0, core.ErrClosed
 	}
+	defer v.r.s.recoverDamage("count", &v.r.at, &err)
 	return v.r.count(ctx, c, false)
 }
 

@@ -34,7 +34,10 @@ type Options struct {
 	CacheBytes int64         // decoded column and chunk cache; 32 MiB
 	GCInterval time.Duration // value-log GC period; 10 minutes, negative = never
 	ReadOnly   bool
-	Logger     *slog.Logger
+	// MinFreeBytes is the disk space writes must leave free (see
+	// DefaultMinFreeBytes, the value for 0); negative: no check.
+	MinFreeBytes int64
+	Logger       *slog.Logger
 	// Tune, when set, adjusts the Badger options last. Benchmarks use it to
 	// compare the tuned options with Badger's defaults.
 	Tune func(*badger.Options)
@@ -52,6 +55,9 @@ func (o *Options) defaults() {
 	}
 	if o.CacheBytes <= 0 {
 		o.CacheBytes = 32 << 20
+	}
+	if o.MinFreeBytes == 0 {
+		o.MinFreeBytes = DefaultMinFreeBytes
 	}
 	if o.GCInterval == 0 {
 		o.GCInterval = 10 * time.Minute
@@ -82,6 +88,12 @@ func badgerOptions(o Options) badger.Options {
 		WithNumGoroutines(2).           //
 		WithReadOnly(o.ReadOnly).       //
 		WithSyncWrites(false).          // Sync is called explicitly, see WriteBatch
+		// Checksums on every read: a damaged value or table block is then
+		// an error naming the block, not garbage decoded or a panic in
+		// Badger's table iterator (and a failed read no longer leaks a
+		// value-log read lock that made Close hang).
+		WithVerifyValueChecksum(true).
+		WithChecksumVerificationMode(options.OnBlockRead).
 		WithNumVersionsToKeep(1)
 }
 
@@ -218,6 +230,14 @@ func Open(opts Options) (*Store, error) {
 	bopts := badgerOptions(opts)
 	if opts.Tune != nil {
 		opts.Tune(&bopts)
+	}
+	if err := checkManifest(opts.Dir, bopts); err != nil {
+		return nil, fmt.Errorf("open store %s: %w", opts.Dir, err)
+	}
+	if !opts.ReadOnly {
+		if err := checkNewestLog(opts.Dir); err != nil {
+			return nil, fmt.Errorf("open store %s: %w", opts.Dir, err)
+		}
 	}
 	db, err := badger.Open(bopts)
 	if err != nil {
@@ -370,6 +390,11 @@ func (s *Store) gcLoop(every time.Duration) {
 // RunValueLogGC reclaims value-log space left by replaced events and merged blocks.
 func (s *Store) RunValueLogGC() {
 	for i := 0; i < 16; i++ {
+		// A GC pass rewrites up to one value-log file's live entries.
+		if err := s.checkSpace(s.db.Opts().ValueLogFileSize); err != nil {
+			s.opts.Logger.Warn("value-log GC skipped", "err", err)
+			return
+		}
 		if err := s.db.RunValueLogGC(0.5); err != nil {
 			return
 		}
@@ -431,6 +456,7 @@ type reader struct {
 	loaded int // blocks loaded by this bulk reader, to release mappings now and then
 	cols   *rowColumns
 	recent []recentChunk // a bulk scan's last chunks
+	at     []byte        // the last key read, to name it when a read panics
 }
 
 type recentChunk struct {
@@ -472,9 +498,15 @@ func (s *Store) newReader() *reader {
 func (r *reader) close() { r.txn.Discard() }
 
 func (r *reader) raw(key []byte) ([]byte, error) {
+	r.at = key
 	item, err := r.txn.Get(key)
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		// Block keys are written and removed together with their header: a
+		// missing one was lost to a damaged table block.
+		return nil, fmt.Errorf("read %s: not in the store: %w", describeKey(key), core.ErrDamaged)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("read %x: %w", key, err)
+		return nil, fmt.Errorf("read %s: %w", describeKey(key), err)
 	}
 	var out []byte
 	err = item.Value(func(v []byte) error {
@@ -488,7 +520,9 @@ func (r *reader) raw(key []byte) ([]byte, error) {
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("read %x: %w", key, err)
+		// Badger logs a value that fails its checksum and hands over no
+		// bytes, which uncompress reports as damaged.
+		return nil, fmt.Errorf("read %s: %w", describeKey(key), err)
 	}
 	return out, nil
 }

@@ -107,8 +107,8 @@ type pendingRec struct {
 
 // WriteBatch stores records as sealed blocks in one Badger transaction, so a
 // batch is all or nothing and durable once WriteBatch returns.
-func (s *Store) WriteBatch(ctx context.Context, recs []core.IngestRecord) (core.BatchResult, error) {
-	var res core.BatchResult
+func (s *Store) WriteBatch(ctx context.Context, recs []core.IngestRecord) (res core.BatchResult, err error) {
+	defer s.recoverDamage("write batch", nil, &err)
 	if len(recs) == 0 {
 		return res, nil
 	}
@@ -159,6 +159,9 @@ func (s *Store) WriteBatch(ctx context.Context, recs []core.IngestRecord) (core.
 	}
 	if len(pending) == 0 {
 		return res, nil
+	}
+	if err := s.checkSpace(pendingBytes(pending)); err != nil {
+		return core.BatchResult{}, err
 	}
 	if err := s.commitRecords(r.snap, pending, nil); err != nil {
 		return core.BatchResult{}, err
@@ -453,6 +456,9 @@ func (s *Store) mergeSmallBlocks() error {
 			pending = append(pending, pendingRec{rec: core.IngestRecord{Fields: f, Raw: slices.Clone(raw)}, idHash: xxhash.Sum64String(f.EventID), replaces: &ref, seq: rowSeq})
 		}
 	}
+	if err := s.checkSpace(pendingBytes(pending)); err != nil {
+		return err
+	}
 	// pending may be empty when every row of the small blocks was replaced:
 	// the blocks are still removed.
 	return s.commitRecords(snap, pending, small)
@@ -470,9 +476,10 @@ func (s *Store) smallBlocks(snap *snapshot) []*blockState {
 
 // SetTriage applies a triage change to known events with its audit entry
 // in one transaction.
-func (s *Store) SetTriage(ctx context.Context, ids []string, c core.TriageChange, audit core.AuditEntry) ([]string, error) {
+func (s *Store) SetTriage(ctx context.Context, ids []string, c core.TriageChange, audit core.AuditEntry) (_ []string, err error) {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
+	defer s.recoverDamage("set triage", nil, &err)
 	// Every triage write holds wmu, so the current records cannot move
 	// until this one is stored.
 	current := s.state.Load().triage
@@ -483,6 +490,9 @@ func (s *Store) SetTriage(ctx context.Context, ids []string, c core.TriageChange
 		return nil, err
 	}
 	var unknown []string
+	if err := s.checkSpace(smallWrite); err != nil {
+		return nil, err
+	}
 	txn := s.db.NewTransaction(true)
 	defer txn.Discard()
 	updates := map[string]*triageRecord{}
@@ -539,6 +549,9 @@ func (s *Store) Sync() error {
 
 // AppendAudit stores one audit entry.
 func (s *Store) AppendAudit(ctx context.Context, e core.AuditEntry) error {
+	if err := s.checkSpace(smallWrite); err != nil {
+		return err
+	}
 	return s.db.Update(func(txn *badger.Txn) error { return s.putAudit(txn, e) })
 }
 
@@ -557,7 +570,9 @@ func (s *Store) putAudit(txn *badger.Txn, e core.AuditEntry) error {
 }
 
 // ScanAudit streams audit entries with from <= At < to, oldest first.
-func (s *Store) ScanAudit(ctx context.Context, from, to time.Time, fn func(core.AuditEntry) error) error {
+func (s *Store) ScanAudit(ctx context.Context, from, to time.Time, fn func(core.AuditEntry) error) (err error) {
+	defer s.recoverDamage("read the audit log", nil, &err)
+	fn = guardCallback(fn)
 	return s.db.View(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: true, PrefetchSize: 100, Prefix: []byte{prefixAudit}})
 		defer it.Close()
@@ -584,11 +599,11 @@ func (s *Store) ScanAudit(ctx context.Context, from, to time.Time, fn func(core.
 }
 
 // Consumption returns ingest counters for UTC days in [from, to).
-func (s *Store) Consumption(ctx context.Context, from, to time.Time) ([]core.ConsumptionRow, error) {
-	var out []core.ConsumptionRow
+func (s *Store) Consumption(ctx context.Context, from, to time.Time) (out []core.ConsumptionRow, err error) {
+	defer s.recoverDamage("read consumption", nil, &err)
 	lo := from.UTC().Format(time.DateOnly)
 	hi := to.UTC().Format(time.DateOnly)
-	err := s.db.View(func(txn *badger.Txn) error {
+	err = s.db.View(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: true, Prefix: []byte{prefixConsumption}})
 		defer it.Close()
 		for it.Seek(consumptionKey(lo, "", "")[:1+len(lo)]); it.Valid(); it.Next() {
@@ -641,6 +656,20 @@ func splitZero(b []byte) []string {
 		}
 	}
 	return append(out, string(b[start:]))
+}
+
+// smallWrite is what a triage change, an audit entry or an object costs at
+// most on disk, for the free-space check.
+const smallWrite = 1 << 20
+
+// pendingBytes bounds what writing records costs on disk: the raw events
+// (stored compressed) and, per row, the columns and keys.
+func pendingBytes(p []pendingRec) int64 {
+	n := int64(smallWrite)
+	for _, r := range p {
+		n += int64(len(r.rec.Raw)) + 128
+	}
+	return n
 }
 
 // sortPending orders records newest first, then by event id descending,

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -20,6 +21,7 @@ type queryFlags struct {
 	filter, filterJSON, order, cursor, format string
 	limit, offset                             int
 	count, timing, explain                    bool
+	timeout                                   time.Duration
 }
 
 func newQueryCmd(g *globalFlags) *cobra.Command {
@@ -54,6 +56,7 @@ printed on stderr as "next: CURSOR"; pass it back with --cursor.`,
 	fl.StringVar(&f.format, "format", "table", "output format: table, ndjson or csv")
 	fl.BoolVar(&f.timing, "timing", false, "print elapsed_ms=<ms> of the query on stderr")
 	fl.BoolVar(&f.explain, "explain", false, "print the query plan instead of results")
+	fl.DurationVar(&f.timeout, "timeout", 0, "stop a query that runs longer (0: no limit)")
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"table", "ndjson", "csv"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
@@ -74,7 +77,20 @@ func parseFilters(dsl, js string) (query.Filter, error) {
 	return f, nil
 }
 
-func runQuery(ctx context.Context, eng *core.Engine, f *queryFlags, stdout, stderr io.Writer) error {
+func runQuery(ctx context.Context, eng *core.Engine, f *queryFlags, stdout, stderr io.Writer) (err error) {
+	if f.timeout < 0 {
+		return fmt.Errorf("--timeout must not be negative")
+	}
+	if f.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, f.timeout)
+		defer cancel()
+		defer func() {
+			if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
+				err = fmt.Errorf("query stopped at --timeout %s: narrow the filter or the time range, or raise --timeout", f.timeout)
+			}
+		}()
+	}
 	filter, err := parseFilters(f.filter, f.filterJSON)
 	if err != nil {
 		return err

@@ -43,6 +43,7 @@ type serveOptions struct {
 	connPerMin  int
 	config      string
 	clockStart  string // tests: run the engine's clock from this instant
+	queryTime   time.Duration
 }
 
 func newServeCmd(g *globalFlags) *cobra.Command {
@@ -77,6 +78,7 @@ close the store. Pass "off" to --http or --ssh to disable one.`,
 	cmd.Flags().DurationVar(&o.maxSession, "ssh-max-timeout", sshserve.DefaultMaxTimeout, "close any SSH session after this long")
 	cmd.Flags().IntVar(&o.connPerMin, "ssh-rate", sshserve.DefaultConnectionsPerMinute, "SSH connections per minute allowed from one address (an IPv6 /64)")
 	cmd.Flags().StringVar(&o.config, "config", tui.DefaultConfigPath(), "dashboard config file for SSH sessions (keys, theme, saved filters)")
+	cmd.Flags().DurationVar(&o.queryTime, "query-timeout", api.DefaultQueryTimeout, "longest time one HTTP API request may run before it is answered with a 503")
 	cmd.Flags().StringVar(&o.clockStart, "clock-start", "", "run the engine's clock from this RFC 3339 instant (tests of scheduled runs)")
 	_ = cmd.Flags().MarkHidden("clock-start")
 	return cmd
@@ -127,7 +129,12 @@ func runServe(ctx context.Context, g *globalFlags, o serveOptions) error {
 		return err
 	}
 	d := &daemon{log: log, eng: eng, users: users, tokens: access.NewTokens(eng)}
-	defer eng.Close()
+	storeClosed := false
+	defer func() {
+		if !storeClosed {
+			eng.Close()
+		}
+	}()
 	if err := eng.InstallPredefined(ctx); err != nil {
 		return err
 	}
@@ -207,8 +214,36 @@ wait:
 	<-schedDone
 	d.drain(dctx)
 	d.tasks.Close()
+	storeClosed = true
+	if err := closeWithin(eng, o.drain-time.Since(start)); err != nil {
+		log.Error("store not closed", "err", err)
+		runErr = errors.Join(runErr, err)
+	}
 	log.Info("stopped", "drain", time.Since(start).Round(time.Millisecond))
 	return runErr
+}
+
+// closeWithin closes the store, giving up after budget: when the data
+// directory is gone or the disk fails, Badger retries flushing its memtable
+// forever and Close never returns. Acknowledged writes were synced when they
+// were acknowledged; the process ends with an error instead of hanging past
+// --drain.
+func closeWithin(eng *core.Engine, budget time.Duration) error {
+	budget = max(budget, 500*time.Millisecond)
+	done := make(chan error, 1)
+	go func() { done <- eng.Close() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			return fmt.Errorf("close store: %w", err)
+		}
+		return nil
+	case <-time.After(budget):
+		if herr := eng.Health(); herr != nil {
+			return fmt.Errorf("the store did not close within the drain (%v); exiting without closing it", herr)
+		}
+		return errors.New("the store did not close within the drain (its flushes fail); exiting without closing it")
+	}
 }
 
 // drain stops the listeners, then gives running tasks what is left of the
@@ -257,7 +292,7 @@ func (d *daemon) addListeners(o serveOptions, dataDir string) error {
 		if err != nil {
 			return fmt.Errorf("--http %s: %w", o.httpAddr, err)
 		}
-		h := api.New(api.Options{Engine: d.eng, Users: d.users, Tokens: d.tokens, Logger: d.log.With("part", "http")})
+		h := api.New(api.Options{Engine: d.eng, Users: d.users, Tokens: d.tokens, Logger: d.log.With("part", "http"), QueryTimeout: o.queryTime})
 		// Handlers still running after a forced Close read the store; the
 		// drain waits for them before the store closes.
 		var inflight atomic.Int64
