@@ -151,8 +151,16 @@ type Server struct {
 	ctx     context.Context
 	cancel  context.CancelFunc
 	closed  atomic.Bool
-	mu      sync.Mutex // orders wg.Add in Serve against Close
+	mu      sync.Mutex // orders wg.Add in Serve against Close; guards idle
+	// idle holds connections that have not sent their request yet: no
+	// command runs for them, so Close ends them at once instead of letting
+	// a client that connects and sends nothing hold the drain.
+	idle map[*net.UnixConn]struct{}
 }
+
+// requestTimeout bounds the wait for a client's request: a relaying client
+// sends it as soon as it connects.
+const requestTimeout = 10 * time.Second
 
 // Listen creates the socket (mode 0600). The caller must hold the data
 // directory, so a socket file left by a killed daemon is stale and removed.
@@ -181,7 +189,7 @@ func Listen(path string, h Handler) (*Server, error) {
 		return nil, fmt.Errorf("socket %s: %w", path, err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &Server{ln: ln, path: path, handler: h, ctx: ctx, cancel: cancel}
+	s := &Server{ln: ln, path: path, handler: h, ctx: ctx, cancel: cancel, idle: map[*net.UnixConn]struct{}{}}
 	return s, nil
 }
 
@@ -215,6 +223,7 @@ func (s *Server) Serve() error {
 			return nil
 		}
 		s.wg.Add(1)
+		s.idle[c] = struct{}{}
 		s.mu.Unlock()
 		go func() {
 			defer s.wg.Done()
@@ -228,6 +237,9 @@ func (s *Server) Serve() error {
 func (s *Server) Close(ctx context.Context) error {
 	s.mu.Lock()
 	s.closed.Store(true)
+	for c := range s.idle {
+		c.Close()
+	}
 	s.mu.Unlock()
 	s.ln.Close()
 	os.Remove(s.path)
@@ -246,6 +258,7 @@ func (s *Server) Close(ctx context.Context) error {
 
 func (s *Server) serveConn(c *net.UnixConn) {
 	defer c.Close()
+	defer s.notIdle(c)
 	var wmu sync.Mutex
 	stderr := frameWriter{mu: &wmu, w: c, typ: frameStderr}
 	// A bug in one relayed command must end that command, not the daemon
@@ -262,10 +275,12 @@ func (s *Server) serveConn(c *net.UnixConn) {
 		return
 	}
 	br := bufio.NewReader(c)
+	_ = c.SetReadDeadline(time.Now().Add(requestTimeout))
 	typ, p, err := readFrame(br)
-	if err != nil || typ != frameRequest {
+	if s.notIdle(c) || err != nil || typ != frameRequest {
 		return
 	}
+	_ = c.SetReadDeadline(time.Time{})
 	var req Request
 	if err := json.Unmarshal(p, &req); err != nil {
 		fmt.Fprintf(stderr, "auditdeck: relay request: %v\n", err)
@@ -329,6 +344,15 @@ func (s *Server) serveConn(c *net.UnixConn) {
 	code := s.handler(ctx, &Session{Request: req, Stdin: stdinR, Stdout: frameWriter{mu: &wmu, w: c, typ: frameStdout}, Stderr: stderr, Resize: resize})
 	stdinR.Close()
 	exit(c, &wmu, code)
+}
+
+// notIdle marks a connection busy (or gone) and reports whether the server
+// is closing, in which case no command may start for it.
+func (s *Server) notIdle(c *net.UnixConn) (closing bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.idle, c)
+	return s.closed.Load()
 }
 
 func exit(c net.Conn, mu *sync.Mutex, code int) {
