@@ -35,7 +35,7 @@ func TestCloseDeadlineEndsCommandsBlockedOnClient(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			dataDir := t.TempDir()
+			dataDir := privateDir(t)
 			srv, err := relay.Listen(relay.SocketPath(dataDir), tc.handler)
 			if err != nil {
 				t.Fatal(err)
@@ -84,7 +84,7 @@ func (b blockingWriter) Write(p []byte) (int, error) {
 // A client that connects and sends nothing runs no command: Close must
 // not wait for it (it held serve's drain for its whole timeout).
 func TestCloseDoesNotWaitForIdleClients(t *testing.T) {
-	dataDir := t.TempDir()
+	dataDir := privateDir(t)
 	srv, err := relay.Listen(relay.SocketPath(dataDir), func(ctx context.Context, s *relay.Session) int { return 0 })
 	if err != nil {
 		t.Fatal(err)

@@ -18,7 +18,7 @@ import (
 
 func serve(t *testing.T, h relay.Handler) (dataDir string) {
 	t.Helper()
-	dataDir = t.TempDir()
+	dataDir = privateDir(t)
 	// A stale socket file from a killed daemon must not stop Listen.
 	if err := os.WriteFile(relay.SocketPath(dataDir), nil, 0o600); err != nil {
 		t.Fatal(err)
@@ -38,6 +38,17 @@ func serve(t *testing.T, h relay.Handler) (dataDir string) {
 		t.Fatalf("socket mode: %v %v", err, st.Mode())
 	}
 	return dataDir
+}
+
+// privateDir is a data directory as serve creates it: mode 0700 (the
+// testing package's own are 0755).
+func privateDir(t *testing.T) string {
+	t.Helper()
+	d := t.TempDir()
+	if err := os.Chmod(d, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	return d
 }
 
 func TestRunStreamsBothWays(t *testing.T) {
