@@ -62,6 +62,19 @@ type Terminal struct {
 // Size is a terminal size in cells.
 type Size struct{ Width, Height int }
 
+// MaxWidth and MaxHeight cap the terminal sizes a session sees (the first
+// and every resize): the client chooses them, and the dashboard drawn for
+// them costs memory in proportion to their area. They match tui.MaxWidth
+// and tui.MaxHeight, which the dashboard applies again.
+const (
+	MaxWidth  = 1000
+	MaxHeight = 500
+)
+
+func capSize(s Size) Size {
+	return Size{Width: min(s.Width, MaxWidth), Height: min(s.Height, MaxHeight)}
+}
+
 // Session is one relayed command as the daemon runs it.
 type Session struct {
 	Request
@@ -332,10 +345,14 @@ func (s *Server) serveConn(c *net.UnixConn) {
 		exit(c, &wmu, 2)
 		return
 	}
-	if req.Terminal != nil && (req.Terminal.Width <= 0 || req.Terminal.Height <= 0 || req.Terminal.Width > 10000 || req.Terminal.Height > 10000) {
-		fmt.Fprintf(stderr, "auditdeck: relay: bad terminal size %dx%d\n", req.Terminal.Width, req.Terminal.Height)
-		exit(c, &wmu, 2)
-		return
+	if req.Terminal != nil {
+		if req.Terminal.Width <= 0 || req.Terminal.Height <= 0 {
+			fmt.Fprintf(stderr, "auditdeck: relay: bad terminal size %dx%d\n", req.Terminal.Width, req.Terminal.Height)
+			exit(c, &wmu, 2)
+			return
+		}
+		sz := capSize(Size{Width: req.Terminal.Width, Height: req.Terminal.Height})
+		req.Terminal.Width, req.Terminal.Height = sz.Width, sz.Height
 	}
 	ctx, cancel := context.WithCancel(s.ctx)
 	defer cancel()
@@ -373,10 +390,11 @@ func (s *Server) serveConn(c *net.UnixConn) {
 				if len(p) != 8 {
 					continue
 				}
-				sz := Size{Width: int(binary.BigEndian.Uint32(p)), Height: int(binary.BigEndian.Uint32(p[4:]))}
-				if sz.Width <= 0 || sz.Height <= 0 || sz.Width > 10000 || sz.Height > 10000 {
+				w, h := binary.BigEndian.Uint32(p), binary.BigEndian.Uint32(p[4:])
+				if w == 0 || h == 0 {
 					continue
 				}
+				sz := Size{Width: int(min(w, MaxWidth)), Height: int(min(h, MaxHeight))}
 				// Only the latest size matters: replace an unread one.
 				select {
 				case <-resize:

@@ -143,9 +143,34 @@ func TestTerminalResizeAndBadFrames(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("no resize arrived")
 	}
+	// A client claiming a huge terminal gets a capped one: the dashboard
+	// drawn for it costs memory in proportion to its area.
+	resize <- relay.Size{Width: 65535, Height: 1 << 30}
+	select {
+	case sz := <-sizes:
+		if sz != (relay.Size{Width: relay.MaxWidth, Height: relay.MaxHeight}) {
+			t.Fatalf("a huge resize arrived as %v", sz)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no capped resize arrived")
+	}
 	stdinW.Close()
 	c.Close()
 	<-done
+	c, err = relay.Dial(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go relay.Client{Stdout: io.Discard, Stderr: io.Discard}.Run(context.Background(), c, relay.Request{Dir: "/", Terminal: &relay.Terminal{Width: 65535, Height: 65535}})
+	select {
+	case sz := <-sizes:
+		if sz != (relay.Size{Width: relay.MaxWidth, Height: relay.MaxHeight}) {
+			t.Fatalf("a huge first size arrived as %v", sz)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no capped first size arrived")
+	}
+	c.Close()
 
 	// A frame larger than the limit ends the connection instead of
 	// allocating it; a silly terminal size is refused.

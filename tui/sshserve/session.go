@@ -16,7 +16,6 @@ import (
 	"github.com/charmbracelet/ssh"
 	"github.com/charmbracelet/wish"
 	bm "github.com/charmbracelet/wish/bubbletea"
-	"github.com/muesli/termenv"
 	gossh "golang.org/x/crypto/ssh"
 )
 
@@ -177,9 +176,7 @@ func (s *Server) serveSession(sess ssh.Session) {
 
 	ended := make(chan string, 1)
 	stop := s.watch(prog, in, start, ended)
-	// The wish middleware runs the program on the session: window size
-	// changes become WindowSizeMsg, and a closed connection quits it.
-	bm.MiddlewareWithProgramHandler(func(ssh.Session) *tea.Program { return prog }, termenv.Ascii)(func(ssh.Session) {})(sess)
+	runProgram(sess, prog)
 	stop()
 
 	reason, msg := "quit", ""
@@ -205,6 +202,47 @@ func (s *Server) serveSession(sess ssh.Session) {
 		return
 	}
 	sess.Exit(0)
+}
+
+// quitGrace is how long a program may take to quit once its client has
+// gone before it is killed: a session must end, free its program and be
+// audited even when the program does not stop by itself.
+const quitGrace = 5 * time.Second
+
+// runProgram runs the session's program until it quits or the client goes
+// away. Window sizes, from the pty-req and every window-change, reach the
+// program capped to tui.MaxWidth×tui.MaxHeight: the client chooses them,
+// and a frame costs memory in proportion to its area.
+func runProgram(sess ssh.Session, prog *tea.Program) {
+	_, winch, _ := sess.Pty()
+	finished := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-finished:
+				return
+			case <-sess.Context().Done():
+				// Quit can block while the program is busy; Kill cannot.
+				go prog.Quit()
+				select {
+				case <-finished:
+				case <-time.After(quitGrace):
+					prog.Kill()
+				}
+				return
+			case w, ok := <-winch:
+				if !ok {
+					winch = nil // the client's requests ended; its context ends next
+					continue
+				}
+				width, height := tui.ClampSize(w.Width, w.Height)
+				prog.Send(tea.WindowSizeMsg{Width: width, Height: height})
+			}
+		}
+	}()
+	_, _ = prog.Run()
+	close(finished)
+	prog.Kill() // ends whatever of the program still runs (its commands' context)
 }
 
 // deny tells the client why its session is refused and ends it.
