@@ -164,10 +164,13 @@ func New(o Options) (*Server, error) {
 	srv.ConnectionFailedCallback = func(conn net.Conn, err error) {
 		s.log.Info("ssh login failed", "remote", conn.RemoteAddr().String(), "err", err)
 	}
-	// The dashboard is the only thing served: no commands, subsystems
-	// (sftp), port forwarding or real PTYs on the server.
-	srv.SessionRequestCallback = func(_ ssh.Session, requestType string) bool { return requestType == "shell" }
-	srv.SubsystemHandlers = map[string]ssh.SubsystemHandler{}
+	// The dashboard and, read-only, the user's exports over sftp are all
+	// that is served: no commands, other subsystems, port forwarding or
+	// real PTYs on the server.
+	srv.SessionRequestCallback = func(sess ssh.Session, requestType string) bool {
+		return requestType == "shell" || (requestType == "subsystem" && sess.Subsystem() == "sftp")
+	}
+	srv.SubsystemHandlers = map[string]ssh.SubsystemHandler{"sftp": s.serveSFTP}
 	srv.LocalPortForwardingCallback = nil
 	srv.ReversePortForwardingCallback = nil
 	s.srv = srv
