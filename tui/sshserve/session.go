@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -160,6 +162,7 @@ func (s *Server) serveSession(sess ssh.Session) {
 	tctx.CanExport = p.Can(access.Export)
 	tctx.CanTriage = p.Can(access.Triage)
 	tctx.CanManage = p.Can(access.Manage)
+	tctx.FetchCommand = fetchCommand(p.User, sess.LocalAddr())
 	app := dashboard.New(tctx)
 	defer app.Close()
 
@@ -202,6 +205,35 @@ func (s *Server) serveSession(sess ssh.Session) {
 		return
 	}
 	sess.Exit(0)
+}
+
+// fetchCommand is the scp command line that copies a finished task's files
+// (exports/TASK_ID/*: scp globs them over SFTP) from this server: the
+// user's name in the users file (any login name works with their key) at
+// the address the client connected to.
+func fetchCommand(login string, local net.Addr) func(taskID string) string {
+	host, port := "localhost", "22"
+	if h, p, err := net.SplitHostPort(local.String()); err == nil {
+		host, port = h, p
+	}
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	portFlag := ""
+	if port != "22" {
+		portFlag = "-P " + port + " "
+	}
+	return func(taskID string) string {
+		return "scp " + portFlag + shellWord(login+"@"+host+":"+exportsRoot+"/"+taskID+"/*") + " ."
+	}
+}
+
+// shellWord quotes s for a POSIX shell unless it needs none.
+func shellWord(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@%+=:,./_-") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // quitGrace is how long a program may take to quit once its client has

@@ -233,3 +233,50 @@ func readAll(t *testing.T, sc *sftp.Client, p string) []byte {
 	}
 	return b
 }
+
+// TestScpCommandFromTasksView: the Tasks view of an SSH session shows the
+// scp command for a finished export; run as shown (with only the client's
+// key options added) it copies the task's files.
+func TestScpCommandFromTasksView(t *testing.T) {
+	if _, err := exec.LookPath("scp"); err != nil {
+		t.Skip("scp is not installed (Debian package openssh-client)")
+	}
+	ts, ppl, bobTask, _ := startExports(t)
+	tm, err := startTermSized(t, ts.mustDial(t, ppl.bob), "xterm-256color", 200, 60, 200, 60)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm.waitScreen("1/306")
+	tm.send("4")
+	s := tm.waitScreen("Get", "scp -P ")
+	var shown string
+	for _, l := range strings.Split(s, "\n") {
+		if i := strings.Index(l, "scp -P "); i >= 0 {
+			shown = strings.TrimSpace(strings.TrimRight(l[i:], " │"))
+		}
+	}
+	want := "scp -P " + ts.addr[strings.LastIndex(ts.addr, ":")+1:] + " 'bob@127.0.0.1:exports/" + bobTask.ID + "/*' ."
+	if shown != want {
+		t.Fatalf("the Tasks view shows %q, want %q", shown, want)
+	}
+	keyFile := writeKeyFile(t, ppl.bob, "bob")
+	dir := t.TempDir()
+	opts := "scp -F /dev/null -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o BatchMode=yes -o IdentitiesOnly=yes -o IdentityAgent=none -i " + shellQuote(keyFile)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "sh", "-c", opts+strings.TrimPrefix(shown, "scp"))
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%s: %v: %s", shown, err, out)
+	}
+	for _, f := range bobTask.Files {
+		got, err := os.ReadFile(filepath.Join(dir, filepath.Base(f.Path)))
+		disk, _ := os.ReadFile(f.Path)
+		if err != nil || !bytes.Equal(got, disk) {
+			t.Errorf("%s: not copied as exported (%v)", filepath.Base(f.Path), err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "bob-logins.manifest.json")); err != nil {
+		t.Errorf("the manifest was not copied: %v", err)
+	}
+}
