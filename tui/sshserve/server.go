@@ -164,11 +164,20 @@ func New(o Options) (*Server, error) {
 	srv.ConnectionFailedCallback = func(conn net.Conn, err error) {
 		s.log.Info("ssh login failed", "remote", conn.RemoteAddr().String(), "err", err)
 	}
-	// The dashboard and, read-only, the user's exports over sftp are all
-	// that is served: no commands, other subsystems, port forwarding or
-	// real PTYs on the server.
+	// The dashboard and, read-only, the user's exports (sftp, and legacy
+	// scp downloads) are all that is served: no other commands or
+	// subsystems, no port forwarding, no real PTYs on the server.
 	srv.SessionRequestCallback = func(sess ssh.Session, requestType string) bool {
-		return requestType == "shell" || (requestType == "subsystem" && sess.Subsystem() == "sftp")
+		switch requestType {
+		case "shell":
+			return true
+		case "subsystem":
+			return sess.Subsystem() == "sftp"
+		case "exec":
+			_, ok := scpDownload(sess.Command())
+			return ok
+		}
+		return false
 	}
 	srv.SubsystemHandlers = map[string]ssh.SubsystemHandler{"sftp": s.serveSFTP}
 	srv.LocalPortForwardingCallback = nil

@@ -106,10 +106,14 @@ func (se *session) notify(text string) {
 }
 
 // handleSession is the server's only middleware: every channel that asked
-// for a shell comes here.
+// for a shell, or for a legacy scp download, comes here.
 func (s *Server) handleSession(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
-		s.serveSession(sess)
+		if len(sess.Command()) > 0 { // only scp downloads pass SessionRequestCallback
+			s.serveSCP(sess)
+		} else {
+			s.serveSession(sess)
+		}
 		next(sess)
 	}
 }

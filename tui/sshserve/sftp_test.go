@@ -164,8 +164,10 @@ func TestSFTPExports(t *testing.T) {
 	}
 }
 
-// TestOpenSSHScpExports: OpenSSH's own scp (SFTP since OpenSSH 9) copies
-// a user's export; another user's file and an upload fail.
+// TestOpenSSHScpExports: OpenSSH's own scp, over SFTP (its default since
+// OpenSSH 9) and in the legacy protocol (-O, what older clients speak),
+// copies a user's export; another user's file, a path outside the exports
+// and an upload fail.
 func TestOpenSSHScpExports(t *testing.T) {
 	scpBin, err := exec.LookPath("scp")
 	if err != nil {
@@ -174,41 +176,67 @@ func TestOpenSSHScpExports(t *testing.T) {
 	ts, ppl, bobTask, aliceTask := startExports(t)
 	keyFile := writeKeyFile(t, ppl.bob, "bob")
 	_, port, _ := strings.Cut(ts.addr, ":")
-	dir := t.TempDir()
-	scp := func(args ...string) (int, string) {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, scpBin, append([]string{"-F", "/dev/null", "-P", port,
-			"-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
-			"-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-o", "IdentityAgent=none", "-i", keyFile}, args...)...)
-		cmd.Dir = dir
-		out, err := cmd.CombinedOutput()
-		var ee *exec.ExitError
-		if err != nil && !errors.As(err, &ee) {
-			t.Fatalf("run scp: %v", err)
-		}
-		return cmd.ProcessState.ExitCode(), string(out)
+	for _, mode := range []string{"sftp", "legacy"} {
+		t.Run(mode, func(t *testing.T) {
+			dir := t.TempDir()
+			scp := func(args ...string) (int, string) {
+				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+				defer cancel()
+				opts := []string{"-F", "/dev/null", "-P", port,
+					"-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
+					"-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-o", "IdentityAgent=none", "-i", keyFile}
+				if mode == "legacy" {
+					opts = append(opts, "-O")
+				}
+				cmd := exec.CommandContext(ctx, scpBin, append(opts, args...)...)
+				cmd.Dir = dir
+				out, err := cmd.CombinedOutput()
+				var ee *exec.ExitError
+				if err != nil && !errors.As(err, &ee) {
+					t.Fatalf("run scp: %v", err)
+				}
+				return cmd.ProcessState.ExitCode(), string(out)
+			}
+			src := "bob@127.0.0.1:exports/" + bobTask.ID + "/bob-logins.csv"
+			if code, out := scp(src, "."); code != 0 {
+				t.Fatalf("scp of bob's export: exit %d: %s", code, out)
+			}
+			got, err := os.ReadFile(filepath.Join(dir, "bob-logins.csv"))
+			disk, _ := os.ReadFile(fileOf(t, bobTask, "csv").Path)
+			if err != nil || !bytes.Equal(got, disk) {
+				t.Fatalf("the copy differs from the export: %v", err)
+			}
+			if code, out := scp("bob@127.0.0.1:exports/"+bobTask.ID+"/*.ndjson", "."); code != 0 {
+				t.Errorf("scp of a pattern: exit %d: %s", code, out)
+			} else if _, err := os.Stat(filepath.Join(dir, "bob-logins.ndjson")); err != nil {
+				t.Errorf("the pattern copied nothing: %v", err)
+			}
+			if code, out := scp("-r", "bob@127.0.0.1:exports/"+bobTask.ID, "."); code != 0 {
+				t.Errorf("scp -r of the task's directory: exit %d: %s", code, out)
+			} else if _, err := os.Stat(filepath.Join(dir, bobTask.ID, "bob-logins.manifest.json")); err != nil {
+				t.Errorf("scp -r copied no manifest: %v", err)
+			}
+			if code, out := scp("bob@127.0.0.1:exports/"+aliceTask.ID+"/alice-logins.csv", "."); code == 0 || !strings.Contains(out, "o such") {
+				t.Errorf("scp of alice's export as bob: exit %d: %s", code, out)
+			}
+			if code, out := scp("bob@127.0.0.1:exports/../../../etc/passwd", "."); code == 0 {
+				t.Errorf("scp of a path outside the exports: exit %d: %s", code, out)
+			}
+			if _, err := os.Stat(filepath.Join(dir, "alice-logins.csv")); err == nil {
+				t.Error("alice's export was copied")
+			}
+			if _, err := os.Stat(filepath.Join(dir, "passwd")); err == nil {
+				t.Error("a file from outside the exports was copied")
+			}
+			if code, out := scp(filepath.Join(dir, "bob-logins.csv"), "bob@127.0.0.1:exports/"+bobTask.ID+"/up.csv"); code == 0 {
+				t.Errorf("scp upload: exit %d: %s", code, out)
+			} else {
+				t.Logf("upload refused: %s", strings.TrimSpace(out))
+			}
+		})
 	}
-	src := "bob@127.0.0.1:exports/" + bobTask.ID + "/bob-logins.csv"
-	if code, out := scp(src, "."); code != 0 {
-		t.Fatalf("scp of bob's export: exit %d: %s", code, out)
-	}
-	got, err := os.ReadFile(filepath.Join(dir, "bob-logins.csv"))
-	disk, _ := os.ReadFile(fileOf(t, bobTask, "csv").Path)
-	if err != nil || !bytes.Equal(got, disk) {
-		t.Fatalf("the copy differs from the export: %v", err)
-	}
-	if code, out := scp("bob@127.0.0.1:exports/"+aliceTask.ID+"/alice-logins.csv", "."); code == 0 || !strings.Contains(out, "No such file") {
-		t.Errorf("scp of alice's export as bob: exit %d: %s", code, out)
-	}
-	if code, out := scp("bob@127.0.0.1:exports/../../../etc/passwd", "."); code == 0 {
-		t.Errorf("scp of a path outside the exports: exit %d: %s", code, out)
-	}
-	if _, err := os.Stat(filepath.Join(dir, "passwd")); err == nil {
-		t.Error("a file from outside the exports was copied")
-	}
-	if code, out := scp(filepath.Join(dir, "bob-logins.csv"), "bob@127.0.0.1:exports/"+bobTask.ID+"/up.csv"); code == 0 || !strings.Contains(out, "ermission denied") {
-		t.Errorf("scp upload: exit %d: %s", code, out)
+	if n := len(ts.audit(t, "session.start")); n != 0 {
+		t.Errorf("%d dashboard sessions audited for file copies", n)
 	}
 }
 
@@ -278,5 +306,45 @@ func TestScpCommandFromTasksView(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "bob-logins.manifest.json")); err != nil {
 		t.Errorf("the manifest was not copied: %v", err)
+	}
+}
+
+// TestSCPCommandsRefused: only downloads run; a malformed scp command (a
+// trailing -f made wish's own parser index past the end) or an upload is
+// refused, and the server goes on serving.
+func TestSCPCommandsRefused(t *testing.T) {
+	for _, tc := range []struct {
+		cmd  []string
+		want []string
+	}{
+		{[]string{"scp", "-f", "a"}, []string{"scp", "-f", "a"}},
+		{[]string{"scp", "-v", "-r", "-f", "--", "exports/x"}, []string{"scp", "-r", "-f", "exports/x"}},
+		{[]string{"scp", "-f"}, nil},
+		{[]string{"scp", "-v", "-f"}, nil},
+		{[]string{"scp", "-t", "exports/x"}, nil},
+		{[]string{"scp", "-f", "-t", "x"}, nil},
+		{[]string{"scp", "-f", "--"}, nil},
+		{[]string{"sh", "-c", "scp -f x"}, nil},
+	} {
+		got, ok := scpDownload(tc.cmd)
+		if ok != (tc.want != nil) || strings.Join(got, " ") != strings.Join(tc.want, " ") {
+			t.Errorf("scpDownload(%q) = %q, %v; want %q", tc.cmd, got, ok, tc.want)
+		}
+	}
+	ts, ppl, bobTask, _ := startExports(t)
+	c := ts.mustDial(t, ppl.bob)
+	for _, cmd := range []string{"scp -f", "scp -t exports/" + bobTask.ID + "/x.csv", "scp -f -t x", "cat /etc/passwd"} {
+		sess, err := c.NewSession()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sess.Start(cmd); err == nil {
+			t.Errorf("%q was accepted", cmd)
+		}
+		sess.Close()
+	}
+	sc := sftpClient(t, ts.mustDial(t, ppl.bob))
+	if _, err := sc.ReadDir("exports/" + bobTask.ID); err != nil {
+		t.Fatalf("the server stopped serving: %v", err)
 	}
 }
