@@ -3,6 +3,7 @@ package relay_test
 import (
 	"context"
 	"io"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -34,7 +35,7 @@ func TestCloseDeadlineEndsCommandsBlockedOnClient(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			dataDir := t.TempDir()
+			dataDir := privateDir(t)
 			srv, err := relay.Listen(relay.SocketPath(dataDir), tc.handler)
 			if err != nil {
 				t.Fatal(err)
@@ -78,4 +79,47 @@ type blockingWriter chan struct{}
 func (b blockingWriter) Write(p []byte) (int, error) {
 	<-b
 	return 0, io.ErrClosedPipe
+}
+
+// A client that connects and sends nothing runs no command: Close must
+// not wait for it (it held serve's drain for its whole timeout).
+func TestCloseDoesNotWaitForIdleClients(t *testing.T) {
+	dataDir := privateDir(t)
+	srv, err := relay.Listen(relay.SocketPath(dataDir), func(ctx context.Context, s *relay.Session) int { return 0 })
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve()
+	var idle []net.Conn
+	for range 3 {
+		c, err := net.Dial("unix", relay.SocketPath(dataDir))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		idle = append(idle, c)
+	}
+	time.Sleep(200 * time.Millisecond) // let the daemon accept them
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	start := time.Now()
+	closed := make(chan error, 1)
+	go func() { closed <- srv.Close(ctx) }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Fatalf("Close with only idle clients: %v", err)
+		}
+		if took := time.Since(start); took > time.Second {
+			t.Fatalf("Close took %v with only idle clients connected", took)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("Close did not return: idle clients hold the drain")
+	}
+	for _, c := range idle {
+		c.SetReadDeadline(time.Now().Add(2 * time.Second))
+		if _, err := c.Read(make([]byte, 1)); err == nil {
+			t.Error("an idle client's connection is still open after Close")
+		}
+	}
 }

@@ -3,32 +3,36 @@ package relay
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
-	"os"
 	"syscall"
 )
 
-// checkPeer refuses a peer running as another user: the socket's mode
-// already says so, but a mode can be loosened by mistake.
-func checkPeer(c *net.UnixConn) error {
+// peerUID is the user the process at the other end of c runs as (for a
+// listener: as it ran when it began listening).
+func peerUID(c *net.UnixConn) (uid int, ok bool, err error) {
 	raw, err := c.SyscallConn()
 	if err != nil {
-		return err
+		return 0, false, err
 	}
 	var cred *syscall.Ucred
 	var cerr error
 	if err := raw.Control(func(fd uintptr) {
 		cred, cerr = syscall.GetsockoptUcred(int(fd), syscall.SOL_SOCKET, syscall.SO_PEERCRED)
 	}); err != nil {
-		return err
+		return 0, false, err
 	}
 	if cerr != nil {
-		return fmt.Errorf("relay: peer credentials: %w", cerr)
+		return 0, false, fmt.Errorf("relay: peer credentials: %w", cerr)
 	}
-	if int(cred.Uid) != os.Getuid() {
-		return fmt.Errorf("relay: refused: peer uid %d is not the daemon's uid %d", cred.Uid, os.Getuid())
+	return int(cred.Uid), true, nil
+}
+
+func fileOwner(st fs.FileInfo) (int, bool) {
+	if s, ok := st.Sys().(*syscall.Stat_t); ok {
+		return int(s.Uid), true
 	}
-	return nil
+	return 0, false
 }
 
 func isRefused(err error) bool { return errors.Is(err, syscall.ECONNREFUSED) }

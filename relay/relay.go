@@ -4,8 +4,9 @@
 // connects to the daemon's unix socket, sends its arguments, working
 // directory and standard input, and the daemon runs the same command on its
 // shared engine, streaming standard output, standard error and the exit
-// code back. The socket is mode 0600 and the daemon also checks that the
-// peer runs as its own user.
+// code back. The socket is mode 0600 in a directory only the user can
+// enter; the daemon checks that the peer runs as its own user, and the
+// client that the daemon does.
 package relay
 
 import (
@@ -61,6 +62,19 @@ type Terminal struct {
 // Size is a terminal size in cells.
 type Size struct{ Width, Height int }
 
+// MaxWidth and MaxHeight cap the terminal sizes a session sees (the first
+// and every resize): the client chooses them, and the dashboard drawn for
+// them costs memory in proportion to their area. They match tui.MaxWidth
+// and tui.MaxHeight, which the dashboard applies again.
+const (
+	MaxWidth  = 1000
+	MaxHeight = 500
+)
+
+func capSize(s Size) Size {
+	return Size{Width: min(s.Width, MaxWidth), Height: min(s.Height, MaxHeight)}
+}
+
 // Session is one relayed command as the daemon runs it.
 type Session struct {
 	Request
@@ -75,23 +89,57 @@ type Session struct {
 // when the client goes away.
 type Handler func(ctx context.Context, s *Session) int
 
-// SocketPath is where the daemon for a data directory listens. Unix socket
-// paths are limited to about 100 bytes, so a long data directory gets a
-// socket in the runtime directory named by a digest of its path.
+// SocketPath is where the daemon for a data directory listens: in the data
+// directory itself when that is a 0700 directory of this user (serve
+// creates it so) and the path fits the ~108-byte limit of socket names;
+// otherwise in the user's own runtime directory (runtimeDir), named by a
+// digest of the data directory's path. Listen and Dial check the socket's
+// directory again (checkSocketDir): whoever can create files there can
+// listen in the daemon's place and receive `token create` or `ingest -`
+// traffic.
 func SocketPath(dataDir string) string {
 	abs, err := filepath.Abs(dataDir)
 	if err != nil {
 		abs = dataDir
 	}
+	abs = filepath.Clean(abs)
 	p := filepath.Join(abs, "serve.sock")
-	if len(p) < 88 { // room for Listen's temporary name within the ~108-byte limit
+	if len(p) < 88 && checkSocketDir(abs) == nil { // room for Listen's temporary name
 		return p
 	}
-	base := os.Getenv("XDG_RUNTIME_DIR")
-	if base == "" || !filepath.IsAbs(base) {
-		base = os.TempDir()
+	return filepath.Join(runtimeDir(), "serve-"+shortDigest(abs)+".sock")
+}
+
+// runtimeDir is the user's directory for the sockets of long data
+// directories: $XDG_RUNTIME_DIR/auditdeck, or auditdeck-UID in the temporary
+// directory (as tmux does). Its name in /tmp is predictable, so it is used
+// only once checkSocketDir finds it a real directory of this user with mode
+// 0700; a directory planted there by someone else is refused, not used.
+func runtimeDir() string {
+	if base := os.Getenv("XDG_RUNTIME_DIR"); filepath.IsAbs(base) && len(base) < 48 {
+		return filepath.Join(base, "auditdeck")
 	}
-	return filepath.Join(base, fmt.Sprintf("auditdeck-%d-%s.sock", os.Getuid(), shortDigest(abs)))
+	return filepath.Join(os.TempDir(), fmt.Sprintf("auditdeck-%d", os.Getuid()))
+}
+
+// checkSocketDir accepts the directory of a socket only if it is a
+// directory (not a symlink) owned by this user that group and others
+// cannot enter.
+func checkSocketDir(dir string) error {
+	st, err := os.Lstat(dir)
+	if err != nil {
+		return fmt.Errorf("socket directory: %w", err)
+	}
+	if !st.IsDir() {
+		return fmt.Errorf("socket directory %s is not a directory (%s): refusing it", dir, st.Mode().Type())
+	}
+	if uid, ok := fileOwner(st); ok && uid != os.Getuid() {
+		return fmt.Errorf("socket directory %s belongs to uid %d, not to you (uid %d): refusing it, another user could listen there", dir, uid, os.Getuid())
+	}
+	if perm := st.Mode().Perm(); perm&0o077 != 0 {
+		return fmt.Errorf("socket directory %s has mode %04o: group and others must have no access (chmod 700 %s)", dir, perm, dir)
+	}
+	return nil
 }
 
 func writeFrame(w io.Writer, typ byte, p []byte) error {
@@ -151,12 +199,27 @@ type Server struct {
 	ctx     context.Context
 	cancel  context.CancelFunc
 	closed  atomic.Bool
-	mu      sync.Mutex // orders wg.Add in Serve against Close
+	mu      sync.Mutex // orders wg.Add in Serve against Close; guards idle
+	// idle holds connections that have not sent their request yet: no
+	// command runs for them, so Close ends them at once instead of letting
+	// a client that connects and sends nothing hold the drain.
+	idle map[*net.UnixConn]struct{}
 }
+
+// requestTimeout bounds the wait for a client's request: a relaying client
+// sends it as soon as it connects.
+const requestTimeout = 10 * time.Second
 
 // Listen creates the socket (mode 0600). The caller must hold the data
 // directory, so a socket file left by a killed daemon is stale and removed.
 func Listen(path string, h Handler) (*Server, error) {
+	dir := filepath.Dir(path)
+	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
+		return nil, fmt.Errorf("create socket directory %s: %w", dir, err)
+	}
+	if err := checkSocketDir(dir); err != nil {
+		return nil, fmt.Errorf("relay: %w", err)
+	}
 	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("remove stale socket %s: %w", path, err)
 	}
@@ -181,7 +244,7 @@ func Listen(path string, h Handler) (*Server, error) {
 		return nil, fmt.Errorf("socket %s: %w", path, err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &Server{ln: ln, path: path, handler: h, ctx: ctx, cancel: cancel}
+	s := &Server{ln: ln, path: path, handler: h, ctx: ctx, cancel: cancel, idle: map[*net.UnixConn]struct{}{}}
 	return s, nil
 }
 
@@ -215,6 +278,7 @@ func (s *Server) Serve() error {
 			return nil
 		}
 		s.wg.Add(1)
+		s.idle[c] = struct{}{}
 		s.mu.Unlock()
 		go func() {
 			defer s.wg.Done()
@@ -228,6 +292,9 @@ func (s *Server) Serve() error {
 func (s *Server) Close(ctx context.Context) error {
 	s.mu.Lock()
 	s.closed.Store(true)
+	for c := range s.idle {
+		c.Close()
+	}
 	s.mu.Unlock()
 	s.ln.Close()
 	os.Remove(s.path)
@@ -246,6 +313,7 @@ func (s *Server) Close(ctx context.Context) error {
 
 func (s *Server) serveConn(c *net.UnixConn) {
 	defer c.Close()
+	defer s.notIdle(c)
 	var wmu sync.Mutex
 	stderr := frameWriter{mu: &wmu, w: c, typ: frameStderr}
 	// A bug in one relayed command must end that command, not the daemon
@@ -256,26 +324,35 @@ func (s *Server) serveConn(c *net.UnixConn) {
 			exit(c, &wmu, 70)
 		}
 	}()
-	if err := checkPeer(c); err != nil {
+	if uid, ok, err := peerUID(c); err != nil || (ok && uid != os.Getuid()) {
+		if err == nil {
+			err = fmt.Errorf("relay: refused: peer uid %d is not the daemon's uid %d", uid, os.Getuid())
+		}
 		fmt.Fprintf(stderr, "auditdeck: %v\n", err)
 		exit(c, &wmu, 4)
 		return
 	}
 	br := bufio.NewReader(c)
+	_ = c.SetReadDeadline(time.Now().Add(requestTimeout))
 	typ, p, err := readFrame(br)
-	if err != nil || typ != frameRequest {
+	if s.notIdle(c) || err != nil || typ != frameRequest {
 		return
 	}
+	_ = c.SetReadDeadline(time.Time{})
 	var req Request
 	if err := json.Unmarshal(p, &req); err != nil {
 		fmt.Fprintf(stderr, "auditdeck: relay request: %v\n", err)
 		exit(c, &wmu, 2)
 		return
 	}
-	if req.Terminal != nil && (req.Terminal.Width <= 0 || req.Terminal.Height <= 0 || req.Terminal.Width > 10000 || req.Terminal.Height > 10000) {
-		fmt.Fprintf(stderr, "auditdeck: relay: bad terminal size %dx%d\n", req.Terminal.Width, req.Terminal.Height)
-		exit(c, &wmu, 2)
-		return
+	if req.Terminal != nil {
+		if req.Terminal.Width <= 0 || req.Terminal.Height <= 0 {
+			fmt.Fprintf(stderr, "auditdeck: relay: bad terminal size %dx%d\n", req.Terminal.Width, req.Terminal.Height)
+			exit(c, &wmu, 2)
+			return
+		}
+		sz := capSize(Size{Width: req.Terminal.Width, Height: req.Terminal.Height})
+		req.Terminal.Width, req.Terminal.Height = sz.Width, sz.Height
 	}
 	ctx, cancel := context.WithCancel(s.ctx)
 	defer cancel()
@@ -313,10 +390,11 @@ func (s *Server) serveConn(c *net.UnixConn) {
 				if len(p) != 8 {
 					continue
 				}
-				sz := Size{Width: int(binary.BigEndian.Uint32(p)), Height: int(binary.BigEndian.Uint32(p[4:]))}
-				if sz.Width <= 0 || sz.Height <= 0 || sz.Width > 10000 || sz.Height > 10000 {
+				w, h := binary.BigEndian.Uint32(p), binary.BigEndian.Uint32(p[4:])
+				if w == 0 || h == 0 {
 					continue
 				}
+				sz := Size{Width: int(min(w, MaxWidth)), Height: int(min(h, MaxHeight))}
 				// Only the latest size matters: replace an unread one.
 				select {
 				case <-resize:
@@ -329,6 +407,15 @@ func (s *Server) serveConn(c *net.UnixConn) {
 	code := s.handler(ctx, &Session{Request: req, Stdin: stdinR, Stdout: frameWriter{mu: &wmu, w: c, typ: frameStdout}, Stderr: stderr, Resize: resize})
 	stdinR.Close()
 	exit(c, &wmu, code)
+}
+
+// notIdle marks a connection busy (or gone) and reports whether the server
+// is closing, in which case no command may start for it.
+func (s *Server) notIdle(c *net.UnixConn) (closing bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.idle, c)
+	return s.closed.Load()
 }
 
 func exit(c net.Conn, mu *sync.Mutex, code int) {
@@ -347,8 +434,16 @@ var errDrained = errors.New("relay: the daemon is shutting down")
 var ErrNoDaemon = errors.New("no daemon is running for this data directory")
 
 // Dial connects to the daemon for a data directory, or returns ErrNoDaemon.
+// It connects only through a directory checkSocketDir accepts, and only to
+// a listener running as this user.
 func Dial(dataDir string) (*net.UnixConn, error) {
 	path := SocketPath(dataDir)
+	if _, err := os.Lstat(path); errors.Is(err, os.ErrNotExist) {
+		return nil, ErrNoDaemon
+	}
+	if err := checkSocketDir(filepath.Dir(path)); err != nil {
+		return nil, fmt.Errorf("not connecting to the daemon at %s: %w", path, err)
+	}
 	c, err := net.DialTimeout("unix", path, 2*time.Second)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) || isRefused(err) {
@@ -356,7 +451,17 @@ func Dial(dataDir string) (*net.UnixConn, error) {
 		}
 		return nil, fmt.Errorf("connect to the daemon at %s: %w", path, err)
 	}
-	return c.(*net.UnixConn), nil
+	uc := c.(*net.UnixConn)
+	uid, ok, err := peerUID(uc)
+	if err != nil {
+		uc.Close()
+		return nil, fmt.Errorf("connect to the daemon at %s: %w", path, err)
+	}
+	if ok && uid != os.Getuid() {
+		uc.Close()
+		return nil, fmt.Errorf("not talking to %s: it is served by uid %d, not by you (uid %d), so it is not your daemon", path, uid, os.Getuid())
+	}
+	return uc, nil
 }
 
 // Client is the local side of one relayed command.

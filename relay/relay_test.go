@@ -18,7 +18,7 @@ import (
 
 func serve(t *testing.T, h relay.Handler) (dataDir string) {
 	t.Helper()
-	dataDir = t.TempDir()
+	dataDir = privateDir(t)
 	// A stale socket file from a killed daemon must not stop Listen.
 	if err := os.WriteFile(relay.SocketPath(dataDir), nil, 0o600); err != nil {
 		t.Fatal(err)
@@ -38,6 +38,17 @@ func serve(t *testing.T, h relay.Handler) (dataDir string) {
 		t.Fatalf("socket mode: %v %v", err, st.Mode())
 	}
 	return dataDir
+}
+
+// privateDir is a data directory as serve creates it: mode 0700 (the
+// testing package's own are 0755).
+func privateDir(t *testing.T) string {
+	t.Helper()
+	d := t.TempDir()
+	if err := os.Chmod(d, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	return d
 }
 
 func TestRunStreamsBothWays(t *testing.T) {
@@ -132,9 +143,34 @@ func TestTerminalResizeAndBadFrames(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("no resize arrived")
 	}
+	// A client claiming a huge terminal gets a capped one: the dashboard
+	// drawn for it costs memory in proportion to its area.
+	resize <- relay.Size{Width: 65535, Height: 1 << 30}
+	select {
+	case sz := <-sizes:
+		if sz != (relay.Size{Width: relay.MaxWidth, Height: relay.MaxHeight}) {
+			t.Fatalf("a huge resize arrived as %v", sz)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no capped resize arrived")
+	}
 	stdinW.Close()
 	c.Close()
 	<-done
+	c, err = relay.Dial(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go relay.Client{Stdout: io.Discard, Stderr: io.Discard}.Run(context.Background(), c, relay.Request{Dir: "/", Terminal: &relay.Terminal{Width: 65535, Height: 65535}})
+	select {
+	case sz := <-sizes:
+		if sz != (relay.Size{Width: relay.MaxWidth, Height: relay.MaxHeight}) {
+			t.Fatalf("a huge first size arrived as %v", sz)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no capped first size arrived")
+	}
+	c.Close()
 
 	// A frame larger than the limit ends the connection instead of
 	// allocating it; a silly terminal size is refused.

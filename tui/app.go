@@ -71,6 +71,8 @@ func tickClock() tea.Cmd {
 func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
+		// Every way in (local terminal, relay, SSH) is capped here too.
+		msg.Width, msg.Height = ClampSize(msg.Width, msg.Height)
 		a.width, a.height = msg.Width, msg.Height
 		a.help.Width = msg.Width
 		var cmds []tea.Cmd

@@ -239,3 +239,34 @@ func TestConfirmQuit(t *testing.T) {
 		t.Fatalf("quit from tab %d", fm.active)
 	}
 }
+
+// TestShellCapsTerminalSize: a terminal claiming 65535×65535 (any client
+// can) gets a frame of at most MaxWidth×MaxHeight, and its views are sized
+// to that; a normal size afterwards applies as given.
+func TestShellCapsTerminalSize(t *testing.T) {
+	ctx := testContext(t)
+	vs := views()
+	app := NewApp(ctx, vs...)
+	tm := teatest.NewTestModel(t, app, teatest.WithInitialTermSize(65535, 65535))
+	waitFor(t, tm, "body of Activities")
+	tm.Send(tea.WindowSizeMsg{Width: 65535, Height: 40000})
+	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("q")})
+	tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
+	fm := tm.FinalModel(t).(*App)
+	if fv := vs[0].(*fakeView); fv.w != MaxWidth || fv.h > MaxHeight {
+		t.Errorf("views sized %dx%d for a 65535-column terminal, want at most %dx%d", fv.w, fv.h, MaxWidth, MaxHeight)
+	}
+	lines := strings.Split(fm.View(), "\n")
+	if len(lines) != MaxHeight {
+		t.Errorf("%d lines drawn, want %d", len(lines), MaxHeight)
+	}
+	for i, l := range lines {
+		if lipgloss.Width(l) > MaxWidth {
+			t.Fatalf("line %d is %d wide", i, lipgloss.Width(l))
+		}
+	}
+	fm.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	if fv := vs[0].(*fakeView); fv.w != 120 {
+		t.Errorf("views sized %d after a resize to 120 columns", fv.w)
+	}
+}

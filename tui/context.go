@@ -23,6 +23,10 @@ type Context struct {
 	Now       func() time.Time
 	// SavedFilters from the config appear as named sections of Activities.
 	SavedFilters []SavedFilter
+	// FetchCommand, when set, is the command line that copies a finished
+	// task's files to the user's own machine (over SSH: scp from this
+	// server); the Tasks view shows it with the files.
+	FetchCommand func(taskID string) string
 }
 
 // ApplyConfig rebinds keys, recolours and adds the saved filters.

@@ -234,6 +234,7 @@ type term struct {
 	done   chan struct{}
 	exit   error // what Wait returned, once done is closed
 	last   string
+	w, h   int // the terminal the screen is replayed on
 }
 
 // openTerm opens a session with a PTY and a shell on the client.
@@ -247,11 +248,17 @@ func openTerm(t *testing.T, c *gossh.Client) *term {
 }
 
 func startTerm(t *testing.T, c *gossh.Client, termName string) (*term, error) {
+	return startTermSized(t, c, termName, termW, termH, termW, termH)
+}
+
+// startTermSized asks for a PTY of ptyW×ptyH and replays the output on a
+// screen of screenW×screenH.
+func startTermSized(t *testing.T, c *gossh.Client, termName string, ptyW, ptyH, screenW, screenH int) (*term, error) {
 	sess, err := c.NewSession()
 	if err != nil {
 		return nil, fmt.Errorf("new session: %w", err)
 	}
-	tm := &term{t: t, sess: sess, out: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan struct{})}
+	tm := &term{t: t, sess: sess, out: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan struct{}), w: screenW, h: screenH}
 	sess.Stderr = tm.stderr
 	if tm.stdin, err = sess.StdinPipe(); err != nil {
 		return nil, err
@@ -260,7 +267,7 @@ func startTerm(t *testing.T, c *gossh.Client, termName string) (*term, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := sess.RequestPty(termName, termH, termW, gossh.TerminalModes{}); err != nil {
+	if err := sess.RequestPty(termName, ptyH, ptyW, gossh.TerminalModes{}); err != nil {
 		return nil, fmt.Errorf("pty: %w", err)
 	}
 	if err := sess.Shell(); err != nil {
@@ -291,7 +298,7 @@ func startTerm(t *testing.T, c *gossh.Client, termName string) (*term, error) {
 
 // screen is what a 100x30 terminal shows now.
 func (tm *term) screen() string {
-	tm.last = renderScreen(tm.out.Bytes(), termW, termH)
+	tm.last = renderScreen(tm.out.Bytes(), tm.w, tm.h)
 	return tm.last
 }
 

@@ -192,3 +192,73 @@ func TestOpenSSHInTmux(t *testing.T) {
 		t.Errorf("%d reviewed events after the session (%v), want 1", c, err)
 	}
 }
+
+// writeKeyFile writes a user's private key for the OpenSSH client.
+func writeKeyFile(t *testing.T, k testKey, name string) string {
+	t.Helper()
+	block, err := gossh.MarshalPrivateKey(k.priv, name+"@test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "id_"+name)
+	if err := os.WriteFile(path, pem.EncodeToMemory(block), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// openSSH runs the OpenSSH client non-interactively against the server
+// and returns its exit status and standard error.
+func openSSH(t *testing.T, addr, keyFile string, args ...string) (int, string) {
+	t.Helper()
+	sshBin, err := exec.LookPath("ssh")
+	if err != nil {
+		t.Skip("the OpenSSH client is not installed (Debian package openssh-client)")
+	}
+	_, port, _ := net.SplitHostPort(addr)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, sshBin, append([]string{"-F", "/dev/null", "-T",
+		"-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+		"-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-o", "IdentityAgent=none", "-o", "ConnectTimeout=10",
+		"-i", keyFile, "-p", port, "alice@127.0.0.1"}, args...)...)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	err = cmd.Run()
+	var ee *exec.ExitError
+	if err != nil && !errors.As(err, &ee) {
+		t.Fatalf("run ssh: %v", err)
+	}
+	return cmd.ProcessState.ExitCode(), stderr.String()
+}
+
+// TestOpenSSHShowsRefusalReason: OpenSSH ignores text sent before the SSH
+// version (it only logs it at debug level), so a connection over the rate
+// or the session limit must get its reason in a form the client prints.
+func TestOpenSSHShowsRefusalReason(t *testing.T) {
+	eng := newEngine(t)
+	ppl := newPeople(t)
+	users, _ := ppl.usersFile(t)
+	keyFile := writeKeyFile(t, ppl.alice, "alice")
+
+	rated := startServer(t, eng, users, func(o *Options) { o.ConnectionsPerMinute = 1 })
+	if l := firstLine(t, rated.addr); !strings.HasPrefix(l, "SSH-2.0-") {
+		t.Fatalf("the first connection got %q", l)
+	}
+	code, stderr := openSSH(t, rated.addr, keyFile, "true")
+	t.Logf("ssh over the rate said:\n%s", stderr)
+	if code != 255 || !strings.Contains(stderr, "auditdeck: too many connections from your address; try again in ") {
+		t.Errorf("ssh over the rate: exit %d, stderr:\n%s", code, stderr)
+	}
+
+	full := startServer(t, eng, users, func(o *Options) { o.MaxSessions = 1 })
+	tm := openTerm(t, full.mustDial(t, ppl.bob))
+	tm.waitScreen("1/306")
+	code, stderr = openSSH(t, full.addr, keyFile, "true")
+	if code != 255 || !strings.Contains(stderr, "auditdeck: the server is at its limit of 1 sessions; try again later") {
+		t.Errorf("ssh over the session limit: exit %d, stderr:\n%s", code, stderr)
+	}
+	if n := len(full.audit(t, "session.start")); n != 1 {
+		t.Errorf("%d sessions started, want 1", n)
+	}
+}

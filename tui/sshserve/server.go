@@ -75,7 +75,11 @@ type Server struct {
 	log     *slog.Logger
 	srv     *ssh.Server
 	hostKey gossh.PublicKey
+	signer  gossh.Signer
 	limiter *addrLimiter
+	// refusals bounds the handshakes spent on telling refused clients why
+	// (see refuse); past it a refused connection gets only the plain line.
+	refusals chan struct{}
 
 	mu       sync.Mutex
 	sessions map[*session]struct{} // established sessions
@@ -132,6 +136,8 @@ func New(o Options) (*Server, error) {
 		users:    o.Users,
 		log:      o.Logger,
 		hostKey:  signer.PublicKey(),
+		signer:   signer,
+		refusals: make(chan struct{}, maxRefusalHandshakes),
 		limiter:  newAddrLimiter(o.ConnectionsPerMinute, time.Now),
 		sessions: map[*session]struct{}{},
 	}
@@ -158,10 +164,22 @@ func New(o Options) (*Server, error) {
 	srv.ConnectionFailedCallback = func(conn net.Conn, err error) {
 		s.log.Info("ssh login failed", "remote", conn.RemoteAddr().String(), "err", err)
 	}
-	// The dashboard is the only thing served: no commands, subsystems
-	// (sftp), port forwarding or real PTYs on the server.
-	srv.SessionRequestCallback = func(_ ssh.Session, requestType string) bool { return requestType == "shell" }
-	srv.SubsystemHandlers = map[string]ssh.SubsystemHandler{}
+	// The dashboard and, read-only, the user's exports (sftp, and legacy
+	// scp downloads) are all that is served: no other commands or
+	// subsystems, no port forwarding, no real PTYs on the server.
+	srv.SessionRequestCallback = func(sess ssh.Session, requestType string) bool {
+		switch requestType {
+		case "shell":
+			return true
+		case "subsystem":
+			return sess.Subsystem() == "sftp"
+		case "exec":
+			_, ok := scpDownload(sess.Command())
+			return ok
+		}
+		return false
+	}
+	srv.SubsystemHandlers = map[string]ssh.SubsystemHandler{"sftp": s.serveSFTP}
 	srv.LocalPortForwardingCallback = nil
 	srv.ReversePortForwardingCallback = nil
 	s.srv = srv
@@ -251,16 +269,16 @@ func (s *Server) admit(ctx ssh.Context, conn net.Conn) net.Conn {
 	remote := conn.RemoteAddr().String()
 	if ok, wait := s.limiter.allow(conn.RemoteAddr()); !ok {
 		s.log.Warn("ssh connection refused: rate limit", "remote", remote)
-		refuse(conn, fmt.Sprintf("auditdeck: too many connections from your address; try again in %s", wait.Round(time.Second)))
+		s.refuse(conn, fmt.Sprintf("auditdeck: too many connections from your address; try again in %s", wait.Round(time.Second)))
 		return nil
 	}
 	if n := s.Sessions(); n >= s.opts.MaxSessions {
 		s.log.Warn("ssh connection refused: session limit", "remote", remote, "sessions", n)
-		refuse(conn, fmt.Sprintf("auditdeck: the server is at its limit of %d sessions; try again later", s.opts.MaxSessions))
+		s.refuse(conn, fmt.Sprintf("auditdeck: the server is at its limit of %d sessions; try again later", s.opts.MaxSessions))
 		return nil
 	}
 	if s.closing.Load() {
-		refuse(conn, "auditdeck: the server is shutting down")
+		s.refuse(conn, "auditdeck: the server is shutting down")
 		return nil
 	}
 	// ContextKeyConn is set once the handshake and login are complete.
@@ -274,8 +292,44 @@ func (s *Server) admit(ctx ssh.Context, conn net.Conn) net.Conn {
 	return conn
 }
 
-func refuse(conn net.Conn, msg string) {
-	conn.SetWriteDeadline(time.Now().Add(time.Second))
-	io.WriteString(conn, msg+"\r\n")
-	conn.Close()
+// maxRefusalHandshakes and refusalTimeout bound what telling refused
+// clients why may cost: a few handshakes at once, each for a few seconds.
+const (
+	maxRefusalHandshakes = 4
+	refusalTimeout       = 5 * time.Second
+)
+
+// errRefusedConn fails every login on a refused connection.
+var errRefusedConn = errors.New("connection refused")
+
+// refuse tells a refused client why and closes the connection. The reason
+// goes first as a line before the SSH version, which RFC 4253 allows and
+// a plain TCP client shows, but which OpenSSH only logs at debug level; so
+// the server then runs the SSH handshake and sends the reason as the
+// pre-authentication banner, which OpenSSH prints, and refuses every login.
+// Handshakes are bounded (maxRefusalHandshakes at once, refusalTimeout
+// each): in a flood, the refused get only the line.
+func (s *Server) refuse(conn net.Conn, msg string) {
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(refusalTimeout))
+	if _, err := io.WriteString(conn, msg+"\r\n"); err != nil {
+		return
+	}
+	select {
+	case s.refusals <- struct{}{}:
+		defer func() { <-s.refusals }()
+	default:
+		return
+	}
+	cfg := &gossh.ServerConfig{
+		MaxAuthTries:   1,
+		BannerCallback: func(gossh.ConnMetadata) string { return msg + "\r\n" },
+		PublicKeyCallback: func(gossh.ConnMetadata, gossh.PublicKey) (*gossh.Permissions, error) {
+			return nil, errRefusedConn
+		},
+	}
+	cfg.AddHostKey(s.signer)
+	if sc, _, _, err := gossh.NewServerConn(conn, cfg); err == nil {
+		sc.Close() // no login can succeed; this is only for completeness
+	}
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -16,7 +18,6 @@ import (
 	"github.com/charmbracelet/ssh"
 	"github.com/charmbracelet/wish"
 	bm "github.com/charmbracelet/wish/bubbletea"
-	"github.com/muesli/termenv"
 	gossh "golang.org/x/crypto/ssh"
 )
 
@@ -105,10 +106,14 @@ func (se *session) notify(text string) {
 }
 
 // handleSession is the server's only middleware: every channel that asked
-// for a shell comes here.
+// for a shell, or for a legacy scp download, comes here.
 func (s *Server) handleSession(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
-		s.serveSession(sess)
+		if len(sess.Command()) > 0 { // only scp downloads pass SessionRequestCallback
+			s.serveSCP(sess)
+		} else {
+			s.serveSession(sess)
+		}
 		next(sess)
 	}
 }
@@ -161,6 +166,7 @@ func (s *Server) serveSession(sess ssh.Session) {
 	tctx.CanExport = p.Can(access.Export)
 	tctx.CanTriage = p.Can(access.Triage)
 	tctx.CanManage = p.Can(access.Manage)
+	tctx.FetchCommand = fetchCommand(p.User, sess.LocalAddr())
 	app := dashboard.New(tctx)
 	defer app.Close()
 
@@ -177,9 +183,7 @@ func (s *Server) serveSession(sess ssh.Session) {
 
 	ended := make(chan string, 1)
 	stop := s.watch(prog, in, start, ended)
-	// The wish middleware runs the program on the session: window size
-	// changes become WindowSizeMsg, and a closed connection quits it.
-	bm.MiddlewareWithProgramHandler(func(ssh.Session) *tea.Program { return prog }, termenv.Ascii)(func(ssh.Session) {})(sess)
+	runProgram(sess, prog)
 	stop()
 
 	reason, msg := "quit", ""
@@ -205,6 +209,76 @@ func (s *Server) serveSession(sess ssh.Session) {
 		return
 	}
 	sess.Exit(0)
+}
+
+// fetchCommand is the scp command line that copies a finished task's files
+// (exports/TASK_ID/*: scp globs them over SFTP) from this server: the
+// user's name in the users file (any login name works with their key) at
+// the address the client connected to.
+func fetchCommand(login string, local net.Addr) func(taskID string) string {
+	host, port := "localhost", "22"
+	if h, p, err := net.SplitHostPort(local.String()); err == nil {
+		host, port = h, p
+	}
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	portFlag := ""
+	if port != "22" {
+		portFlag = "-P " + port + " "
+	}
+	return func(taskID string) string {
+		return "scp " + portFlag + shellWord(login+"@"+host+":"+exportsRoot+"/"+taskID+"/*") + " ."
+	}
+}
+
+// shellWord quotes s for a POSIX shell unless it needs none.
+func shellWord(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@%+=:,./_-") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// quitGrace is how long a program may take to quit once its client has
+// gone before it is killed: a session must end, free its program and be
+// audited even when the program does not stop by itself.
+const quitGrace = 5 * time.Second
+
+// runProgram runs the session's program until it quits or the client goes
+// away. Window sizes, from the pty-req and every window-change, reach the
+// program capped to tui.MaxWidth×tui.MaxHeight: the client chooses them,
+// and a frame costs memory in proportion to its area.
+func runProgram(sess ssh.Session, prog *tea.Program) {
+	_, winch, _ := sess.Pty()
+	finished := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-finished:
+				return
+			case <-sess.Context().Done():
+				// Quit can block while the program is busy; Kill cannot.
+				go prog.Quit()
+				select {
+				case <-finished:
+				case <-time.After(quitGrace):
+					prog.Kill()
+				}
+				return
+			case w, ok := <-winch:
+				if !ok {
+					winch = nil // the client's requests ended; its context ends next
+					continue
+				}
+				width, height := tui.ClampSize(w.Width, w.Height)
+				prog.Send(tea.WindowSizeMsg{Width: width, Height: height})
+			}
+		}
+	}()
+	_, _ = prog.Run()
+	close(finished)
+	prog.Kill() // ends whatever of the program still runs (its commands' context)
 }
 
 // deny tells the client why its session is refused and ends it.

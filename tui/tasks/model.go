@@ -14,6 +14,7 @@ import (
 	"github.com/auditdeck/auditdeck/tui/viewkit"
 
 	"github.com/auditdeck/auditdeck/core"
+	"github.com/auditdeck/auditdeck/core/delivery"
 	"github.com/auditdeck/auditdeck/tui"
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
@@ -519,6 +520,15 @@ func (m *Model) detailLines(w int) []string {
 		}
 		add(label, fmt.Sprintf("%s  %s  %s", f.Format, humanBytes(f.Bytes), f.Path))
 	}
+	if t.Status == core.TaskSucceeded && len(t.Files) > 0 {
+		for i, l := range m.fetchLines(t) {
+			label := ""
+			if i == 0 {
+				label = "Get"
+			}
+			add(label, l)
+		}
+	}
 	if t.Manifest != "" {
 		add("Manifest", t.Manifest)
 	}
@@ -540,6 +550,20 @@ func (m *Model) detailLines(w int) []string {
 	}
 	if !t.ExpiresAt.IsZero() {
 		add("Expires", viewkit.FmtTime(t.ExpiresAt))
+	}
+	return out
+}
+
+// fetchLines say how a user gets a finished task's files onto their
+// machine: the session's copy command for all of them (scp over SSH), or
+// else the HTTP API's download of each.
+func (m *Model) fetchLines(t core.Task) []string {
+	if m.ctx.FetchCommand != nil {
+		return []string{m.ctx.FetchCommand(t.ID)}
+	}
+	out := make([]string, len(t.Files))
+	for i, f := range t.Files {
+		out[i] = "GET " + delivery.DownloadPath(t.ID, f.Format)
 	}
 	return out
 }

@@ -371,3 +371,34 @@ func TestTasksPreviewOnlyTheTasksOwnFiles(t *testing.T) {
 		t.Fatalf("preview of a file outside the export directory: %+v %q", m.prev, m.prevErr)
 	}
 }
+
+// TestTasksShowHowToFetchFiles: a finished export's files come with how to
+// get them: the session's copy command (scp over SSH) when it has one,
+// the HTTP API's download otherwise.
+func TestTasksShowHowToFetchFiles(t *testing.T) {
+	e := newEnv(t, true)
+	inTempDir(t)
+	tr, err := e.Eng.StartTasks(core.TaskOptions{Dir: "exports"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	task, err := tr.Submit(ctx, e.Alice, failedLogins)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if task, err = tr.Wait(ctx, e.Alice, task.ID, 10*time.Millisecond, nil); err != nil || task.Status != core.TaskSucceeded {
+		t.Fatalf("task %+v %v", task, err)
+	}
+	tm := run(t, e, New(e.Ctx))
+	tm.Send(tea.WindowSizeMsg{Width: 200, Height: 60})
+	waitText(t, tm, "Get        GET /api/v2/report/"+task.ID+"/csv")
+	waitText(t, tm, "           GET /api/v2/report/"+task.ID+"/ndjson")
+
+	e2 := newEnv(t, true)
+	e2.Ctx.Engine = e.Eng
+	e2.Ctx.FetchCommand = func(id string) string { return "scp -P 2222 'alice@host:exports/" + id + "/*' ." }
+	tm2 := run(t, e2, New(e2.Ctx))
+	tm2.Send(tea.WindowSizeMsg{Width: 200, Height: 60})
+	waitText(t, tm2, "Get        scp -P 2222 'alice@host:exports/"+task.ID+"/*' .")
+}
