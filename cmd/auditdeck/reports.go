@@ -178,11 +178,15 @@ func newReportCmd(g *globalFlags) *cobra.Command {
 	root := &cobra.Command{Use: "report", Short: "Defined reports: list, show, create, update, delete, generate"}
 	root.PersistentFlags().StringVar(&user, "user", "", "acting user (default: login name)")
 	withEngine := engineCommand(g, &user)
-	list := &cobra.Command{Use: "list", Short: "List defined reports", Args: cobra.NoArgs,
+	var listFmt string
+	list := &cobra.Command{Use: "list [--format table|json]", Short: "List defined reports", Args: cobra.NoArgs,
 		RunE: withEngine(func(ctx context.Context, eng *core.Engine, a core.Actor, _ []string, out io.Writer) error {
 			rs, err := eng.ListReports(ctx, a)
 			if err != nil {
 				return err
+			}
+			if listFmt == "json" {
+				return printList(out, reportRecords(rs))
 			}
 			tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(tw, "ID\tTITLE\tTYPE\tFILTER\tOWNER\tPREDEFINED")
@@ -191,6 +195,7 @@ func newReportCmd(g *globalFlags) *cobra.Command {
 			}
 			return tw.Flush()
 		})}
+	listFormat(list, &listFmt)
 	show := &cobra.Command{Use: "show ID", Short: "Show a defined report as JSON", Args: cobra.ExactArgs(1),
 		RunE: withEngine(func(ctx context.Context, eng *core.Engine, a core.Actor, args []string, out io.Writer) error {
 			r, err := eng.GetReport(ctx, a, args[0])
@@ -325,11 +330,15 @@ func newTaskCmd(g *globalFlags) *cobra.Command {
 			return run(cmd.Context(), tr, localActor(user), args, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		}
 	}
-	list := &cobra.Command{Use: "list", Short: "List tasks, newest first", Args: cobra.NoArgs,
+	var listFmt string
+	list := &cobra.Command{Use: "list [--format table|json]", Short: "List tasks, newest first", Args: cobra.NoArgs,
 		RunE: withRunner(func(ctx context.Context, tr *core.TaskRunner, a core.Actor, _ []string, out, errOut io.Writer) error {
 			ts, err := tr.List(ctx, a)
 			if err != nil {
 				return err
+			}
+			if listFmt == "json" {
+				return printList(out, taskRecords(ts))
 			}
 			tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(tw, "ID\tKIND\tSTATUS\tROWS\tOWNER\tFILE\tCREATED")
@@ -338,6 +347,7 @@ func newTaskCmd(g *globalFlags) *cobra.Command {
 			}
 			return tw.Flush()
 		})}
+	listFormat(list, &listFmt)
 	show := &cobra.Command{Use: "show ID", Short: "Show a task as JSON", Args: cobra.ExactArgs(1),
 		RunE: withRunner(func(ctx context.Context, tr *core.TaskRunner, a core.Actor, args []string, out, errOut io.Writer) error {
 			t, err := tr.Get(ctx, a, args[0])
@@ -384,11 +394,15 @@ func newSubscriptionCmd(g *globalFlags) *cobra.Command {
 	root := &cobra.Command{Use: "subscription", Short: "Periodic reports: list, create, pause, resume, run, delete"}
 	root.PersistentFlags().StringVar(&user, "user", "", "acting user (default: login name)")
 	withEngine := engineCommand(g, &user)
-	list := &cobra.Command{Use: "list", Short: "List subscriptions with their next and last runs", Args: cobra.NoArgs,
+	var listFmt string
+	list := &cobra.Command{Use: "list [--format table|json]", Short: "List subscriptions with their next and last runs", Args: cobra.NoArgs,
 		RunE: withEngine(func(ctx context.Context, eng *core.Engine, a core.Actor, _ []string, out io.Writer) error {
 			subs, err := eng.ListSubscriptions(ctx, a)
 			if err != nil {
 				return err
+			}
+			if listFmt == "json" {
+				return printList(out, subscriptionRecords(subs))
 			}
 			tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(tw, "ID\tREPORT\tPERIOD\tZONE\tENABLED\tNEXT RUN\tLAST RUN")
@@ -405,6 +419,7 @@ func newSubscriptionCmd(g *globalFlags) *cobra.Command {
 			}
 			return tw.Flush()
 		})}
+	listFormat(list, &listFmt)
 	var period, zone, formats, webhook string
 	var delay time.Duration
 	create := &cobra.Command{Use: "create REPORT_ID --period day|week|month|quarter|year", Short: "Subscribe to a defined report", Args: cobra.ExactArgs(1),
