@@ -49,6 +49,7 @@ func parseColumns(s string) [][]string {
 
 type exportFlags struct {
 	filter, filterJSON, order, columns, formats, fileName, title, typ, exports, user, groupBy string
+	timeZone                                                                                  string
 	limit                                                                                     int64
 }
 
@@ -61,6 +62,7 @@ func (f *exportFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.formats, "format", "csv", "formats, comma separated: csv, ndjson, json, html, pdf, xlsx")
 	fl.StringVar(&f.fileName, "file-name", "", "output name without extension (required)")
 	fl.StringVar(&f.title, "title", "", "title shown in HTML, PDF and XLSX")
+	fl.StringVar(&f.timeZone, "time-zone", "UTC", "IANA time zone of the times shown in HTML, PDF and XLSX")
 	fl.StringVar(&f.typ, "type", "activity", "activity, audit or consumption")
 	fl.StringVar(&f.groupBy, "group-by", "", "group by one or two fields (comma separated), counting events")
 	fl.Int64Var(&f.limit, "limit", 0, "write at most this many rows (0: all; a cut is recorded in the manifest)")
@@ -74,7 +76,7 @@ func (f *exportFlags) request() (core.ExportRequest, error) {
 		return core.ExportRequest{}, err
 	}
 	req := core.ExportRequest{Type: core.ReportType(f.typ), Title: f.title, Filter: filter.String(), Order: f.order,
-		Columns: parseColumns(f.columns), Formats: strings.Split(f.formats, ","), FileName: f.fileName, RowLimit: f.limit}
+		Columns: parseColumns(f.columns), Formats: strings.Split(f.formats, ","), FileName: f.fileName, RowLimit: f.limit, TimeZone: f.timeZone}
 	if f.groupBy != "" {
 		req.GroupBy = &core.GroupSpec{By: strings.Split(f.groupBy, ",")}
 	}
@@ -261,7 +263,7 @@ func newReportCmd(g *globalFlags) *cobra.Command {
 		RunE: withEngine(func(ctx context.Context, eng *core.Engine, a core.Actor, args []string, out io.Writer) error {
 			return notFound(eng.DeleteReport(ctx, a, args[0]), "report", args[0])
 		})}
-	var genFormats, genName, genFrom, genTo, genExports string
+	var genFormats, genName, genFrom, genTo, genExports, genZone string
 	generate := &cobra.Command{Use: "generate ID [--format csv,pdf] [--from T] [--to T]", Short: "Generate a defined report now", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			eng, release, err := g.engine()
@@ -276,7 +278,7 @@ func newReportCmd(g *globalFlags) *cobra.Command {
 				return notFound(err, "report", args[0])
 			}
 			req := core.ExportRequest{Type: r.Type, Title: r.Title, Filter: r.QueryFilter, Order: r.QueryOrder, Columns: r.Columns, GroupBy: r.GroupBy,
-				Formats: strings.Split(genFormats, ","), FileName: genName, DefinedReportID: r.ID}
+				Formats: strings.Split(genFormats, ","), FileName: genName, DefinedReportID: r.ID, TimeZone: genZone}
 			if req.FileName == "" {
 				req.FileName = fmt.Sprintf("%s %s", r.Title, eng.Now().UTC().Format("2006-01-02 150405"))
 			}
@@ -306,6 +308,7 @@ func newReportCmd(g *globalFlags) *cobra.Command {
 	generate.Flags().StringVar(&genFrom, "from", "", "window start, RFC 3339")
 	generate.Flags().StringVar(&genTo, "to", "", "window end (exclusive), RFC 3339")
 	generate.Flags().StringVar(&genExports, "exports", "", "export directory (default DATA/exports)")
+	generate.Flags().StringVar(&genZone, "time-zone", "UTC", "IANA time zone of the times shown in HTML, PDF and XLSX")
 	root.AddCommand(list, show, create, update, del, generate)
 	return root
 }
