@@ -272,3 +272,20 @@ func TestHTMLManyShortColumns(t *testing.T) {
 		t.Errorf("%d percentage columns summing to %v", len(cols), sum)
 	}
 }
+
+// TestPDFForManagersFallbackFont: with the core Helvetica font the labels
+// of the title block are not cut (a rounding cut "As typed:" to "As typ…").
+func TestPDFForManagersFallbackFont(t *testing.T) {
+	lookPath(t, "pdftotext", "pdfinfo")
+	saved := PDFFontPath
+	PDFFontPath = "/nonexistent/font.ttf"
+	defer func() { PDFFontPath = saved }()
+	m, rows := managerMeta(t, 3)
+	_, pages := pdfPages(t, write(t, "pdf", m, rows))
+	for _, want := range []string{"Filter: event type is login and operation failed", "As typed: event_type.eq(login),!operation_successful", "Times in: Europe/Berlin", "Top users"} {
+		if !strings.Contains(pages[0], want) {
+			t.Errorf("pdf lacks %q:\n%s", want, pages[0])
+		}
+	}
+	write(t, "pdf", groupedMeta(), nil)
+}

@@ -179,7 +179,7 @@ func (r *pdfReport) Begin(meta ReportMeta) (err error) {
 	line := func(label, value string) {
 		f.SetFont(r.font, "B", 9)
 		label = r.text(label)
-		lw := min(f.GetStringWidth(label)+2*pdfCellMargin, 120)
+		lw := min(f.GetStringWidth(label)+2*pdfCellMargin+0.1, 120) // 0.1: rounding must not cut the label
 		f.CellFormat(lw, 4.8, r.fit(label, lw), "", 0, "L", false, 0, "")
 		f.SetFont(r.font, "", 9)
 		f.MultiCell(0, 4.8, r.blockText(value), "", "L", false)
