@@ -19,6 +19,7 @@ import (
 
 	"github.com/auditdeck/auditdeck/core/query"
 	"github.com/auditdeck/auditdeck/core/render"
+	"github.com/auditdeck/auditdeck/core/schedule"
 )
 
 // resolvedExport is a request made concrete at its pin time.
@@ -66,7 +67,7 @@ func (e *Engine) resolve(r *ExportRequest) (*resolvedExport, error) {
 		return nil, err
 	}
 	def := DefinedReport{Type: r.Type, Columns: r.Columns, GroupBy: r.GroupBy}
-	res := &resolvedExport{schema: schema, filter: f, compiled: c, order: o, columns: def.ReportColumns()}
+	res := &resolvedExport{schema: schema, filter: f, compiled: c, order: o, columns: typedColumns(def.ReportColumns(), schema, r.GroupBy)}
 	lo, hi := c.TimeRange("created_at")
 	if lo != math.MinInt64 {
 		res.lo = time.Unix(0, lo).UTC()
@@ -221,6 +222,12 @@ func (tr *TaskRunner) export(ctx context.Context, t *Task, rt *runningTask) erro
 	if meta.Title == "" {
 		meta.Title = t.Request.FileName
 	}
+	if meta.Location, err = schedule.LoadZone(t.Request.TimeZone); err != nil {
+		return err
+	}
+	if pf, err := query.ParseDSL(t.Request.Filter); err == nil {
+		meta.FilterWords = query.Describe(pf)
+	}
 
 	// Count (and, for HTML, the histogram and summary) before writing.
 	var rows [][]string // grouped reports only: bounded by the number of groups
@@ -231,6 +238,7 @@ func (tr *TaskRunner) export(ctx context.Context, t *Task, rt *runningTask) erro
 			return err
 		}
 		t.Total = int64(len(rows))
+		meta.GroupChart = groupChart(rows, t.Request.GroupBy)
 	case t.Request.Type == TypeActivity:
 		if t.Total, err = snap.Count(ctx, res.compiled); err != nil {
 			return err
@@ -259,7 +267,7 @@ func (tr *TaskRunner) export(ctx context.Context, t *Task, rt *runningTask) erro
 		return err
 	}
 	if needsSummary(t.Request.Formats) && t.Request.Type == TypeActivity && t.Request.GroupBy == nil {
-		meta.Histogram, meta.Summary, err = summarize(ctx, tr.e, snap, res, t.Request.RowLimit)
+		meta.Histogram, meta.Summary, meta.Tops, err = summarize(ctx, tr.e, snap, res, t.Request.RowLimit)
 		if err != nil {
 			return err
 		}
@@ -493,10 +501,12 @@ func zeroNil(t time.Time) any {
 	return t
 }
 
-// summarize makes the histogram and summary counts of an HTML or PDF report
-// in one pass over the columns, counting straight into the buckets of the
-// window (the filter's, else the stored events').
-func summarize(ctx context.Context, e *Engine, snap Snapshot, res *resolvedExport, limit int64) ([]render.Bucket, []render.SummaryItem, error) {
+// summarize makes the histogram, summary counts and top users and countries
+// of an HTML or PDF report in one pass over the columns, counting straight
+// into the buckets of the window (the filter's, else the stored events').
+// Memory is bounded whatever the row count: fixed buckets, and top lists
+// from counters of at most topCapacity values each.
+func summarize(ctx context.Context, e *Engine, snap Snapshot, res *resolvedExport, limit int64) ([]render.Bucket, []render.SummaryItem, []render.TopList, error) {
 	const buckets = 48
 	st := e.store.Stats()
 	start, end := st.OldestEvent.UnixNano(), st.NewestEvent.UnixNano()+1
@@ -514,8 +524,11 @@ func summarize(ctx context.Context, e *Engine, snap Snapshot, res *resolvedExpor
 	}
 	var failed, suspicious, n int64
 	users := &distinctSet{exact: map[string]struct{}{}}
+	topUsers, topCountries := newTopCounter(topCapacity), newTopCounter(topCapacity)
 	_, err := snap.Scan(ctx, ScanRequest{Filter: res.compiled, Order: res.order, Limit: int(limit)}, func(a *Activity) error {
 		n++
+		topUsers.add(orNone(a.UserEmail))
+		topCountries.add(orNone(a.Country))
 		if a.Successful == TriFalse {
 			failed++
 		}
@@ -533,7 +546,7 @@ func summarize(ctx context.Context, e *Engine, snap Snapshot, res *resolvedExpor
 		return nil
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	var hist []render.Bucket
 	for i, c := range counts {
@@ -545,7 +558,18 @@ func summarize(ctx context.Context, e *Engine, snap Snapshot, res *resolvedExpor
 		{Label: "Suspicious", Value: strconv.FormatInt(suspicious, 10)},
 		{Label: "Distinct users", Value: strconv.FormatInt(users.count(), 10)},
 	}
-	return hist, summary, nil
+	tops := []render.TopList{topUsers.list("Top users", "events", topShown), topCountries.list("Top countries", "events", topShown)}
+	return hist, summary, tops, nil
+}
+
+// topCapacity bounds the values a report's top list counts one by one.
+const topCapacity = 1000
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
 }
 
 // groupRows runs a grouped report in one streaming pass.

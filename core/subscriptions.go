@@ -448,7 +448,7 @@ func (e *Engine) generateReport(ctx context.Context, sub schedule.Subscription, 
 		name := fmt.Sprintf("%s %s %s", reportFileTitle(def.Title), start.In(loadLoc(sub.TimeZone)).Format("2006-01-02"), id)
 		req := ExportRequest{Type: def.Type, Title: def.Title, Filter: def.QueryFilter, Order: def.QueryOrder, Columns: def.Columns,
 			GroupBy: def.GroupBy, Formats: sub.Formats, FileName: name, DefinedReportID: def.ID, SubscriptionID: sub.ID,
-			WindowStart: &start, WindowEnd: &end, PinAt: &pin}
+			WindowStart: &start, WindowEnd: &end, PinAt: &pin, TimeZone: sub.TimeZone}
 		if t, err = tr.submit(ctx, owner, "report", id, req); err != nil {
 			return "", 0, err
 		}

@@ -52,6 +52,9 @@ type ExportRequest struct {
 	// taken when the task is created, so a retry writes the same rows.
 	PinAt  *time.Time `json:"pin_at,omitempty"`
 	PinSeq uint64     `json:"pin_seq,omitempty"`
+	// TimeZone is the IANA zone the html, pdf and xlsx files show times in
+	// (the subscription's, or the user's); "" is UTC.
+	TimeZone string `json:"time_zone,omitempty"`
 }
 
 // TaskFile is one finished output file.
@@ -499,6 +502,9 @@ func (r *ExportRequest) validate() error {
 	_ = schema
 	if r.WindowStart != nil && r.WindowEnd != nil && !r.WindowStart.Before(*r.WindowEnd) {
 		return fieldErr("window", "start must be before end")
+	}
+	if err := validZone(r.TimeZone); err != nil {
+		return &FieldError{Field: "time_zone", Err: err}
 	}
 	return nil
 }

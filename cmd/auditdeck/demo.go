@@ -20,18 +20,19 @@ func newDemoCmd() *cobra.Command {
 	var keep, printOnly bool
 	var events int
 	cmd := &cobra.Command{
-		Use:   "demo [--keep] [--events N]",
+		Use:   "demo [--keep | --data DIR] [--events N]",
 		Short: "Open auditdeck on a temporary store of generated demo data",
 		Long: `demo fills a temporary store with a generated, realistic data set over the
 last 30 days, a few defined reports, a subscription and a finished export,
 and opens the dashboard on it. Off a terminal (or with --print) it prints
 the newest activity and the failed and suspicious logins instead. The store
-is removed on exit unless --keep is given.`,
+is removed on exit unless --keep is given; with --data DIR (a new or empty
+directory) demo builds its store there and keeps it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			dir, err := os.MkdirTemp("", "auditdeck-demo-")
+			dir, keep, err := demoDir(cmd, keep)
 			if err != nil {
-				return fmt.Errorf("create demo store: %w", err)
+				return err
 			}
 			if !keep {
 				defer os.RemoveAll(dir)

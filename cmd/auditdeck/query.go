@@ -19,6 +19,7 @@ func sanitizeLine(s string) string { return render.Terminal(s) }
 
 type queryFlags struct {
 	filter, filterJSON, order, cursor, format string
+	columns                                   string // --columns: dotted field paths, comma separated
 	limit, offset                             int
 	count, timing, explain                    bool
 	timeout                                   time.Duration
@@ -27,14 +28,17 @@ type queryFlags struct {
 func newQueryCmd(g *globalFlags) *cobra.Command {
 	f := &queryFlags{}
 	cmd := &cobra.Command{
-		Use:   "query [--data DIR] [--filter DSL] [--filter-json JSON] [--order DSL] [--limit N] [--count] [--format table|ndjson|csv]",
+		Use:   "query [--data DIR] [--filter DSL] [--filter-json JSON] [--order DSL] [--limit N] [--count] [--format table|ndjson|csv] [--columns F,...]",
 		Short: "Find activities with the filter language",
 		Long: `query prints the activities that match a filter, newest first unless
 --order says otherwise. --filter takes the DSL (event_type.eq(login),
 !operation_successful, created_at.ge(-7d), ...); --filter-json takes the
 Clumio JSON filter; both may be given and are ANDed. --limit 0 prints every
 match, streaming. When more rows follow, the cursor for the next page is
-printed on stderr as "next: CURSOR"; pass it back with --cursor.`,
+printed on stderr as "next: CURSOR"; pass it back with --cursor.
+--columns picks the table or CSV columns: any dotted field paths
+(event_id,user.user_email,raw.actor.email). The table cuts long cells only
+on a terminal, and never the event id.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			eng, release, err := g.engine()
@@ -54,6 +58,7 @@ printed on stderr as "next: CURSOR"; pass it back with --cursor.`,
 	fl.StringVar(&f.cursor, "cursor", "", "continue after a previous page's cursor")
 	fl.BoolVar(&f.count, "count", false, "print only the number of matches")
 	fl.StringVar(&f.format, "format", "table", "output format: table, ndjson or csv")
+	fl.StringVar(&f.columns, "columns", "", "columns of table and csv output: dotted field paths, comma separated")
 	fl.BoolVar(&f.timing, "timing", false, "print elapsed_ms=<ms> of the query on stderr")
 	fl.BoolVar(&f.explain, "explain", false, "print the query plan instead of results")
 	fl.DurationVar(&f.timeout, "timeout", 0, "stop a query that runs longer (0: no limit)")
@@ -132,7 +137,16 @@ func runQuery(ctx context.Context, eng *core.Engine, f *queryFlags, stdout, stde
 	spec := core.QuerySpec{Filter: filter, Order: order, Limit: f.limit, Offset: f.offset, Cursor: f.cursor}
 	var emit func(*core.Activity) error
 	var finish func() error
-	switch f.format {
+	cut := isTerminal(stdout) // off a terminal every cell is printed whole
+	format := f.format
+	if f.columns != "" {
+		if emit, finish, spec.WithRaw, err = columnsOutput(f.format, f.columns, out, cut); err != nil {
+			return err
+		}
+		format = "" // written by columnsOutput
+	}
+	switch format {
+	case "":
 	case "ndjson":
 		spec.WithRaw = true
 		var line []byte
@@ -162,10 +176,11 @@ func runQuery(ctx context.Context, eng *core.Engine, f *queryFlags, stdout, stde
 	case "table":
 		tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "TIME\tTYPE\tUSER\tIP\tCOUNTRY\tVENDOR/SERVICE\tRESULT\tSUSPICIOUS\tTRIAGE\tEVENT ID")
+		cell := func(s string) string { return tableCell(s, cut) }
 		emit = func(a *core.Activity) error {
 			_, err := fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
 				a.Time().Format("2006-01-02 15:04:05"), cell(a.EventType), cell(a.UserEmail), cell(a.ClientIP), cell(a.Country),
-				cell(a.VendorName+"/"+a.VendorService), result(a.Successful), suspicious(a.Suspicious), a.StateOf(), cell(a.EventID))
+				cell(a.VendorName+"/"+a.VendorService), result(a.Successful), suspicious(a.Suspicious), a.StateOf(), tableCell(a.EventID, false))
 			return err
 		}
 		finish = tw.Flush
@@ -185,16 +200,8 @@ func runQuery(ctx context.Context, eng *core.Engine, f *queryFlags, stdout, stde
 	return nil
 }
 
-func cell(s string) string {
-	if s == "" {
-		return "-"
-	}
-	s = sanitizeLine(s)
-	if len(s) > 48 {
-		s = s[:45] + "..."
-	}
-	return s
-}
+// cell is a list cell (report, task, subscription lists): cut to fit.
+func cell(s string) string { return tableCell(s, true) }
 
 func result(t core.Tri) string {
 	switch t {

@@ -49,6 +49,7 @@ func parseColumns(s string) [][]string {
 
 type exportFlags struct {
 	filter, filterJSON, order, columns, formats, fileName, title, typ, exports, user, groupBy string
+	timeZone                                                                                  string
 	limit                                                                                     int64
 }
 
@@ -61,6 +62,7 @@ func (f *exportFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.formats, "format", "csv", "formats, comma separated: csv, ndjson, json, html, pdf, xlsx")
 	fl.StringVar(&f.fileName, "file-name", "", "output name without extension (required)")
 	fl.StringVar(&f.title, "title", "", "title shown in HTML, PDF and XLSX")
+	fl.StringVar(&f.timeZone, "time-zone", "UTC", "IANA time zone of the times shown in HTML, PDF and XLSX")
 	fl.StringVar(&f.typ, "type", "activity", "activity, audit or consumption")
 	fl.StringVar(&f.groupBy, "group-by", "", "group by one or two fields (comma separated), counting events")
 	fl.Int64Var(&f.limit, "limit", 0, "write at most this many rows (0: all; a cut is recorded in the manifest)")
@@ -74,7 +76,7 @@ func (f *exportFlags) request() (core.ExportRequest, error) {
 		return core.ExportRequest{}, err
 	}
 	req := core.ExportRequest{Type: core.ReportType(f.typ), Title: f.title, Filter: filter.String(), Order: f.order,
-		Columns: parseColumns(f.columns), Formats: strings.Split(f.formats, ","), FileName: f.fileName, RowLimit: f.limit}
+		Columns: parseColumns(f.columns), Formats: strings.Split(f.formats, ","), FileName: f.fileName, RowLimit: f.limit, TimeZone: f.timeZone}
 	if f.groupBy != "" {
 		req.GroupBy = &core.GroupSpec{By: strings.Split(f.groupBy, ",")}
 	}
@@ -178,11 +180,15 @@ func newReportCmd(g *globalFlags) *cobra.Command {
 	root := &cobra.Command{Use: "report", Short: "Defined reports: list, show, create, update, delete, generate"}
 	root.PersistentFlags().StringVar(&user, "user", "", "acting user (default: login name)")
 	withEngine := engineCommand(g, &user)
-	list := &cobra.Command{Use: "list", Short: "List defined reports", Args: cobra.NoArgs,
+	var listFmt string
+	list := &cobra.Command{Use: "list [--format table|json]", Short: "List defined reports", Args: cobra.NoArgs,
 		RunE: withEngine(func(ctx context.Context, eng *core.Engine, a core.Actor, _ []string, out io.Writer) error {
 			rs, err := eng.ListReports(ctx, a)
 			if err != nil {
 				return err
+			}
+			if listFmt == "json" {
+				return printList(out, reportRecords(rs))
 			}
 			tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(tw, "ID\tTITLE\tTYPE\tFILTER\tOWNER\tPREDEFINED")
@@ -191,6 +197,7 @@ func newReportCmd(g *globalFlags) *cobra.Command {
 			}
 			return tw.Flush()
 		})}
+	listFormat(list, &listFmt)
 	show := &cobra.Command{Use: "show ID", Short: "Show a defined report as JSON", Args: cobra.ExactArgs(1),
 		RunE: withEngine(func(ctx context.Context, eng *core.Engine, a core.Actor, args []string, out io.Writer) error {
 			r, err := eng.GetReport(ctx, a, args[0])
@@ -278,7 +285,7 @@ func newReportCmd(g *globalFlags) *cobra.Command {
 			return nil
 		})}
 	del.Flags().BoolVar(&forceDelete, "force", false, "also delete the report's subscriptions")
-	var genFormats, genName, genFrom, genTo, genExports string
+	var genFormats, genName, genFrom, genTo, genExports, genZone string
 	generate := &cobra.Command{Use: "generate ID [--format csv,pdf] [--from T] [--to T]", Short: "Generate a defined report now", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			eng, release, err := g.engine()
@@ -293,7 +300,7 @@ func newReportCmd(g *globalFlags) *cobra.Command {
 				return notFound(err, "report", args[0])
 			}
 			req := core.ExportRequest{Type: r.Type, Title: r.Title, Filter: r.QueryFilter, Order: r.QueryOrder, Columns: r.Columns, GroupBy: r.GroupBy,
-				Formats: strings.Split(genFormats, ","), FileName: genName, DefinedReportID: r.ID}
+				Formats: strings.Split(genFormats, ","), FileName: genName, DefinedReportID: r.ID, TimeZone: genZone}
 			if req.FileName == "" {
 				req.FileName = fmt.Sprintf("%s %s", r.Title, eng.Now().UTC().Format("2006-01-02 150405"))
 			}
@@ -323,6 +330,7 @@ func newReportCmd(g *globalFlags) *cobra.Command {
 	generate.Flags().StringVar(&genFrom, "from", "", "window start, RFC 3339")
 	generate.Flags().StringVar(&genTo, "to", "", "window end (exclusive), RFC 3339")
 	generate.Flags().StringVar(&genExports, "exports", "", "export directory (default DATA/exports)")
+	generate.Flags().StringVar(&genZone, "time-zone", "UTC", "IANA time zone of the times shown in HTML, PDF and XLSX")
 	root.AddCommand(list, show, create, update, del, generate)
 	return root
 }
@@ -347,11 +355,15 @@ func newTaskCmd(g *globalFlags) *cobra.Command {
 			return run(cmd.Context(), tr, localActor(user), args, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		}
 	}
-	list := &cobra.Command{Use: "list", Short: "List tasks, newest first", Args: cobra.NoArgs,
+	var listFmt string
+	list := &cobra.Command{Use: "list [--format table|json]", Short: "List tasks, newest first", Args: cobra.NoArgs,
 		RunE: withRunner(func(ctx context.Context, tr *core.TaskRunner, a core.Actor, _ []string, out, errOut io.Writer) error {
 			ts, err := tr.List(ctx, a)
 			if err != nil {
 				return err
+			}
+			if listFmt == "json" {
+				return printList(out, taskRecords(ts))
 			}
 			tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(tw, "ID\tKIND\tSTATUS\tROWS\tOWNER\tFILE\tCREATED")
@@ -360,6 +372,7 @@ func newTaskCmd(g *globalFlags) *cobra.Command {
 			}
 			return tw.Flush()
 		})}
+	listFormat(list, &listFmt)
 	show := &cobra.Command{Use: "show ID", Short: "Show a task as JSON", Args: cobra.ExactArgs(1),
 		RunE: withRunner(func(ctx context.Context, tr *core.TaskRunner, a core.Actor, args []string, out, errOut io.Writer) error {
 			t, err := tr.Get(ctx, a, args[0])
@@ -406,11 +419,15 @@ func newSubscriptionCmd(g *globalFlags) *cobra.Command {
 	root := &cobra.Command{Use: "subscription", Short: "Periodic reports: list, create, pause, resume, run, delete"}
 	root.PersistentFlags().StringVar(&user, "user", "", "acting user (default: login name)")
 	withEngine := engineCommand(g, &user)
-	list := &cobra.Command{Use: "list", Short: "List subscriptions with their next and last runs", Args: cobra.NoArgs,
+	var listFmt string
+	list := &cobra.Command{Use: "list [--format table|json]", Short: "List subscriptions with their next and last runs", Args: cobra.NoArgs,
 		RunE: withEngine(func(ctx context.Context, eng *core.Engine, a core.Actor, _ []string, out io.Writer) error {
 			subs, err := eng.ListSubscriptions(ctx, a)
 			if err != nil {
 				return err
+			}
+			if listFmt == "json" {
+				return printList(out, subscriptionRecords(subs))
 			}
 			tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(tw, "ID\tREPORT\tPERIOD\tZONE\tENABLED\tNEXT RUN\tLAST RUN\tDELIVERY")
@@ -428,6 +445,7 @@ func newSubscriptionCmd(g *globalFlags) *cobra.Command {
 			}
 			return tw.Flush()
 		})}
+	listFormat(list, &listFmt)
 	var period, zone, formats, webhook string
 	var delay time.Duration
 	create := &cobra.Command{Use: "create REPORT_ID --period day|week|month|quarter|year", Short: "Subscribe to a defined report", Args: cobra.ExactArgs(1),

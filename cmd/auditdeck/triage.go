@@ -12,14 +12,16 @@ import (
 
 func newTriageCmd(g *globalFlags) *cobra.Command {
 	var state, note, filter, filterJSON, actor string
+	var dryRun bool
 	cmd := &cobra.Command{
-		Use:   "triage --state new|reviewed|escalated|dismissed [--note TEXT] (ID... | --filter DSL)",
+		Use:   "triage --state new|reviewed|escalated|dismissed [--note TEXT] (ID... | --filter DSL [--dry-run])",
 		Short: "Set the triage state and note of events",
 		Long: `triage sets the operator-owned state (new, reviewed, escalated, dismissed)
 and an optional note on the events named by id (put -- before ids that
 start with "-", as Cloudlock ids do), or on every event that
 matches --filter / --filter-json. Each change is recorded in the audit log
-with the acting user (--user, default the login name).`,
+with the acting user (--user, default the login name). With --filter,
+--dry-run prints how many events would be triaged and changes nothing.`,
 		RunE: func(cmd *cobra.Command, ids []string) error {
 			st, err := core.ParseTriageState(state)
 			if err != nil {
@@ -28,6 +30,9 @@ with the acting user (--user, default the login name).`,
 			hasFilter := filter != "" || filterJSON != ""
 			if hasFilter == (len(ids) > 0) {
 				return fmt.Errorf("name event ids or give --filter, not both and not neither")
+			}
+			if dryRun && !hasFilter {
+				return fmt.Errorf("--dry-run counts the events a --filter matches; with event ids there is nothing to count")
 			}
 			if actor == "" {
 				actor = currentUser()
@@ -44,6 +49,14 @@ with the acting user (--user, default the login name).`,
 				f, err := parseFilters(filter, filterJSON)
 				if err != nil {
 					return err
+				}
+				if dryRun {
+					n, err := eng.Count(cmd.Context(), f)
+					if err != nil {
+						return err
+					}
+					fmt.Fprintf(cmd.OutOrStdout(), "would triage %d events as %s (dry run: nothing changed)\n", n, st)
+					return nil
 				}
 				res, err = eng.TriageFilter(cmd.Context(), req, f)
 				if err != nil {
@@ -70,6 +83,7 @@ with the acting user (--user, default the login name).`,
 	cmd.Flags().StringVar(&note, "note", "", "note to keep with the state (without it each event keeps its note; '' clears it)")
 	cmd.Flags().StringVar(&filter, "filter", "", "triage every event matching this DSL filter")
 	cmd.Flags().StringVar(&filterJSON, "filter-json", "", "triage every event matching this JSON filter")
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "with --filter: print how many events match and change nothing")
 	cmd.Flags().StringVar(&actor, "user", "", "acting user recorded in the audit log (default: login name)")
 	_ = cmd.MarkFlagRequired("state")
 	_ = cmd.RegisterFlagCompletionFunc("state", cobra.FixedCompletions([]string{"new", "reviewed", "escalated", "dismissed"}, cobra.ShellCompDirectiveNoFileComp))

@@ -8,18 +8,52 @@ import (
 	"unicode/utf8"
 )
 
-// CSVCell neutralises a cell that a spreadsheet would run as a formula
-// (starting with = + - @, tab, CR or NUL) by prefixing a single quote, as
-// OWASP recommends for CSV injection.
+// CSVCell neutralises a cell that a spreadsheet would run as a formula by
+// prefixing a single quote, as OWASP recommends for CSV injection: a cell
+// starting with tab, CR or NUL, or whose first character after any leading
+// whitespace is = + - @ or their full-width forms ＝ ＋ － ＠ (spreadsheets
+// trim leading blanks and fold full-width signs before parsing a formula).
 func CSVCell(s string) string {
-	if s == "" {
-		return s
-	}
-	switch s[0] {
-	case '=', '+', '-', '@', '\t', '\r', 0:
+	if formulaStart(s) {
 		return "'" + s
 	}
 	return s
+}
+
+// formulaStart reports whether a spreadsheet could read s as a formula.
+// Plain cells (a letter or digit first) return at the first byte: exports
+// call this for every cell.
+func formulaStart(s string) bool {
+	if s == "" {
+		return false
+	}
+	switch s[0] {
+	case '\t', '\r', 0:
+		return true
+	}
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch c {
+			case '=', '+', '-', '@':
+				return true
+			case ' ', '\t', '\n', '\r', '\v', '\f':
+				i++
+				continue
+			}
+			return false
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == '\uff1d', r == '\uff0b', r == '\uff0d', r == '\uff20': // ＝ ＋ － ＠
+			return true
+		case unicode.IsSpace(r), r == '\u200b', r == '\ufeff': // also zero-width space and BOM, which a reader drops
+			i += n
+			continue
+		}
+		return false
+	}
+	return false
 }
 
 // CSVWriter streams RFC 4180 rows with every cell neutralised. It writes
@@ -55,8 +89,7 @@ func (c *CSVWriter) Write(cells []string) error {
 		if s == "" {
 			continue
 		}
-		switch s[0] {
-		case '=', '+', '-', '@', '\t', '\r', 0:
+		if formulaStart(s) {
 			b = appendCSVQuoted(b, "'"+s)
 			continue
 		}

@@ -6,6 +6,9 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"unicode"
+
+	"github.com/xuri/excelize/v2"
 )
 
 func TestCSVCell(t *testing.T) {
@@ -32,12 +35,42 @@ func TestCSVCell(t *testing.T) {
 		{"\x00=1", "'\x00=1"},
 		{"=", "'="},
 
-		// only the first byte counts
+		// leading whitespace before a formula start: spreadsheets trim it
+		{" =1", "' =1"},
+		{"   +1", "'   +1"},
+		{"\n=1", "'\n=1"},
+		{"\r\n@x", "'\r\n@x"},
+		{" \t-1", "' \t-1"},
+		{"\v=1", "'\v=1"},
+		{"\f=1", "'\f=1"},
+		{"\u00a0=1", "'\u00a0=1"},
+		{"\u3000=1", "'\u3000=1"},
+		{"\u2003+1", "'\u2003+1"},
+		{"\u200b=1", "'\u200b=1"},
+		{"\ufeff=1", "'\ufeff=1"},
+		{" \n \r\n\t =HYPERLINK(\"x\")", "' \n \r\n\t =HYPERLINK(\"x\")"},
+
+		// full-width formula starts, alone or after whitespace
+		{"＝1+1", "'＝1+1"},
+		{"＋1", "'＋1"},
+		{"－1", "'－1"},
+		{"＠SUM(A1)", "'＠SUM(A1)"},
+		{" ＝1", "' ＝1"},
+		{"\u3000＠x", "'\u3000＠x"},
+		{"\n－1", "'\n－1"},
+
+		// not a formula start: the first non-blank character decides
 		{"a=b", "a=b"},
 		{"1+1", "1+1"},
-		{" =1", " =1"},
 		{"'=1", "'=1"},
-		{"\n=1", "\n=1"},
+		{" a=1", " a=1"},
+		{"\nplain", "\nplain"},
+		{"  ", "  "},
+		{"\n", "\n"},
+		{"x＝1", "x＝1"},
+		{"東京=1", "東京=1"},
+		{"＃1", "＃1"},
+		{" 'x", " 'x"},
 	}
 	for _, tc := range tests {
 		if got := CSVCell(tc.in); got != tc.want {
@@ -128,11 +161,8 @@ func checkCSVRoundTrip(t *testing.T, labels []string, rows [][]string) {
 			if want := csvExpect(cell); got[i][j] != want {
 				t.Errorf("record %d field %d: read back %q, want %q (written %q)", i, j, got[i][j], want, cell)
 			}
-			if c := got[i][j]; c != "" {
-				switch c[0] {
-				case '=', '+', '-', '@', '\t', '\r', 0:
-					t.Errorf("record %d field %d read back as a formula: %q", i, j, c)
-				}
+			if c := got[i][j]; readsAsFormula(c) {
+				t.Errorf("record %d field %d read back as a formula: %q", i, j, c)
 			}
 		}
 	}
@@ -150,7 +180,31 @@ func TestCSVWriterRoundTrip(t *testing.T) {
 		{"a\xffb", "\xed\xa0\x80", "\xc3"},
 		{"", " ", "  padded  "},
 		{`\.`, "#comment", "'already"},
+		{" =1", "\n=1", "\r\n+1"},
+		{"\u3000@x", "＝1", " ＋1"},
+		{"－1", "＠x", "\ufeff=1"},
+		{"\u00a0-1", "\u200b=1", " \t\n=HYPERLINK(\"x\")"},
 	})
+}
+
+// readsAsFormula is the test's own statement of the rule: a cell that does
+// not start with the neutralising quote is a formula when it starts with tab,
+// CR or NUL, or when its first character after leading blanks (Unicode
+// spaces, zero-width space, BOM) is = + - @ or ＝ ＋ － ＠.
+func readsAsFormula(c string) bool {
+	if c == "" || c[0] == '\'' {
+		return false
+	}
+	if c[0] == '\t' || c[0] == '\r' || c[0] == 0 {
+		return true
+	}
+	t := strings.TrimLeftFunc(c, func(r rune) bool { return unicode.IsSpace(r) || r == '\u200b' || r == '\ufeff' })
+	for _, p := range []string{"=", "+", "-", "@", "＝", "＋", "－", "＠"} {
+		if strings.HasPrefix(t, p) {
+			return true
+		}
+	}
+	return false
 }
 
 type errWriter struct{ err error }
@@ -176,7 +230,54 @@ func FuzzCSVRoundTrip(f *testing.F) {
 	f.Add("\r=cmd", `"`, "\xff")
 	f.Add("-1", "@x", "\t")
 	f.Add("", "", "\r\n")
+	f.Add(" =1", "\n＋1", "\u3000＠x")
 	f.Fuzz(func(t *testing.T, a, b, c string) {
 		checkCSVRoundTrip(t, []string{"A", "B", "C"}, [][]string{{a, b, c}, {c, a, b}})
 	})
+}
+
+// TestSpreadsheetFormulaCells writes formula starts, with leading blanks and
+// full-width signs, to CSV and XLSX and reads both back: no cell holds a
+// formula and every one keeps the neutralising quote, so the text is also
+// safe when the sheet is saved as CSV.
+func TestSpreadsheetFormulaCells(t *testing.T) {
+	cells := []string{"=1+1", " =1+1", "\n=1", "\r\n+1", "\t-1", "\u3000@x", "＝1+1", "＋1", "－1", "＠SUM(A1)", " ＝1", "\u00a0=1", "\ufeff=1"}
+	meta := ReportMeta{Title: "t", Columns: []Column{{Field: "a", Label: "A"}}, Total: int64(len(cells))}
+	var rows []Row
+	for _, c := range cells {
+		rows = append(rows, Row{Cells: []string{c}})
+	}
+	got, err := csv.NewReader(bytes.NewReader(write(t, "csv", meta, rows))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range cells {
+		if g := got[i+1][0]; !strings.HasPrefix(g, "'") || readsAsFormula(g) {
+			t.Errorf("csv cell %q read back as %q", c, g)
+		}
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(write(t, "xlsx", meta, rows)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for i, c := range cells {
+		ref, _ := excelize.CoordinatesToCellName(1, i+2)
+		if fo, _ := f.GetCellFormula("Report", ref); fo != "" {
+			t.Errorf("xlsx %s (%q) has the formula %q", ref, c, fo)
+		}
+		if typ, _ := f.GetCellType("Report", ref); typ == excelize.CellTypeFormula {
+			t.Errorf("xlsx %s (%q) is typed as a formula", ref, c)
+		}
+		g, _ := f.GetCellValue("Report", ref)
+		// XLSX cells show invisible characters escaped (a BOM as the text
+		// \ufeff), as the terminal does; such a cell no longer starts a formula.
+		want := "'" + c
+		if v := visibleControls(c); v != c {
+			want = CSVCell(v)
+		}
+		if g != want || readsAsFormula(g) {
+			t.Errorf("xlsx %s = %q, want %q", ref, g, want)
+		}
+	}
 }

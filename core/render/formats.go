@@ -195,11 +195,11 @@ func windowText(m ReportMeta) string {
 	case m.WindowStart.IsZero() && m.WindowEnd.IsZero():
 		return "all time"
 	case m.WindowEnd.IsZero():
-		return "from " + timeText(m.WindowStart) + " (no end)"
+		return "from " + shownTime(m, m.WindowStart) + " (no end)"
 	case m.WindowStart.IsZero():
-		return "until " + timeText(m.WindowEnd) + " (no start)"
+		return "until " + shownTime(m, m.WindowEnd) + " (no start)"
 	}
-	return timeText(m.WindowStart) + " to " + timeText(m.WindowEnd)
+	return shownTime(m, m.WindowStart) + " to " + shownTime(m, m.WindowEnd)
 }
 
 func filterText(m ReportMeta) string {
@@ -209,11 +209,23 @@ func filterText(m ReportMeta) string {
 	return m.Filter
 }
 
+// filterWords is the filter in plain English when the report has it,
+// else the DSL.
+func filterWords(m ReportMeta) string {
+	if strings.TrimSpace(m.Filter) == "" {
+		return "none (all events)"
+	}
+	if m.FilterWords != "" {
+		return m.FilterWords
+	}
+	return m.Filter
+}
+
 func generatedText(m ReportMeta) string {
 	if m.GeneratedAt.IsZero() {
 		return "unknown"
 	}
-	return timeText(m.GeneratedAt)
+	return shownTime(m, m.GeneratedAt)
 }
 
 // rowLimitNote states a cut made by the row limit, or "" when there is none.

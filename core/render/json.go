@@ -10,7 +10,23 @@ import (
 type Column struct {
 	Field string
 	Label string
+	// Kind is what the cells hold: xlsx writes them typed, html and pdf
+	// show times in the report's zone. Text when unset.
+	Kind ColumnKind `json:"-"`
 }
+
+// ColumnKind is the type of a column's cells.
+type ColumnKind int
+
+// Column kinds. Cells are always text in a Row: times RFC 3339, booleans
+// true/false, numbers as Go writes them; a cell that does not parse as its
+// kind is written as text.
+const (
+	KindText ColumnKind = iota
+	KindTime
+	KindBool
+	KindNumber
+)
 
 // SafeJSON appends JSON text with the characters that JSON allows raw but a
 // terminal would act on written as escapes: DEL and the C1 controls become

@@ -31,6 +31,35 @@ type ReportMeta struct {
 	RowLimit  int64
 	Histogram []Bucket
 	Summary   []SummaryItem
+	// FilterWords is Filter in plain English (query.Describe) for readers
+	// who do not read the DSL; html, pdf and xlsx show both.
+	FilterWords string
+	// Location is the zone html, pdf and xlsx show times in (the
+	// subscription's or the user's); nil keeps RFC 3339 UTC. CSV and the
+	// JSON formats always write UTC.
+	Location *time.Location
+	// Tops are the summary's ranked lists (top users, top countries).
+	Tops []TopList
+	// GroupChart ranks the largest groups of a grouped report; html and pdf
+	// draw it as a bar chart where an activity report has its histogram.
+	GroupChart *TopList
+}
+
+// TopList is a ranked list of a report's summary, largest first.
+type TopList struct {
+	Title string    // "Top users"
+	Unit  string    // what Count counts: "events"
+	Items []TopItem // at most a handful
+	// Approx: the counts are upper bounds, because more distinct values
+	// were seen than the bounded counter keeps (each is at most Slack over).
+	Approx bool
+	Slack  int64
+}
+
+// TopItem is one entry of a TopList.
+type TopItem struct {
+	Label string
+	Count int64
 }
 
 // Row is one output row: its cells in column order and, for activity

@@ -67,6 +67,7 @@ type pdfReport struct {
 	table  bool // header repeats on new pages
 	zebra  bool
 	cells  []string
+	zone   *cellZoner
 	max    int64 // PDFMaxRows at Begin
 	p      phase
 }
@@ -178,14 +179,20 @@ func (r *pdfReport) Begin(meta ReportMeta) (err error) {
 	line := func(label, value string) {
 		f.SetFont(r.font, "B", 9)
 		label = r.text(label)
-		lw := min(f.GetStringWidth(label)+2*pdfCellMargin, 120)
+		lw := min(f.GetStringWidth(label)+2*pdfCellMargin+0.1, 120) // 0.1: rounding must not cut the label
 		f.CellFormat(lw, 4.8, r.fit(label, lw), "", 0, "L", false, 0, "")
 		f.SetFont(r.font, "", 9)
 		f.MultiCell(0, 4.8, r.blockText(value), "", "L", false)
 	}
-	line("Filter:", filterText(meta))
+	line("Filter:", filterWords(meta))
+	if meta.FilterWords != "" && strings.TrimSpace(meta.Filter) != "" {
+		line("As typed:", meta.Filter)
+	}
 	line("Window:", windowText(meta))
 	line("Generated at:", generatedText(meta))
+	if meta.Location != nil {
+		line("Times in:", zoneName(meta))
+	}
 	line("Total:", groupDigits(meta.Total)+" rows")
 	if len(meta.Summary) > 0 {
 		f.Ln(2)
@@ -194,6 +201,13 @@ func (r *pdfReport) Begin(meta ReportMeta) (err error) {
 		for _, s := range meta.Summary {
 			line(s.Label+":", s.Value)
 		}
+	}
+	r.drawTops(meta.Tops)
+	switch {
+	case meta.GroupChart != nil:
+		r.drawGroupChart(*meta.GroupChart)
+	case len(meta.Histogram) > 0:
+		r.drawHistogram(meta)
 	}
 	note := rowLimitNote(meta)
 	if r.max > 0 && meta.Total > r.max {
@@ -206,10 +220,11 @@ func (r *pdfReport) Begin(meta ReportMeta) (err error) {
 	}
 	f.Ln(3)
 	r.labels = make([]string, len(meta.Columns))
-	for i, l := range columnLabels(meta.Columns) {
+	for i, l := range zonedLabels(meta) {
 		r.labels[i] = r.text(l)
 	}
 	r.cells = make([]string, len(meta.Columns))
+	r.zone = newCellZoner(meta)
 	return r.p.fail(f.Error())
 }
 
@@ -235,7 +250,7 @@ func (r *pdfReport) Row(row Row) (err error) {
 	if r.widths == nil {
 		cells := make([]string, len(row.Cells))
 		for i, c := range row.Cells {
-			cells[i] = r.text(c)
+			cells[i] = r.text(r.zone.cell(i, c))
 		}
 		r.sample = append(r.sample, cells)
 		if len(r.sample) >= sampleRows {
@@ -244,7 +259,7 @@ func (r *pdfReport) Row(row Row) (err error) {
 		return r.p.fail(r.pdf.Error())
 	}
 	for i, c := range row.Cells {
-		r.cells[i] = r.text(c)
+		r.cells[i] = r.text(r.zone.cell(i, c))
 	}
 	r.drawRow(r.cells)
 	return r.p.fail(r.pdf.Error())
@@ -289,7 +304,7 @@ func (r *pdfReport) drawHeader() {
 	f.SetDrawColor(150, 150, 150)
 	f.SetX(pdfMargin)
 	for i, l := range r.labels {
-		f.CellFormat(r.widths[i], pdfHeadH, r.fit(l, r.widths[i]), "B", 0, "L", true, 0, "")
+		f.CellFormat(r.widths[i], pdfHeadH, r.fit(l, r.widths[i]), "B", 0, r.align(i), true, 0, "")
 	}
 	f.Ln(pdfHeadH)
 	f.SetFont(r.font, "", pdfFontSize)
@@ -311,9 +326,17 @@ func (r *pdfReport) drawRow(cells []string) {
 	r.zebra = !r.zebra
 	f.SetX(x)
 	for i, c := range cells {
-		f.CellFormat(r.widths[i], pdfRowH, r.fit(c, r.widths[i]), "", 0, "L", false, 0, "")
+		f.CellFormat(r.widths[i], pdfRowH, r.fit(c, r.widths[i]), "", 0, r.align(i), false, 0, "")
 	}
 	f.Ln(pdfRowH)
+}
+
+// align is "R" for number columns, so digits line up, else "L".
+func (r *pdfReport) align(i int) string {
+	if i < len(r.meta.Columns) && r.meta.Columns[i].Kind == KindNumber {
+		return "R"
+	}
+	return "L"
 }
 
 // fit returns s, or its longest prefix that fits width w (less the cell
@@ -412,4 +435,173 @@ func (r *pdfReport) abort() {
 	if r.p.abort() {
 		r.pdf, r.sample = nil, nil
 	}
+}
+
+// Colours of the charts: the bars and the axes.
+var (
+	pdfBar  = [3]int{9, 105, 218}
+	pdfAxis = [3]int{150, 150, 150}
+	pdfMute = [3]int{90, 99, 110}
+)
+
+// room starts a new page when h millimetres no longer fit on this one.
+func (r *pdfReport) room(h float64) {
+	_, pageH := r.pdf.GetPageSize()
+	if r.pdf.GetY()+h > pageH-pdfBottom {
+		r.pdf.AddPage()
+	}
+}
+
+// drawTops draws the ranked lists two side by side: a title, then per
+// entry its label, its count and a bar scaled to the largest.
+func (r *pdfReport) drawTops(tops []TopList) {
+	if len(tops) == 0 {
+		return
+	}
+	f := r.pdf
+	const (
+		colW, labelW, countW, barW, rowH = 135.0, 70.0, 18.0, 42.0, 4.4
+	)
+	for i := 0; i < len(tops); i += 2 {
+		pair := tops[i:min(i+2, len(tops))]
+		rows := 0
+		for _, l := range pair {
+			rows = max(rows, len(l.Items), 1)
+		}
+		f.Ln(2)
+		r.room(6 + float64(rows)*rowH + 5)
+		y0 := f.GetY()
+		yEnd := y0
+		for j, l := range pair {
+			x := pdfMargin + float64(j)*colW
+			f.SetXY(x, y0)
+			f.SetFont(r.font, "B", 9)
+			f.CellFormat(colW-5, 5, r.fit(r.text(l.Title), colW-5), "", 2, "L", false, 0, "")
+			f.SetFont(r.font, "", 8)
+			var most int64 = 1
+			if len(l.Items) > 0 {
+				most = max(l.Items[0].Count, 1)
+			}
+			if len(l.Items) == 0 {
+				f.SetX(x)
+				f.CellFormat(labelW, rowH, r.tr("none"), "", 2, "L", false, 0, "")
+			}
+			for _, it := range l.Items {
+				y := f.GetY()
+				f.SetX(x)
+				label := r.text(it.Label)
+				f.CellFormat(labelW, rowH, r.fit(label, labelW), "", 0, "L", false, 0, "")
+				f.CellFormat(countW, rowH, r.text(countText(l, it.Count)), "", 0, "R", false, 0, "")
+				f.SetFillColor(pdfBar[0], pdfBar[1], pdfBar[2])
+				if w := barW * float64(max(it.Count, 0)) / float64(most); w > 0 {
+					f.Rect(x+labelW+countW+2, y+1, max(w, 0.4), rowH-2, "F")
+				}
+				f.SetXY(x, y+rowH)
+			}
+			if note := approxNote(l); note != "" {
+				f.SetX(x)
+				f.SetFont(r.font, "", 6.5)
+				f.MultiCell(colW-5, 3.2, r.blockText(note), "", "L", false)
+			}
+			yEnd = max(yEnd, f.GetY())
+		}
+		f.SetXY(pdfMargin, yEnd)
+	}
+	f.SetFillColor(255, 255, 255)
+}
+
+// drawHistogram draws the report's histogram: a bar per bucket, the
+// largest count on the y axis, the first bucket's start and the last
+// bucket's end under the x axis, in the report's zone.
+func (r *pdfReport) drawHistogram(m ReportMeta) {
+	f := r.pdf
+	const chartH, axisW, labelH = 32.0, 14.0, 5.0
+	f.Ln(3)
+	r.room(6 + chartH + labelH + 2)
+	f.SetFont(r.font, "B", 9)
+	f.CellFormat(0, 5, r.tr("Events over the window"), "", 2, "L", false, 0, "")
+	pageW, _ := f.GetPageSize()
+	x0, y0 := pdfMargin+axisW, f.GetY()+1
+	plotW := pageW - 2*pdfMargin - axisW
+	var most int64
+	for _, b := range m.Histogram {
+		most = max(most, b.Count)
+	}
+	f.SetDrawColor(pdfAxis[0], pdfAxis[1], pdfAxis[2])
+	f.SetLineWidth(0.2)
+	f.Line(x0, y0+chartH, x0+plotW, y0+chartH)
+	f.Line(x0, y0, x0, y0+chartH)
+	f.SetFont(r.font, "", 7)
+	f.SetTextColor(pdfMute[0], pdfMute[1], pdfMute[2])
+	f.SetXY(pdfMargin, y0-1)
+	f.CellFormat(axisW-1, 3, groupDigits(most), "", 0, "R", false, 0, "")
+	f.SetXY(pdfMargin, y0+chartH-2.5)
+	f.CellFormat(axisW-1, 3, "0", "", 0, "R", false, 0, "")
+	n := len(m.Histogram)
+	bw := plotW / float64(n)
+	gap := min(bw*0.15, 0.8)
+	f.SetFillColor(pdfBar[0], pdfBar[1], pdfBar[2])
+	for i, b := range m.Histogram {
+		if most <= 0 || b.Count <= 0 {
+			continue
+		}
+		h := max(chartH*float64(b.Count)/float64(most), 0.3)
+		f.Rect(x0+float64(i)*bw+gap/2, y0+chartH-h, bw-gap, h, "F")
+	}
+	if most <= 0 {
+		f.SetXY(x0, y0+chartH/2-2)
+		f.CellFormat(plotW, 4, r.tr("No events in the window."), "", 0, "C", false, 0, "")
+	}
+	first := shownTime(m, m.Histogram[0].Start)
+	last := shownTime(m, m.Histogram[n-1].Start)
+	if e := bucketEnd(m, n-1); !e.IsZero() {
+		last = shownTime(m, e)
+	}
+	f.SetXY(x0, y0+chartH+0.5)
+	f.CellFormat(plotW/2, labelH-1, r.text(first), "", 0, "L", false, 0, "")
+	f.CellFormat(plotW/2, labelH-1, r.text(last), "", 0, "R", false, 0, "")
+	f.SetTextColor(0, 0, 0)
+	f.SetFillColor(255, 255, 255)
+	f.SetXY(pdfMargin, y0+chartH+labelH)
+}
+
+// drawGroupChart draws the largest groups of a grouped report as
+// horizontal bars with their labels and counts.
+func (r *pdfReport) drawGroupChart(l TopList) {
+	f := r.pdf
+	const labelW, countW, rowH = 80.0, 22.0, 5.0
+	f.Ln(3)
+	rows := max(len(l.Items), 1)
+	r.room(6 + float64(rows)*rowH + 2)
+	f.SetFont(r.font, "B", 9)
+	f.CellFormat(0, 5, r.text(l.Title), "", 2, "L", false, 0, "")
+	pageW, _ := f.GetPageSize()
+	plotW := pageW - 2*pdfMargin - labelW - countW
+	f.SetFont(r.font, "", 8)
+	if len(l.Items) == 0 {
+		f.CellFormat(0, rowH, r.tr("No groups."), "", 2, "L", false, 0, "")
+		return
+	}
+	var most int64 = 1
+	for _, it := range l.Items {
+		most = max(most, it.Count)
+	}
+	f.SetFillColor(pdfBar[0], pdfBar[1], pdfBar[2])
+	for _, it := range l.Items {
+		y := f.GetY()
+		f.SetX(pdfMargin)
+		f.CellFormat(labelW, rowH, r.fit(r.text(it.Label), labelW), "", 0, "R", false, 0, "")
+		w := plotW * float64(max(it.Count, 0)) / float64(most)
+		if it.Count > 0 {
+			f.Rect(pdfMargin+labelW+1, y+0.8, max(w, 0.4), rowH-1.6, "F")
+		}
+		f.SetXY(pdfMargin+labelW+1+w+1, y)
+		f.CellFormat(countW, rowH, r.text(countText(l, it.Count)), "", 0, "L", false, 0, "")
+		f.SetXY(pdfMargin, y+rowH)
+	}
+	if note := approxNote(l); note != "" {
+		f.SetFont(r.font, "", 6.5)
+		f.MultiCell(0, 3.2, r.blockText(note), "", "L", false)
+	}
+	f.SetFillColor(255, 255, 255)
 }

@@ -4,8 +4,11 @@ import (
 	"archive/zip"
 	"fmt"
 	"io"
+	"math"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
@@ -21,11 +24,15 @@ var xlsxMaxRows = excelize.TotalRows
 // "About" with the title, filter, window, generation time, totals, summary,
 // row-limit note and the list of report sheets.
 //
-// Every cell is a string, never a formula; it also passes through CSVCell,
-// so a formula start stays neutral if a user saves the sheet as CSV, and
-// controls other than tab, LF and CR are written as visible escapes (XML
-// cannot hold them). excelize keeps streamed rows in a temporary file once
-// they pass 16 MiB; the zip is written straight to the output at End.
+// Cells are typed by their column's Kind: times as dates (in the report's
+// zone, shown as yyyy-mm-dd hh:mm:ss), booleans, numbers; a cell that does
+// not parse as its kind, and every text cell, is a string, never a formula.
+// Strings also pass through CSVCell, so a formula start stays neutral if a
+// user saves the sheet as CSV, and controls other than tab, LF and CR are
+// written as visible escapes (XML cannot hold them). Each report sheet is
+// an Excel table over its rows, which gives the header its filter buttons
+// (autofilter). excelize keeps streamed rows in a temporary file once they
+// pass 16 MiB; the zip is written straight to the output at End.
 type xlsxReport struct {
 	out     io.Writer
 	f       *excelize.File
@@ -33,6 +40,9 @@ type xlsxReport struct {
 	meta    ReportMeta
 	labels  []string
 	bold    int
+	date    int // style of date cells
+	loc     *time.Location
+	kinds   []ColumnKind
 	sample  [][]string
 	widths  []float64
 	sheets  []string
@@ -99,10 +109,18 @@ func (r *xlsxReport) Begin(meta ReportMeta) error {
 		return r.p.fail(r.close(err))
 	}
 	r.bold = bold
-	r.labels = make([]string, len(meta.Columns))
-	for i, l := range columnLabels(meta.Columns) {
-		r.labels[i] = xlsxText(l)
+	format := "yyyy-mm-dd hh:mm:ss"
+	if r.date, err = r.f.NewStyle(&excelize.Style{CustomNumFmt: &format}); err != nil {
+		return r.p.fail(r.close(err))
 	}
+	r.loc = meta.Location
+	if r.loc == nil {
+		r.loc = time.UTC
+	}
+	for _, c := range meta.Columns {
+		r.kinds = append(r.kinds, c.Kind)
+	}
+	r.labels = xlsxLabels(zonedLabels(meta))
 	r.vals = make([]interface{}, len(meta.Columns))
 	return nil
 }
@@ -130,11 +148,7 @@ func (r *xlsxReport) Row(row Row) error {
 		return r.p.fail(r.close(err))
 	}
 	if !r.started {
-		cells := make([]string, len(row.Cells))
-		for i, c := range row.Cells {
-			cells[i] = xlsxText(c)
-		}
-		r.sample = append(r.sample, cells)
+		r.sample = append(r.sample, slices.Clone(row.Cells))
 		if len(r.sample) < sampleRows {
 			return nil
 		}
@@ -144,7 +158,7 @@ func (r *xlsxReport) Row(row Row) error {
 		return nil
 	}
 	for i, c := range row.Cells {
-		r.vals[i] = xlsxText(c)
+		r.vals[i] = r.value(i, c)
 	}
 	if err := r.writeRow(r.vals); err != nil {
 		return r.p.fail(r.close(err))
@@ -152,11 +166,74 @@ func (r *xlsxReport) Row(row Row) error {
 	return nil
 }
 
+// value is a cell as its column's kind, else as text; nil (no cell) when
+// empty.
+func (r *xlsxReport) value(i int, s string) interface{} {
+	if s == "" {
+		return nil
+	}
+	switch r.kinds[i] {
+	case KindTime:
+		// Excel's dates start in 1900; the wall clock of the report's zone,
+		// since a spreadsheet date has no zone (the header names it).
+		if t, err := time.Parse(cellTimeLayout, s); err == nil && t.Year() >= 1900 && t.Year() <= 9999 {
+			return excelize.Cell{StyleID: r.date, Value: t.In(r.loc)}
+		}
+	case KindBool:
+		switch s {
+		case "true":
+			return true
+		case "false":
+			return false
+		}
+	case KindNumber:
+		if v, err := strconv.ParseFloat(s, 64); err == nil && !math.IsInf(v, 0) && !math.IsNaN(v) {
+			return v
+		}
+	}
+	return xlsxText(s)
+}
+
+// shown is a cell's text as the sheet shows it, for fitting widths.
+func (r *xlsxReport) shown(i int, s string) string {
+	if r.kinds[i] == KindTime && s != "" {
+		return "2006-01-02 15:04:05"
+	}
+	return xlsxText(s)
+}
+
+// xlsxLabels are the header texts: one line each and unique, as the
+// columns of an Excel table must be.
+func xlsxLabels(labels []string) []string {
+	out := make([]string, len(labels))
+	seen := map[string]bool{}
+	for i, l := range labels {
+		l = strings.Join(strings.Fields(xlsxText(l)), " ")
+		if l == "" {
+			l = "Column " + strconv.Itoa(i+1)
+		}
+		k := l
+		for n := 2; seen[strings.ToLower(k)]; n++ {
+			k = l + " (" + strconv.Itoa(n) + ")"
+		}
+		seen[strings.ToLower(k)] = true
+		out[i] = k
+	}
+	return out
+}
+
 // start fits the column widths to the sampled rows, opens the first sheet
 // and writes the sampled rows.
 func (r *xlsxReport) start() error {
 	r.started = true
-	want, _ := sampleWidths(r.labels, r.sample, runeCount)
+	shown := make([][]string, len(r.sample))
+	for j, row := range r.sample {
+		shown[j] = make([]string, len(row))
+		for i, c := range row {
+			shown[j][i] = r.shown(i, c)
+		}
+	}
+	want, _ := sampleWidths(r.labels, shown, runeCount)
 	r.widths = make([]float64, len(want))
 	for i, w := range want {
 		r.widths[i] = min(max(w+2, 8), 60)
@@ -166,7 +243,7 @@ func (r *xlsxReport) start() error {
 	}
 	for _, c := range r.sample {
 		for i := range c {
-			r.vals[i] = c[i]
+			r.vals[i] = r.value(i, c[i])
 		}
 		if err := r.writeRow(r.vals); err != nil {
 			return err
@@ -180,7 +257,7 @@ func (r *xlsxReport) start() error {
 // with its column widths, frozen header and header row.
 func (r *xlsxReport) openSheet() error {
 	if r.sw != nil {
-		if err := r.sw.Flush(); err != nil {
+		if err := r.endSheet(); err != nil {
 			return err
 		}
 	}
@@ -213,6 +290,20 @@ func (r *xlsxReport) openSheet() error {
 	return sw.SetRow("A1", head, excelize.RowOpts{StyleID: r.bold})
 }
 
+// endSheet makes the rows of the current sheet an Excel table (its header
+// gets filter buttons) and flushes the sheet.
+func (r *xlsxReport) endSheet() error {
+	last, err := excelize.CoordinatesToCellName(len(r.labels), max(r.sheetR, 2))
+	if err != nil {
+		return err
+	}
+	off := false
+	if err := r.sw.AddTable(&excelize.Table{Range: "A1:" + last, StyleName: "TableStyleLight1", ShowRowStripes: &off}); err != nil {
+		return fmt.Errorf("xlsx table: %w", err)
+	}
+	return r.sw.Flush()
+}
+
 func (r *xlsxReport) writeRow(vals []interface{}) error {
 	if r.sheetR >= xlsxMaxRows {
 		if err := r.openSheet(); err != nil {
@@ -236,7 +327,7 @@ func (r *xlsxReport) End() error {
 			return r.p.fail(r.close(err))
 		}
 	}
-	if err := r.sw.Flush(); err != nil {
+	if err := r.endSheet(); err != nil {
 		return r.p.fail(r.close(err))
 	}
 	if err := r.about(); err != nil {
@@ -262,12 +353,20 @@ func (r *xlsxReport) about() error {
 	m := r.meta
 	rows := [][2]string{
 		{"Title", m.Title},
-		{"Filter", filterText(m)},
+		{"Filter", filterWords(m)},
+	}
+	if m.FilterWords != "" && strings.TrimSpace(m.Filter) != "" {
+		rows = append(rows, [2]string{"As typed", m.Filter})
+	}
+	if m.Location != nil {
+		rows = append(rows, [2]string{"Times in", zoneName(m) + " (the dates of the report sheets are wall-clock times there)"})
+	}
+	rows = append(rows, [][2]string{
 		{"Window", windowText(m)},
 		{"Generated at", generatedText(m)},
 		{"Total", groupDigits(m.Total)},
 		{"Rows written", groupDigits(r.p.rows)},
-	}
+	}...)
 	if note := countNote(m, r.p.rows); note != "" {
 		rows = append(rows, [2]string{"Note", note})
 	}
@@ -285,6 +384,15 @@ func (r *xlsxReport) about() error {
 			rows = append(rows, [2]string{s.Label, s.Value})
 		}
 	}
+	for _, l := range m.Tops {
+		rows = append(rows, [2]string{l.Title, topText(l)})
+		if note := approxNote(l); note != "" {
+			rows = append(rows, [2]string{"", note})
+		}
+	}
+	if g := m.GroupChart; g != nil {
+		rows = append(rows, [2]string{g.Title, topText(*g)})
+	}
 	// A stream writer here too: it escapes text like "_x0041_" that
 	// SetCellStr would let Excel read as an escape.
 	sw, err := r.f.NewStreamWriter(sheet)
@@ -301,7 +409,12 @@ func (r *xlsxReport) about() error {
 		if kv[0] == "" && kv[1] == "" {
 			continue
 		}
-		vals := []interface{}{excelize.Cell{StyleID: r.bold, Value: xlsxText(kv[0])}}
+		var vals []interface{}
+		if kv[0] == "" {
+			vals = []interface{}{nil}
+		} else {
+			vals = []interface{}{excelize.Cell{StyleID: r.bold, Value: xlsxText(kv[0])}}
+		}
 		if kv[1] != "" {
 			vals = append(vals, xlsxText(kv[1]))
 		}
