@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -32,11 +33,42 @@ func intParam(q url.Values, name string, def, lo, hi int) (int, error) {
 	if len(vals) > 1 {
 		return 0, errorf(http.StatusBadRequest, "parameter %q: given more than once", name)
 	}
-	n, err := strconv.Atoi(strings.TrimSpace(vals[0]))
+	n, err := wholeNumber(strings.TrimSpace(vals[0]))
 	if err != nil || n < lo || n > hi {
 		return 0, errorf(http.StatusBadRequest, "parameter %q: expected a whole number from %d to %d, found %q", name, lo, hi, truncate(vals[0], 40))
 	}
 	return n, nil
+}
+
+// integralFloat is a whole number written as a float ("20.0", "20."), as
+// clients that keep numbers in floating point (Rapid7's Cloudlock plugin)
+// send them. Exponents, hex, NaN and Inf are not taken.
+var integralFloat = regexp.MustCompile(`^([+-]?[0-9]+)\.0*$`)
+
+// wholeNumber parses a decimal integer, also written as an integral float;
+// 20.5 is an error, not 20.
+func wholeNumber(s string) (int, error) {
+	if m := integralFloat.FindStringSubmatch(s); m != nil {
+		s = m[1]
+	}
+	return strconv.Atoi(s)
+}
+
+// cloudlockOrder turns the sort forms Cloudlock clients send into the
+// query_order syntax: "-created_at" is descending ("!created_at"),
+// "+created_at" ascending. Anything else is left for ParseOrder to judge.
+func cloudlockOrder(s string) string {
+	items := strings.Split(s, ",")
+	for i, it := range items {
+		t := strings.TrimSpace(it)
+		switch {
+		case strings.HasPrefix(t, "-"):
+			items[i] = "!" + t[1:]
+		case strings.HasPrefix(t, "+"):
+			items[i] = t[1:]
+		}
+	}
+	return strings.Join(items, ",")
 }
 
 // listActivities is Cloudlock's GET /activities. The page is streamed from
@@ -58,7 +90,7 @@ func (h *handler) listActivities(w http.ResponseWriter, r *http.Request, _ acces
 	}
 	order := query.DefaultOrder
 	if s := q.Get("order"); strings.TrimSpace(s) != "" {
-		if order, err = query.ParseOrder(s); err != nil {
+		if order, err = query.ParseOrder(cloudlockOrder(s)); err != nil {
 			return &query.ParamError{Param: "order", Msg: err.Error()}
 		}
 		if err := query.CompileOrder(order, query.ActivitySchema); err != nil {

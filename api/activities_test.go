@@ -203,5 +203,5 @@ func TestTriage(t *testing.T) {
 	e.fails(req{method: "PATCH", path: path, user: "oscar", body: `{}`}, 400, "state or note is required")
 	e.fails(req{method: "PATCH", path: path, user: "oscar", body: `{"state":"reviewed","by":"mallory"}`}, 400, `unknown field "by"`)
 	e.fails(req{method: "PATCH", path: path, user: "oscar", body: `{"state":"reviewed","note":"` + strings.Repeat("n", 5000) + `"}`}, 400, "note")
-	e.fails(req{method: "PATCH", path: path, user: "oscar", body: `{"state":"reviewed"}`, hdr: map[string]string{"Content-Type": "text/plain"}}, 415, "text/plain")
+	e.fails(req{method: "PATCH", path: path, user: "oscar", body: `{"state":"reviewed"}`, hdr: map[string]string{"Content-Type": "application/xml"}}, 415, "application/xml")
 }

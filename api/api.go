@@ -2,6 +2,8 @@ package api
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"io"
 	"log/slog"
@@ -90,6 +92,11 @@ func New(o Options) http.Handler {
 	return h
 }
 
+var (
+	cloudlockParams  = []string{"event_type", "ids", "created_after", "limit", "offset", "filter", "order"}
+	clumioListParams = []string{"limit", "start", "filter"}
+)
+
 var hssParams = []string{"enterprise_project_id", "last_days", "host_name", "host_id", "private_ip", "container_name", "offset", "limit",
 	"export_size", "event_type", "event_types", "handle_status", "severity", "category", "begin_time", "end_time", "event_class_ids",
 	"severity_list", "attack_tag", "asset_value", "tag_list", "att_ck", "event_name", "event_id_list", "auto_block", "cluster_id",
@@ -103,13 +110,17 @@ func (h *handler) routeTable() []route {
 		{method: "GET", pattern: "/readyz", public: true, handle: h.ready},
 
 		// Cloudlock (seed 003)
-		{method: "GET", pattern: "/activities", perm: access.Read, params: []string{"event_type", "ids", "created_after", "limit", "offset", "filter", "order"}, handle: h.listActivities},
+		{method: "GET", pattern: "/activities", perm: access.Read, params: cloudlockParams, handle: h.listActivities},
+		// Cisco's Postman collection and Rapid7's plugin call the /api/v2 base.
+		{method: "GET", pattern: "/api/v2/activities", perm: access.Read, params: cloudlockParams, handle: h.listActivities},
 		{method: "PATCH", pattern: "/activities/{id}/triage", perm: access.Triage, handle: h.triageActivity},
 
-		// Clumio (seed 000)
+		// Clumio (seed 000; the list and update routes as the Clumio Go SDK calls them)
 		{method: "POST", pattern: "/reports/downloads", perm: access.Export, handle: h.createDownload},
-		{method: "GET", pattern: "/tasks", perm: access.Read, handle: h.listTasks},
+		{method: "GET", pattern: "/reports/downloads", perm: access.Read, params: clumioListParams, handle: h.listDownloads},
+		{method: "GET", pattern: "/tasks", perm: access.Read, params: clumioListParams, handle: h.listTasks},
 		{method: "GET", pattern: "/tasks/{task_id}", perm: access.Read, handle: h.getTask},
+		{method: "PATCH", pattern: "/tasks/{task_id}", perm: access.Export, handle: h.updateTask},
 		{method: "DELETE", pattern: "/tasks/{task_id}", perm: access.Export, handle: h.cancelTask},
 
 		// Fudo (seed 001)
@@ -171,6 +182,7 @@ func (h *handler) allowed(r *http.Request) []string {
 // the mux.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hdr := w.Header()
+	hdr.Set(requestIDHeader, newRequestID())
 	hdr.Set("X-Content-Type-Options", "nosniff")
 	hdr.Set("Cache-Control", "no-store")
 	if h.match(r) != "" {
@@ -204,7 +216,7 @@ func (h *handler) wrap(rt route) http.Handler {
 		if err != nil {
 			h.fail(sw, r, err)
 		}
-		h.log.Debug("api request", "method", r.Method, "path", r.URL.Path, "status", sw.status, "remote", r.RemoteAddr, "duration", time.Since(start))
+		h.log.Debug("api request", "method", r.Method, "path", r.URL.Path, "status", sw.status, "remote", r.RemoteAddr, "request_id", w.Header().Get(requestIDHeader), "duration", time.Since(start))
 	})
 }
 
@@ -225,6 +237,19 @@ func (h *handler) serveRoute(w *statusWriter, r *http.Request, rt route) error {
 	r.Body = http.MaxBytesReader(w, r.Body, h.maxBody)
 	defer io.Copy(io.Discard, r.Body) // drain what the handler left, within the limit, so the connection can be reused
 	return rt.handle(w, r, p)
+}
+
+// requestIDHeader names every response, errors included, for the log and
+// for HSS clients, whose SDKs put it in their exceptions.
+const requestIDHeader = "X-Request-Id"
+
+// newRequestID is 128 random bits in hex. A client's own X-Request-Id is
+// not echoed: the id must point at our log lines, not at what a client
+// chose to write there.
+func newRequestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read does not fail (Go 1.24+)
+	return hex.EncodeToString(b[:])
 }
 
 // statusWriter remembers whether the response has started, so an error

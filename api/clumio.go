@@ -2,10 +2,14 @@ package api
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -15,9 +19,25 @@ import (
 	"github.com/auditdeck/auditdeck/core/query"
 )
 
-// clumioDownloadsType is the media type the seed's client asks for and the
-// 202 answers with when asked.
-const clumioDownloadsType = "application/api.clumio.report-downloads=v1+json"
+// clumioVendorType is a Clumio media type as its clients ask for it in
+// Accept: application/api.clumio.report-downloads=v1+json (the seed's),
+// application/api.clumio.tasks=v1+json (the Go SDK's).
+var clumioVendorType = regexp.MustCompile(`^application/api\.clumio\.[a-z0-9._-]+(=v[0-9]+)?\+json$`)
+
+// clumioType is the Content-Type of a Clumio route's answer: the vendor
+// type the client asked for, or application/json. Errors stay
+// application/json, as the seed documents them.
+func clumioType(r *http.Request) string {
+	for _, acc := range r.Header.Values("Accept") {
+		for _, item := range strings.Split(acc, ",") {
+			mt, _, _ := strings.Cut(item, ";")
+			if mt = strings.ToLower(strings.TrimSpace(mt)); clumioVendorType.MatchString(mt) {
+				return mt
+			}
+		}
+	}
+	return "application/json"
+}
 
 // cancelWait bounds how long DELETE /tasks/{id} waits for a running task
 // to stop; past it the answer says "canceled" and the worker finishes the stop.
@@ -110,11 +130,7 @@ func (h *handler) createDownload(w http.ResponseWriter, r *http.Request, p acces
 	if err != nil {
 		return fmt.Errorf("report download: %w", err)
 	}
-	ct := "application/json"
-	if strings.Contains(r.Header.Get("Accept"), clumioDownloadsType) {
-		ct = clumioDownloadsType
-	}
-	writeJSONAs(w, http.StatusAccepted, ct, downloadAccepted{
+	writeJSONAs(w, http.StatusAccepted, clumioType(r), downloadAccepted{
 		Links: downloadLinks{
 			Self:     link{Href: "/reports/downloads", Type: "post"},
 			ReadTask: link{Href: taskPath(t.ID), Type: "get"},
@@ -136,37 +152,77 @@ type taskFile struct {
 }
 
 type taskLinks struct {
-	Self     link  `json:"_self"`
-	Download *link `json:"download,omitempty"`
+	Self       link  `json:"_self"`
+	UpdateTask link  `json:"update-task"`
+	Download   *link `json:"download,omitempty"`
 }
 
-// taskView is a task in the shape of Clumio's task resource (id, type,
-// status, progress_percentage, timestamps, _links) plus the export's own
-// fields: record_total_num as HSS names it, the files and their links.
+// taskEntity is Clumio's primary/parent entity of a task.
+type taskEntity struct {
+	ID    string `json:"id"`
+	Type  string `json:"type"`
+	Value string `json:"value"`
+}
+
+// taskView is a task in the shape of Clumio's task resource (the Go SDK's
+// ReadTaskResponse: _etag, _links, category, genre, id, is_abortable,
+// primary_entity, parent_entity, progress_percentage, status, type,
+// timestamps) with Clumio's statuses, plus the export's own fields:
+// record_total_num as HSS names it, the files and their links.
 type taskView struct {
-	ID                 string     `json:"id"`
-	Kind               string     `json:"kind"`
-	Type               string     `json:"type"`
-	Status             string     `json:"status"`
-	ProgressPercentage int        `json:"progress_percentage"`
-	RecordsDone        int64      `json:"records_done"`
-	RecordTotalNum     int64      `json:"record_total_num"`
-	Truncated          bool       `json:"truncated"`
-	FileName           string     `json:"file_name"`
-	Filter             string     `json:"filter"`
-	Order              string     `json:"order,omitempty"`
-	Formats            []string   `json:"formats"`
-	Owner              string     `json:"owner"`
-	DefinedReportID    string     `json:"defined_report_id,omitempty"`
-	SubscriptionID     string     `json:"subscription_id,omitempty"`
-	Error              string     `json:"error,omitempty"`
-	Notes              []string   `json:"notes,omitempty"`
-	Files              []taskFile `json:"files"`
-	CreatedTimestamp   time.Time  `json:"created_timestamp"`
-	StartTimestamp     *time.Time `json:"start_timestamp"`
-	EndTimestamp       *time.Time `json:"end_timestamp"`
-	ExpiresTimestamp   *time.Time `json:"expires_timestamp,omitempty"`
-	Links              taskLinks  `json:"_links"`
+	Etag               string      `json:"_etag"`
+	ID                 string      `json:"id"`
+	Kind               string      `json:"kind"`
+	Type               string      `json:"type"`
+	Category           string      `json:"category"`
+	Genre              string      `json:"genre"`
+	Status             string      `json:"status"`
+	IsAbortable        bool        `json:"is_abortable"`
+	ProgressPercentage int         `json:"progress_percentage"`
+	PrimaryEntity      taskEntity  `json:"primary_entity"`
+	ParentEntity       *taskEntity `json:"parent_entity"`
+	RecordsDone        int64       `json:"records_done"`
+	RecordTotalNum     int64       `json:"record_total_num"`
+	Truncated          bool        `json:"truncated"`
+	FileName           string      `json:"file_name"`
+	Filter             string      `json:"filter"`
+	Order              string      `json:"order,omitempty"`
+	Formats            []string    `json:"formats"`
+	Owner              string      `json:"owner"`
+	DefinedReportID    string      `json:"defined_report_id,omitempty"`
+	SubscriptionID     string      `json:"subscription_id,omitempty"`
+	Error              string      `json:"error,omitempty"`
+	Notes              []string    `json:"notes,omitempty"`
+	Files              []taskFile  `json:"files"`
+	CreatedTimestamp   time.Time   `json:"created_timestamp"`
+	StartTimestamp     *time.Time  `json:"start_timestamp"`
+	EndTimestamp       *time.Time  `json:"end_timestamp"`
+	ExpiresTimestamp   *time.Time  `json:"expires_timestamp,omitempty"`
+	Links              taskLinks   `json:"_links"`
+}
+
+// Clumio's task vocabulary. Every task of auditdeck generates a report
+// file, which Clumio files under category report_generation, genre
+// administrative.
+const (
+	clumioCategory = "report_generation"
+	clumioGenre    = "administrative"
+)
+
+var clumioStatuses = map[core.TaskStatus]string{
+	core.TaskQueued:    "queued",
+	core.TaskRunning:   "in_progress",
+	core.TaskSucceeded: "completed",
+	core.TaskFailed:    "failed",
+	core.TaskCanceled:  "aborted",
+}
+
+// clumioStatus names a task's status as Clumio's clients know it.
+func clumioStatus(s core.TaskStatus) string {
+	if c, ok := clumioStatuses[s]; ok {
+		return c
+	}
+	return string(s)
 }
 
 func timePtr(t time.Time) *time.Time {
@@ -187,53 +243,31 @@ func progress(t core.Task) int {
 	return int(min(99, t.Done*100/t.Total))
 }
 
+// taskEtag changes whenever the task record does.
+func taskEtag(t core.Task) string {
+	b, _ := json.Marshal(t)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:16])
+}
+
 func viewTask(t core.Task) taskView {
-	v := taskView{ID: t.ID, Kind: t.Kind, Type: string(t.Request.Type), Status: string(t.Status), ProgressPercentage: progress(t),
-		RecordsDone: t.Done, RecordTotalNum: t.Total, Truncated: t.Truncated, FileName: t.Request.FileName, Filter: t.Request.Filter,
+	v := taskView{Etag: taskEtag(t), ID: t.ID, Kind: t.Kind, Type: string(t.Request.Type), Category: clumioCategory, Genre: clumioGenre,
+		Status: clumioStatus(t.Status), IsAbortable: !t.Final(), ProgressPercentage: progress(t),
+		PrimaryEntity: taskEntity{ID: t.ID, Type: "report_download", Value: t.Request.FileName},
+		RecordsDone:   t.Done, RecordTotalNum: t.Total, Truncated: t.Truncated, FileName: t.Request.FileName, Filter: t.Request.Filter,
 		Order: t.Request.Order, Formats: t.Request.Formats, Owner: t.Owner, DefinedReportID: t.Request.DefinedReportID,
 		SubscriptionID: t.Request.SubscriptionID, Error: t.Error, Notes: t.Notes, Files: []taskFile{},
 		CreatedTimestamp: t.CreatedAt.UTC(), StartTimestamp: timePtr(t.StartedAt), EndTimestamp: timePtr(t.FinishedAt),
-		ExpiresTimestamp: timePtr(t.ExpiresAt), Links: taskLinks{Self: link{Href: taskPath(t.ID), Type: "get"}}}
+		ExpiresTimestamp: timePtr(t.ExpiresAt),
+		Links:            taskLinks{Self: link{Href: taskPath(t.ID), Type: "get"}, UpdateTask: link{Href: taskPath(t.ID), Type: "patch"}}}
 	for _, f := range t.Files {
 		v.Files = append(v.Files, taskFile{Format: f.Format, Name: f.Name, Bytes: f.Bytes, SHA256: f.SHA256, Href: delivery.DownloadPath(t.ID, f.Format)})
 	}
 	if len(v.Files) > 0 {
 		v.Links.Download = &link{Href: v.Files[0].Href, Type: "get"}
+		v.PrimaryEntity.Value = v.Files[0].Name
 	}
 	return v
-}
-
-type taskList struct {
-	CurrentCount int `json:"current_count"`
-	TotalCount   int `json:"total_count"`
-	Embedded     struct {
-		Items []taskView `json:"items"`
-	} `json:"_embedded"`
-	Links struct {
-		Self link `json:"_self"`
-	} `json:"_links"`
-}
-
-// listTasks is GET /tasks: the caller's tasks (everyone's for an admin),
-// newest first.
-func (h *handler) listTasks(w http.ResponseWriter, r *http.Request, p access.Principal) error {
-	tr, err := h.runner()
-	if err != nil {
-		return err
-	}
-	tasks, err := tr.List(r.Context(), p.Actor())
-	if err != nil {
-		return fmt.Errorf("list tasks: %w", err)
-	}
-	var out taskList
-	out.Embedded.Items = make([]taskView, 0, len(tasks))
-	for _, t := range tasks {
-		out.Embedded.Items = append(out.Embedded.Items, viewTask(t))
-	}
-	out.CurrentCount, out.TotalCount = len(tasks), len(tasks)
-	out.Links.Self = link{Href: "/tasks", Type: "get"}
-	writeJSON(w, http.StatusOK, out)
-	return nil
 }
 
 // getTask is GET /tasks/{task_id}. Another user's task is a 404, as if it
@@ -248,8 +282,29 @@ func (h *handler) getTask(w http.ResponseWriter, r *http.Request, p access.Princ
 	if err != nil {
 		return fmt.Errorf("task %q: %w", truncate(id, 100), err)
 	}
-	writeJSON(w, http.StatusOK, viewTask(t))
+	writeJSONAs(w, http.StatusOK, clumioType(r), viewTask(t))
 	return nil
+}
+
+type updateTaskBody struct {
+	Status *string `json:"status"`
+}
+
+// updateTask is PATCH /tasks/{task_id}, the Clumio SDK's UpdateTask: the
+// one change it knows is {"status":"aborted"}, which aborts a queued or
+// in_progress task as DELETE does.
+func (h *handler) updateTask(w http.ResponseWriter, r *http.Request, p access.Principal) error {
+	var b updateTaskBody
+	if err := decodeBody(r, &b); err != nil {
+		return err
+	}
+	if b.Status == nil {
+		return errorf(http.StatusBadRequest, `request body: status is required ("aborted" aborts the task)`)
+	}
+	if *b.Status != "aborted" {
+		return errorf(http.StatusBadRequest, `request body: status %q cannot be set: only "aborted" can (it aborts a queued or in_progress task)`, truncate(*b.Status, 40))
+	}
+	return h.cancelTask(w, r, p)
 }
 
 // cancelTask is DELETE /tasks/{task_id}: it cancels a queued or running
@@ -263,6 +318,9 @@ func (h *handler) cancelTask(w http.ResponseWriter, r *http.Request, p access.Pr
 	t, err := tr.Cancel(r.Context(), p.Actor(), id)
 	if err != nil {
 		if errors.Is(err, core.ErrConflict) {
+			if cur, gerr := tr.Get(r.Context(), p.Actor(), id); gerr == nil {
+				return errorf(http.StatusConflict, "task %s is already %s: only a queued or in_progress task can be aborted", cur.ID, clumioStatus(cur.Status))
+			}
 			return fmt.Errorf("cancel: %w", err)
 		}
 		return fmt.Errorf("task %q: %w", truncate(id, 100), err)
@@ -276,8 +334,8 @@ func (h *handler) cancelTask(w http.ResponseWriter, r *http.Request, p access.Pr
 		t = final
 	}
 	if t.Status == core.TaskSucceeded {
-		return errorf(http.StatusConflict, "task %s finished before it could be canceled", t.ID)
+		return errorf(http.StatusConflict, "task %s completed before it could be aborted", t.ID)
 	}
-	writeJSON(w, http.StatusOK, viewTask(t))
+	writeJSONAs(w, http.StatusOK, clumioType(r), viewTask(t))
 	return nil
 }

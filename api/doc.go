@@ -8,12 +8,15 @@
 //	GET    /openapi.json                        OpenAPI 3.0 document [no token]
 //	GET    /activities                          Cloudlock page {limit, offset, total, results, items} [read]
 //	                                            event_type, ids, created_after, limit (50, at most 1000),
-//	                                            offset, filter (DSL), order (query_order)
+//	                                            offset, filter (DSL), order (query_order; - also descends)
+//	GET    /api/v2/activities                   the same, under the base Cloudlock's clients call [read]
 //	PATCH  /activities/{id}/triage              {state, note} -> the activity [triage]
 //	POST   /reports/downloads                   Clumio {file_name, filter, type} -> 202 {task_id, _links} [export]
-//	GET    /tasks                               the caller's tasks [read]
+//	GET    /reports/downloads                   finished, unexpired files; limit, start, filter [read]
+//	GET    /tasks                               the caller's tasks; limit, start (page), filter [read]
 //	GET    /tasks/{task_id}                     status, progress, record_total_num, files, download link [read]
-//	DELETE /tasks/{task_id}                     cancels; a finished task is a 409 [export]
+//	PATCH  /tasks/{task_id}                     {"status":"aborted"} aborts, as DELETE [export]
+//	DELETE /tasks/{task_id}                     aborts; a finished task is a 409 [export]
 //	GET    /api/v2/report                       Fudo generated reports [read]
 //	POST   /api/v2/report                       {criteria:[{field,value}]} -> {"report":{"id"},"result":"success"} [export]
 //	DELETE /api/v2/report/{id}                  the report and its files [export]
@@ -41,10 +44,16 @@
 // (Insufficient Storage: the server's condition, not the request's).
 //
 // Tokens come in any of the seeds' three forms: "Authorization: Bearer T"
-// (Clumio), "Authorization: T" (Fudo) and "X-Auth-Token: T" (HSS). Every
-// error, 401 to 503, is {"errors":[{"error_code":STATUS,"error_message":"..."}]},
-// with WWW-Authenticate on a 401 and Allow on a 405. Bodies must be
-// application/json (415 otherwise), within Options.MaxBodyBytes (413),
+// (Clumio), "Authorization: T" (Fudo) and "X-Auth-Token: T" (HSS); an
+// X-Auth-Token beside an Authorization signature of another scheme (the
+// AK/SK signature of Huawei's SDKs) is the token used. Every error, 401 to
+// 503, is {"errors":[{"error_code":STATUS,"error_message":"..."}]}, with
+// WWW-Authenticate on a 401 and Allow on a 405; under /v5/ it also carries
+// Huawei's top-level "error_code":"HSS.0400" and "error_msg". Every
+// response has a random X-Request-Id. Bodies are read as JSON when sent
+// as application/json, application/*+json (vendor types), text/plain (the
+// Clumio Go SDK) or with no Content-Type; another type is a 415, a body
+// that is not JSON a 400. Bodies stay within Options.MaxBodyBytes (413),
 // with no unknown fields, wrong types or trailing data (400 naming the
 // field); unknown query parameters are a 400 too. Filter errors name their
 // position.
@@ -84,6 +93,13 @@
 // Failed logins, ... Ingestion consumption); stores made when they were
 // 5-15 have their subscriptions and tasks moved to the same reports at
 // 17-27 on the first open (core.Engine.InstallPredefined).
+//
+// The Clumio routes (/reports/downloads, /tasks) speak the Clumio SDK's
+// task model: statuses queued, in_progress, completed, failed, aborted,
+// with is_abortable, category (report_generation), genre, _etag and
+// primary_entity, and answer with the vendor Content-Type their Accept
+// asks for (application/api.clumio.tasks=v1+json). The Fudo routes keep
+// the engine's names (queued, running, succeeded, failed, canceled).
 //
 // The seeds' own examples speak of other products' data (Fudo sessions
 // and "system" reports, HSS asset columns, Clumio's placeholder filter

@@ -56,7 +56,7 @@ const usersFile = `users:
 `
 
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	dir    string
 	srv    *httptest.Server
 	eng    *core.Engine
@@ -67,13 +67,13 @@ type env struct {
 
 const testMaxBody = 64 << 10
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	return newEnvWith(t, core.TaskOptions{})
 }
 
 // newEnvWith runs the task runner with opts (Dir is the env's own).
-func newEnvWith(t *testing.T, opts core.TaskOptions) *env {
+func newEnvWith(t testing.TB, opts core.TaskOptions) *env {
 	t.Helper()
 	dir := t.TempDir()
 	clock := &testClock{t: fixtureNow}
@@ -195,7 +195,7 @@ func (e *env) fails(rq req, status int, want ...string) resp {
 	return r
 }
 
-func checkError(t *testing.T, what string, r resp, status int, want ...string) {
+func checkError(t testing.TB, what string, r resp, status int, want ...string) {
 	t.Helper()
 	if r.status != status {
 		t.Fatalf("%s: status %d, want %d: %s", what, r.status, status, r.body)
@@ -208,6 +208,9 @@ func checkError(t *testing.T, what string, r resp, status int, want ...string) {
 			ErrorCode    *int    `json:"error_code"`
 			ErrorMessage *string `json:"error_message"`
 		} `json:"errors"`
+		// HSS routes add Huawei's top-level pair; TestHSSErrorShape checks it.
+		HSSCode *string `json:"error_code"`
+		HSSMsg  *string `json:"error_msg"`
 	}
 	dec := json.NewDecoder(bytes.NewReader(r.body))
 	dec.DisallowUnknownFields()
@@ -224,14 +227,18 @@ func checkError(t *testing.T, what string, r resp, status int, want ...string) {
 	}
 }
 
-// waitTask polls GET /tasks/{id} until the task is final.
+// waitTask polls GET /tasks/{id} until the task is final. That route
+// speaks Clumio's task vocabulary (completed, failed, aborted); the task
+// returned carries the engine's names (succeeded, failed, canceled) in
+// "status", as the Fudo and HSS routes report them, and the Clumio one in
+// "clumio_status". TestClumioTaskVocabulary checks the route itself.
 func (e *env) waitTask(user, id string) map[string]any {
 	e.t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		m := e.ok(req{method: "GET", path: "/tasks/" + id, user: user}, 200)
-		switch m["status"] {
-		case "succeeded", "failed", "canceled":
+		if engine, ok := map[any]string{"completed": "succeeded", "failed": "failed", "aborted": "canceled"}[m["status"]]; ok {
+			m["clumio_status"], m["status"] = m["status"], engine
 			return m
 		}
 		time.Sleep(20 * time.Millisecond)

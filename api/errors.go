@@ -10,6 +10,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"regexp"
 	"runtime/debug"
 	"slices"
 	"strconv"
@@ -131,10 +132,22 @@ func (h *handler) fail(w *statusWriter, r *http.Request, err error) {
 	h.writeError(w, r, err)
 }
 
+// hssErrorBody is the error shape plus the top-level pair Huawei's APIs
+// answer with, which the HSS SDKs read into their exceptions.
+type hssErrorBody struct {
+	Errors    []errorItem `json:"errors"`
+	ErrorCode string      `json:"error_code"`
+	ErrorMsg  string      `json:"error_msg"`
+}
+
+// hssPath reports whether a path is under the HSS base, so that its errors
+// (404 and 405 included) speak HSS too.
+func hssPath(p string) bool { return strings.HasPrefix(p, "/v5/") }
+
 func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	status, msg := statusOf(err)
 	if status == http.StatusInternalServerError {
-		h.log.Error("api request failed", "method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr, "err", err)
+		h.log.Error("api request failed", "method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr, "request_id", w.Header().Get(requestIDHeader), "err", err)
 	}
 	switch status {
 	case http.StatusUnauthorized:
@@ -144,7 +157,12 @@ func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 		// a few million rows take tens of seconds.
 		w.Header().Set("Retry-After", strconv.Itoa(taskRetryAfterSeconds))
 	}
-	writeJSON(w, status, errorBody{Errors: []errorItem{{ErrorCode: status, ErrorMessage: msg}}})
+	items := []errorItem{{ErrorCode: status, ErrorMessage: msg}}
+	if hssPath(r.URL.Path) {
+		writeJSON(w, status, hssErrorBody{Errors: items, ErrorCode: fmt.Sprintf("HSS.%04d", status), ErrorMsg: msg})
+		return
+	}
+	writeJSON(w, status, errorBody{Errors: items})
 }
 
 // writeJSON writes one JSON value; values are small (pages stream elsewhere).
@@ -183,12 +201,15 @@ func (h *handler) authenticate(r *http.Request) (access.Principal, error) {
 
 // tokenFrom accepts "Authorization: Bearer T" (Clumio), "Authorization: T"
 // (Fudo) and "X-Auth-Token: T" (HSS). Two different tokens in one request
-// are refused rather than guessing which one counts.
+// are refused rather than guessing which one counts. An Authorization
+// header with another scheme beside an X-Auth-Token is the AK/SK signature
+// Huawei's SDKs add: auditdeck cannot check it, so the token decides.
 func tokenFrom(hdr http.Header) (string, error) {
 	auth, xat := hdr.Values("Authorization"), hdr.Values("X-Auth-Token")
 	if len(auth) > 1 || len(xat) > 1 {
 		return "", errorf(http.StatusUnauthorized, "send one token in one header")
 	}
+	hasXAT := len(xat) == 1 && strings.TrimSpace(xat[0]) != ""
 	var tok string
 	if len(auth) == 1 {
 		a := strings.TrimSpace(auth[0])
@@ -200,6 +221,8 @@ func tokenFrom(hdr http.Header) (string, error) {
 			tok = a
 		case strings.EqualFold(scheme, "Bearer"):
 			tok = strings.TrimSpace(rest)
+		case hasXAT:
+			// A signature next to a token: the token wins.
 		default:
 			return "", errorf(http.StatusUnauthorized, "authorization scheme %q is not supported: use Bearer", truncate(scheme, 20))
 		}
@@ -242,18 +265,41 @@ func checkParams(r *http.Request, known []string) error {
 	return nil
 }
 
-// requireJSON checks that a body is declared as JSON in UTF-8.
+// jsonMediaType matches a type/subtype pair; '=' is allowed in the subtype
+// because Clumio's vendor types carry their version that way
+// (application/api.clumio.report-downloads=v1+json), which mime's parser
+// refuses.
+var jsonMediaType = regexp.MustCompile(`^[a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+=-]+$`)
+
+// requireJSON checks that a body may be read as JSON in UTF-8. Besides
+// application/json it takes any application/*+json (vendor types),
+// text/plain (the Clumio Go SDK sends its JSON bodies as strings, which
+// its HTTP library declares text/plain) and no Content-Type at all; such a
+// body must still parse as JSON, which decoding checks. A type that says
+// the body is something else (a form, XML, CSV, multipart) is a 415.
 func requireJSON(r *http.Request) error {
-	ct := r.Header.Get("Content-Type")
-	if ct == "" {
-		return errorf(http.StatusUnsupportedMediaType, "missing Content-Type: send the body as application/json")
+	cts := r.Header.Values("Content-Type")
+	if len(cts) > 1 {
+		return errorf(http.StatusUnsupportedMediaType, "send one Content-Type header")
 	}
-	mt, params, err := mime.ParseMediaType(ct)
+	if len(cts) == 0 || strings.TrimSpace(cts[0]) == "" {
+		return nil
+	}
+	ct := cts[0]
+	base, rest, hasParams := strings.Cut(ct, ";")
+	mt := strings.ToLower(strings.TrimSpace(base))
+	if !jsonMediaType.MatchString(mt) {
+		return errorf(http.StatusUnsupportedMediaType, "Content-Type %q: not a media type", truncate(ct, 100))
+	}
+	if mt != "application/json" && mt != "text/plain" && !(strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json")) {
+		return errorf(http.StatusUnsupportedMediaType, "Content-Type %q: the body must be JSON, sent as application/json (text/plain and application/*+json are read as JSON too)", truncate(mt, 100))
+	}
+	if !hasParams {
+		return nil
+	}
+	_, params, err := mime.ParseMediaType("application/json;" + rest)
 	if err != nil {
 		return errorf(http.StatusUnsupportedMediaType, "Content-Type %q: %v", truncate(ct, 100), err)
-	}
-	if mt != "application/json" && !(strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json")) {
-		return errorf(http.StatusUnsupportedMediaType, "Content-Type %q: expected application/json", truncate(mt, 100))
 	}
 	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
 		return errorf(http.StatusUnsupportedMediaType, "charset %q: expected utf-8", truncate(cs, 40))

@@ -632,6 +632,16 @@ func (h *handler) createSubscription(w http.ResponseWriter, r *http.Request, p a
 		if len(*b.Formats) == 0 {
 			return errorf(http.StatusBadRequest, "request body: formats must name at least one of %s", strings.Join(render.Formats, ", "))
 		}
+		// Checked here: the engine reports some of these as plain errors,
+		// which would be a 500.
+		for i, f := range *b.Formats {
+			if !slices.Contains(render.Formats, f) {
+				return errorf(http.StatusBadRequest, "request body: formats[%d]: %q is not a format: expected one of %s", i, truncate(f, 20), strings.Join(render.Formats, ", "))
+			}
+			if slices.Index(*b.Formats, f) < i {
+				return errorf(http.StatusBadRequest, "request body: formats[%d]: %q is given twice", i, f)
+			}
+		}
 		req.Formats = *b.Formats
 	}
 	s, err := h.eng.Subscribe(r.Context(), p.Actor(), req)

@@ -104,7 +104,7 @@ func TestHSSBadRequests(t *testing.T) {
 		{"", `[["event_id","A"],["event_id","B"]]`, 400, []string{"appears twice"}},
 		{"", `{"columns":[]}`, 400, []string{"expected an array"}},
 		{"", `[["event_id","A"]`, 400, []string{"ends early"}},
-		{"", ``, 415, []string{"Content-Type"}},
+		{"", ``, 400, []string{"request body is empty"}},
 	} {
 		rq := e.hss(tc.query, "vera", tc.body)
 		if tc.body == "" {
