@@ -249,8 +249,12 @@ func TestDamagedNewestLogRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := len(b) / 3; i < len(b)/3+64; i++ {
-		b[i] ^= 0x5a
+	// Several places, so that the count below reads a damaged raw chunk
+	// whatever other records (field paths, objects) sit in the file.
+	for _, at := range []int{len(b) / 3, len(b) / 2, len(b) * 2 / 3} {
+		for i := at; i < at+64; i++ {
+			b[i] ^= 0x5a
+		}
 	}
 	if err := os.WriteFile(logs[0], b, 0o600); err != nil {
 		t.Fatal(err)
