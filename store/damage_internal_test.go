@@ -364,3 +364,43 @@ func TestDamagedObjectTableWhileOpen(t *testing.T) {
 		t.Fatalf("get over a damaged table: %v, want core.ErrDamaged naming the object", err)
 	}
 }
+
+// TestDamagedFieldPathsWhileOpen: the field-path set, read by every
+// filter's warnings (the CLI's query, the API, the dashboard), fails with
+// core.ErrDamaged when its table block is damaged, instead of a panic.
+func TestDamagedFieldPathsWhileOpen(t *testing.T) {
+	dir := t.TempDir()
+	smallBlockStore(t, dir)
+	s, err := Open(Options{Dir: dir, GCInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	tables, _ := filepath.Glob(filepath.Join(dir, "*.sst"))
+	if len(tables) != 1 {
+		t.Fatalf("tables %v, want one", tables)
+	}
+	st, err := os.Stat(tables[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(tables[0], os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	junk := make([]byte, 256)
+	for off := int64(64); off < st.Size()*8/10; off += 1024 {
+		for i := range junk {
+			junk[i] = byte(rng.Uint32())
+		}
+		if _, err := f.WriteAt(junk, off); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.Close()
+	withTimeout(t, "FieldPaths", func() { _, err = s.FieldPaths(context.Background()) })
+	if !errors.Is(err, core.ErrDamaged) || !strings.Contains(err.Error(), "field paths") {
+		t.Fatalf("field paths over a damaged table: %v, want core.ErrDamaged", err)
+	}
+}
