@@ -87,16 +87,24 @@ func newEnvWith(t testing.TB, opts core.TaskOptions) *env {
 	if rep := storetest.Ingest(t, eng, bytes.NewReader(storetest.Fixture(t, "seed_activities.json"))); rep.Ingested == 0 {
 		t.Fatalf("ingest seed_activities.json: %+v", rep)
 	}
-	opts.Dir = filepath.Join(dir, "exports")
-	if _, err := eng.StartTasks(opts); err != nil {
-		t.Fatal(err)
-	}
 	usersPath := filepath.Join(dir, "users.yaml")
 	if err := os.WriteFile(usersPath, []byte(usersFile), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	users, err := access.OpenDirectory(usersPath)
 	if err != nil {
+		t.Fatal(err)
+	}
+	opts.Dir = filepath.Join(dir, "exports")
+	if opts.IsAdmin == nil {
+		// As serve: work done for a user without a session (scheduled
+		// reports, user_id subscriptions) follows the users file's role.
+		opts.IsAdmin = func(name string) bool {
+			u, ok := users.Users().Lookup(name)
+			return ok && u.Role == access.Admin
+		}
+	}
+	if _, err := eng.StartTasks(opts); err != nil {
 		t.Fatal(err)
 	}
 	e.tokens = access.NewTokens(eng)

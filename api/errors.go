@@ -21,6 +21,7 @@ import (
 	"github.com/auditdeck/auditdeck/core"
 	"github.com/auditdeck/auditdeck/core/access"
 	"github.com/auditdeck/auditdeck/core/query"
+	"github.com/auditdeck/auditdeck/core/render"
 )
 
 // apiError is an error with the status it answers with; its message is
@@ -177,6 +178,9 @@ func writeJSONAs(w http.ResponseWriter, status int, contentType string, v any) {
 		b = []byte(`{"errors":[{"error_code":500,"error_message":"internal error: response not encodable"}]}`)
 		contentType = "application/json"
 	}
+	// As the activity items: what users typed (filters, names) reaches
+	// curl on a terminal with bidi overrides and C1 controls escaped.
+	b = render.SafeJSON(nil, b)
 	w.Header().Set("Content-Type", contentType)
 	w.WriteHeader(status)
 	w.Write(append(b, '\n'))

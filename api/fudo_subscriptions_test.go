@@ -33,6 +33,24 @@ func TestFudoSubscribeForAnotherUser(t *testing.T) {
 	}
 }
 
+// TestFudoAdminCannotSubscribeViewerToAuditTrail: user_id does not hand a
+// viewer the audit trail (every user's actions and addresses), which the
+// viewer may not generate themself.
+func TestFudoAdminCannotSubscribeViewerToAuditTrail(t *testing.T) {
+	e := newEnv(t)
+	for _, id := range []string{"5", "10", "11"} {
+		for _, user := range []string{"vera", "oscar"} {
+			e.fails(e.fudo("POST", "/api/v2/report/subscription", "alice", `{"period":"day","defined_report_id":"`+id+`","user_id":"`+user+`"}`), 403, "admin")
+		}
+	}
+	if n := len(e.ok(e.fudo("GET", "/api/v2/report/subscription", "alice", ""), 200)["defined_report_subscription"].([]any)); n != 0 {
+		t.Fatalf("refused subscriptions were stored: %d", n)
+	}
+	// The admin's own, and a viewer's non-audit report, still work.
+	e.ok(e.fudo("POST", "/api/v2/report/subscription", "alice", `{"period":"day","defined_report_id":"5","user_id":"alice"}`), 200)
+	e.ok(e.fudo("POST", "/api/v2/report/subscription", "alice", `{"period":"day","defined_report_id":"13","user_id":"vera"}`), 200)
+}
+
 func TestFudoDeleteDefinedWithSubscriptions(t *testing.T) {
 	e := newEnv(t)
 	defID := createdID(t, e.ok(e.fudo("POST", "/api/v2/report/defined", "oscar", `{"title":"US logins","query_filter":"event_type.eq(login),client_location.country.code.eq(US)"}`), 200), "defined_report")

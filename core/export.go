@@ -195,6 +195,42 @@ type outFile struct {
 
 type countWriter struct{ n int64 }
 
+// ExportReserve is the free space exports leave on their disk: an export
+// that would write into it stops, and its task fails with ErrLowDisk (its
+// files go). The export directory is usually on the store's disk
+// (DATA/exports), where the store keeps 32 MiB free for the tables Badger
+// writes through memory mappings: an export that filled that disk made
+// the next flush a SIGBUS, whatever the store checked before its own
+// writes. It applies whatever floor TaskOptions set for new tasks.
+const ExportReserve = 64 << 20
+
+// spaceGuard fails a write that would leave less than ExportReserve free
+// on dir's disk. It asks the file system once per spaceCheckEvery bytes
+// (the outputs are buffered: about once per buffer flush).
+type spaceGuard struct {
+	w     io.Writer
+	dir   string
+	since int64
+}
+
+const spaceCheckEvery = 64 << 10
+
+func newSpaceGuard(w io.Writer, dir string) *spaceGuard {
+	return &spaceGuard{w: w, dir: dir, since: spaceCheckEvery}
+}
+
+func (g *spaceGuard) Write(p []byte) (int, error) {
+	g.since += int64(len(p))
+	if g.since >= spaceCheckEvery {
+		g.since = 0
+		if free, total, err := diskSpace(g.dir); err == nil && total > 0 && free < ExportReserve+uint64(len(p)) {
+			return 0, fmt.Errorf("%w: the export stopped with %s free on its disk: exports leave %s free, so that the store on the same disk keeps room for its own files; delete finished tasks or free space",
+				ErrLowDisk, byteSize(free), byteSize(ExportReserve))
+		}
+	}
+	return g.w.Write(p)
+}
+
 func (c *countWriter) Write(p []byte) (int, error) { c.n += int64(len(p)); return len(p), nil }
 
 // export writes every format of a task in one pass over a pinned snapshot.
@@ -408,7 +444,7 @@ func (tr *TaskRunner) openOutputs(t *Task) ([]*outFile, error) {
 		}
 		o := &outFile{format: format, final: final, tmp: tmp, f: f, count: &countWriter{}, hasher: newAsyncHash()}
 		outs = append(outs, o)
-		o.buf = bufio.NewWriterSize(io.MultiWriter(f, o.hasher, o.count), 256<<10)
+		o.buf = bufio.NewWriterSize(io.MultiWriter(newSpaceGuard(f, dir), o.hasher, o.count), 256<<10)
 		if o.w, err = render.NewWriter(format, o.buf); err != nil {
 			return outs, err
 		}

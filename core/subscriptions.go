@@ -81,7 +81,7 @@ func (e *Engine) Subscribe(ctx context.Context, a Actor, r SubscribeRequest) (Su
 	if err != nil {
 		return Subscription{}, err
 	}
-	if def.Type == TypeAudit && !a.Admin {
+	if def.Type == TypeAudit && !e.ownerIsAdmin(a, owner) {
 		return Subscription{}, ErrAuditNeedsAdmin
 	}
 	p, err := schedule.ParsePeriod(r.Period)
@@ -123,6 +123,18 @@ func (e *Engine) Subscribe(ctx context.Context, a Actor, r SubscribeRequest) (Su
 	e.audit(ctx, a, "subscription.create", s.ID, detail)
 	e.wakeScheduler()
 	return s, nil
+}
+
+// ownerIsAdmin is whether the owner of work the actor files may have
+// admin-only reports: the actor's own role, or, for another user (an
+// admin's user_id), that user's role now, as the scheduled run will judge
+// it. Without a task runner to ask, another user is not.
+func (e *Engine) ownerIsAdmin(a Actor, owner string) bool {
+	if owner == a.User {
+		return a.Admin
+	}
+	tr := e.Tasks()
+	return tr != nil && tr.ownerIsAdmin(owner)
 }
 
 func (e *Engine) getSub(ctx context.Context, a Actor, id string) (Subscription, error) {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -330,5 +331,44 @@ func TestAuditReportNeedsAdmin(t *testing.T) {
 	run, err = e.eng.RunSubscriptionNow(ctx, root, sub.ID)
 	if err == nil && !strings.Contains(run.Error, "admin") {
 		t.Fatalf("scheduled audit report for a former admin: %+v", run)
+	}
+}
+
+// TestAdminCannotSubscribeViewerToAuditTrail: user_id hands the schedule
+// to its owner, so the audit trail's admin rule applies to the owner, not
+// to the admin who filed the subscription.
+func TestAdminCannotSubscribeViewerToAuditTrail(t *testing.T) {
+	e := newEnv(t)
+	e.ingestFixture(t)
+	if _, err := e.eng.StartTasks(core.TaskOptions{Dir: filepath.Join(e.dir, "exports"), MinFreeBytes: -1,
+		IsAdmin: func(u string) bool { return u == "root" || u == "ada" }}); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	var audits []string
+	reports, _ := e.eng.ListReports(ctx, root)
+	for _, r := range reports {
+		if r.Predefined && r.Type == core.TypeAudit {
+			audits = append(audits, r.ID)
+		}
+	}
+	if !slices.Contains(audits, "5") || !slices.Contains(audits, "10") || !slices.Contains(audits, "11") {
+		t.Fatalf("predefined audit reports %v, want 5, 10 and 11 among them", audits)
+	}
+	for _, id := range audits {
+		if _, err := e.eng.Subscribe(ctx, root, core.SubscribeRequest{DefinedReportID: id, Period: "day", Owner: "bob"}); !errors.Is(err, core.ErrForbidden) {
+			t.Errorf("admin subscribed viewer bob to audit report %s: %v", id, err)
+		}
+	}
+	if l, _ := e.eng.ListSubscriptions(ctx, bob); len(l) != 0 {
+		t.Fatalf("refused subscriptions were recorded: %+v", l)
+	}
+	// Another admin may be given it.
+	if _, err := e.eng.Subscribe(ctx, root, core.SubscribeRequest{DefinedReportID: "5", Period: "day", Owner: "ada"}); err != nil {
+		t.Errorf("admin subscribing admin ada to the audit trail: %v", err)
+	}
+	// Non-audit reports are still handed to viewers.
+	if _, err := e.eng.Subscribe(ctx, root, core.SubscribeRequest{DefinedReportID: "6", Period: "day", Owner: "bob"}); err != nil {
+		t.Errorf("admin subscribing bob to report 6: %v", err)
 	}
 }

@@ -287,3 +287,120 @@ func TestDamagedNewestLogRefused(t *testing.T) {
 		t.Fatalf("read-only count over the damaged entry: %v", err)
 	}
 }
+
+// TestDamagedObjectTableWhileOpen: the objects (tasks, reports,
+// subscriptions) are read by the scheduler and the task sweeper, outside
+// any request: a damaged table block under them fails the read with
+// core.ErrDamaged naming what was read, instead of a panic that ends the
+// daemon; a panic of the caller's own callback is not taken for damage.
+func TestDamagedObjectTableWhileOpen(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(Options{Dir: dir, GCInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for i := range 2000 {
+		if err := s.PutObject(ctx, "subscription", "sub-"+strconv.Itoa(10000+i), []byte(`{"owner":"`+strings.Repeat("y", 100)+`"}`)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if s, err = Open(Options{Dir: dir, GCInterval: -1}); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+
+	// The caller's panic passes through as it is.
+	func() {
+		defer func() {
+			if v := recover(); v != "caller" {
+				t.Errorf("caller's panic: %v", v)
+			}
+		}()
+		_ = s.ListObjects(ctx, "subscription", func(string, []byte) error { panic("caller") })
+	}()
+
+	tables, _ := filepath.Glob(filepath.Join(dir, "*.sst"))
+	if len(tables) != 1 {
+		t.Fatalf("tables %v, want one", tables)
+	}
+	st, err := os.Stat(tables[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(tables[0], os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	junk := make([]byte, 256)
+	for off := int64(64); off < st.Size()*8/10; off += 4096 {
+		for i := range junk {
+			junk[i] = byte(rng.Uint32())
+		}
+		if _, err := f.WriteAt(junk, off); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.Close()
+
+	withTimeout(t, "ListObjects", func() {
+		err = s.ListObjects(ctx, "subscription", func(string, []byte) error { return nil })
+	})
+	if !errors.Is(err, core.ErrDamaged) || !strings.Contains(err.Error(), "list objects") {
+		t.Fatalf("list over a damaged table: %v, want core.ErrDamaged", err)
+	}
+	withTimeout(t, "GetObject", func() {
+		for i := range 2000 {
+			if _, err = s.GetObject(ctx, "subscription", "sub-"+strconv.Itoa(10000+i)); errors.Is(err, core.ErrDamaged) {
+				return
+			}
+		}
+	})
+	if !errors.Is(err, core.ErrDamaged) || !strings.Contains(err.Error(), `object "subscription`) {
+		t.Fatalf("get over a damaged table: %v, want core.ErrDamaged naming the object", err)
+	}
+}
+
+// TestDamagedFieldPathsWhileOpen: the field-path set, read by every
+// filter's warnings (the CLI's query, the API, the dashboard), fails with
+// core.ErrDamaged when its table block is damaged, instead of a panic.
+func TestDamagedFieldPathsWhileOpen(t *testing.T) {
+	dir := t.TempDir()
+	smallBlockStore(t, dir)
+	s, err := Open(Options{Dir: dir, GCInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	tables, _ := filepath.Glob(filepath.Join(dir, "*.sst"))
+	if len(tables) != 1 {
+		t.Fatalf("tables %v, want one", tables)
+	}
+	st, err := os.Stat(tables[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(tables[0], os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	junk := make([]byte, 256)
+	for off := int64(64); off < st.Size()*8/10; off += 1024 {
+		for i := range junk {
+			junk[i] = byte(rng.Uint32())
+		}
+		if _, err := f.WriteAt(junk, off); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.Close()
+	withTimeout(t, "FieldPaths", func() { _, err = s.FieldPaths(context.Background()) })
+	if !errors.Is(err, core.ErrDamaged) || !strings.Contains(err.Error(), "field paths") {
+		t.Fatalf("field paths over a damaged table: %v, want core.ErrDamaged", err)
+	}
+}

@@ -55,7 +55,9 @@ func (s *Store) loadPaths() (*core.FieldPathSet, error) {
 }
 
 // AddFieldPaths implements core.FieldPathStore.
-func (s *Store) AddFieldPaths(ctx context.Context, paths []string, overflow bool) error {
+func (s *Store) AddFieldPaths(ctx context.Context, paths []string, overflow bool) (err error) {
+	key := metaFieldPathsKey
+	defer s.recoverDamage("field paths", &key, &err)
 	s.paths.mu.Lock()
 	defer s.paths.mu.Unlock()
 	cur, err := s.loadPaths()
@@ -83,7 +85,11 @@ func (s *Store) AddFieldPaths(ctx context.Context, paths []string, overflow bool
 }
 
 // FieldPaths implements core.FieldPathStore.
-func (s *Store) FieldPaths(ctx context.Context) (*core.FieldPathSet, error) {
+func (s *Store) FieldPaths(ctx context.Context) (_ *core.FieldPathSet, err error) {
+	// Every filter's warnings read it (the CLI's query too): damage there
+	// fails the read, not the process.
+	key := metaFieldPathsKey
+	defer s.recoverDamage("field paths", &key, &err)
 	s.paths.mu.Lock()
 	defer s.paths.mu.Unlock()
 	return s.loadPaths()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/auditdeck/auditdeck/core"
@@ -39,13 +40,17 @@ func (s *Store) PutObject(ctx context.Context, kind, id string, doc []byte) erro
 }
 
 // GetObject returns a document or core.ErrNotFound.
-func (s *Store) GetObject(ctx context.Context, kind, id string) ([]byte, error) {
+func (s *Store) GetObject(ctx context.Context, kind, id string) (_ []byte, err error) {
 	if err := checkObjectKey(kind, id); err != nil {
 		return nil, core.ErrNotFound
 	}
+	// Objects (tasks, reports, subscriptions) are read by the scheduler
+	// and the task sweeper too, where a panic would end the daemon.
+	key := objectKey(kind, id)
+	defer s.recoverDamage("read object", &key, &err)
 	var out []byte
-	err := s.db.View(func(txn *badger.Txn) error {
-		item, err := txn.Get(objectKey(kind, id))
+	err = s.db.View(func(txn *badger.Txn) error {
+		item, err := txn.Get(key)
 		if err != nil {
 			return err
 		}
@@ -67,8 +72,11 @@ func (s *Store) DeleteObject(ctx context.Context, kind, id string) error {
 }
 
 // ListObjects streams every document of a kind in id order.
-func (s *Store) ListObjects(ctx context.Context, kind string, fn func(id string, doc []byte) error) error {
+func (s *Store) ListObjects(ctx context.Context, kind string, fn func(id string, doc []byte) error) (err error) {
 	prefix := objectKey(kind, "")
+	at := slices.Clone(prefix) // the last key read, for the damage report
+	defer s.recoverDamage("list objects", &at, &err)
+	guarded := guardCallback(func(kv [2][]byte) error { return fn(string(kv[0]), kv[1]) })
 	return s.db.View(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: true, PrefetchSize: 64, Prefix: prefix})
 		defer it.Close()
@@ -76,11 +84,12 @@ func (s *Store) ListObjects(ctx context.Context, kind string, fn func(id string,
 			if err := ctx.Err(); err != nil {
 				return err
 			}
+			at = it.Item().KeyCopy(at[:0])
 			v, err := it.Item().ValueCopy(nil)
 			if err != nil {
 				return err
 			}
-			if err := fn(string(it.Item().Key()[len(prefix):]), v); err != nil {
+			if err := guarded([2][]byte{at[len(prefix):], v}); err != nil {
 				return err
 			}
 		}

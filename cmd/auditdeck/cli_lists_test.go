@@ -238,3 +238,44 @@ func TestDemoData(t *testing.T) {
 		t.Fatalf("demo wrote into a directory with files: %+v, %d entries", r, len(entries))
 	}
 }
+
+// TestJSONOutputEscapesTerminalControls: report list/show --format json
+// print what users typed (a filter can hold any character), so a bidi
+// override, a zero-width space or a C1 control in it reaches the terminal
+// as a \u escape, as in every other output, and the JSON value is the same.
+func TestJSONOutputEscapesTerminalControls(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "store")
+	if r := run(t, nil, "ingest", "--data", data, fixture(t, "activities.ndjson")); r.code != 0 {
+		t.Fatalf("ingest: %+v", r)
+	}
+	const filter = "user.user_email.eq(evil\u202etxt.exe\u200bx\u009b31m)"
+	r := run(t, nil, "report", "create", "--data", data, "--user", "alice", "--title", "tricky", "--filter", filter)
+	if r.code != 0 {
+		t.Fatalf("report create: %+v", r)
+	}
+	id := strings.TrimSpace(r.stdout)
+	for _, args := range [][]string{{"report", "list", "--format", "json"}, {"report", "show", id}} {
+		r := run(t, nil, append(args, "--data", data, "--user", "alice")...)
+		if r.code != 0 {
+			t.Fatalf("%v: %+v", args, r)
+		}
+		for _, c := range []string{"\u202e", "\u200b", "\u009b"} {
+			if strings.Contains(r.stdout, c) {
+				t.Errorf("%v prints %U raw to the terminal", args, []rune(c)[0])
+			}
+		}
+		if !strings.Contains(r.stdout, `\u202e`) {
+			t.Errorf("%v: no \\u202e escape", args)
+		}
+		if !strings.Contains(r.stdout, strings.ReplaceAll(strings.ReplaceAll(strings.ReplaceAll(filter, "\u202e", `\u202e`), "\u200b", `\u200b`), "\u009b", `\u009b`)) {
+			t.Errorf("%v: the filter is not shown as typed with escapes", args)
+		}
+		var v any
+		if err := json.Unmarshal([]byte(r.stdout), &v); err != nil {
+			t.Errorf("%v: not JSON: %v", args, err)
+		}
+		if !strings.Contains(r.stdout, "\n  ") {
+			t.Errorf("%v: the JSON is no longer indented", args)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/auditdeck/auditdeck/core"
+	"github.com/auditdeck/auditdeck/core/render"
 	"github.com/spf13/cobra"
 )
 
@@ -539,10 +541,29 @@ func orUTC(z string) string {
 	return z
 }
 
+// printJSON writes v as indented JSON through render.SafeJSON: encoding/json
+// leaves C1 controls, bidi overrides and zero-width characters raw, and
+// these values hold what users typed (filters, names) on their way to a
+// terminal.
 func printJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	// Line by line: SafeJSON turns the indentation's newlines into spaces
+	// (encoding/json writes no raw newline inside a string).
+	var out []byte
+	for line := range bytes.Lines(buf.Bytes()) {
+		body, nl := bytes.CutSuffix(line, []byte("\n"))
+		out = render.SafeJSON(out, body)
+		if nl {
+			out = append(out, '\n')
+		}
+	}
+	_, err := w.Write(out)
+	return err
 }
 
 func notFound(err error, what, id string) error {
