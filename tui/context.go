@@ -1,6 +1,9 @@
 package tui
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/auditdeck/auditdeck/core"
@@ -27,6 +30,27 @@ type Context struct {
 	// task's files to the user's own machine (over SSH: scp from this
 	// server); the Tasks view shows it with the files.
 	FetchCommand func(taskID string) string
+	// QueryTimeout bounds each read a view makes (a page, a count, a
+	// histogram, a preview); zero: no bound. The SSH server sets it from
+	// serve's --query-timeout, so one remote session cannot keep a core busy
+	// with a filter that scans everything, as the HTTP API cannot.
+	QueryTimeout time.Duration
+}
+
+// ReadContext is the context of one read, derived from parent.
+func (c *Context) ReadContext(parent context.Context) (context.Context, context.CancelFunc) {
+	if c.QueryTimeout > 0 {
+		return context.WithTimeout(parent, c.QueryTimeout)
+	}
+	return context.WithCancel(parent)
+}
+
+// ReadError names the limit when a read ran past QueryTimeout.
+func (c *Context) ReadError(err error) error {
+	if err != nil && c.QueryTimeout > 0 && errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("the read stopped at the query time limit of %s (narrow the filter or the time range): %w", c.QueryTimeout, err)
+	}
+	return err
 }
 
 // ApplyConfig rebinds keys, recolours and adds the saved filters.

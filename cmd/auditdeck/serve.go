@@ -78,7 +78,7 @@ close the store. Pass "off" to --http or --ssh to disable one.`,
 	cmd.Flags().DurationVar(&o.maxSession, "ssh-max-timeout", sshserve.DefaultMaxTimeout, "close any SSH session after this long")
 	cmd.Flags().IntVar(&o.connPerMin, "ssh-rate", sshserve.DefaultConnectionsPerMinute, "SSH connections per minute allowed from one address (an IPv6 /64)")
 	cmd.Flags().StringVar(&o.config, "config", tui.DefaultConfigPath(), "dashboard config file for SSH sessions (keys, theme, saved filters)")
-	cmd.Flags().DurationVar(&o.queryTime, "query-timeout", api.DefaultQueryTimeout, "longest time one HTTP API request may run before it is answered with a 503")
+	cmd.Flags().DurationVar(&o.queryTime, "query-timeout", api.DefaultQueryTimeout, "longest time one HTTP API request (answered with a 503) or one read of an SSH dashboard may run")
 	cmd.Flags().StringVar(&o.clockStart, "clock-start", "", "run the engine's clock from this RFC 3339 instant (tests of scheduled runs)")
 	_ = cmd.Flags().MarkHidden("clock-start")
 	return cmd
@@ -333,7 +333,7 @@ func (d *daemon) addListeners(o serveOptions, dataDir string) error {
 		}
 		srv, err := sshserve.New(sshserve.Options{Engine: d.eng, Users: d.users, HostKeyPath: filepath.Join(dataDir, "ssh_host_ed25519_key"),
 			IdleTimeout: o.idle, MaxTimeout: o.maxSession, MaxSessions: o.maxSessions, ConnectionsPerMinute: o.connPerMin,
-			Config: cfg, Logger: d.log.With("part", "ssh")})
+			Config: cfg, QueryTimeout: o.queryTime, Logger: d.log.With("part", "ssh")})
 		if err != nil {
 			return err
 		}

@@ -173,13 +173,13 @@ func (m *Model) onPreviewTick(msg previewTick) tea.Cmd {
 		return nil
 	}
 	eff := m.effectiveWith(uf)
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := m.ctx.ReadContext(context.Background())
 	f.cancel = cancel
-	seq, eng := f.seq, m.ctx.Engine
+	seq, eng, tctx := f.seq, m.ctx.Engine, m.ctx
 	m.inflight++
 	return func() tea.Msg {
 		res, err := eng.Histogram(ctx, eff, histBuckets)
-		return previewMsg{seq: seq, res: res, err: err, warnings: eng.FilterWarnings(ctx, uf)}
+		return previewMsg{seq: seq, res: res, err: tctx.ReadError(err), warnings: eng.FilterWarnings(ctx, uf)}
 	}
 }
 

@@ -191,17 +191,25 @@ func (m *Model) fetch(r fetchReq) tea.Cmd {
 	r.gen = m.gen
 	r.filter = m.eff
 	m.inflight++
-	ctx, eng := m.genCtx, m.ctx.Engine
-	return func() tea.Msg { return runFetch(ctx, eng, r) }
+	ctx, eng, tctx := m.genCtx, m.ctx.Engine, m.ctx
+	return func() tea.Msg {
+		rctx, cancel := tctx.ReadContext(ctx)
+		defer cancel()
+		msg := runFetch(rctx, eng, r)
+		msg.err = tctx.ReadError(msg.err)
+		return msg
+	}
 }
 
 func (m *Model) histCmd() tea.Cmd {
 	gen, f := m.gen, m.eff
 	m.inflight++
-	ctx, eng := m.genCtx, m.ctx.Engine
+	ctx, eng, tctx := m.genCtx, m.ctx.Engine, m.ctx
 	return func() tea.Msg {
-		res, err := eng.Histogram(ctx, f, histBuckets)
-		return histMsg{gen: gen, res: res, err: err}
+		rctx, cancel := tctx.ReadContext(ctx)
+		defer cancel()
+		res, err := eng.Histogram(rctx, f, histBuckets)
+		return histMsg{gen: gen, res: res, err: tctx.ReadError(err)}
 	}
 }
 

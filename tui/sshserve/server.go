@@ -63,6 +63,9 @@ type Options struct {
 	// Config is the dashboard's keys, theme and saved filters
 	// (tui.LoadConfig), the same for every session.
 	Config tui.Config
+	// QueryTimeout bounds each read of a session's dashboard (tui.Context);
+	// zero: no bound.
+	QueryTimeout time.Duration
 	// Logger receives connection refusals and session ends; nil discards.
 	Logger *slog.Logger
 }

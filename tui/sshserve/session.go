@@ -167,6 +167,7 @@ func (s *Server) serveSession(sess ssh.Session) {
 	tctx.CanTriage = p.Can(access.Triage)
 	tctx.CanManage = p.Can(access.Manage)
 	tctx.FetchCommand = fetchCommand(p.User, sess.LocalAddr())
+	tctx.QueryTimeout = s.opts.QueryTimeout
 	app := dashboard.New(tctx)
 	defer app.Close()
 
