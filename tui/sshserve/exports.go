@@ -17,8 +17,9 @@ import (
 	"github.com/pkg/sftp"
 )
 
-// exportTree is what one SSH user may download: the files of their
-// finished tasks (an admin's: everyone's, as the API allows), as
+// exportTree is what one SSH user may download: the files of their own
+// finished tasks (admins too: the issue that asked for it says "own files
+// only", and an admin reaches other users' files through the API), as
 //
 //	/exports/TASK_ID/NAME
 //
@@ -42,9 +43,10 @@ var errReadOnly = fmt.Errorf("exports are read-only over SSH: %w", sftp.ErrSSHFx
 
 // node is one entry of the tree: a directory or a task's file.
 type node struct {
-	info fileInfo
-	task core.Task // for a task's directory and its files
-	path string    // on disk, for a file
+	info  fileInfo
+	task  core.Task       // for a task's directory and its files
+	files []core.TaskFile // the task's files, for its directory
+	path  string          // on disk, for a file
 }
 
 // resolve finds the node at a client's path. Paths are cleaned as rooted
@@ -63,7 +65,7 @@ func (x *exportTree) resolve(p string) (node, error) {
 	case len(parts) > 3:
 		return node{}, notFound(clean)
 	}
-	t, err := x.task(parts[1])
+	t, files, err := x.task(parts[1])
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return node{}, notFound(clean)
@@ -71,9 +73,9 @@ func (x *exportTree) resolve(p string) (node, error) {
 		return node{}, err
 	}
 	if len(parts) == 2 {
-		return node{info: dirInfo(t.ID, t.FinishedAt), task: t}, nil
+		return node{info: dirInfo(t.ID, t.FinishedAt), task: t, files: files}, nil
 	}
-	for _, f := range taskFiles(t) {
+	for _, f := range files {
 		if f.Name == parts[2] {
 			return node{info: fileInfo{name: f.Name, size: f.Bytes, mode: 0o444, mod: t.FinishedAt}, task: t, path: f.Path}, nil
 		}
@@ -81,33 +83,32 @@ func (x *exportTree) resolve(p string) (node, error) {
 	return node{}, notFound(clean)
 }
 
-// task is a finished task of the actor with files, or fs.ErrNotExist.
-func (x *exportTree) task(id string) (core.Task, error) {
+// task is a finished task of the actor's own with files, and its files as
+// the task runner vouches for them (TaskRunner.Outputs), or
+// fs.ErrNotExist.
+func (x *exportTree) task(id string) (core.Task, []core.TaskFile, error) {
 	tr := x.eng.Tasks()
 	if tr == nil {
-		return core.Task{}, errors.New("exports: the task runner is not running")
+		return core.Task{}, nil, errors.New("exports: the task runner is not running")
 	}
-	t, err := tr.Get(x.ctx, x.actor, id)
-	if errors.Is(err, core.ErrNotFound) || (err == nil && (t.Status != core.TaskSucceeded || len(t.Files) == 0)) {
-		return core.Task{}, fs.ErrNotExist
+	t, files, err := tr.Outputs(x.ctx, x.actor, id)
+	if errors.Is(err, core.ErrNotFound) || errors.Is(err, core.ErrConflict) || (err == nil && (t.Owner != x.actor.User || len(t.Files) == 0)) {
+		return core.Task{}, nil, fs.ErrNotExist
 	}
-	return t, err
-}
-
-// taskFiles are a task's output files and its manifest, by base name.
-func taskFiles(t core.Task) []core.TaskFile {
-	out := make([]core.TaskFile, 0, len(t.Files)+1)
-	for _, f := range t.Files {
-		out = append(out, core.TaskFile{Name: filepath.Base(f.Path), Path: f.Path, Bytes: f.Bytes})
+	if err != nil {
+		return core.Task{}, nil, err
 	}
-	if t.Manifest != "" {
-		var size int64
-		if st, err := os.Stat(t.Manifest); err == nil {
-			size = st.Size()
+	out := make([]core.TaskFile, 0, len(files))
+	for _, f := range files {
+		f.Name = filepath.Base(f.Path)
+		if f.Format == core.ManifestFormat {
+			if st, err := os.Stat(f.Path); err == nil {
+				f.Bytes = st.Size()
+			}
 		}
-		out = append(out, core.TaskFile{Name: filepath.Base(t.Manifest), Path: t.Manifest, Bytes: size})
+		out = append(out, f)
 	}
-	return out
+	return t, out, nil
 }
 
 // list is the entries of a directory node.
@@ -126,14 +127,14 @@ func (x *exportTree) list(n node) ([]os.FileInfo, error) {
 		}
 		var out []os.FileInfo
 		for _, t := range ts {
-			if t.Status == core.TaskSucceeded && len(t.Files) > 0 {
+			if t.Status == core.TaskSucceeded && len(t.Files) > 0 && t.Owner == x.actor.User {
 				out = append(out, dirInfo(t.ID, t.FinishedAt))
 			}
 		}
 		return out, nil
 	}
 	var out []os.FileInfo
-	for _, f := range taskFiles(n.task) {
+	for _, f := range n.files {
 		out = append(out, fileInfo{name: f.Name, size: f.Bytes, mode: 0o444, mod: n.task.FinishedAt})
 	}
 	return out, nil
