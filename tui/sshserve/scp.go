@@ -120,22 +120,11 @@ func (s *scpSession) ack() error {
 // as the dashboard and sftp are.
 func (s *Server) serveSCP(sess ssh.Session) {
 	remote := sess.RemoteAddr().String()
-	s.mu.Lock()
-	if s.closing.Load() {
-		s.mu.Unlock()
-		s.deny(sess, "the server is shutting down")
+	p, fp, end, ok := s.admitSession(sess, "scp")
+	if !ok {
 		return
 	}
-	s.handlers.Add(1)
-	s.mu.Unlock()
-	defer s.handlers.Done()
-
-	p, fp, err := s.principal(sess)
-	if err != nil {
-		s.log.Warn("ssh scp refused", "remote", remote, "fingerprint", fp, "err", err)
-		s.deny(sess, "access denied: "+err.Error())
-		return
-	}
+	defer end()
 	se := &session{}
 	if !s.acquire(se) {
 		s.deny(sess, fmt.Sprintf("the server is at its limit of %d sessions; try again later", s.opts.MaxSessions))

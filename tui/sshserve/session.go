@@ -118,26 +118,38 @@ func (s *Server) handleSession(next ssh.Handler) ssh.Handler {
 	}
 }
 
-func (s *Server) serveSession(sess ssh.Session) {
-	remote := sess.RemoteAddr().String()
+// admitSession checks a new session channel as every kind of session is
+// checked: the server is not shutting down (a drain then waits for the
+// session), and the key is a listed user's. When ok is false the client
+// has been told why; otherwise end must be called when the session ends.
+func (s *Server) admitSession(sess ssh.Session, kind string) (p access.Principal, fp string, end func(), ok bool) {
 	s.mu.Lock()
 	if s.closing.Load() {
 		s.mu.Unlock()
 		s.deny(sess, "the server is shutting down")
-		return
+		return p, "", nil, false
 	}
 	s.handlers.Add(1)
 	s.mu.Unlock()
-	defer s.handlers.Done()
-
 	p, fp, err := s.principal(sess)
 	if err != nil {
-		s.log.Warn("ssh session refused", "remote", remote, "fingerprint", fp, "err", err)
+		s.log.Warn("ssh "+kind+" refused", "remote", sess.RemoteAddr().String(), "fingerprint", fp, "err", err)
 		s.deny(sess, "access denied: "+err.Error())
+		s.handlers.Done()
+		return p, fp, nil, false
+	}
+	return p, fp, s.handlers.Done, true
+}
+
+func (s *Server) serveSession(sess ssh.Session) {
+	remote := sess.RemoteAddr().String()
+	p, fp, end, ok := s.admitSession(sess, "session")
+	if !ok {
 		return
 	}
-	pty, _, ok := sess.Pty()
-	if !ok {
+	defer end()
+	pty, _, hasPty := sess.Pty()
+	if !hasPty {
 		s.deny(sess, "the dashboard needs a terminal: connect with ssh -t")
 		return
 	}

@@ -17,22 +17,11 @@ import (
 // connection takes a session slot while it lasts.
 func (s *Server) serveSFTP(sess ssh.Session) {
 	remote := sess.RemoteAddr().String()
-	s.mu.Lock()
-	if s.closing.Load() {
-		s.mu.Unlock()
-		s.deny(sess, "the server is shutting down")
+	p, fp, end, ok := s.admitSession(sess, "sftp")
+	if !ok {
 		return
 	}
-	s.handlers.Add(1)
-	s.mu.Unlock()
-	defer s.handlers.Done()
-
-	p, fp, err := s.principal(sess)
-	if err != nil {
-		s.log.Warn("ssh sftp refused", "remote", remote, "fingerprint", fp, "err", err)
-		s.deny(sess, "access denied: "+err.Error())
-		return
-	}
+	defer end()
 	se := &session{}
 	if !s.acquire(se) {
 		s.log.Warn("ssh sftp refused: session limit", "remote", remote, "user", p.User)
@@ -51,7 +40,7 @@ func (s *Server) serveSFTP(sess ssh.Session) {
 	}}
 	s.log.Info("ssh sftp started", "user", p.User, "remote", remote, "fingerprint", fp)
 	srv := sftp.NewRequestServer(sess, sftp.Handlers{FileGet: tree, FilePut: tree, FileCmd: tree, FileList: tree})
-	err = srv.Serve()
+	err := srv.Serve()
 	// The exit status before the channel closes: scp reports a transfer
 	// without one as failed.
 	sess.Exit(0)
