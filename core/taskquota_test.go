@@ -243,8 +243,19 @@ func TestLegacyFlatTaskFiles(t *testing.T) {
 	if err != nil || len(files) != 2 || files[0].Path != csvPath || files[1].Path != manPath {
 		t.Fatalf("legacy outputs: %v %+v", err, files)
 	}
-	if _, _, err := tr.Outputs(ctx, alice, evil.ID); err == nil {
-		t.Fatal("a path outside the export directory was returned")
+	if _, files, err := tr.Outputs(ctx, alice, evil.ID); err == nil && (len(files) == 0 || filepath.Dir(files[0].Path) != exports) {
+		t.Fatalf("a path outside the export directory was returned: %+v", files)
+	}
+	// A data directory moved elsewhere: the record's absolute paths name
+	// the old place; the files are found where the task's files are now.
+	moved := old
+	moved.ID = "42"
+	moved.Files = []core.TaskFile{{Format: "csv", Name: "old.csv", Path: "/srv/auditdeck-before-restore/exports/old.csv", Bytes: 5}}
+	moved.Manifest = "/srv/auditdeck-before-restore/exports/old.manifest.json"
+	b, _ = json.Marshal(moved)
+	e.store.PutObject(ctx, "task", moved.ID, b)
+	if _, files, err := tr.Outputs(ctx, alice, moved.ID); err != nil || len(files) != 2 || files[0].Path != csvPath || files[1].Path != manPath {
+		t.Fatalf("outputs of a moved data directory: %v %+v", err, files)
 	}
 	// The name of a legacy file can be used again; the new task does not
 	// touch the old file.

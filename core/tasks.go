@@ -262,10 +262,15 @@ func (tr *TaskRunner) Outputs(ctx context.Context, a Actor, id string) (Task, []
 	if t.OwnDir {
 		want = filepath.Clean(tr.taskDir(t.ID))
 	}
-	for _, f := range files {
-		if want == "." || filepath.Dir(filepath.Clean(f.Path)) != want {
+	// Records keep absolute paths, but a data directory moved or restored
+	// elsewhere keeps its exports: each file is the one of its name in the
+	// directory the task's files live in now, never a path the record names.
+	for i, f := range files {
+		name := filepath.Base(filepath.Clean(f.Path))
+		if want == "." || name == "." || name == ".." || name == string(filepath.Separator) {
 			return t, nil, fmt.Errorf("task %s: file %q is not in the task's export directory", t.ID, f.Name)
 		}
+		files[i].Path = filepath.Join(want, name)
 	}
 	return t, files, nil
 }
