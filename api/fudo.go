@@ -615,9 +615,11 @@ func (h *handler) createSubscription(w http.ResponseWriter, r *http.Request, p a
 		req.Owner = string(*b.UserID)
 		// An admin's typo must not create a subscription nobody receives.
 		if a := p.Actor(); a.Admin && req.Owner != a.User && h.users != nil {
-			if _, ok := h.users.Users().Lookup(req.Owner); !ok {
+			u, ok := h.users.Users().Lookup(req.Owner)
+			if !ok {
 				return errorf(http.StatusBadRequest, "request body: user_id: no user %q in the users file", truncate(req.Owner, 64))
 			}
+			req.OwnerAdmin = u.Role == access.Admin
 		}
 	}
 	if b.TimeZone != nil {

@@ -44,6 +44,10 @@ type SubscribeRequest struct {
 	// Owner subscribes another user (Fudo's user_id): admins only; the
 	// report must be one that user can see. "" is the actor.
 	Owner string
+	// OwnerAdmin says Owner is an admin (the users file knows, the engine
+	// does not): the audit trail is only for admins, and the scheduler
+	// would never run it for anyone else.
+	OwnerAdmin bool
 }
 
 const (
@@ -81,7 +85,10 @@ func (e *Engine) Subscribe(ctx context.Context, a Actor, r SubscribeRequest) (Su
 	if err != nil {
 		return Subscription{}, err
 	}
-	if def.Type == TypeAudit && !a.Admin {
+	if def.Type == TypeAudit && (!a.Admin || (owner != a.User && !r.OwnerAdmin)) {
+		if owner != a.User {
+			return Subscription{}, fmt.Errorf("subscribe user %q: %w", owner, ErrAuditNeedsAdmin)
+		}
 		return Subscription{}, ErrAuditNeedsAdmin
 	}
 	p, err := schedule.ParsePeriod(r.Period)
