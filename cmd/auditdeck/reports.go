@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/auditdeck/auditdeck/core"
+	"github.com/auditdeck/auditdeck/core/query"
 	"github.com/spf13/cobra"
 )
 
@@ -110,6 +111,9 @@ row count, sizes, sha256). Nothing is cut unless --limit says so.`,
 				return err
 			}
 			defer stopTasks()
+			if pf, err := query.ParseDSL(req.Filter); err == nil {
+				printFilterWarnings(ctx, eng, pf, cmd.ErrOrStderr())
+			}
 			a := localActor(f.user)
 			t, err := tr.Submit(ctx, a, req)
 			if err != nil {

@@ -50,6 +50,7 @@ with the acting user (--user, default the login name). With --filter,
 				if err != nil {
 					return err
 				}
+				printFilterWarnings(cmd.Context(), eng, f, cmd.ErrOrStderr())
 				if dryRun {
 					n, err := eng.Count(cmd.Context(), f)
 					if err != nil {
