@@ -27,7 +27,8 @@
 //	DELETE /api/v2/report/defined/{id}          409 listing its subscriptions unless ?force=true deletes them too [manage]
 //	GET    /api/v2/report/subscription          own subscriptions, last_run with its webhook delivery [read]
 //	POST   /api/v2/report/subscription          {period, defined_report_id, time_zone, formats, user_id} [manage]
-//	                                            user_id: another user, admins only (403 otherwise)
+//	                                            user_id: another user, admins only (403 otherwise); an
+//	                                            audit report only for a user who is an admin (403)
 //	DELETE /api/v2/report/subscription/{id}     [manage]
 //	POST   /v5/{project_id}/event/export        HSS export, body [[field, label], ...] -> {record_total_num, task_id} [export]
 //
