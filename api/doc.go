@@ -20,7 +20,7 @@
 //	GET    /api/v2/report                       Fudo generated reports [read]
 //	POST   /api/v2/report                       {criteria:[{field,value}]} -> {"report":{"id"},"result":"success"} [export]
 //	DELETE /api/v2/report/{id}                  the report and its files [export]
-//	GET    /api/v2/report/{id}/{csv|pdf|html}   the file, streamed [read]
+//	GET    /api/v2/report/{id}/{format}         the file, streamed: csv, pdf, html, and the task's other formats [read]
 //	GET    /api/v2/report/defined               predefined and own definitions [read]
 //	POST   /api/v2/report/defined               {title, type, query_filter, query_order, columns} [manage]
 //	PATCH  /api/v2/report/defined/{id}          partial update; predefined ones are a 409 [manage]
