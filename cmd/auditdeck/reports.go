@@ -90,8 +90,8 @@ func newExportCmd(g *globalFlags) *cobra.Command {
 		Use:   "export --file-name NAME [--filter DSL] [--format csv,html,...]",
 		Short: "Export matching events to files (csv, ndjson, json, html, pdf, xlsx)",
 		Long: `export runs an export task in this process and waits for it, showing
-progress. The files appear in the export directory under their final names only
-when complete, with a NAME.manifest.json beside them (request, resolved window,
+progress. The files appear in the task's own directory, EXPORTS/TASK_ID/, under
+their final names only when complete, with a NAME.manifest.json beside them (request, resolved window,
 row count, sizes, sha256). Nothing is cut unless --limit says so.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
