@@ -20,7 +20,7 @@ func ParseOrder(s string) (Order, error) {
 	var o Order
 	for {
 		if len(o) == MaxOrderKeys {
-			return nil, p.errAt(p.i, limitOrder)
+			return nil, &SyntaxError{Pos: p.i, Expected: limitOrder, Found: "a " + nth(MaxOrderKeys+1) + " key"}
 		}
 		var k OrderKey
 		if s[p.i] == '!' {
