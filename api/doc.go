@@ -20,14 +20,15 @@
 //	GET    /api/v2/report                       Fudo generated reports [read]
 //	POST   /api/v2/report                       {criteria:[{field,value}]} -> {"report":{"id"},"result":"success"} [export]
 //	DELETE /api/v2/report/{id}                  the report and its files [export]
-//	GET    /api/v2/report/{id}/{csv|pdf|html}   the file, streamed [read]
+//	GET    /api/v2/report/{id}/{format}         the file, streamed: csv, pdf, html, and the task's other formats [read]
 //	GET    /api/v2/report/defined               predefined and own definitions [read]
 //	POST   /api/v2/report/defined               {title, type, query_filter, query_order, columns} [manage]
 //	PATCH  /api/v2/report/defined/{id}          partial update; predefined ones are a 409 [manage]
 //	DELETE /api/v2/report/defined/{id}          409 listing its subscriptions unless ?force=true deletes them too [manage]
 //	GET    /api/v2/report/subscription          own subscriptions, last_run with its webhook delivery [read]
 //	POST   /api/v2/report/subscription          {period, defined_report_id, time_zone, formats, user_id} [manage]
-//	                                            user_id: another user, admins only (403 otherwise); an audit report only for a user who is an admin (403)
+//	                                            user_id: another user, admins only (403 otherwise); an
+//	                                            audit report only for a user who is an admin (403)
 //	DELETE /api/v2/report/subscription/{id}     [manage]
 //	POST   /v5/{project_id}/event/export        HSS export, body [[field, label], ...] -> {record_total_num, task_id} [export]
 //

@@ -52,3 +52,15 @@ func TestActivitiesFilterLimits(t *testing.T) {
 		t.Fatalf("years 0001 to 9999: %v", m)
 	}
 }
+
+// TestActivitiesOrderLimit: an order of thousands of keys cost seconds per
+// request (every key compared on every row); it is capped like filters.
+func TestActivitiesOrderLimit(t *testing.T) {
+	e := newEnv(t)
+	keys := make([]string, 3000)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("raw.f%d", i)
+	}
+	e.fails(req{method: "GET", path: "/activities?order=" + strings.Join(keys, ","), user: "vera"}, 400, `parameter "order"`, "at most 16 keys")
+	e.ok(req{method: "GET", path: "/activities?order=" + strings.Join(keys[:16], ","), user: "vera"}, 200)
+}

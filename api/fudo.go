@@ -315,7 +315,7 @@ func attachmentName(name, format string) string {
 func (h *handler) downloadReport(w http.ResponseWriter, r *http.Request, p access.Principal) error {
 	id, format := r.PathValue("id"), r.PathValue("format")
 	if !slices.Contains(render.Formats, format) {
-		return errorf(http.StatusNotFound, "unknown report format %q: expected csv, pdf or html", truncate(format, 20))
+		return errorf(http.StatusNotFound, "unknown report format %q: expected one of %s", truncate(format, 20), strings.Join(render.Formats, ", "))
 	}
 	tr, err := h.runner()
 	if err != nil {

@@ -105,3 +105,17 @@ func setClock(c *testClock, t time.Time) {
 	c.t = t
 	c.mu.Unlock()
 }
+
+// An admin subscribing another user to the audit trail (report 5, every
+// user's actions and addresses) would hand a non-admin a subscription that
+// the scheduler never runs for them: refused unless that user is an admin.
+func TestFudoSubscribeAnotherUserToAuditNeedsThemAdmin(t *testing.T) {
+	e := newEnv(t)
+	e.fails(e.fudo("POST", "/api/v2/report/subscription", "alice", `{"period":"day","defined_report_id":"5","user_id":"oscar"}`), 403, "oscar", "admin")
+	if n := len(e.ok(e.fudo("GET", "/api/v2/report/subscription", "oscar", ""), 200)["defined_report_subscription"].([]any)); n != 0 {
+		t.Fatalf("oscar (operator) got %d audit subscriptions", n)
+	}
+	// Activity reports for others and the audit trail for oneself still work.
+	e.ok(e.fudo("POST", "/api/v2/report/subscription", "alice", `{"period":"day","defined_report_id":"6","user_id":"oscar"}`), 200)
+	e.ok(e.fudo("POST", "/api/v2/report/subscription", "alice", `{"period":"day","defined_report_id":"5","user_id":"alice"}`), 200)
+}

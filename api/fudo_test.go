@@ -191,7 +191,7 @@ func TestFudoSeedExamples(t *testing.T) {
 		}
 	}
 	e.fails(e.fudo("GET", "/api/v2/report/"+repID+"/xlsx", "oscar", ""), 404, "no xlsx file", "csv, pdf, html")
-	e.fails(e.fudo("GET", "/api/v2/report/"+repID+"/docx", "oscar", ""), 404, "unknown report format")
+	e.fails(e.fudo("GET", "/api/v2/report/"+repID+"/docx", "oscar", ""), 404, "unknown report format", "ndjson, json, html, pdf, xlsx")
 
 	// A report generated from a definition carries its id and filter.
 	fromDef := createdID(t, e.ok(e.fudo("POST", "/api/v2/report", "oscar", `{"criteria":[{"field":"client_location.country.code","value":["US","GB"]}],"defined_report_id":6}`), 200), "report")

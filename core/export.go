@@ -262,7 +262,11 @@ func (tr *TaskRunner) export(ctx context.Context, t *Task, rt *runningTask) erro
 		return err
 	}
 	if pf, err := query.ParseDSL(t.Request.Filter); err == nil {
-		meta.FilterWords = query.Describe(pf)
+		schema, err := t.Request.Type.Schema()
+		if err != nil {
+			schema = query.ActivitySchema
+		}
+		meta.FilterWords = query.DescribeWith(pf, schema)
 	}
 
 	// Count (and, for HTML, the histogram and summary) before writing.

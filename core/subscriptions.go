@@ -81,7 +81,12 @@ func (e *Engine) Subscribe(ctx context.Context, a Actor, r SubscribeRequest) (Su
 	if err != nil {
 		return Subscription{}, err
 	}
+	// The owner's role decides, by the rule the scheduled runs use: an
+	// audit subscription for a non-admin would never run.
 	if def.Type == TypeAudit && !e.ownerIsAdmin(a, owner) {
+		if owner != a.User {
+			return Subscription{}, fmt.Errorf("subscribe user %q: %w", owner, ErrAuditNeedsAdmin)
+		}
 		return Subscription{}, ErrAuditNeedsAdmin
 	}
 	p, err := schedule.ParsePeriod(r.Period)

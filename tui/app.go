@@ -296,7 +296,11 @@ func (a *App) View() string {
 	case a.toast != nil:
 		status = st.InfoToast.Render(sanitize(a.toast.Text))
 	}
-	bindings := append(a.views[a.active].ShortHelp(), a.ctx.Keys.NextTab, a.ctx.Keys.Help, a.ctx.Keys.Quit)
+	bindings := a.views[a.active].ShortHelp()
+	if !a.views[a.active].Capturing() {
+		// A capturing view takes tab, ? and q itself (handleKey).
+		bindings = append(bindings, a.ctx.Keys.NextTab, a.ctx.Keys.Help, a.ctx.Keys.Quit)
+	}
 	var footer string
 	if a.full {
 		footer = a.help.FullHelpView([][]key.Binding{a.views[a.active].ShortHelp(), {a.ctx.Keys.Tab1, a.ctx.Keys.Tab2, a.ctx.Keys.Tab3, a.ctx.Keys.Tab4, a.ctx.Keys.NextTab, a.ctx.Keys.PrevTab, a.ctx.Keys.Command, a.ctx.Keys.Help, a.ctx.Keys.Quit}})

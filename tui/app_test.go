@@ -270,3 +270,20 @@ func TestShellCapsTerminalSize(t *testing.T) {
 		t.Errorf("views sized %d after a resize to 120 columns", fv.w)
 	}
 }
+
+// TestFooterWhileCapturing: while a view takes text (a form field, the
+// filter box), tab, ? and q go to it, so the footer does not offer them as
+// "next tab", "help" and "quit"; it did, beside a form's "tab next field".
+func TestFooterWhileCapturing(t *testing.T) {
+	ctx := testContext(t)
+	vs := views()
+	app := NewApp(ctx, vs...)
+	app.Update(tea.WindowSizeMsg{Width: 120, Height: 24})
+	if v := app.View(); !strings.Contains(v, "next tab") || !strings.Contains(v, "? help") || !strings.Contains(v, "q quit") {
+		t.Fatalf("footer without a form lacks the shell's keys:\n%s", v)
+	}
+	vs[0].(*fakeView).capturing = true
+	if v := app.View(); strings.Contains(v, "next tab") || strings.Contains(v, "? help") || strings.Contains(v, "q quit") {
+		t.Fatalf("footer while capturing offers keys the view takes:\n%s", v)
+	}
+}

@@ -279,3 +279,23 @@ func TestJSONOutputEscapesTerminalControls(t *testing.T) {
 		}
 	}
 }
+
+// TestDemoPrintKeepsAFullStore: a demo store kept with --print (or off a
+// terminal) holds what the dashboard demo seeds, a defined report, a
+// subscription and a finished export, not only the events.
+func TestDemoPrintKeepsAFullStore(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "demo store")
+	if r := run(t, nil, "demo", "--data", dir, "--events", "1500", "--print"); r.code != 0 {
+		t.Fatalf("demo --data --print: %+v", r)
+	}
+	for _, c := range []struct{ what, want string }{
+		{"report", "Failed logins outside the US"},
+		{"subscription", `"defined_report_id": "18"`},
+		{"task", `"status": "succeeded"`},
+	} {
+		r := run(t, nil, c.what, "list", "--data", dir, "--format", "json")
+		if r.code != 0 || !strings.Contains(r.stdout, c.want) {
+			t.Errorf("%s list of the kept demo store: want %q in %+v", c.what, c.want, r)
+		}
+	}
+}

@@ -74,6 +74,13 @@ func runDemo(ctx context.Context, dir string, events int, keep bool, stdout, std
 		return err
 	}
 	fmt.Fprintf(stdout, "auditdeck demo: %d events over the last 30 days ingested in %s into %s\n\n", rep.Ingested, time.Since(start).Round(time.Millisecond), dir)
+	// A kept store is explored later, so it gets what the dashboard demo
+	// seeds too; a removed one would only spend time on it.
+	if keep {
+		if err := seedDemoObjects(ctx, eng, dir); err != nil {
+			return err
+		}
+	}
 	sections := []struct{ title, filter string }{
 		{"Newest activity", ""},
 		{"Failed logins, last 7 days", "event_type.eq(login),!operation_successful,created_at.ge(-7d)"},
@@ -125,6 +132,12 @@ func seedDemo(ctx context.Context, dir string, events int) error {
 	if _, err := eng.Ingest(ctx, &buf, core.IngestOptions{}); err != nil {
 		return err
 	}
+	return seedDemoObjects(ctx, eng, dir)
+}
+
+// seedDemoObjects adds to a demo store's events a defined report, a
+// subscription, triaged events and a finished export.
+func seedDemoObjects(ctx context.Context, eng *core.Engine, dir string) error {
 	demo := core.Actor{User: "demo", Admin: true, From: "demo"}
 	if _, err := eng.CreateReport(ctx, demo, core.DefinedReport{Title: "Failed logins outside the US",
 		QueryFilter: "event_type.eq(login),operation_successful.eq(false),!client_location.country.code.eq(US)"}); err != nil {

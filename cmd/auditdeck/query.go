@@ -107,9 +107,7 @@ func runQuery(ctx context.Context, eng *core.Engine, f *queryFlags, stdout, stde
 	if f.limit < 0 || f.offset < 0 {
 		return fmt.Errorf("--limit and --offset must not be negative")
 	}
-	for _, w := range eng.FilterWarnings(ctx, filter) {
-		fmt.Fprintln(stderr, "warning: "+w)
-	}
+	printFilterWarnings(ctx, eng, filter, stderr)
 	start := time.Now()
 	defer func() {
 		if f.timing {
@@ -218,4 +216,13 @@ func suspicious(t core.Tri) string {
 		return "SUSPICIOUS"
 	}
 	return "-"
+}
+
+// printFilterWarnings says on stderr which terms of a filter look like
+// mistakes (a field no stored event has), for every command that takes one:
+// the answer is still given, since an empty result may be right.
+func printFilterWarnings(ctx context.Context, eng *core.Engine, f query.Filter, stderr io.Writer) {
+	for _, w := range eng.FilterWarnings(ctx, f) {
+		fmt.Fprintln(stderr, "warning: "+w)
+	}
 }

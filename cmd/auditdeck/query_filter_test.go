@@ -107,3 +107,30 @@ func TestQueryTimesAndLimits(t *testing.T) {
 		t.Errorf("257 arguments: %+v", r)
 	}
 }
+
+// TestTriageAndExportWarnAboutUnknownFields: the other commands that take a
+// filter say so too; triage --dry-run is where an operator checks a filter
+// before changing events with it.
+func TestTriageAndExportWarnAboutUnknownFields(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "store")
+	if r := run(t, nil, "ingest", "--data", data, fixture(t, "activities.ndjson")); r.code != 0 {
+		t.Fatalf("ingest: %+v", r)
+	}
+	want := `warning: no event has field "extra.auth.is_suspcious"; did you mean "extra.auth.is_suspicious"?`
+	r := run(t, nil, "triage", "--data", data, "--state", "reviewed", "--dry-run", "--filter", "extra.auth.is_suspcious")
+	if r.code != 0 || !strings.Contains(r.stdout, "would triage 0 events") || !strings.Contains(r.stderr, want) {
+		t.Errorf("triage --dry-run: %+v\nwant stderr %q", r, want)
+	}
+	r = run(t, nil, "triage", "--data", data, "--state", "reviewed", "--filter", "extra.auth.is_suspcious")
+	if r.code != 0 || !strings.Contains(r.stderr, want) {
+		t.Errorf("triage: %+v\nwant stderr %q", r, want)
+	}
+	r = run(t, nil, "export", "--data", data, "--file-name", "typo", "--filter", "extra.auth.is_suspcious")
+	if r.code != 0 || !strings.Contains(r.stderr, want) {
+		t.Errorf("export: %+v\nwant stderr %q", r, want)
+	}
+	r = run(t, nil, "triage", "--data", data, "--state", "reviewed", "--dry-run", "--filter", "extra.auth.is_suspicious")
+	if r.code != 0 || strings.Contains(r.stderr, "warning") {
+		t.Errorf("triage on a stored field: %+v", r)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/auditdeck/auditdeck/core"
+	"github.com/auditdeck/auditdeck/core/query"
 	"github.com/auditdeck/auditdeck/core/render"
 	"github.com/spf13/cobra"
 )
@@ -91,8 +92,8 @@ func newExportCmd(g *globalFlags) *cobra.Command {
 		Use:   "export --file-name NAME [--filter DSL] [--format csv,html,...]",
 		Short: "Export matching events to files (csv, ndjson, json, html, pdf, xlsx)",
 		Long: `export runs an export task in this process and waits for it, showing
-progress. The files appear in the export directory under their final names only
-when complete, with a NAME.manifest.json beside them (request, resolved window,
+progress. The files appear in the task's own directory, EXPORTS/TASK_ID/, under
+their final names only when complete, with a NAME.manifest.json beside them (request, resolved window,
 row count, sizes, sha256). Nothing is cut unless --limit says so.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -112,6 +113,9 @@ row count, sizes, sha256). Nothing is cut unless --limit says so.`,
 				return err
 			}
 			defer stopTasks()
+			if pf, err := query.ParseDSL(req.Filter); err == nil {
+				printFilterWarnings(ctx, eng, pf, cmd.ErrOrStderr())
+			}
 			a := localActor(f.user)
 			t, err := tr.Submit(ctx, a, req)
 			if err != nil {
@@ -306,15 +310,20 @@ func newReportCmd(g *globalFlags) *cobra.Command {
 			if req.FileName == "" {
 				req.FileName = fmt.Sprintf("%s %s", r.Title, eng.Now().UTC().Format("2006-01-02 150405"))
 			}
-			for flag, dst := range map[string]**time.Time{genFrom: &req.WindowStart, genTo: &req.WindowEnd} {
-				if flag == "" {
+			// Each flag on its own: a map keyed by the values read one of
+			// them when both were the same.
+			for _, w := range []struct {
+				name, value string
+				dst         **time.Time
+			}{{"--from", genFrom, &req.WindowStart}, {"--to", genTo, &req.WindowEnd}} {
+				if w.value == "" {
 					continue
 				}
-				t, err := time.Parse(time.RFC3339, flag)
+				t, err := parseWindowFlag(w.value)
 				if err != nil {
-					return fmt.Errorf("--from/--to: expected RFC 3339: %w", err)
+					return fmt.Errorf("%s %q: expected an RFC 3339 time such as 2026-11-01T00:00:00Z or a date such as 2026-11-01 (UTC)", w.name, sanitizeLine(w.value))
 				}
-				*dst = &t
+				*w.dst = &t
 			}
 			tr, stopTasks, err := g.taskRunner(eng, exportsDir(g, genExports))
 			if err != nil {
@@ -329,8 +338,8 @@ func newReportCmd(g *globalFlags) *cobra.Command {
 		}}
 	generate.Flags().StringVar(&genFormats, "format", "csv", "formats, comma separated")
 	generate.Flags().StringVar(&genName, "file-name", "", "output name (default: title and time)")
-	generate.Flags().StringVar(&genFrom, "from", "", "window start, RFC 3339")
-	generate.Flags().StringVar(&genTo, "to", "", "window end (exclusive), RFC 3339")
+	generate.Flags().StringVar(&genFrom, "from", "", "window start, RFC 3339 or a date (UTC)")
+	generate.Flags().StringVar(&genTo, "to", "", "window end (exclusive), RFC 3339 or a date (UTC)")
 	generate.Flags().StringVar(&genExports, "exports", "", "export directory (default DATA/exports)")
 	generate.Flags().StringVar(&genZone, "time-zone", "UTC", "IANA time zone of the times shown in HTML, PDF and XLSX")
 	root.AddCommand(list, show, create, update, del, generate)
@@ -591,4 +600,13 @@ func deliveryShort(d core.Delivery) string {
 		return string(core.DeliveryNone)
 	}
 	return string(d.State)
+}
+
+// parseWindowFlag reads a window bound of report generate: an RFC 3339 time
+// or a date, the start of that day in UTC.
+func parseWindowFlag(s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	return time.Parse(time.DateOnly, s)
 }

@@ -78,3 +78,27 @@ func TestSubscriptionRunReportsFailedWebhook(t *testing.T) {
 		t.Fatalf("list: %+v", r)
 	}
 }
+
+// TestReportGenerateWindowFlags: --from and --to take dates as filters do,
+// each is read on its own (the same value for both was read once), and a
+// bad one is named with the forms it takes, not Go's layout error.
+func TestReportGenerateWindowFlags(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "store")
+	if r := run(t, nil, "ingest", "--data", data, fixture(t, "activities.ndjson")); r.code != 0 {
+		t.Fatalf("ingest: %+v", r)
+	}
+	r := run(t, nil, "report", "generate", "--data", data, "18", "--from", "2000-01-01", "--to", "2100-01-01T00:00:00Z")
+	if r.code != 0 {
+		t.Fatalf("generate with a date: %+v", r)
+	}
+	r = run(t, nil, "report", "generate", "--data", data, "18", "--from", "2026-13-01")
+	if r.code == 0 || !strings.Contains(r.stderr, `--from "2026-13-01"`) || !strings.Contains(r.stderr, "a date such as 2026-11-01") || strings.Contains(r.stderr, "cannot parse") {
+		t.Fatalf("generate with a bad --from: %+v", r)
+	}
+	// One instant for both is an empty window, refused, not a window open
+	// at one end.
+	r = run(t, nil, "report", "generate", "--data", data, "18", "--format", "json", "--from", "2026-01-01", "--to", "2026-01-01")
+	if r.code == 0 || !strings.Contains(r.stderr, "start must be before end") {
+		t.Fatalf("generate --from X --to X: %+v", r)
+	}
+}

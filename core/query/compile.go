@@ -125,6 +125,11 @@ func compileTerm(t Term, s *Schema, now int64) (*Pred, error) {
 		fe.Pos = t.Pos
 		return nil, fe
 	}
+	if t.Op == OpTrue && s != nil && s.open[t.Field] {
+		// The open object itself is never a boolean: testing it matched
+		// nothing, silently.
+		return nil, fail("a bare field tests a boolean, but " + strconv.Quote(t.Field) + " is an object; name a field beneath it (" + t.Field + ".FIELD), or search its text with " + t.Field + ".icontains(...)")
+	}
 	spec := s.spec(t.Field)
 	if !opApplies(t.Op, typ) {
 		if t.Op == OpTrue {

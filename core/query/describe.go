@@ -11,13 +11,25 @@ import (
 // Known fields get their everyday names; other paths are spelled out with
 // spaces. The result is for reading, not parsing: the DSL stays the
 // reference and is shown beside it.
-func Describe(f Filter) string {
+func Describe(f Filter) string { return DescribeWith(f, ActivitySchema) }
+
+// DescribeWith is Describe for a filter over documents of schema s, which
+// decides whether a bare word is a field or a search of the text (as
+// Compile does): "smith" reads `the text contains "smith" (ignoring case)`.
+func DescribeWith(f Filter, s *Schema) string {
 	if len(f.Terms) == 0 {
 		return "all events"
 	}
 	parts := make([]string, len(f.Terms))
 	for i, t := range f.Terms {
-		parts[i] = describeTerm(t)
+		switch {
+		case IsTextSearch(t, s) && t.Negate:
+			parts[i] = "the text does not contain " + strconv.Quote(t.Field) + " (ignoring case)"
+		case IsTextSearch(t, s):
+			parts[i] = "the text contains " + strconv.Quote(t.Field) + " (ignoring case)"
+		default:
+			parts[i] = describeTerm(t)
+		}
 	}
 	return strings.Join(parts, " and ")
 }

@@ -43,3 +43,32 @@ func TestDescribe(t *testing.T) {
 		}
 	}
 }
+
+// TestDescribeTextSearch: a bare word that searches the text of the events
+// reads as that search, not as "smith is true"; a bare known boolean field
+// keeps its meaning, and which words are fields depends on the schema.
+func TestDescribeTextSearch(t *testing.T) {
+	for _, c := range []struct {
+		dsl  string
+		s    *Schema
+		want string
+	}{
+		{"smith", ActivitySchema, `the text contains "smith" (ignoring case)`},
+		{"!mimikatz,event_type.eq(login)", ActivitySchema, `the text does not contain "mimikatz" (ignoring case) and event type is login`},
+		{"contoso.com", ActivitySchema, `the text contains "contoso.com" (ignoring case)`},
+		{"operation_successful", ActivitySchema, "operation succeeded"},
+		{"raw.flag", ActivitySchema, "raw field flag is true"},
+		{"operation_successful", AuditSchema, `the text contains "operation_successful" (ignoring case)`},
+	} {
+		f, err := ParseDSL(c.dsl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := DescribeWith(f, c.s); got != c.want {
+			t.Errorf("DescribeWith(%s) = %q, want %q", c.dsl, got, c.want)
+		}
+	}
+	if f, _ := ParseDSL("smith"); Describe(f) != `the text contains "smith" (ignoring case)` {
+		t.Errorf("Describe(smith) = %q: activities are the default", Describe(f))
+	}
+}

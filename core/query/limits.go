@@ -11,6 +11,9 @@ const (
 	MaxTerms    = 64       // terms in one filter
 	MaxArgs     = 256      // arguments of one term
 	MaxArgBytes = 64 << 10 // argument text of one filter, after decoding
+	// MaxOrderKeys bounds a query_order: each key is compared on every row
+	// sorted, and thousands of them cost seconds per request.
+	MaxOrderKeys = 16
 )
 
 // Filters combined from several sources (URL parameters and a DSL, a defined
@@ -23,6 +26,7 @@ var (
 	limitTerms    = "at most " + strconv.Itoa(MaxTerms) + " terms in one filter"
 	limitArgs     = "at most " + strconv.Itoa(MaxArgs) + " arguments in one term"
 	limitArgBytes = "at most " + strconv.Itoa(MaxArgBytes) + " bytes of arguments in one filter"
+	limitOrder    = "at most " + strconv.Itoa(MaxOrderKeys) + " keys in one order"
 )
 
 // argBudget counts the arguments of a filter being parsed.

@@ -1,6 +1,9 @@
 package query
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // DefaultOrder is the query_order used when none is given: newest first.
 var DefaultOrder = Order{{Field: "created_at", Desc: true}}
@@ -16,6 +19,9 @@ func ParseOrder(s string) (Order, error) {
 	}
 	var o Order
 	for {
+		if len(o) == MaxOrderKeys {
+			return nil, &SyntaxError{Pos: p.i, Expected: limitOrder, Found: "a " + nth(MaxOrderKeys+1) + " key"}
+		}
 		var k OrderKey
 		if s[p.i] == '!' {
 			k.Desc = true
@@ -65,6 +71,9 @@ func (o Order) String() string {
 // CompileOrder checks that every field of o is known to s (see
 // Schema.Lookup). Errors are *FieldError with Pos -1.
 func CompileOrder(o Order, s *Schema) error {
+	if len(o) > MaxOrderKeys {
+		return &FieldError{Pos: -1, Field: o[MaxOrderKeys].Field, Msg: "the order has " + strconv.Itoa(len(o)) + " keys; " + limitOrder}
+	}
 	for _, k := range o {
 		if !validField(k.Field) {
 			return &FieldError{Pos: -1, Field: k.Field, Msg: "invalid field name"}

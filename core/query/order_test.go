@@ -88,3 +88,18 @@ func TestCompileOrder(t *testing.T) {
 		t.Errorf("CompileOrder with a nil schema: %v", err)
 	}
 }
+
+func TestParseOrderLimit(t *testing.T) {
+	keys := strings.Repeat("a,", MaxOrderKeys) + "b"
+	_, err := ParseOrder(keys)
+	var se *SyntaxError
+	if !errors.As(err, &se) || se.Pos != 2*MaxOrderKeys || !strings.Contains(se.Expected, "at most 16 keys") {
+		t.Fatalf("ParseOrder(%d keys) = %v", MaxOrderKeys+1, err)
+	}
+	if _, err := ParseOrder(strings.TrimSuffix(strings.Repeat("a,", MaxOrderKeys), ",")); err != nil {
+		t.Fatalf("ParseOrder(%d keys): %v", MaxOrderKeys, err)
+	}
+	if err := CompileOrder(make(Order, MaxOrderKeys+1), ActivitySchema); err == nil || !strings.Contains(err.Error(), "at most 16 keys") {
+		t.Fatalf("CompileOrder of %d keys: %v", MaxOrderKeys+1, err)
+	}
+}

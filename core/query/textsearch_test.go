@@ -51,8 +51,9 @@ func TestBareWordSearchesText(t *testing.T) {
 	if words, fold, ok := p.Needles(); !ok || !fold || len(words) != 1 || words[0] != "mimikatz" {
 		t.Errorf("Needles = %q %v %v", words, fold, ok)
 	}
-	// Known fields that are not booleans keep their error.
-	for _, in := range []string{"event_type", "created_at", "client_location.country.code"} {
+	// Known fields that are not booleans keep their error, and so do the
+	// open objects themselves (a bare "user" matched nothing, silently).
+	for _, in := range []string{"event_type", "created_at", "client_location.country.code", "user", "!vendor", "raw", "extra", "client_location"} {
 		_, err := Compile(mustParseDSL(t, in), ActivitySchema, testNow)
 		if err == nil || !strings.Contains(err.Error(), "a bare field tests a boolean") {
 			t.Errorf("Compile(%s): %v, want the bare-field error", in, err)

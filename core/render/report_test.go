@@ -289,3 +289,18 @@ func TestPDFForManagersFallbackFont(t *testing.T) {
 	}
 	write(t, "pdf", groupedMeta(), nil)
 }
+
+// TestHTMLNoHistogramNoFrame: a report with neither a histogram nor a group
+// chart (the audit trail, consumption) has no chart section, as its PDF
+// has none; it drew an empty frame with a 0-to-0 axis.
+func TestHTMLNoHistogramNoFrame(t *testing.T) {
+	m := testMeta(0)
+	m.Histogram, m.GroupChart = nil, nil
+	out := string(write(t, "html", m, nil))
+	if strings.Contains(out, "No histogram") || strings.Contains(out, `class="histogram"`) || strings.Contains(out, "Events over the window") {
+		t.Errorf("a report without a histogram draws its empty frame:\n%s", out)
+	}
+	if !strings.Contains(out, "<h2>Summary</h2>") || !strings.Contains(out, `<table class="rows">`) {
+		t.Errorf("summary or table missing:\n%s", out)
+	}
+}

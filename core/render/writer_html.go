@@ -123,10 +123,13 @@ func (r *htmlReport) Begin(meta ReportMeta) error {
 	}
 	w.WriteString("</dl>\n")
 	writeTopTables(w, meta.Tops)
-	if meta.GroupChart != nil {
+	// As in the PDF, a report with no histogram (the audit trail,
+	// consumption) gets no chart section rather than an empty frame.
+	switch {
+	case meta.GroupChart != nil:
 		fmt.Fprintf(w, "</section>\n<section>\n<h2>%s</h2>\n", esc(meta.GroupChart.Title))
 		writeGroupChartSVG(w, *meta.GroupChart)
-	} else {
+	case len(meta.Histogram) > 0:
 		w.WriteString("</section>\n<section>\n<h2>Events over the window</h2>\n")
 		writeHistogramSVG(w, meta)
 	}

@@ -413,3 +413,25 @@ func (s fakeSession) PublicKey() ssh.PublicKey {
 	return s.key
 }
 func (s fakeSession) RemoteAddr() net.Addr { return s.ctx.RemoteAddr() }
+
+// TestRateRefusalWait: the refusal never says "try again in 0s" (a wait
+// under half a second was rounded to it) and never a time that is too early.
+func TestRateRefusalWait(t *testing.T) {
+	now := time.Unix(1000, 0)
+	l := newAddrLimiter(60, func() time.Time { return now })
+	a := &net.TCPAddr{IP: net.ParseIP("192.0.2.1"), Port: 1}
+	for i := 0; i < 60; i++ {
+		l.allow(a)
+	}
+	now = now.Add(600 * time.Millisecond)
+	ok, wait := l.allow(a)
+	if ok || wait <= 0 || wait >= time.Second {
+		t.Fatalf("allow after 0.6 s at 60/min: %v, wait %v", ok, wait)
+	}
+	if got, want := rateRefusal(wait), "auditdeck: too many connections from your address; try again in 1s"; got != want {
+		t.Errorf("refusal %q, want %q", got, want)
+	}
+	if got := rateRefusal(30*time.Second + time.Millisecond); !strings.HasSuffix(got, "try again in 31s") {
+		t.Errorf("refusal %q, want 31s (rounded up)", got)
+	}
+}

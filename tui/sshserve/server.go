@@ -272,7 +272,7 @@ func (s *Server) admit(ctx ssh.Context, conn net.Conn) net.Conn {
 	remote := conn.RemoteAddr().String()
 	if ok, wait := s.limiter.allow(conn.RemoteAddr()); !ok {
 		s.log.Warn("ssh connection refused: rate limit", "remote", remote)
-		s.refuse(conn, fmt.Sprintf("auditdeck: too many connections from your address; try again in %s", wait.Round(time.Second)))
+		s.refuse(conn, rateRefusal(wait))
 		return nil
 	}
 	if n := s.Sessions(); n >= s.opts.MaxSessions {
@@ -293,6 +293,14 @@ func (s *Server) admit(ctx ssh.Context, conn net.Conn) net.Conn {
 	})
 	context.AfterFunc(ctx, func() { timer.Stop() })
 	return conn
+}
+
+// rateRefusal is the line a rate-limited client is shown. The wait is
+// rounded up to whole seconds: rounded to the nearest, a wait under half a
+// second read "try again in 0s", and a retry then is refused again.
+func rateRefusal(wait time.Duration) string {
+	secs := max(1, (wait+time.Second-1)/time.Second)
+	return fmt.Sprintf("auditdeck: too many connections from your address; try again in %s", secs*time.Second)
 }
 
 // maxRefusalHandshakes and refusalTimeout bound what telling refused
