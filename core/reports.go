@@ -267,6 +267,11 @@ func (e *Engine) CreateReport(ctx context.Context, a Actor, r DefinedReport) (De
 	if err := r.validate(); err != nil {
 		return DefinedReport{}, err
 	}
+	// Only admins may generate the audit trail; a definition of it is of
+	// no use to anyone else.
+	if r.Type == TypeAudit && !a.Admin {
+		return DefinedReport{}, ErrAuditNeedsAdmin
+	}
 	now := e.now().UTC()
 	r.ID, r.Owner, r.Predefined, r.CreatedAt, r.ModifiedAt = NewID(now), a.User, false, now, now
 	if err := e.putJSON(ctx, kindDefinedReport, r.ID, r); err != nil {

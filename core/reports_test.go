@@ -148,3 +148,16 @@ func TestPredefinedAndOwnership(t *testing.T) {
 		t.Errorf("deleted report still there: %v", err)
 	}
 }
+
+// TestAuditDefinitionNeedsAdmin: only admins may generate the audit trail,
+// so only they may define a report of it.
+func TestAuditDefinitionNeedsAdmin(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	if _, err := e.eng.CreateReport(ctx, alice, core.DefinedReport{Title: "my trail", Type: core.TypeAudit}); !errors.Is(err, core.ErrForbidden) {
+		t.Fatalf("a non-admin defined an audit report: %v", err)
+	}
+	if _, err := e.eng.CreateReport(ctx, root, core.DefinedReport{Title: "my trail", Type: core.TypeAudit}); err != nil {
+		t.Fatalf("an admin could not define an audit report: %v", err)
+	}
+}
