@@ -120,9 +120,9 @@ median() {
 	printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {if (NR%2) printf "%.2f", a[(NR+1)/2]; else printf "%.2f", (a[NR/2]+a[NR/2+1])/2}'
 }
 
-# ratio a/b with two decimals, or "-" when not computable
+# ratio a/b with two decimals (three significant digits below 0.1), or "-" when not computable
 ratio() {
-	awk -v a="$1" -v b="$2" 'BEGIN {if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b > 0) printf "%.2f", a/b; else printf "-"}'
+	awk -v a="$1" -v b="$2" 'BEGIN {if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b > 0) {r = a/b; if (r > 0 && r < 0.1) printf "%.3g", r; else printf "%.2f", r} else printf "-"}'
 }
 
 # timev NAME CMD...: run CMD under /usr/bin/time -v; sets TV_WALL (s) and TV_RSS (MiB)
