@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# bench/compare.sh: auditdeck beside sqlite3 (and DuckDB when its CLI is on
-# PATH) on the same synthetic Cloudlock events, in one run.
+# bench/compare.sh: auditdeck beside sqlite3 and DuckDB on the same synthetic
+# Cloudlock events, in one run. DuckDB runs through its CLI when `duckdb` is on
+# PATH, else through bench/duckdb (a bench-only Go module with
+# github.com/duckdb/duckdb-go/v2; cgo, so it needs a C compiler; the main
+# module stays cgo-free).
 #
 #   bench/compare.sh                 # 1,000,000 events, 5 runs per query
 #   N=20000 RUNS=3 bench/compare.sh  # quick check
@@ -22,6 +25,11 @@
 #                    grouped report)
 #   EXPORT_RUNS=3    runs per export and tool; wall is the median, RSS the max
 #   EXPORT_ROWS=100000  rows for the HTML, PDF and XLSX exports (--limit)
+#   DUCKDB=auto      auto: the duckdb CLI if on PATH, else bench/duckdb built
+#                    with go (needs cc); cli or go force one; 0 skips DuckDB
+#   DUCKQ_BIN=B      use this build of bench/duckdb instead of building it
+#   WORD=download    the word of the full-text query (raw contains WORD)
+#   CITY=München     the city of the client_location.city eq query
 #
 # See bench/README.md for what is measured and how.
 set -euo pipefail
@@ -34,6 +42,9 @@ SQLITE_PRAGMAS=${SQLITE_PRAGMAS:-}
 EXPORTS=${EXPORTS:-1}
 EXPORT_RUNS=${EXPORT_RUNS:-3}
 EXPORT_ROWS=${EXPORT_ROWS:-100000}
+DUCKDB=${DUCKDB:-auto}
+WORD=${WORD:-download}
+CITY=${CITY:-München}
 REPO=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/auditdeck-bench.XXXXXX")
 
@@ -67,8 +78,35 @@ if [[ ! -x /usr/bin/time ]]; then
 	fi
 	[[ -x /usr/bin/time ]] || die "could not install GNU time"
 fi
-HAVE_DUCKDB=0
-if command -v duckdb >/dev/null 2>&1; then HAVE_DUCKDB=1; fi
+# DuckDB: DK_ENGINE is cli (the duckdb CLI) or go ($DUCKQ, bench/duckdb)
+HAVE_DUCKDB=0 DK_ENGINE="" DUCKQ="$WORK/duckq" DK_VERSION=""
+case $DUCKDB in
+0) ;;
+auto | cli | go)
+	if [[ $DUCKDB != go ]] && command -v duckdb >/dev/null 2>&1; then
+		HAVE_DUCKDB=1 DK_ENGINE=cli
+		DK_VERSION="duckdb CLI $(duckdb --version | head -n 1)"
+	elif [[ $DUCKDB == cli ]]; then
+		die "DUCKDB=cli: no duckdb on PATH"
+	elif [[ -n "${DUCKQ_BIN:-}" ]]; then
+		[[ -x "$DUCKQ_BIN" ]] || die "DUCKQ_BIN $DUCKQ_BIN is not executable"
+		HAVE_DUCKDB=1 DK_ENGINE=go DUCKQ=$DUCKQ_BIN
+	elif command -v cc >/dev/null 2>&1; then
+		log "building bench/duckdb (github.com/duckdb/duckdb-go/v2, cgo)"
+		if (cd "$REPO/bench/duckdb" && CGO_ENABLED=1 go build -o "$DUCKQ" .) >"$WORK/duckq-build.out" 2>&1; then
+			HAVE_DUCKDB=1 DK_ENGINE=go
+		else
+			warn "building bench/duckdb failed, DuckDB skipped: $(tail -n 3 "$WORK/duckq-build.out" | tr '\n' ' ')"
+		fi
+	else
+		warn "no duckdb CLI and no C compiler for bench/duckdb: DuckDB skipped"
+	fi
+	if [[ $DK_ENGINE == go ]]; then
+		DK_VERSION="DuckDB $(echo 'SELECT version();' | "$DUCKQ" -db :memory: 2>/dev/null | head -n 1) via duckdb-go $(cd "$REPO/bench/duckdb" && go list -m -f '{{.Version}}' github.com/duckdb/duckdb-go/v2 2>/dev/null)"
+	fi
+	;;
+*) die "DUCKDB=$DUCKDB: want auto, cli, go or 0" ;;
+esac
 
 now_ns() { date +%s%N; }
 ms_since() { echo $(( ($(now_ns) - $1) / 1000 )) | awk '{printf "%.1f", $1/1000}'; }
@@ -82,9 +120,9 @@ median() {
 	printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {if (NR%2) printf "%.2f", a[(NR+1)/2]; else printf "%.2f", (a[NR/2]+a[NR/2+1])/2}'
 }
 
-# ratio a/b with two decimals, or "-" when not computable
+# ratio a/b with two decimals (three significant digits below 0.1), or "-" when not computable
 ratio() {
-	awk -v a="$1" -v b="$2" 'BEGIN {if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b > 0) printf "%.2f", a/b; else printf "-"}'
+	awk -v a="$1" -v b="$2" 'BEGIN {if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b > 0) {r = a/b; if (r > 0 && r < 0.1) printf "%.3g", r; else printf "%.2f", r} else printf "-"}'
 }
 
 # timev NAME CMD...: run CMD under /usr/bin/time -v; sets TV_WALL (s) and TV_RSS (MiB)
@@ -100,6 +138,8 @@ timev() {
 
 # percent-encode a DSL argument (everything but [A-Za-z0-9._@-])
 pct() {
+	# bytes, not characters: a UTF-8 letter becomes %C3%BC, not %FC
+	local LC_ALL=C
 	local s=$1 out="" c i
 	for ((i = 0; i < ${#s}; i++)); do
 		c=${s:i:1}
@@ -277,21 +317,50 @@ SQ_SQL_S=$(grep -Eo 'real [0-9.]+' "$WORK/sqlite-import.out" | awk '{s+=$2} END 
 SQ_ROWS=$(grep '^rows|' "$WORK/sqlite-import.out" | cut -d'|' -f2)
 [[ "$SQ_ROWS" == "$N" ]] || warn "sqlite3 imported $SQ_ROWS rows, the file has $N lines"
 
+# dk_run DB MODE OUT: DuckDB runs the SQL on stdin, rows to OUT in MODE
+# (list, or csv with a header), "Run Time (s): real S" per statement on stderr
+dk_run() {
+	local db=$1 mode=$2 out=$3
+	if [[ $DK_ENGINE == cli ]]; then
+		{
+			case $mode in
+			csv) printf '.mode csv\n.headers on\n' ;;
+			*) printf '.mode list\n.headers off\n' ;;
+			esac
+			printf '.output %s\n.timer on\n' "$out"
+			cat
+		} | duckdb -batch "$db"
+	else
+		local -a h=()
+		[[ $mode == csv ]] && h=(-headers)
+		"$DUCKQ" -db "$db" -mode "$mode" "${h[@]}" -out "$out"
+	fi
+}
+
+# DuckDB gets a native table: read_ndjson with the events' schema, every
+# top-level field a column (nested objects as STRUCTs, created_at a
+# TIMESTAMP), the vendor payload (raw) and extra as JSON. Auto-detection
+# cannot load these events ("Duplicate name id in struct": raw holds keys that
+# differ in case only). No copy of the line is kept: a page rebuilds the event
+# with to_json.
 if ((HAVE_DUCKDB)); then
-	log "duckdb load"
+	log "duckdb load ($DK_ENGINE)"
 	cat >"$WORK/duck-import.sql" <<EOF
-CREATE TABLE ev AS SELECT json AS doc,
-  json ->> '\$.created_at' AS created_at,
-  json ->> '\$.event_type' AS event_type,
-  (json ->> '\$.operation_successful') = 'true' AS operation_successful,
-  json ->> '\$.user.user_email' AS user_email
-FROM read_ndjson_objects('$EV');
+CREATE TABLE ev AS SELECT * FROM read_ndjson('$EV', columns = {event_id: 'VARCHAR', client_ip: 'VARCHAR', event_type: 'VARCHAR', created_at: 'TIMESTAMP', operation_successful: 'BOOLEAN', client_location: 'STRUCT(lat DOUBLE, lng DOUBLE, country STRUCT(code VARCHAR, name VARCHAR), region STRUCT(code VARCHAR, name VARCHAR), city VARCHAR)', event_category: 'VARCHAR', origin_id: 'VARCHAR', "user": 'STRUCT(vendor_id VARCHAR, user_email VARCHAR)', user_agent: 'VARCHAR', vendor: 'STRUCT(name VARCHAR, service VARCHAR)', extra: 'JSON', raw: 'JSON'});
 SELECT 'rows', count(*) FROM ev;
 EOF
-	if timev duck-import duckdb -batch "$DUCK" <"$WORK/duck-import.sql" >"$WORK/duck-import.out" 2>&1; then
+	# /usr/bin/time runs a program, not dk_run: the same two ways spelled out
+	if [[ $DK_ENGINE == cli ]]; then
+		dk_load=(duckdb -batch -cmd ".output $WORK/duck-import.rows" -cmd ".timer on" "$DUCK")
+	else
+		dk_load=("$DUCKQ" -db "$DUCK" -out "$WORK/duck-import.rows")
+	fi
+	if timev duck-import "${dk_load[@]}" <"$WORK/duck-import.sql" >"$WORK/duck-import.out" 2>&1; then
 		INGEST_WALL[duckdb]=$TV_WALL
 		INGEST_RSS[duckdb]=$TV_RSS
 		INGEST_SIZE[duckdb]=$(du -sm "$DUCK" | cut -f1)
+		DK_ROWS=$(grep '^rows|' "$WORK/duck-import.rows" | cut -d'|' -f2)
+		[[ "$DK_ROWS" == "$N" ]] || warn "duckdb loaded $DK_ROWS rows, the file has $N lines"
 	else
 		warn "duckdb load failed: $(tail -n 3 "$WORK/duck-import.out" | tr '\n' ' ')"
 		HAVE_DUCKDB=0
@@ -300,21 +369,34 @@ fi
 
 # ---------------------------------------------------------------- queries
 
+# 1-5 are the engine-foundation issue's queries; 6-9 the Store v2 issue's:
+# two any-field counts (fields that are no column of auditdeck's today), a
+# full-text count of a word, and a top 10 (users by failed logins).
 QNAMES=(
 	"1 newest 50 failed logins"
 	"2 count logins in 7 days"
 	"3 one user's last 50"
 	"4 failed logins 7d to CSV"
-	"5 raw contains, count"
+	"5 raw contains id, count"
+	"6 user_agent icontains"
+	"7 city eq, count"
+	"8 raw contains word, count"
+	"9 top 10 users, failed"
 )
-QKIND=(ndjson count ndjson csv count)
+QKIND=(ndjson count ndjson csv count count count count top)
+FAILED_LOGINS="event_type.eq(login),operation_successful.eq(false)"
 AD_ARGS=(
-	"--filter event_type.eq(login),operation_successful.eq(false) --limit 50 --format ndjson"
+	"--filter $FAILED_LOGINS --limit 50 --format ndjson"
 	"--filter event_type.eq(login),created_at.ge($(pct "$T1")),created_at.lt($(pct "$T2")) --count"
 	"--filter user.user_email.eq($(pct "$EMAIL")) --limit 50 --format ndjson"
-	"--filter event_type.eq(login),operation_successful.eq(false),created_at.ge($(pct "$T1")) --limit 0 --format csv"
+	"--filter $FAILED_LOGINS,created_at.ge($(pct "$T1")) --limit 0 --format csv"
 	"--filter raw.contains($(pct "$NEEDLE")) --count"
+	"--filter user_agent.icontains(python) --count"
+	"--filter client_location.city.eq($(pct "$CITY")) --count"
+	"--filter raw.contains($(pct "$WORD")) --count"
+	"--filter $FAILED_LOGINS --group-by user.user_email --format csv"
 )
+# sqlite3's LIKE ignores ASCII case (icontains); instr is the case-sensitive contains
 CSV_COLS="json_extract(doc, '\$.event_id') AS event_id, created_at, event_type, operation_successful, user_email, json_extract(doc, '\$.client_ip') AS client_ip, json_extract(doc, '\$.client_location.country.code') AS country, json_extract(doc, '\$.vendor.name') AS vendor, json_extract(doc, '\$.vendor.service') AS service"
 SQ_SQL=(
 	"SELECT doc FROM ev WHERE event_type = 'login' AND operation_successful = 0 ORDER BY created_at DESC LIMIT 50;"
@@ -322,55 +404,100 @@ SQ_SQL=(
 	"SELECT doc FROM ev WHERE user_email = '$EMAIL' ORDER BY created_at DESC LIMIT 50;"
 	"SELECT $CSV_COLS FROM ev WHERE event_type = 'login' AND operation_successful = 0 AND created_at >= '$T1' ORDER BY created_at DESC;"
 	"SELECT count(*) FROM ev WHERE json_extract(doc, '\$.raw') LIKE '%$NEEDLE%';"
+	"SELECT count(*) FROM ev WHERE json_extract(doc, '\$.user_agent') LIKE '%python%';"
+	"SELECT count(*) FROM ev WHERE json_extract(doc, '\$.client_location.city') = '$CITY';"
+	"SELECT count(*) FROM ev WHERE instr(json_extract(doc, '\$.raw'), '$WORD') > 0;"
+	"SELECT user_email AS \"user.user_email\", count(*) AS \"Events\" FROM ev WHERE event_type = 'login' AND operation_successful = 0 GROUP BY user_email ORDER BY 2 DESC, 1 LIMIT 10;"
 )
 DK_SQL=(
-	"SELECT doc FROM ev WHERE event_type = 'login' AND NOT operation_successful ORDER BY created_at DESC LIMIT 50;"
-	"SELECT count(*) FROM ev WHERE event_type = 'login' AND created_at >= '$T1' AND created_at < '$T2';"
-	"SELECT doc FROM ev WHERE user_email = '$EMAIL' ORDER BY created_at DESC LIMIT 50;"
-	"SELECT doc ->> '\$.event_id' AS event_id, created_at, event_type, operation_successful, user_email, doc ->> '\$.client_ip' AS client_ip, doc ->> '\$.client_location.country.code' AS country, doc ->> '\$.vendor.name' AS vendor, doc ->> '\$.vendor.service' AS service FROM ev WHERE event_type = 'login' AND NOT operation_successful AND created_at >= '$T1' ORDER BY created_at DESC;"
-	"SELECT count(*) FROM ev WHERE CAST(doc -> '\$.raw' AS VARCHAR) LIKE '%$NEEDLE%';"
+	"SELECT CAST(to_json(ev) AS VARCHAR) FROM ev WHERE event_type = 'login' AND NOT operation_successful ORDER BY created_at DESC LIMIT 50;"
+	"SELECT count(*) FROM ev WHERE event_type = 'login' AND created_at >= TIMESTAMP '$T1' AND created_at < TIMESTAMP '$T2';"
+	"SELECT CAST(to_json(ev) AS VARCHAR) FROM ev WHERE \"user\".user_email = '$EMAIL' ORDER BY created_at DESC LIMIT 50;"
+	"SELECT event_id, strftime(created_at, '%Y-%m-%dT%H:%M:%S.%gZ') AS created_at, event_type, operation_successful, \"user\".user_email AS user_email, client_ip, client_location.country.code AS country, vendor.name AS vendor, vendor.service AS service FROM ev WHERE event_type = 'login' AND NOT operation_successful AND created_at >= TIMESTAMP '$T1' ORDER BY created_at DESC;"
+	"SELECT count(*) FROM ev WHERE contains(CAST(raw AS VARCHAR), '$NEEDLE');"
+	"SELECT count(*) FROM ev WHERE user_agent ILIKE '%python%';"
+	"SELECT count(*) FROM ev WHERE client_location.city = '$CITY';"
+	"SELECT count(*) FROM ev WHERE contains(CAST(raw AS VARCHAR), '$WORD');"
+	"SELECT \"user\".user_email AS \"user.user_email\", count(*) AS \"Events\" FROM ev WHERE event_type = 'login' AND NOT operation_successful GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10;"
 )
 
 declare -A MS WALL ROWS
 
-# run_ad I: auditdeck query I, RUNS times
+# task_ms MANIFEST: finished_at - started_at of an export task, in ms (nothing when unreadable)
+task_ms() {
+	local s f
+	s=$(grep -o '"started_at": *"[^"]*"' "$1" 2>/dev/null | cut -d'"' -f4 || true)
+	f=$(grep -o '"finished_at": *"[^"]*"' "$1" 2>/dev/null | cut -d'"' -f4 || true)
+	[[ -n $s && -n $f ]] || return 0
+	s=$(date -u -d "$s" +%s%N 2>/dev/null) && f=$(date -u -d "$f" +%s%N 2>/dev/null) || return 0
+	awk -v s="$s" -v f="$f" 'BEGIN {printf "%.3f", (f - s) / 1e6}'
+}
+
+# top10 FILE: the first 10 data rows of a CSV of key,count, without quotes and CRs (sqlite3 ends rows with CRLF)
+top10() { awk 'NR > 11 {exit} NR > 1 {gsub(/["\r]/, ""); print}' "$1"; }
+
+# run_ad I: auditdeck query I, RUNS times. A top 10 is a grouped export (the
+# CLI groups there, not in query): its in-process time is the task's time in
+# the manifest, its rows the export's first 10.
 run_ad() {
-	local i=$1 r t0 el out="$WORK/ad.q$(($1 + 1)).out" err="$WORK/ad.q$(($1 + 1)).err" ms=() wall=()
+	local i=$1 r t0 el out="$WORK/ad.q$(($1 + 1)).out" err="$WORK/ad.q$(($1 + 1)).err" ms=() wall=() dir f
 	local -a args
 	read -r -a args <<<"${AD_ARGS[$i]}"
 	for ((r = 0; r < RUNS; r++)); do
 		t0=$(now_ns)
-		if ! "$AD" query --data "$DATA" "${args[@]}" --timing >"$out" 2>"$err"; then
-			warn "auditdeck query $((i + 1)) failed: $(tail -n 2 "$err" | tr '\n' ' ')"
-			return 0
+		if [[ ${QKIND[$i]} == top ]]; then
+			dir="$WORK/ad.q$((i + 1)).exports"
+			rm -rf -- "$dir"
+			if ! "$AD" export --data "$DATA" --exports "$dir" --file-name top "${args[@]}" >"$out.export" 2>"$err"; then
+				warn "auditdeck query $((i + 1)) (export) failed: $(tail -n 2 "$err" | tr '\n' ' ')"
+				return 0
+			fi
+			wall+=("$(ms_since "$t0")")
+			f=$(head -n 1 "$out.export" | cut -f1)
+			el=$(task_ms "${f%.*}.manifest.json")
+			top10 "$f" >"$out"
+		else
+			if ! "$AD" query --data "$DATA" "${args[@]}" --timing >"$out" 2>"$err"; then
+				warn "auditdeck query $((i + 1)) failed: $(tail -n 2 "$err" | tr '\n' ' ')"
+				return 0
+			fi
+			wall+=("$(ms_since "$t0")")
+			el=$(grep -o 'elapsed_ms=[0-9.eE+-]*' "$err" | tail -n 1 | cut -d= -f2 || true)
 		fi
-		wall+=("$(ms_since "$t0")")
-		el=$(grep -o 'elapsed_ms=[0-9.eE+-]*' "$err" | tail -n 1 | cut -d= -f2 || true)
 		[[ -n "$el" ]] && ms+=("$el")
 	done
-	[[ ${#ms[@]} -gt 0 ]] || warn "auditdeck query $((i + 1)): no elapsed_ms=<float> on stderr (--timing)"
+	[[ ${#ms[@]} -gt 0 ]] || warn "auditdeck query $((i + 1)): no in-process time (--timing elapsed_ms, or the export's manifest)"
 	MS[ad,$i]=$(median "${ms[@]}")
 	WALL[ad,$i]=$(median "${wall[@]}")
-	ROWS[ad,$i]=$(count_rows "${QKIND[$i]}" "$out")
+	if [[ ${QKIND[$i]} == top ]]; then
+		ROWS[ad,$i]=$(grep -c '' "$out" || true)
+	else
+		ROWS[ad,$i]=$(count_rows "${QKIND[$i]}" "$out")
+	fi
 }
 
 # run_sql TOOL I: sqlite3 or duckdb query I, RUNS times
 run_sql() {
-	local tool=$1 i=$2 r t0 out="$WORK/$1.q$(($2 + 1)).out" tf="$WORK/$1.q$(($2 + 1)).timer" ms=() wall=() sql mode="" pragmas="" db cmd
-	if [[ $tool == sq ]]; then
-		sql=${SQ_SQL[$i]} db=$DB cmd=sqlite3 pragmas=$SQLITE_PRAGMAS
-	else
-		sql=${DK_SQL[$i]} db=$DUCK cmd=duckdb
-	fi
+	local tool=$1 i=$2 r t0 out="$WORK/$1.q$(($2 + 1)).out" tf="$WORK/$1.q$(($2 + 1)).timer" ms=() wall=() sql mode=list
 	case ${QKIND[$i]} in
-	csv) mode=$'.mode csv\n.headers on' ;;
-	*) mode=$'.mode list\n.headers off' ;;
+	csv | top) mode=csv ;;
 	esac
 	for ((r = 0; r < RUNS; r++)); do
 		t0=$(now_ns)
-		if ! printf '%s\n%s\n.output %s\n.timer on\n%s\n' "$pragmas" "$mode" "$out" "$sql" | "$cmd" -batch "$db" >"$tf" 2>&1; then
-			warn "$cmd query $((i + 1)) failed: $(tail -n 2 "$tf" | tr '\n' ' ')"
-			return 0
+		if [[ $tool == sq ]]; then
+			sql=${SQ_SQL[$i]}
+			local sqmode=$'.mode list\n.headers off'
+			[[ $mode == csv ]] && sqmode=$'.mode csv\n.headers on'
+			if ! printf '%s\n%s\n.output %s\n.timer on\n%s\n' "$SQLITE_PRAGMAS" "$sqmode" "$out" "$sql" | sqlite3 -batch "$DB" >"$tf" 2>&1; then
+				warn "sqlite3 query $((i + 1)) failed: $(tail -n 2 "$tf" | tr '\n' ' ')"
+				return 0
+			fi
+		else
+			sql=${DK_SQL[$i]}
+			if ! printf '%s\n' "$sql" | dk_run "$DUCK" "$mode" "$out" >"$tf" 2>&1; then
+				warn "duckdb query $((i + 1)) failed: $(tail -n 2 "$tf" | tr '\n' ' ')"
+				return 0
+			fi
 		fi
 		wall+=("$(ms_since "$t0")")
 		# sqlite3: "Run Time: real 0.012 user ...", duckdb: "Run Time (s): real 0.012 user ..."
@@ -378,7 +505,12 @@ run_sql() {
 	done
 	MS[$tool,$i]=$(median "${ms[@]}")
 	WALL[$tool,$i]=$(median "${wall[@]}")
-	ROWS[$tool,$i]=$(count_rows "${QKIND[$i]}" "$out")
+	if [[ ${QKIND[$i]} == top ]]; then
+		top10 "$out" >"$out.top"
+		ROWS[$tool,$i]=$(grep -c '' "$out.top" || true)
+	else
+		ROWS[$tool,$i]=$(count_rows "${QKIND[$i]}" "$out")
+	fi
 }
 
 for i in "${!QNAMES[@]}"; do
@@ -398,6 +530,15 @@ for i in "${!QNAMES[@]}"; do
 		a=$(head -n 1 "$WORK/ad.q$q.out" | grep -o '"created_at":"[^"]*"' | head -n 1 || true)
 		s=$(head -n 1 "$WORK/sq.q$q.out" | grep -o '"created_at":"[^"]*"' | head -n 1 || true)
 		[[ "$a" == "$s" ]] || warn "query $((i + 1)): first row differs: auditdeck $a, sqlite3 $s"
+	fi
+	# a top 10 must be the same ten users with the same counts (ties by user)
+	if [[ ${QKIND[$i]} == top && -f "$WORK/sq.q$q.out.top" ]]; then
+		if [[ "$SKIP_AUDITDECK" != 1 && -f "$WORK/ad.q$q.out" ]] && ! cmp -s "$WORK/ad.q$q.out" "$WORK/sq.q$q.out.top"; then
+			warn "query $q: auditdeck's top 10 differs from sqlite3's: $(diff "$WORK/ad.q$q.out" "$WORK/sq.q$q.out.top" | grep '^[<>]' | head -n 2 | tr '\n' ' ')"
+		fi
+		if ((HAVE_DUCKDB)) && [[ -f "$WORK/dk.q$q.out.top" ]] && ! cmp -s "$WORK/dk.q$q.out.top" "$WORK/sq.q$q.out.top"; then
+			warn "query $q: duckdb's top 10 differs from sqlite3's: $(diff "$WORK/dk.q$q.out.top" "$WORK/sq.q$q.out.top" | grep '^[<>]' | head -n 2 | tr '\n' ' ')"
+		fi
 	fi
 done
 
@@ -444,19 +585,9 @@ x_record() {
 	XW[$key]=$(median "$@" | awk '{printf "%.3f", $1/1000}')
 }
 
-# task_ms MANIFEST: finished_at - started_at of an export task, in ms (nothing when unreadable)
-task_ms() {
-	local s f
-	s=$(grep -o '"started_at": *"[^"]*"' "$1" 2>/dev/null | cut -d'"' -f4 || true)
-	f=$(grep -o '"finished_at": *"[^"]*"' "$1" 2>/dev/null | cut -d'"' -f4 || true)
-	[[ -n $s && -n $f ]] || return 0
-	s=$(date -u -d "$s" +%s%N 2>/dev/null) && f=$(date -u -d "$f" +%s%N 2>/dev/null) || return 0
-	awk -v s="$s" -v f="$f" 'BEGIN {printf "%.3f", (f - s) / 1e6}'
-}
-
 # run_ad_export NAME ARGS...: auditdeck export ARGS, EXPORT_RUNS times
 run_ad_export() {
-	local name=$1 r t0 ms dir="$WORK/exports-$1" out="$WORK/ad.x-$1.out" err="$WORK/ad.x-$1.err" rss=0 wall=() task=()
+	local name=$1 r t0 ms f dir="$WORK/exports-$1" out="$WORK/ad.x-$1.out" err="$WORK/ad.x-$1.err" rss=0 wall=() task=()
 	shift
 	for ((r = 1; r <= EXPORT_RUNS; r++)); do
 		rm -rf -- "$dir"
@@ -467,14 +598,16 @@ run_ad_export() {
 		fi
 		wall+=("$(ms_since "$t0")")
 		((TV_RSS > rss)) && rss=$TV_RSS
-		ms=$(task_ms "$dir/bench-$name-$r.manifest.json")
+		# exports land in a directory per task: the manifest sits beside the file
+		f=$(head -n 1 "$out" | cut -f1)
+		ms=$(task_ms "${f%.*}.manifest.json")
 		[[ -n $ms ]] && task+=("$ms")
 	done
 	x_record ad "$name" "${wall[@]}"
 	if ((${#task[@]})); then
 		XT[$name]=$(median "${task[@]}" | awk '{printf "%.3f", $1/1000}')
 	else
-		warn "export $name: no started_at/finished_at in $dir/bench-$name-*.manifest.json"
+		warn "export $name: no started_at/finished_at in the manifests under $dir"
 	fi
 	XR[ad,$name]=$rss
 	# stdout: PATH<TAB>N rows<TAB>B bytes<TAB>sha256 HEX, one line per file
@@ -573,8 +706,8 @@ fi
 
 echo
 echo "auditdeck vs sqlite3$( ((HAVE_DUCKDB)) && echo ' vs duckdb'): $N events ($((EV_BYTES / 1048576)) MiB NDJSON), median of $RUNS runs"
-echo "host: $(nproc) cores, $(uname -sr), sqlite3 $(sqlite3 --version | cut -d' ' -f1)$( ((HAVE_DUCKDB)) && echo ", duckdb $(duckdb --version | head -n 1)")"
-echo "window [$T1, $T2)  user $EMAIL  needle $NEEDLE"
+echo "host: $(nproc) cores, $(uname -sr), sqlite3 $(sqlite3 --version | cut -d' ' -f1)$( ((HAVE_DUCKDB)) && echo ", $DK_VERSION")"
+echo "window [$T1, $T2)  user $EMAIL  needle $NEEDLE  word $WORD  city $CITY"
 echo
 printf '%-26s %12s %12s %9s\n' "ingest" "wall s" "max RSS MiB" "size MiB"
 for t in auditdeck sqlite3 duckdb; do
@@ -584,20 +717,26 @@ for t in auditdeck sqlite3 duckdb; do
 	echo
 done
 if [[ -n "${INGEST_WALL[auditdeck]:-}" ]]; then
-	printf '%-26s %12s\n' "ratio sqlite3/auditdeck" "$(ratio "${INGEST_WALL[sqlite3]}" "${INGEST_WALL[auditdeck]}")"
+	for t in sqlite3 duckdb; do
+		[[ -n "${INGEST_WALL[$t]:-}" ]] || continue
+		printf '%-26s %12s %12s %9s\n' "ratio $t/auditdeck" "$(ratio "${INGEST_WALL[$t]}" "${INGEST_WALL[auditdeck]}")" \
+			"$(ratio "${INGEST_RSS[$t]}" "${INGEST_RSS[auditdeck]}")" "$(ratio "${INGEST_SIZE[$t]}" "${INGEST_SIZE[auditdeck]}")"
+	done
 fi
 echo
 echo "in-process ms (auditdeck --timing elapsed_ms; sqlite3/duckdb .timer real)"
 hdr=$(printf '%-26s %12s %12s %9s' query auditdeck sqlite3 "sq/ad")
 ((HAVE_DUCKDB)) && hdr+=$(printf ' %12s %9s' duckdb "dk/ad")
-hdr+=$(printf ' %16s' "rows ad/sq")
+hdr+=$(printf ' %20s' "rows ad/sq$( ((HAVE_DUCKDB)) && echo /dk)")
 echo "$hdr"
 for i in "${!QNAMES[@]}"; do
 	line=$(printf '%-26s %12s %12s %9s' "${QNAMES[$i]}" "${MS[ad,$i]:--}" "${MS[sq,$i]:--}" "$(ratio "${MS[sq,$i]:-}" "${MS[ad,$i]:-}")")
 	((HAVE_DUCKDB)) && line+=$(printf ' %12s %9s' "${MS[dk,$i]:--}" "$(ratio "${MS[dk,$i]:-}" "${MS[ad,$i]:-}")")
-	line+=$(printf ' %16s' "${ROWS[ad,$i]:--}/${ROWS[sq,$i]:--}")
+	line+=$(printf ' %20s' "${ROWS[ad,$i]:--}/${ROWS[sq,$i]:--}$( ((HAVE_DUCKDB)) && echo "/${ROWS[dk,$i]:--}")")
 	echo "$line"
 done
+echo "(sq/ad, dk/ad: their time over auditdeck's, above 1 auditdeck is faster; query 9's auditdeck time is its"
+echo " export task's, finished_at - started_at, its rows the first 10 groups; rows of a count are the count)"
 echo
 echo "wall ms per process (start to exit)"
 hdr=$(printf '%-26s %12s %12s %9s' query auditdeck sqlite3 "sq/ad")
