@@ -1,30 +1,17 @@
 package core_test
 
 import (
+	"context"
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 
-	"context"
-
 	"github.com/auditdeck/auditdeck/core"
+	"github.com/auditdeck/auditdeck/internal/tmpfs"
 )
-
-// smallDisk mounts a tmpfs of the given size for one test (it needs root,
-// as CI runs; skipped elsewhere).
-func smallDisk(t *testing.T, size string) string {
-	t.Helper()
-	dir := t.TempDir()
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir).CombinedOutput(); err != nil {
-		t.Skipf("cannot mount a %s tmpfs (%v: %s): the full-disk tests need root", size, err, strings.TrimSpace(string(out)))
-	}
-	t.Cleanup(func() { exec.Command("umount", "-l", dir).Run() })
-	return dir
-}
 
 // fillTo writes a filler file so that about free bytes stay free on dir's disk.
 func fillTo(t *testing.T, dir string, free int64) string {
@@ -47,7 +34,7 @@ func fillTo(t *testing.T, dir string, free int64) string {
 // tasks: it stops before writing into core.ExportReserve, its task fails
 // with ErrLowDisk and leaves no file, and with space again it succeeds.
 func TestExportLeavesTheStoreItsReserve(t *testing.T) {
-	disk := smallDisk(t, "96m")
+	disk := tmpfs.Mount(t, "96m")
 	e := newEnv(t)
 	e.ingestFixture(t)
 	tr, err := e.eng.StartTasks(core.TaskOptions{Dir: filepath.Join(disk, "exports"), MinFreeBytes: -1})

@@ -12,19 +12,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
-)
 
-// smallDisk mounts a tmpfs of the given size for one test; tests that need
-// it skip where mounting is not allowed (it needs root, as CI runs).
-func smallDisk(t *testing.T, size string) string {
-	t.Helper()
-	dir := t.TempDir()
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir).CombinedOutput(); err != nil {
-		t.Skipf("cannot mount a %s tmpfs (%v: %s): the full-disk tests need root", size, err, strings.TrimSpace(string(out)))
-	}
-	t.Cleanup(func() { exec.Command("umount", "-l", dir).Run() })
-	return dir
-}
+	"github.com/auditdeck/auditdeck/internal/tmpfs"
+)
 
 func resize(t *testing.T, dir, size string) {
 	t.Helper()
@@ -42,7 +32,7 @@ var durableLine = regexp.MustCompile(`(?m)^batch \d+ durable: .* through line (\
 // acknowledged batch is stored, and once there is space again the same
 // ingest completes.
 func TestIngestFullDisk(t *testing.T) {
-	disk := smallDisk(t, "40m")
+	disk := tmpfs.Mount(t, "40m")
 	dir := t.TempDir()
 	input := filepath.Join(dir, "events.ndjson")
 	if r := run(t, nil, "gen", "--events", "150000", "--seed", "9", "--end", "2026-11-01T00:00:00Z", "--out", input); r.code != 0 {
@@ -97,7 +87,7 @@ func httpDo(t *testing.T, method, url, token, body string) (int, string) {
 // one ENOSPC line (relayed ingest), /readyz says not ready and why, reads
 // go on, and everything works again once space is freed.
 func TestServeFullDisk(t *testing.T) {
-	disk := smallDisk(t, "64m")
+	disk := tmpfs.Mount(t, "64m")
 	dir := t.TempDir()
 	data := filepath.Join(disk, "store")
 	users := filepath.Join(dir, "users.yaml")
