@@ -51,6 +51,7 @@ const usersFile = `users:
     role: operator
   - name: olga
     role: operator
+    time_zone: Asia/Tokyo
   - name: vera
     role: viewer
 `

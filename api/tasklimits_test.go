@@ -128,3 +128,21 @@ func TestAuditReportNeedsAdminAPI(t *testing.T) {
 	createdID(t, e.ok(e.fudo("POST", "/api/v2/report", "alice", `{"defined_report_id":"`+auditID+`"}`), 200), "report")
 	createdID(t, e.ok(e.fudo("POST", "/api/v2/report/subscription", "alice", `{"period":"day","defined_report_id":"`+auditID+`"}`), 200), "defined_report_subscription")
 }
+
+// TestExportInTheUsersZone: an export that names no zone shows its times in
+// the requester's time_zone from the users file (olga: Asia/Tokyo); one
+// that names a zone keeps it.
+func TestExportInTheUsersZone(t *testing.T) {
+	e := newEnv(t)
+	zoned := e.ok(req{method: "POST", path: "/reports/downloads", user: "olga", body: downloadBody("tokyo", "", "activity")}, 202)["task_id"].(string)
+	plain := e.ok(req{method: "POST", path: "/reports/downloads", user: "oscar", body: downloadBody("utc", "", "activity")}, 202)["task_id"].(string)
+	for id, want := range map[string]string{zoned: "Asia/Tokyo", plain: ""} {
+		task, err := e.eng.Tasks().Get(context.Background(), core.Actor{User: "alice", Admin: true}, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if task.Request.TimeZone != want {
+			t.Errorf("task %s: time zone %q, want %q", id, task.Request.TimeZone, want)
+		}
+	}
+}

@@ -22,6 +22,9 @@ type Actor struct {
 	User  string
 	Admin bool
 	From  string
+	// Zone is the IANA zone the actor's exports show times in when the
+	// request names none ("": UTC): the users file's time_zone.
+	Zone string
 }
 
 // ReportType is what a defined report reads.

@@ -534,6 +534,11 @@ func (tr *TaskRunner) Submit(ctx context.Context, a Actor, req ExportRequest) (T
 // submit queues a task; id is given only by the scheduler, whose reports
 // (one per subscription period) are not counted against the user's limit.
 func (tr *TaskRunner) submit(ctx context.Context, a Actor, kind, id string, req ExportRequest) (Task, error) {
+	if req.TimeZone == "" {
+		// The user's own zone (users file) where the request names none,
+		// on every surface that submits: API, dashboards, CLI.
+		req.TimeZone = a.Zone
+	}
 	if err := req.validate(); err != nil {
 		return Task{}, err
 	}

@@ -83,6 +83,17 @@ func TestParseUsers(t *testing.T) {
 	if got := strings.Join(u.Names(), ","); got != "alice,bob" {
 		t.Errorf("names %s", got)
 	}
+	// A user's time zone reaches the engine's actor (their exports' zone).
+	zoned, err := access.ParseUsers("users.yaml", []byte("users:\n  - name: carol\n    role: operator\n    time_zone: Europe/Berlin\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if usr, _ := zoned.Lookup("carol"); usr.Zone != "Europe/Berlin" {
+		t.Errorf("carol's zone %q", usr.Zone)
+	}
+	if a := (access.Principal{User: "carol", Role: access.Operator, Zone: "Europe/Berlin"}).Actor(); a.Zone != "Europe/Berlin" {
+		t.Errorf("actor zone %q", a.Zone)
+	}
 	bad := []struct{ doc, want string }{
 		{"users:\n  - name: alice\n    role: root\n", "users[0].role (line 3, column 11): unknown role \"root\""},
 		{"users:\n  - name: alice\n    role: admin\n    keys: [\"ssh-ed25519 notbase64\"]\n", "users[0].keys[0] (line 4, column"},
@@ -91,6 +102,7 @@ func TestParseUsers(t *testing.T) {
 		{"users:\n  - name: alice\n    role: admin\n    colour: red\n", "colour"},
 		{"users:\n  - name: a\n    role: admin\n    keys: [\"" + la + "\"]\n  - name: b\n    role: admin\n    keys: [\"" + la + "\"]\n", "already belongs to a"},
 		{"users: [\n", "users file"},
+		{"users:\n  - name: alice\n    role: admin\n    time_zone: Mars/Olympus\n", "users[0].time_zone (line 4, column 16)"},
 	}
 	for _, c := range bad {
 		_, err := access.ParseUsers("users.yaml", []byte(c.doc))

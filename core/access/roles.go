@@ -74,6 +74,7 @@ type Principal struct {
 	User string
 	Role Role
 	From string // "ssh 10.0.0.1:5555", "api 127.0.0.1:4242", "cli"
+	Zone string // the users file's time_zone of the user ("": UTC)
 }
 
 // Can reports whether the principal's role has the permission.
@@ -82,7 +83,7 @@ func (p Principal) Can(perm Permission) bool { return p.Role.Can(perm) }
 // Actor is the principal as the engine sees it: admins act on everyone's
 // objects, everyone else on their own.
 func (p Principal) Actor() core.Actor {
-	return core.Actor{User: p.User, Admin: p.Role == Admin, From: p.From}
+	return core.Actor{User: p.User, Admin: p.Role == Admin, From: p.From, Zone: p.Zone}
 }
 
 // Forbidden is the error for a principal lacking a permission.

@@ -178,7 +178,7 @@ func (t *Tokens) Authenticate(ctx context.Context, dir *Directory, presented, fr
 	if err != nil {
 		return Principal{}, err
 	}
-	role := rec.Role
+	role, zone := rec.Role, ""
 	if role == "" {
 		role = Viewer
 	}
@@ -187,12 +187,12 @@ func (t *Tokens) Authenticate(ctx context.Context, dir *Directory, presented, fr
 		if !ok {
 			return Principal{}, ErrUnauthorized
 		}
-		role = usr.Role
+		role, zone = usr.Role, usr.Zone
 		if rec.Role != "" && rank(rec.Role) < rank(role) {
 			role = rec.Role
 		}
 	}
-	return Principal{User: rec.User, Role: role, From: from}, nil
+	return Principal{User: rec.User, Role: role, From: from, Zone: zone}, nil
 }
 
 func rank(r Role) int {

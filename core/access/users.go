@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/auditdeck/auditdeck/core/schedule"
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/parser"
 	"golang.org/x/crypto/ssh"
@@ -20,6 +21,9 @@ type User struct {
 	Name string
 	Role Role
 	Keys []ssh.PublicKey
+	// Zone is the IANA time zone the user's reports show times in ("":
+	// UTC); a subscription's own zone still wins for its reports.
+	Zone string
 }
 
 // Users is a parsed users file: who has which role and which SSH keys.
@@ -31,9 +35,10 @@ type Users struct {
 
 type usersDoc struct {
 	Users []struct {
-		Name string   `yaml:"name"`
-		Role string   `yaml:"role"`
-		Keys []string `yaml:"keys"`
+		Name     string   `yaml:"name"`
+		Role     string   `yaml:"role"`
+		Keys     []string `yaml:"keys"`
+		TimeZone string   `yaml:"time_zone"`
 	} `yaml:"users"`
 }
 
@@ -45,6 +50,7 @@ var userName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$`)
 //	  - name: alice
 //	    role: admin
 //	    keys: ["ssh-ed25519 AAAA... alice@laptop"]
+//	    time_zone: Europe/Berlin   # optional: the zone of alice's reports
 //
 // Every error names the file position of the value at fault.
 func ParseUsers(name string, b []byte) (*Users, error) {
@@ -80,7 +86,12 @@ func ParseUsers(name string, b []byte) (*Users, error) {
 		if err != nil {
 			return nil, fmt.Errorf("users file %s: users[%d].role%s: %v", name, i, at(fmt.Sprintf("$.users[%d].role", i)), err)
 		}
-		usr := User{Name: e.Name, Role: role}
+		if e.TimeZone != "" {
+			if _, err := schedule.LoadZone(e.TimeZone); err != nil {
+				return nil, fmt.Errorf("users file %s: users[%d].time_zone%s: %v", name, i, at(fmt.Sprintf("$.users[%d].time_zone", i)), err)
+			}
+		}
+		usr := User{Name: e.Name, Role: role, Zone: e.TimeZone}
 		for k, line := range e.Keys {
 			pub, _, _, _, err := ssh.ParseAuthorizedKey([]byte(line))
 			if err != nil {

@@ -90,7 +90,7 @@ func (s *Server) principal(sess ssh.Session) (access.Principal, string, error) {
 	if ext[extUser] != usr.Name || ext[extFingerprint] != fp || decided.user != usr.Name || decided.fingerprint != fp {
 		return access.Principal{}, fp, fmt.Errorf("%w: the key that signed the login (%s) is not the key that was accepted", errIdentity, fp)
 	}
-	return access.Principal{User: usr.Name, Role: usr.Role, From: "ssh " + sess.RemoteAddr().String()}, fp, nil
+	return access.Principal{User: usr.Name, Role: usr.Role, From: "ssh " + sess.RemoteAddr().String(), Zone: usr.Zone}, fp, nil
 }
 
 // session is one established dashboard session.
