@@ -389,17 +389,37 @@ func (e *Engine) wakeScheduler() {
 // RunScheduler recovers interrupted runs and generates due reports until ctx
 // ends. It needs the task runner (StartTasks) for the files.
 func (e *Engine) RunScheduler(ctx context.Context) error {
+	s := e.scheduler()
+	// A start that fails (damaged or unreadable objects, a full disk) is
+	// tried again with a growing wait instead of leaving the daemon without
+	// a scheduler for the rest of its life.
+	wait := schedulerStartRetry
+	for {
+		err := e.InstallPredefined(ctx)
+		if err == nil {
+			err = s.Recover(ctx)
+		}
+		if err == nil {
+			break
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		e.log.Error("scheduler could not start; trying again", "err", err, "in", wait)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, time.Minute)
+	}
 	e.sched.running.Store(true)
 	defer e.sched.running.Store(false)
-	if err := e.InstallPredefined(ctx); err != nil {
-		return err
-	}
-	s := e.scheduler()
-	if err := s.Recover(ctx); err != nil {
-		return err
-	}
 	return s.Loop(ctx)
 }
+
+// schedulerStartRetry is the first wait after a failed scheduler start.
+var schedulerStartRetry = time.Second
 
 // SchedulerRunning reports whether RunScheduler is generating reports in
 // this process.

@@ -1,0 +1,5 @@
+package core
+
+// SchedulerStartRetry lets tests shorten the first wait after a failed
+// scheduler start.
+var SchedulerStartRetry = &schedulerStartRetry
