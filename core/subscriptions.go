@@ -277,6 +277,13 @@ func (e *Engine) RunSubscriptionNow(ctx context.Context, a Actor, id string) (Ru
 	if err != nil {
 		return RunInfo{}, err
 	}
+	// Refused at once, not after the scheduler's attempts: the report
+	// would count against the owner's limit like any task they start.
+	if tr := e.Tasks(); tr != nil {
+		if err := tr.room(s.Owner); err != nil {
+			return RunInfo{}, err
+		}
+	}
 	e.audit(ctx, a, "subscription.run", id, nil)
 	notified := new(bool)
 	run, err := e.scheduler().RunNow(context.WithValue(ctx, notifiedKey{}, notified), s.Subscription)
@@ -307,6 +314,10 @@ func (e *Engine) RunSubscriptionNow(ctx context.Context, a Actor, id string) (Ru
 // notifiedKey marks a RunNow context; generateReport sets the flag when it
 // delivered the notice itself.
 type notifiedKey struct{}
+
+// isRunNow reports a context of RunSubscriptionNow: a user asked for the
+// report, so it counts against their task limit.
+func isRunNow(ctx context.Context) bool { return ctx.Value(notifiedKey{}) != nil }
 
 // runStore is the scheduler's persistence on the object store.
 type runStore struct{ e *Engine }

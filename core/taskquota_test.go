@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/auditdeck/auditdeck/core"
 )
@@ -381,5 +382,36 @@ func TestAdminCannotSubscribeViewerToAuditTrail(t *testing.T) {
 	// Non-audit reports are still handed to viewers.
 	if _, err := e.eng.Subscribe(ctx, root, core.SubscribeRequest{DefinedReportID: "6", Period: "day", Owner: "bob"}); err != nil {
 		t.Errorf("admin subscribing bob to report 6: %v", err)
+	}
+}
+
+// TestRunNowCountsAgainstTheLimit: "run now" on a subscription is a report
+// the user asked for, so it counts against their task limit as an export
+// does (without it, many subscriptions queued past the limit).
+func TestRunNowCountsAgainstTheLimit(t *testing.T) {
+	e := newEnv(t)
+	e.ingestFixture(t)
+	tr, err := e.eng.StartTasks(core.TaskOptions{Dir: filepath.Join(e.dir, "exports"), MaxActivePerUser: 1, MinFreeBytes: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr.Close() // the first task stays queued
+	ctx := context.Background()
+	if _, err := tr.Submit(ctx, bob, core.ExportRequest{Formats: []string{"csv"}, FileName: "first"}); err != nil {
+		t.Fatal(err)
+	}
+	sub, err := e.eng.Subscribe(ctx, bob, core.SubscribeRequest{DefinedReportID: "18", Period: "day"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := e.eng.RunSubscriptionNow(ctx, bob, sub.ID); done <- err }()
+	select {
+	case err := <-done:
+		if !errors.Is(err, core.ErrTooManyTasks) {
+			t.Fatalf("run now past the limit: %v, want ErrTooManyTasks", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("run now past the limit was queued (it waits for a runner that runs nothing)")
 	}
 }

@@ -548,7 +548,9 @@ func (tr *TaskRunner) submit(ctx context.Context, a Actor, kind, id string, req 
 	if err := tr.checkDisk(); err != nil {
 		return Task{}, err
 	}
-	limited := id == ""
+	// Periodic reports are the scheduler's and not counted; a report a
+	// user asks for now (run now) is theirs like any export.
+	limited := id == "" || isRunNow(ctx)
 	now := tr.e.now().UTC()
 	if id == "" {
 		id = NewID(now)
@@ -595,18 +597,36 @@ func (tr *TaskRunner) admit(t Task, limited bool) error {
 	if _, ok := tr.active[t.ID]; ok {
 		return nil
 	}
-	if lim := tr.opts.MaxActivePerUser; limited && lim > 0 {
-		n := 0
-		for _, owner := range tr.active {
-			if owner == t.Owner {
-				n++
-			}
-		}
-		if n >= lim {
-			return fmt.Errorf("%w: %s has %d queued or running tasks, the limit is %d; wait for one to finish or cancel one", ErrTooManyTasks, t.Owner, n, lim)
+	if limited {
+		if err := tr.roomLocked(t.Owner); err != nil {
+			return err
 		}
 	}
 	tr.active[t.ID] = t.Owner
+	return nil
+}
+
+// room is nil while user may start another task (see admit, which claims).
+func (tr *TaskRunner) room(user string) error {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	return tr.roomLocked(user)
+}
+
+func (tr *TaskRunner) roomLocked(user string) error {
+	lim := tr.opts.MaxActivePerUser
+	if lim <= 0 {
+		return nil
+	}
+	n := 0
+	for _, owner := range tr.active {
+		if owner == user {
+			n++
+		}
+	}
+	if n >= lim {
+		return fmt.Errorf("%w: %s has %d queued or running tasks, the limit is %d; wait for one to finish or cancel one", ErrTooManyTasks, user, n, lim)
+	}
 	return nil
 }
 
