@@ -57,13 +57,27 @@ type ActivityStore interface {
 	Sync() error
 	// Scan calls fn for each matching activity in order, never holding the
 	// result set in memory. fn must not keep the pointer it gets (copy the
-	// Activity to keep it); the strings and bytes in it may be kept. It returns the cursor after the last row when
-	// Limit stopped it early, or "" when the results are exhausted.
+	// Activity to keep it); the strings and bytes in it may be kept. It
+	// returns the cursor after the last row when Limit stopped it early, or
+	// "" when the results are exhausted.
+	//
+	// The ordering contract (package core/conformance checks it): rows by
+	// req.Order's keys, then created_at descending, then event_id
+	// descending, so no two rows tie. Within a key values sort by kind,
+	// missing < bool < number < time < string, and a descending key
+	// reverses it all; an untriaged row's triage.state is "new". Filter
+	// bounds on created_at are inclusive for ge/le, exclusive for gt/lt.
+	// The cursor is an exclusive bound: the next page starts strictly after
+	// the last row returned, so paging at any size yields exactly the
+	// unpaged rows; Offset skips rows after the cursor. (Today's Badger
+	// store breaks created_at ties by event_id ascending when the order is
+	// created_at ascending alone; the suite leaves that case out.)
 	Scan(ctx context.Context, req ScanRequest, fn func(*Activity) error) (next string, err error)
 	// Count returns the number of matching activities.
 	Count(ctx context.Context, f *query.Compiled) (int64, error)
 	// Histogram counts matching activities in len(counts) equal buckets of
-	// [lo, hi) (unix nanoseconds).
+	// [lo, hi) (unix nanoseconds), each half-open like the window, adding
+	// up to Count over that window.
 	Histogram(ctx context.Context, f *query.Compiled, lo, hi int64, counts []int64) error
 	// Get returns the activities with these ids, in the order given; unknown ids are left out.
 	Get(ctx context.Context, ids []string, withRaw bool) ([]Activity, error)
@@ -103,6 +117,8 @@ type StoreStats struct {
 
 // Snapshot is a pinned, read-only view of the activities.
 type Snapshot interface {
+	// Scan and Count answer as ActivityStore's do (the same ordering
+	// contract), over the pinned state.
 	Scan(ctx context.Context, req ScanRequest, fn func(*Activity) error) (next string, err error)
 	Count(ctx context.Context, f *query.Compiled) (int64, error)
 	Close()

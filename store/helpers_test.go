@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -113,4 +114,31 @@ func (e *testEnv) ids(t *testing.T, f query.Filter, order query.Order, page int)
 		}
 		cursor = p.Next
 	}
+}
+
+func joinLines(lines [][]byte) []byte {
+	var b []byte
+	for _, l := range lines {
+		b = append(b, l...)
+		b = append(b, '\n')
+	}
+	return b
+}
+
+func seedItems(t *testing.T) [][]byte {
+	var page struct {
+		Items []json.RawMessage `json:"items"`
+	}
+	if err := json.Unmarshal(readFile(t, "seed_activities.json"), &page); err != nil {
+		t.Fatal(err)
+	}
+	var out [][]byte
+	for _, it := range page.Items {
+		var b bytes.Buffer
+		if err := json.Compact(&b, it); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, b.Bytes())
+	}
+	return out
 }
