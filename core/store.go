@@ -69,9 +69,9 @@ type ActivityStore interface {
 	// bounds on created_at are inclusive for ge/le, exclusive for gt/lt.
 	// The cursor is an exclusive bound: the next page starts strictly after
 	// the last row returned, so paging at any size yields exactly the
-	// unpaged rows; Offset skips rows after the cursor. (Today's Badger
-	// store breaks created_at ties by event_id ascending when the order is
-	// created_at ascending alone; the suite leaves that case out.)
+	// unpaged rows; Offset skips rows after the cursor. An order of
+	// created_at ascending alone (oldest first) is the default read
+	// backwards: its ties go by event_id ascending.
 	Scan(ctx context.Context, req ScanRequest, fn func(*Activity) error) (next string, err error)
 	// Count returns the number of matching activities.
 	Count(ctx context.Context, f *query.Compiled) (int64, error)

@@ -107,7 +107,15 @@ func (o *oracle) matches(c *query.Compiled) []*oracleEvent {
 // run returns the ids matching c in the given order.
 func (o *oracle) run(c *query.Compiled, order query.Order) []string {
 	hits := o.matches(c)
+	// Oldest first is the default order read backwards, event ids too.
+	oldestFirst := len(order) == 1 && order[0].Field == "created_at" && !order[0].Desc
 	slices.SortFunc(hits, func(a, b *oracleEvent) int {
+		if oldestFirst {
+			if c := cmp.Compare(a.t, b.t); c != 0 {
+				return c
+			}
+			return strings.Compare(a.id, b.id)
+		}
 		for _, k := range order {
 			va, vb := o.sortValue(a, k.Field), o.sortValue(b, k.Field)
 			c := cmp.Compare(va.k, vb.k)
