@@ -1,10 +1,8 @@
 package store_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -32,19 +30,6 @@ func readFile(t *testing.T, name string) []byte {
 		t.Fatal(err)
 	}
 	return b
-}
-
-func fixtureLines(t *testing.T) [][]byte {
-	t.Helper()
-	var lines [][]byte
-	sc := bufio.NewScanner(bytes.NewReader(readFile(t, "activities.ndjson")))
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		if l := bytes.TrimSpace(sc.Bytes()); len(l) > 0 {
-			lines = append(lines, bytes.Clone(l))
-		}
-	}
-	return lines
 }
 
 type testEnv struct {
@@ -114,31 +99,4 @@ func (e *testEnv) ids(t *testing.T, f query.Filter, order query.Order, page int)
 		}
 		cursor = p.Next
 	}
-}
-
-func joinLines(lines [][]byte) []byte {
-	var b []byte
-	for _, l := range lines {
-		b = append(b, l...)
-		b = append(b, '\n')
-	}
-	return b
-}
-
-func seedItems(t *testing.T) [][]byte {
-	var page struct {
-		Items []json.RawMessage `json:"items"`
-	}
-	if err := json.Unmarshal(readFile(t, "seed_activities.json"), &page); err != nil {
-		t.Fatal(err)
-	}
-	var out [][]byte
-	for _, it := range page.Items {
-		var b bytes.Buffer
-		if err := json.Compact(&b, it); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, b.Bytes())
-	}
-	return out
 }

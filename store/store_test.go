@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/auditdeck/auditdeck/core"
+	"github.com/auditdeck/auditdeck/core/conformance"
 	"github.com/auditdeck/auditdeck/core/query"
 	"github.com/auditdeck/auditdeck/store"
 )
@@ -22,7 +23,7 @@ func TestSeedPageRoundTrip(t *testing.T) {
 	if rep.Ingested != 3 || rep.Skipped != 0 {
 		t.Fatalf("report %+v", rep)
 	}
-	items := seedItems(t)
+	items := conformance.SeedItems(t)
 	ids := []string{"-6285966971996490902#0", "-4132259428371024344#0", "-6584956397417228660#0"}
 	got, err := env.eng.Get(context.Background(), ids, true)
 	if err != nil || len(got) != 3 {
@@ -58,7 +59,7 @@ func TestReplayAndUpdate(t *testing.T) {
 	dir := t.TempDir()
 	env := openEnv(t, dir, func(o *store.Options) { o.BlockRows = 64 })
 	data := readFile(t, "activities.ndjson")
-	lines := fixtureLines(t)
+	lines := conformance.FixtureLines(t)
 	rep := env.ingest(t, data, core.IngestOptions{})
 	if rep.Ingested != len(lines) || rep.Skipped != 0 {
 		t.Fatalf("first ingest %+v, want %d", rep, len(lines))
@@ -130,7 +131,7 @@ func TestReplayAndUpdate(t *testing.T) {
 func TestSmallBatchesAreMerged(t *testing.T) {
 	dir := t.TempDir()
 	env := openEnv(t, dir, func(o *store.Options) { o.BlockRows = 64 })
-	lines := fixtureLines(t)[:120]
+	lines := conformance.FixtureLines(t)[:120]
 	for _, l := range lines {
 		env.ingest(t, append(slices.Clone(l), '\n'), core.IngestOptions{})
 	}
@@ -150,7 +151,7 @@ func TestSmallBatchesAreMerged(t *testing.T) {
 	if got := env.ids(t, query.Filter{}, nil, 1000); !slices.Equal(got, all) {
 		t.Fatal("results differ after reopen")
 	}
-	rep := env.ingest(t, joinLines(lines), core.IngestOptions{})
+	rep := env.ingest(t, conformance.JoinLines(lines), core.IngestOptions{})
 	if rep.Unchanged != 120 {
 		t.Fatalf("replay after merge %+v", rep)
 	}
@@ -211,7 +212,7 @@ func firstID(t *testing.T, env *testEnv, dsl string) string {
 
 func TestBadInputKeepsGoodLines(t *testing.T) {
 	env := openEnv(t, t.TempDir())
-	good := fixtureLines(t)
+	good := conformance.FixtureLines(t)
 	var in bytes.Buffer
 	add := func(s string) { in.WriteString(s); in.WriteByte('\n') }
 	add(string(good[0]))                                                                      // 1
@@ -266,7 +267,7 @@ func TestProblemListIsBounded(t *testing.T) {
 
 func TestPrettyPrintedDocuments(t *testing.T) {
 	env := openEnv(t, t.TempDir())
-	lines := fixtureLines(t)
+	lines := conformance.FixtureLines(t)
 	doc := "[\n  " + string(lines[0]) + ",\n  {\"event_id\": 5},\n  " + string(lines[1]) + "\n]\n"
 	rep := env.ingest(t, []byte(doc), core.IngestOptions{})
 	if rep.Ingested != 2 || rep.Skipped != 1 || rep.Problems[0].Line != 3 {
@@ -320,12 +321,12 @@ func TestHistogramMatchesCounts(t *testing.T) {
 // committed after it and still shows the versions rows had then.
 func TestPinnedSnapshot(t *testing.T) {
 	env := openEnv(t, t.TempDir(), func(o *store.Options) { o.BlockRows = 64 })
-	lines := fixtureLines(t)
-	env.ingest(t, joinLines(lines[:200]), core.IngestOptions{})
+	lines := conformance.FixtureLines(t)
+	env.ingest(t, conformance.JoinLines(lines[:200]), core.IngestOptions{})
 	pin := env.s.Pin()
 	ctx := context.Background()
 	// After the pin: new events, and an update of an event the pin saw.
-	env.ingest(t, joinLines(lines[200:]), core.IngestOptions{})
+	env.ingest(t, conformance.JoinLines(lines[200:]), core.IngestOptions{})
 	old := string(lines[10])
 	changed := strings.Replace(old, `"event_type":"`, `"event_type":"changed_after_pin","was":"`, 1)
 	env.ingest(t, []byte(changed+"\n"), core.IngestOptions{})
@@ -367,9 +368,9 @@ func TestPinnedSnapshot(t *testing.T) {
 // pinned read still sees exactly the rows it saw.
 func TestPinnedSnapshotAcrossMerge(t *testing.T) {
 	env := openEnv(t, t.TempDir(), func(o *store.Options) { o.BlockRows = 64 })
-	lines := fixtureLines(t)
+	lines := conformance.FixtureLines(t)
 	for i := 0; i < 10; i++ { // ten small blocks: no merge yet
-		env.ingest(t, joinLines(lines[i*10:i*10+10]), core.IngestOptions{})
+		env.ingest(t, conformance.JoinLines(lines[i*10:i*10+10]), core.IngestOptions{})
 	}
 	pin := env.s.Pin()
 	before := env.s.Stats().Blocks
@@ -397,8 +398,8 @@ func TestPinnedSnapshotAcrossMerge(t *testing.T) {
 // relative time compiled later is another question.
 func TestCachedResultsFollowWrites(t *testing.T) {
 	env := openEnv(t, t.TempDir(), func(o *store.Options) { o.BlockRows = 64 })
-	lines := fixtureLines(t)
-	env.ingest(t, joinLines(lines[:150]), core.IngestOptions{})
+	lines := conformance.FixtureLines(t)
+	env.ingest(t, conformance.JoinLines(lines[:150]), core.IngestOptions{})
 	ctx := context.Background()
 	hist := func(dsl string) int64 {
 		f, _ := query.ParseDSL(dsl)
@@ -413,7 +414,7 @@ func TestCachedResultsFollowWrites(t *testing.T) {
 		t.Fatalf("a repeated count changed: %d then %d", logins, again)
 	}
 	h1 := hist("event_type.eq(login)")
-	env.ingest(t, joinLines(lines[150:]), core.IngestOptions{})
+	env.ingest(t, conformance.JoinLines(lines[150:]), core.IngestOptions{})
 	all := env.count(t, "event_type.eq(login)")
 	if all <= logins {
 		t.Fatalf("count after ingest %d, before %d: a cached count survived a commit", all, logins)

@@ -78,8 +78,8 @@ func Run(t *testing.T, b Backend) {
 		t.Fatal("conformance: Backend.Open is nil")
 	}
 	ctx := context.Background()
-	lines := fixtureLines(t)
-	lines = append(lines, seedItems(t)...)
+	lines := FixtureLines(t)
+	lines = append(lines, SeedItems(t)...)
 	s := b.Open(t)
 	eng := newEngine(s)
 	// Shuffled batches, so stored blocks overlap in time and queries merge
@@ -88,7 +88,7 @@ func Run(t *testing.T, b Backend) {
 	rand.New(rand.NewPCG(1, 2)).Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
 	for lo := 0; lo < len(shuffled); lo += 37 {
 		batch := shuffled[lo:min(lo+37, len(shuffled))]
-		ingest(t, eng, joinLines(batch), core.IngestOptions{BatchSize: 20})
+		ingest(t, eng, JoinLines(batch), core.IngestOptions{BatchSize: 20})
 	}
 
 	id := func(i int) string {
@@ -276,7 +276,7 @@ func Run(t *testing.T, b Backend) {
 	// copies reach the event_id tiebreak of the ordering contract.
 	t.Run("created_at ties", func(t *testing.T) {
 		ties := tiedCopies(t, lines, 20, 150, 250)
-		ingest(t, eng, joinLines(ties), core.IngestOptions{})
+		ingest(t, eng, JoinLines(ties), core.IngestOptions{})
 		o := newOracle(t, append(slices.Clone(lines), ties...), triage)
 		for ci, tc := range cases {
 			c := compile(t, eng, tc)
@@ -387,7 +387,8 @@ func head(s []string) []string {
 	return s
 }
 
-func joinLines(lines [][]byte) []byte {
+// JoinLines makes NDJSON of lines, one per line.
+func JoinLines(lines [][]byte) []byte {
 	var b []byte
 	for _, l := range lines {
 		b = append(b, l...)
@@ -406,7 +407,8 @@ func fixture(t *testing.T, name string) []byte {
 	return b
 }
 
-func fixtureLines(t *testing.T) [][]byte {
+// FixtureLines are the events of testdata/activities.ndjson, one a line.
+func FixtureLines(t *testing.T) [][]byte {
 	t.Helper()
 	var lines [][]byte
 	for l := range bytes.SplitSeq(fixture(t, "activities.ndjson"), []byte("\n")) {
@@ -417,7 +419,9 @@ func fixtureLines(t *testing.T) [][]byte {
 	return lines
 }
 
-func seedItems(t *testing.T) [][]byte {
+// SeedItems are the items of the Cloudlock seed's example page
+// (testdata/seed_activities.json), each compacted to one line.
+func SeedItems(t *testing.T) [][]byte {
 	t.Helper()
 	var page struct {
 		Items []json.RawMessage `json:"items"`
