@@ -231,14 +231,24 @@ func Open(opts Options) (*Store, error) {
 	if opts.Tune != nil {
 		opts.Tune(&bopts)
 	}
+	unlock, err := lockDir(opts.Dir, opts.ReadOnly)
+	if err != nil {
+		if errors.Is(err, core.ErrLocked) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("open store %s: %w", opts.Dir, err)
+	}
 	if err := checkManifest(opts.Dir, bopts); err != nil {
+		unlock()
 		return nil, fmt.Errorf("open store %s: %w", opts.Dir, err)
 	}
 	if !opts.ReadOnly {
 		if err := checkNewestLog(opts.Dir); err != nil {
+			unlock()
 			return nil, fmt.Errorf("open store %s: %w", opts.Dir, err)
 		}
 	}
+	unlock()
 	db, err := badger.Open(bopts)
 	if err != nil {
 		if strings.Contains(err.Error(), "Cannot acquire directory lock") {
