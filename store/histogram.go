@@ -49,7 +49,9 @@ func (r *reader) histogram(ctx context.Context, c *query.Compiled, lo, hi int64,
 		if p.skip(b) {
 			continue
 		}
-		visited++
+		if visited++; visited%64 == 0 {
+			releaseMappedPages(s.opts.Dir) // as counts do: keep the mapped columns out of RSS
+		}
 		bs, err := r.candidates(p, b)
 		if err != nil {
 			return err

@@ -163,8 +163,12 @@ func (r *reader) countBlocks(ctx context.Context, c *query.Compiled, parallel bo
 			x := &exec{r: rd, p: p, ctx: ctx}
 			var n int64
 			for b := range next {
-				if len(p.rawPreds) > 0 && scanned.Add(1)%32 == 0 {
-					releaseMappedPages(s.opts.Dir) // a raw scan maps most of the store
+				// Mapped value-log pages count in RSS until released: a raw
+				// scan maps most of the store, a column count a few pages per
+				// block (released only at the end, a 10M-event count peaked
+				// at 1.9 GB; every 64 blocks, at 180 MB, no slower).
+				if n := scanned.Add(1); (len(p.rawPreds) > 0 && n%32 == 0) || n%64 == 0 {
+					releaseMappedPages(s.opts.Dir)
 				}
 				k, err := x.countBlock(b)
 				if err != nil {
