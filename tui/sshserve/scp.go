@@ -2,7 +2,6 @@ package sshserve
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"io"
 	"io/fs"
@@ -10,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/auditdeck/auditdeck/core"
 	"github.com/charmbracelet/ssh"
 	"github.com/charmbracelet/wish/scp"
 )
@@ -120,25 +118,11 @@ func (s *scpSession) ack() error {
 // as the dashboard and sftp are.
 func (s *Server) serveSCP(sess ssh.Session) {
 	remote := sess.RemoteAddr().String()
-	p, fp, end, ok := s.admitSession(sess, "scp")
+	p, _, tree, end, ok := s.openExports(sess, "scp")
 	if !ok {
 		return
 	}
 	defer end()
-	se := &session{}
-	if !s.acquire(se) {
-		s.deny(sess, fmt.Sprintf("the server is at its limit of %d sessions; try again later", s.opts.MaxSessions))
-		return
-	}
-	defer s.release(se)
-	actor := p.Actor()
-	ctx, cancel := context.WithCancel(sess.Context())
-	defer cancel()
-	tree := &exportTree{ctx: ctx, eng: s.eng, actor: actor, opened: func(t core.Task, name string) {
-		s.eng.Audit(context.Background(), actor, "export.download", t.ID, map[string]any{
-			"remote": remote, "fingerprint": fp, "file": name, "via": "scp",
-		})
-	}}
 	cmd, ok := scpDownload(sess.Command())
 	if !ok { // SessionRequestCallback let only downloads through
 		s.deny(sess, "only scp downloads of your exports are served")
