@@ -91,6 +91,10 @@ type header struct {
 	// A pinned read sees rows committed at or before its pin.
 	SeqMin    uint64
 	SeqMax    uint64
+	// FieldCols: the block has a field column for every leaf path
+	// (fieldcol.go). Blocks written before format 5 get them when the store
+	// is migrated; until then their field predicates read the raw JSON.
+	FieldCols bool
 	sets      [len(lowCard)]valueSet
 	triSeen   [2]uint8 // bit 1<<Tri for colSuccessful, colSuspicious
 	userBloom *lazyBloom
@@ -214,6 +218,11 @@ func (h *header) encode() []byte {
 	}
 	e.uvarint(uint64(h.triSeen[0]))
 	e.uvarint(uint64(h.triSeen[1]))
+	var flags uint64
+	if h.FieldCols {
+		flags |= 1
+	}
+	e.uvarint(flags)
 	return e.b
 }
 
@@ -239,6 +248,9 @@ func decodeHeader(b []byte) (*header, error) {
 	}
 	h.triSeen[0] = uint8(d.uvarint())
 	h.triSeen[1] = uint8(d.uvarint())
+	if len(d.b) > 0 { // format 4 headers end here
+		h.FieldCols = d.uvarint()&1 != 0
+	}
 	if d.err != nil {
 		return nil, d.err
 	}
@@ -253,6 +265,7 @@ type builtBlock struct {
 	hdr    *header
 	cols   [numColumns][]byte // compressed
 	chunks [][]byte           // compressed
+	fields []builtFieldColumn
 	recs   []core.IngestRecord
 }
 
@@ -261,7 +274,7 @@ type builtBlock struct {
 // merge); nil means they are all committed now, as seq.
 func buildBlock(seq uint64, recs []core.IngestRecord, rowSeqs []uint64, chunkRows int) *builtBlock {
 	n := len(recs)
-	h := &header{Seq: seq, Rows: n, ChunkRows: chunkRows, MaxT: recs[0].Fields.CreatedAt, MinT: recs[n-1].Fields.CreatedAt, SeqMin: seq, SeqMax: seq}
+	h := &header{Seq: seq, Rows: n, ChunkRows: chunkRows, MaxT: recs[0].Fields.CreatedAt, MinT: recs[n-1].Fields.CreatedAt, SeqMin: seq, SeqMax: seq, FieldCols: true}
 	if rowSeqs != nil {
 		h.SeqMin, h.SeqMax = slices.Min(rowSeqs), slices.Max(rowSeqs)
 	}
@@ -319,6 +332,8 @@ func buildBlock(seq uint64, recs []core.IngestRecord, rowSeqs []uint64, chunkRow
 	for c := colEventType; c <= colCountry; c++ {
 		tasks = append(tasks, func() { b.cols[c] = encodeDict(recs, c, h) })
 	}
+	fieldTasks, finish := fieldColumnTasks(recs)
+	tasks = append(fieldTasks, tasks...) // the longest tasks first
 	if h.SeqMin != h.SeqMax {
 		tasks = append(tasks, func() {
 			var e enc
@@ -344,6 +359,7 @@ func buildBlock(seq uint64, recs []core.IngestRecord, rowSeqs []uint64, chunkRow
 		})
 	}
 	runParallel(tasks)
+	b.fields, h.FieldCols = finish()
 	return b
 }
 

@@ -8,8 +8,9 @@ import (
 // cacheKey names one decoded piece of a block: a column, or a raw chunk
 // (col >= numColumns, chunk index = col - numColumns).
 type cacheKey struct {
-	seq uint64
-	col uint32
+	seq  uint64
+	col  uint32
+	path string // field columns (col fieldColumnSlot): the dotted path
 }
 
 // decodedCache is an LRU of decoded columns and chunks bounded by bytes.

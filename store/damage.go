@@ -38,6 +38,10 @@ func describeKey(k []byte) string {
 		}
 	case prefixDeleted:
 		return "block " + seq() + " deleted rows"
+	case prefixFieldColumn:
+		if len(k) >= 9 {
+			return fmt.Sprintf("block %s field column %q", seq(), k[9:])
+		}
 	case prefixTriage:
 		return fmt.Sprintf("triage record %q", k[1:])
 	case prefixAudit:

@@ -15,6 +15,7 @@ const (
 	prefixConsumption = 'u' // u day 0 vendor 0 service -> events, bytes
 	prefixMeta        = 'm' // m name           -> store metadata
 	prefixObject      = 'o' // o kind 0 id      -> engine document (reports, tasks, ...)
+	prefixFieldColumn = 'f' // f seq path       -> one field column of a block (fieldcol.go)
 )
 
 func headerKey(seq uint64) []byte {
@@ -38,6 +39,16 @@ func columnKey(seq uint64, col column) []byte {
 	k[9] = byte(col)
 	return k
 }
+
+func fieldColumnKey(seq uint64, path string) []byte {
+	k := make([]byte, 9, 9+len(path))
+	k[0] = prefixFieldColumn
+	binary.BigEndian.PutUint64(k[1:], seq)
+	return append(k, path...)
+}
+
+// fieldColumnPrefix is the start of every field column key of a block.
+func fieldColumnPrefix(seq uint64) []byte { return fieldColumnKey(seq, "") }
 
 func chunkKey(seq uint64, chunk int) []byte {
 	k := make([]byte, 13)

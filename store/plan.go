@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/bits"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/auditdeck/auditdeck/core/query"
@@ -39,6 +40,9 @@ type plan struct {
 	idPreds     []*query.Pred
 	triagePreds []*query.Pred
 	rawPreds    []*query.Pred
+	// fieldPreds are on fields without a typed column: answered from the
+	// blocks' field columns (fieldcol.go), or the raw JSON where those cannot.
+	fieldPreds []*query.Pred
 	// idSet, when not nil, is every event id that can match: from event_id
 	// eq/in terms or from the triage index when untriaged events cannot match.
 	idSet    map[string]bool
@@ -76,6 +80,8 @@ func newPlan(c *query.Compiled, snap *snapshot) *plan {
 		default:
 			if col, ok := columnOf[f]; ok {
 				p.colPreds[col] = append(p.colPreds[col], pr)
+			} else if !pr.HasIndex() {
+				p.fieldPreds = append(p.fieldPreds, pr)
 			} else {
 				p.rawPreds = append(p.rawPreds, pr)
 				if words, fold, ok := pr.Needles(); ok {
@@ -430,6 +436,19 @@ func (r *reader) candidates(p *plan, b *blockState) (bitset, error) {
 			}
 		}
 	}
+	var fallback []*query.Pred
+	for _, pr := range p.fieldPreds {
+		if bs.next(start) < 0 {
+			break
+		}
+		ok, err := r.fieldFilter(b, pr, bs, start, end)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			fallback = append(fallback, pr)
+		}
+	}
 	if p.idSet != nil || len(p.idPreds) > 0 || len(p.triagePreds) > 0 {
 		ids, err := r.ids(seq)
 		if err != nil {
@@ -450,6 +469,11 @@ func (r *reader) candidates(p *plan, b *blockState) (bitset, error) {
 			if !ok {
 				bs.clear(i)
 			}
+		}
+	}
+	if len(fallback) > 0 {
+		if err := r.rawFilter(b, fallback, bs, start, end); err != nil {
+			return nil, err
 		}
 	}
 	return bs, nil
@@ -509,6 +533,15 @@ func (p *plan) explain(snap *snapshot, order query.Order) string {
 		_ = pr
 	}
 	fmt.Fprintf(&sb, "column predicates: %s\n", orNone(cols))
+	var fields []string
+	for _, pr := range p.fieldPreds {
+		if pr.IsTextSearch() {
+			fields = append(fields, "text search "+strconv.Quote(pr.Term.Field)+" (every field column)")
+		} else {
+			fields = append(fields, pr.Term.Field)
+		}
+	}
+	fmt.Fprintf(&sb, "field column predicates: %s\n", orNone(fields))
 	var raws []string
 	for _, pr := range p.rawPreds {
 		raws = append(raws, pr.Term.Field)

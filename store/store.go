@@ -22,6 +22,7 @@ import (
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/auditdeck/auditdeck/core"
 	"github.com/dgraph-io/badger/v4"
+	"github.com/valyala/fastjson"
 	"github.com/dgraph-io/badger/v4/options"
 )
 
@@ -467,6 +468,7 @@ type reader struct {
 	cols   *rowColumns
 	recent []recentChunk // a bulk scan's last chunks
 	at     []byte        // the last key read, to name it when a read panics
+	parser fastjson.Parser // field predicates a block's columns cannot answer
 }
 
 type recentChunk struct {

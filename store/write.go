@@ -277,6 +277,11 @@ func (s *Store) commitRecords(snap *snapshot, pending []pendingRec, remove []*bl
 				return fmt.Errorf("write block %d: %w", b.hdr.Seq, err)
 			}
 		}
+		for _, f := range b.fields {
+			if err := txn.Set(fieldColumnKey(b.hdr.Seq, f.path), f.value); err != nil {
+				return fmt.Errorf("write block %d: %w", b.hdr.Seq, err)
+			}
+		}
 	}
 	for seq, d := range newDel {
 		if removed[seq] {
@@ -344,12 +349,28 @@ func deleteBlockKeys(txn *badger.Txn, h *header) error {
 	for i := range h.chunks() {
 		keys = append(keys, chunkKey(h.Seq, i))
 	}
-	for _, k := range keys {
+	fieldKeys, err := blockFieldKeys(txn, h.Seq)
+	if err != nil {
+		return fmt.Errorf("delete block %d: %w", h.Seq, err)
+	}
+	for _, k := range append(keys, fieldKeys...) {
 		if err := txn.Delete(k); err != nil {
 			return fmt.Errorf("delete block %d: %w", h.Seq, err)
 		}
 	}
 	return nil
+}
+
+// blockFieldKeys lists the keys of a block's field columns.
+func blockFieldKeys(txn *badger.Txn, seq uint64) ([][]byte, error) {
+	prefix := fieldColumnPrefix(seq)
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
+	defer it.Close()
+	var keys [][]byte
+	for it.Rewind(); it.Valid(); it.Next() {
+		keys = append(keys, it.Item().KeyCopy(nil))
+	}
+	return keys, nil
 }
 
 type usageKey struct{ day, vendor, service string }

@@ -1,0 +1,635 @@
+package store
+
+import (
+	"encoding/binary"
+	"fmt"
+	"runtime"
+	"sort"
+
+	"github.com/auditdeck/auditdeck/core"
+	"github.com/auditdeck/auditdeck/core/query"
+	"github.com/bits-and-blooms/bloom/v3"
+	"github.com/cespare/xxhash/v2"
+	"github.com/valyala/fastjson"
+)
+
+// Field columns: every leaf of every event is a column of its block, one
+// Badger entry per (block, dotted path), so a filter on any field reads the
+// column it names and never parses JSON.
+//
+// A column holds, for each row, the leaves its path reaches, with arrays
+// transparent (raw.events[].name is the column raw.events.name, one value
+// per element). Values are dictionary codes: per block the distinct values
+// of a column (with their JSON kind, numbers as written) are listed once,
+// so a predicate is evaluated once per distinct value, then looked up per
+// row. What a column cannot answer exactly it says in its flags, and the
+// planner reads the raw JSON of that block instead:
+//
+//   - container: the path is an object (or array of objects) in some row; a
+//     contains on it searches the columns beneath, any other operator reads
+//     the raw JSON.
+//   - viaArray: some value was reached through an array: isnull then
+//     depends on elements lacking the path, which leaves cannot show.
+//
+// Member names that a filter cannot spell (a dot, a space, nothing) put
+// every leaf beneath them into the column named by the parent path plus
+// ".\x00" (or "\x00" at the top): such leaves are found by a text search
+// and by contains on an ancestor, as in the raw JSON.
+
+const (
+	fcolMulti     = 1 << iota // some row has more than one value
+	fcolViaArray              // some value was reached through an array
+	fcolContainer             // the path is an object or array of objects in some row
+	fcolOdd                   // the leaves beneath an unspellable member name
+)
+
+// inlineDictMax bounds the dictionaries kept whole in a column's summary;
+// larger ones get a bloom filter of their values instead.
+const inlineDictMax = 128
+
+// oddSegment names the column of leaves beneath unspellable member names.
+const oddSegment = "\x00"
+
+// fieldColumnBuilder gathers the leaves of a block's rows, path by path.
+type fieldColumnBuilder struct {
+	rows   int
+	cols   map[string]*columnBuilder
+	parser fastjson.Parser
+	path   []byte
+	num    []byte
+	row    int
+	err    error
+}
+
+type columnBuilder struct {
+	path     string
+	flags    uint64
+	strCodes map[string]uint32
+	numCodes map[string]uint32
+	trueCode uint32
+	falsCode uint32
+	nullCode uint32
+	kinds    []query.LeafKind // per code-1
+	texts    []string
+	rowOf    []uint32 // per value, in row order
+	codes    []uint32
+	lastRow  int
+	leafRows int
+}
+
+func newFieldColumnBuilder() *fieldColumnBuilder {
+	return &fieldColumnBuilder{cols: map[string]*columnBuilder{}}
+}
+
+// add walks one row's JSON.
+func (b *fieldColumnBuilder) add(raw []byte) error {
+	row := b.rows
+	b.rows++
+	v, err := b.parser.ParseBytes(raw)
+	if err != nil {
+		return fmt.Errorf("row %d: %w", row, err)
+	}
+	b.row = row
+	b.path = b.path[:0]
+	b.walk(v, false, false)
+	return nil
+}
+
+func (b *fieldColumnBuilder) col(path []byte) *columnBuilder {
+	c := b.cols[string(path)]
+	if c == nil {
+		c = &columnBuilder{path: string(path), lastRow: -1}
+		b.cols[c.path] = c
+	}
+	return c
+}
+
+// walk visits v at b.path. odd: beneath an unspellable name, where every
+// leaf goes to the one column of b.path.
+func (b *fieldColumnBuilder) walk(v *fastjson.Value, inArray, odd bool) {
+	switch v.Type() {
+	case fastjson.TypeObject:
+		o, _ := v.Object()
+		if len(b.path) > 0 && !odd {
+			b.col(b.path).flags |= fcolContainer
+		}
+		base := len(b.path)
+		o.Visit(func(k []byte, e *fastjson.Value) {
+			b.path = b.path[:base]
+			switch {
+			case odd:
+			case spellable(k):
+				if base > 0 {
+					b.path = append(b.path, '.')
+				}
+				b.path = append(b.path, k...)
+			default:
+				if base > 0 {
+					b.path = append(b.path, '.')
+				}
+				b.path = append(b.path, oddSegment...)
+				b.walk(e, true, true)
+				return
+			}
+			b.walk(e, inArray, odd)
+		})
+		b.path = b.path[:base]
+	case fastjson.TypeArray:
+		a, _ := v.Array()
+		if len(a) == 0 {
+			if len(b.path) > 0 {
+				b.leaf(query.LeafNull, nil, true, odd)
+			}
+			return
+		}
+		for _, e := range a {
+			b.walk(e, true, odd)
+		}
+	case fastjson.TypeString:
+		s, _ := v.StringBytes()
+		b.leaf(query.LeafString, s, inArray, odd)
+	case fastjson.TypeNumber:
+		b.num = v.MarshalTo(b.num[:0])
+		b.leaf(query.LeafNumber, b.num, inArray, odd)
+	case fastjson.TypeTrue:
+		b.leaf(query.LeafTrue, nil, inArray, odd)
+	case fastjson.TypeFalse:
+		b.leaf(query.LeafFalse, nil, inArray, odd)
+	case fastjson.TypeNull:
+		if len(b.path) > 0 {
+			b.leaf(query.LeafNull, nil, inArray, odd)
+		}
+	}
+}
+
+// spellable: a member name a filter can write as one path segment (the
+// characters of query's field names).
+func spellable(k []byte) bool {
+	if len(k) == 0 {
+		return false
+	}
+	for _, c := range k {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '@' || c == '$' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+func (b *fieldColumnBuilder) leaf(kind query.LeafKind, text []byte, inArray, odd bool) {
+	if len(b.path) == 0 {
+		return // a document that is not an object has no fields
+	}
+	if kind == query.LeafString && !inArray && string(b.path) == "event_id" {
+		return // the block's id column has it
+	}
+	c := b.col(b.path)
+	if inArray {
+		c.flags |= fcolViaArray
+	}
+	if odd {
+		c.flags |= fcolOdd
+	}
+	code := c.code(kind, text)
+	if c.lastRow == b.row {
+		c.flags |= fcolMulti
+	} else {
+		c.lastRow = b.row
+		c.leafRows++
+	}
+	c.rowOf = append(c.rowOf, uint32(b.row))
+	c.codes = append(c.codes, code)
+}
+
+func (c *columnBuilder) code(kind query.LeafKind, text []byte) uint32 {
+	var slot *uint32
+	switch kind {
+	case query.LeafString:
+		if c.strCodes == nil {
+			c.strCodes = map[string]uint32{}
+		}
+		if code, ok := c.strCodes[string(text)]; ok {
+			return code
+		}
+		s := string(text)
+		code := c.newCode(kind, s)
+		c.strCodes[s] = code
+		return code
+	case query.LeafNumber:
+		if c.numCodes == nil {
+			c.numCodes = map[string]uint32{}
+		}
+		if code, ok := c.numCodes[string(text)]; ok {
+			return code
+		}
+		s := string(text)
+		code := c.newCode(kind, s)
+		c.numCodes[s] = code
+		return code
+	case query.LeafTrue:
+		slot = &c.trueCode
+	case query.LeafFalse:
+		slot = &c.falsCode
+	default:
+		slot = &c.nullCode
+	}
+	if *slot == 0 {
+		*slot = c.newCode(kind, "")
+	}
+	return *slot
+}
+
+func (c *columnBuilder) newCode(kind query.LeafKind, text string) uint32 {
+	c.kinds = append(c.kinds, kind)
+	c.texts = append(c.texts, text)
+	return uint32(len(c.kinds))
+}
+
+// builtFieldColumn is one encoded column, with what the catalog and the
+// posting index learn from it.
+type builtFieldColumn struct {
+	path     string
+	value    []byte
+	flags    uint64
+	leafRows int
+	kinds    []query.LeafKind
+	hashes   []uint64 // xxhash of each distinct value (kind byte + text)
+}
+
+// leafHash identifies a distinct value across blocks.
+func leafHash(kind query.LeafKind, text string) uint64 {
+	var d xxhash.Digest
+	d.Reset()
+	_, _ = d.Write([]byte{byte(kind)})
+	_, _ = d.WriteString(text)
+	return d.Sum64()
+}
+
+// finish encodes every column, sorted by path.
+func (b *fieldColumnBuilder) finish() []builtFieldColumn {
+	paths := make([]string, 0, len(b.cols))
+	for p := range b.cols {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	out := make([]builtFieldColumn, 0, len(paths))
+	for _, p := range paths {
+		c := b.cols[p]
+		bc := builtFieldColumn{path: p, flags: c.flags, leafRows: c.leafRows}
+		seenKinds := map[query.LeafKind]bool{}
+		bc.hashes = make([]uint64, len(c.kinds))
+		for i, k := range c.kinds {
+			if !seenKinds[k] {
+				seenKinds[k] = true
+				bc.kinds = append(bc.kinds, k)
+			}
+			bc.hashes[i] = leafHash(k, c.texts[i])
+		}
+		bc.value = c.encode(b.rows, bc.hashes)
+		out = append(out, bc)
+	}
+	return out
+}
+
+// Column entry layout:
+//
+//	u8 version (1), uvarint flags, rows, leafRows, ndict
+//	u8 inline: 1 = the dictionary follows here; 0 = a bloom filter of the
+//	  value hashes follows, and the dictionary opens the body
+//	uvarint len + body, compressed: [dictionary] u8 code width (0: every
+//	  row holds code 1), then per row: single-valued, a code (0 = none);
+//	  multi-valued, a uvarint count per row, then all codes
+const fieldColumnVersion = 1
+
+func (c *columnBuilder) encode(rows int, hashes []uint64) []byte {
+	e := enc{b: make([]byte, 0, 64)}
+	e.b = append(e.b, fieldColumnVersion)
+	e.uvarint(c.flags)
+	e.uvarint(uint64(rows))
+	e.uvarint(uint64(c.leafRows))
+	e.uvarint(uint64(len(c.kinds)))
+	writeDict := func(e *enc) {
+		for i, k := range c.kinds {
+			e.b = append(e.b, byte(k))
+			e.str(c.texts[i])
+		}
+	}
+	inline := len(c.kinds) <= inlineDictMax
+	if inline {
+		e.b = append(e.b, 1)
+		writeDict(&e)
+	} else {
+		e.b = append(e.b, 0)
+		bf := bloom.NewWithEstimates(uint(len(hashes)), 0.01)
+		var k [8]byte
+		for _, h := range hashes {
+			binary.LittleEndian.PutUint64(k[:], h)
+			bf.Add(k[:])
+		}
+		bb, err := bf.MarshalBinary()
+		if err != nil {
+			panic(fmt.Sprintf("marshal bloom filter: %v", err)) // cannot fail for an in-memory filter
+		}
+		e.bytes(bb)
+	}
+	body := enc{b: make([]byte, 0, len(c.codes)*2+16)}
+	if !inline {
+		writeDict(&body)
+	}
+	multi := c.flags&fcolMulti != 0
+	width := codeWidth(len(c.kinds))
+	if !multi && len(c.kinds) == 1 && c.leafRows == rows {
+		width = 0 // a constant
+	}
+	body.b = append(body.b, byte(width))
+	put := func(code uint32) {
+		switch width {
+		case 1:
+			body.b = append(body.b, byte(code))
+		case 2:
+			body.b = binary.LittleEndian.AppendUint16(body.b, uint16(code))
+		case 4:
+			body.b = binary.LittleEndian.AppendUint32(body.b, code)
+		}
+	}
+	if width > 0 {
+		if !multi {
+			j := 0
+			for r := range rows {
+				code := uint32(0)
+				if j < len(c.rowOf) && int(c.rowOf[j]) == r {
+					code = c.codes[j]
+					j++
+				}
+				put(code)
+			}
+		} else {
+			j := 0
+			for r := range rows {
+				n := 0
+				for j+n < len(c.rowOf) && int(c.rowOf[j+n]) == r {
+					n++
+				}
+				body.uvarint(uint64(n))
+				j += n
+			}
+			for _, code := range c.codes {
+				put(code)
+			}
+		}
+	}
+	e.bytes(compress(body.b))
+	return e.b
+}
+
+func codeWidth(ndict int) int {
+	switch {
+	case ndict < 1<<8:
+		return 1
+	case ndict < 1<<16:
+		return 2
+	}
+	return 4
+}
+
+// fieldColumn is a decoded column.
+type fieldColumn struct {
+	flags    uint64
+	rows     int
+	leafRows int
+	kinds    []query.LeafKind // per code-1
+	texts    []string
+	bloom    *bloom.BloomFilter // large dictionaries only
+	width    int
+	single   []uint32 // single-valued: the code of each row (0 = none)
+	start    []uint32 // multi-valued: row r's codes are multi[start[r]:start[r+1]]
+	multi    []uint32
+}
+
+func (c *fieldColumn) container() bool { return c.flags&fcolContainer != 0 }
+func (c *fieldColumn) viaArray() bool  { return c.flags&fcolViaArray != 0 }
+
+// size approximates the decoded column's memory, for the cache.
+func (c *fieldColumn) size() int64 {
+	n := int64(64 + 4*(len(c.single)+len(c.start)+len(c.multi)) + 24*len(c.texts))
+	for _, t := range c.texts {
+		n += int64(len(t))
+	}
+	return n
+}
+
+func decodeFieldColumn(v []byte) (*fieldColumn, error) {
+	if len(v) == 0 || v[0] != fieldColumnVersion {
+		return nil, fmt.Errorf("field column: %w", errCorrupt)
+	}
+	d := dec{b: v[1:]}
+	c := &fieldColumn{}
+	c.flags = d.uvarint()
+	c.rows = d.count(0)
+	c.leafRows = d.count(0)
+	ndict := d.count(0)
+	if len(d.b) == 0 {
+		return nil, errCorrupt
+	}
+	inline := d.b[0] == 1
+	d.b = d.b[1:]
+	readDict := func(d *dec) {
+		if ndict > len(d.b)/2+1 {
+			d.fail()
+			return
+		}
+		c.kinds = make([]query.LeafKind, ndict)
+		c.texts = make([]string, ndict)
+		for i := range ndict {
+			if len(d.b) == 0 {
+				d.fail()
+				return
+			}
+			c.kinds[i] = query.LeafKind(d.b[0])
+			d.b = d.b[1:]
+			c.texts[i] = d.str()
+		}
+	}
+	if inline {
+		readDict(&d)
+	} else {
+		bb := d.bytes()
+		if d.err == nil {
+			c.bloom = &bloom.BloomFilter{}
+			if err := c.bloom.UnmarshalBinary(bb); err != nil {
+				return nil, errCorrupt
+			}
+		}
+	}
+	packed := d.bytes()
+	if d.err != nil {
+		return nil, d.err
+	}
+	raw, err := uncompress(packed)
+	if err != nil {
+		return nil, err
+	}
+	bd := dec{b: raw}
+	if !inline {
+		readDict(&bd)
+	}
+	if bd.err != nil || len(bd.b) == 0 {
+		return nil, errCorrupt
+	}
+	c.width = int(bd.b[0])
+	bd.b = bd.b[1:]
+	get := func() uint32 {
+		var code uint32
+		switch c.width {
+		case 1:
+			if len(bd.b) < 1 {
+				bd.fail()
+				return 0
+			}
+			code = uint32(bd.b[0])
+			bd.b = bd.b[1:]
+		case 2:
+			if len(bd.b) < 2 {
+				bd.fail()
+				return 0
+			}
+			code = uint32(binary.LittleEndian.Uint16(bd.b))
+			bd.b = bd.b[2:]
+		case 4:
+			if len(bd.b) < 4 {
+				bd.fail()
+				return 0
+			}
+			code = binary.LittleEndian.Uint32(bd.b)
+			bd.b = bd.b[4:]
+		default:
+			bd.fail()
+		}
+		if int(code) > ndict {
+			bd.fail()
+		}
+		return code
+	}
+	switch {
+	case c.width == 0:
+		if ndict != 1 || c.flags&fcolMulti != 0 {
+			return nil, errCorrupt
+		}
+		c.single = make([]uint32, c.rows)
+		for i := range c.single {
+			c.single[i] = 1
+		}
+	case c.flags&fcolMulti == 0:
+		if len(bd.b) < c.rows*c.width {
+			return nil, errCorrupt
+		}
+		c.single = make([]uint32, c.rows)
+		for i := range c.single {
+			c.single[i] = get()
+		}
+	default:
+		c.start = make([]uint32, c.rows+1)
+		total := 0
+		for r := range c.rows {
+			c.start[r] = uint32(total)
+			total += bd.count(0)
+		}
+		c.start[c.rows] = uint32(total)
+		if total > len(bd.b) {
+			return nil, errCorrupt
+		}
+		c.multi = make([]uint32, total)
+		for i := range c.multi {
+			c.multi[i] = get()
+		}
+	}
+	if bd.err != nil {
+		return nil, bd.err
+	}
+	return c, nil
+}
+
+// mayHold reports whether a large dictionary can hold a value with this
+// hash; a small one is searched directly.
+func (c *fieldColumn) mayHold(h uint64) bool {
+	if c.bloom == nil {
+		return true
+	}
+	var k [8]byte
+	binary.LittleEndian.PutUint64(k[:], h)
+	return c.bloom.Test(k[:])
+}
+
+// codesOf returns row r's codes (nil for none).
+func (c *fieldColumn) codesOf(r int, buf []uint32) []uint32 {
+	if c.single != nil {
+		if r >= len(c.single) || c.single[r] == 0 {
+			return nil
+		}
+		return append(buf[:0], c.single[r])
+	}
+	if r+1 >= len(c.start) {
+		return nil
+	}
+	return c.multi[c.start[r]:c.start[r+1]]
+}
+
+// fieldColumnTasks splits building a block's field columns over the cores:
+// each task walks a run of rows; finish merges the runs' dictionaries and
+// encodes the columns. A row that does not parse (never, for ingested
+// events) leaves the block without field columns: its field predicates then
+// read the raw JSON, which reports the row.
+func fieldColumnTasks(recs []core.IngestRecord) (tasks []func(), finish func() ([]builtFieldColumn, bool)) {
+	parts := max(1, min(runtime.GOMAXPROCS(0), len(recs)/256))
+	builders := make([]*fieldColumnBuilder, parts)
+	for i := range parts {
+		lo, hi := i*len(recs)/parts, (i+1)*len(recs)/parts
+		tasks = append(tasks, func() {
+			b := newFieldColumnBuilder()
+			for _, r := range recs[lo:hi] {
+				if err := b.add(r.Raw); err != nil {
+					b.err = err
+					break
+				}
+			}
+			builders[i] = b
+		})
+	}
+	finish = func() ([]builtFieldColumn, bool) {
+		all := builders[0]
+		for _, b := range builders {
+			if b.err != nil {
+				return nil, false
+			}
+		}
+		for _, b := range builders[1:] {
+			all.appendRows(b)
+		}
+		return all.finish(), true
+	}
+	return tasks, finish
+}
+
+// appendRows adds o's rows after b's, recoding o's values into b's
+// dictionaries.
+func (b *fieldColumnBuilder) appendRows(o *fieldColumnBuilder) {
+	off := uint32(b.rows)
+	for path, oc := range o.cols {
+		c := b.cols[path]
+		if c == nil {
+			c = &columnBuilder{path: path, lastRow: -1}
+			b.cols[path] = c
+		}
+		c.flags |= oc.flags
+		c.leafRows += oc.leafRows
+		remap := make([]uint32, len(oc.kinds)+1)
+		for i, k := range oc.kinds {
+			remap[i+1] = c.code(k, []byte(oc.texts[i]))
+		}
+		for i, code := range oc.codes {
+			c.rowOf = append(c.rowOf, oc.rowOf[i]+off)
+			c.codes = append(c.codes, remap[code])
+		}
+	}
+	b.rows += o.rows
+}
