@@ -89,8 +89,8 @@ type header struct {
 	// SeqMin..SeqMax are the commit sequences of the block's rows: the block
 	// seq for a freshly written block, the original ones in a merged block.
 	// A pinned read sees rows committed at or before its pin.
-	SeqMin    uint64
-	SeqMax    uint64
+	SeqMin uint64
+	SeqMax uint64
 	// FieldCols: the block has a field column for every leaf path
 	// (fieldcol.go). Blocks written before format 5 get them when the store
 	// is migrated; until then their field predicates read the raw JSON.

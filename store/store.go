@@ -22,8 +22,8 @@ import (
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/auditdeck/auditdeck/core"
 	"github.com/dgraph-io/badger/v4"
-	"github.com/valyala/fastjson"
 	"github.com/dgraph-io/badger/v4/options"
+	"github.com/valyala/fastjson"
 )
 
 // Options tunes the store. The zero value of each field picks the default
@@ -466,8 +466,8 @@ type reader struct {
 	memo   map[cacheKey]any
 	loaded int // blocks loaded by this bulk reader, to release mappings now and then
 	cols   *rowColumns
-	recent []recentChunk // a bulk scan's last chunks
-	at     []byte        // the last key read, to name it when a read panics
+	recent []recentChunk   // a bulk scan's last chunks
+	at     []byte          // the last key read, to name it when a read panics
 	parser fastjson.Parser // field predicates a block's columns cannot answer
 }
 
