@@ -8,7 +8,6 @@ import (
 
 	"github.com/auditdeck/auditdeck/core"
 	"github.com/auditdeck/auditdeck/core/query"
-	"github.com/bits-and-blooms/bloom/v3"
 	"github.com/cespare/xxhash/v2"
 	"github.com/valyala/fastjson"
 )
@@ -43,8 +42,8 @@ const (
 	fcolOdd                   // the leaves beneath an unspellable member name
 )
 
-// inlineDictMax bounds the dictionaries kept whole in a column's summary;
-// larger ones get a bloom filter of their values instead.
+// inlineDictMax bounds the dictionaries kept before a column's codes,
+// uncompressed.
 const inlineDictMax = 128
 
 // oddSegment names the column of leaves beneath unspellable member names.
@@ -59,6 +58,31 @@ type fieldColumnBuilder struct {
 	num    []byte
 	row    int
 	err    error
+	root   pathNode
+}
+
+// pathNode finds a member's column without hashing its path: events of one
+// source repeat their member names in the same order, so each object's
+// names are a short list searched from the last one found.
+type pathNode struct {
+	name string
+	col  *columnBuilder
+	kids []*pathNode
+	next int // where the previous lookup found its name, plus one
+}
+
+func (n *pathNode) kid(name []byte) *pathNode {
+	for i := 0; i < len(n.kids); i++ {
+		j := (n.next + i) % len(n.kids)
+		if k := n.kids[j]; k.name == string(name) {
+			n.next = j + 1
+			return k
+		}
+	}
+	k := &pathNode{name: string(name)}
+	n.kids = append(n.kids, k)
+	n.next = len(n.kids)
+	return k
 }
 
 type columnBuilder struct {
@@ -75,7 +99,12 @@ type columnBuilder struct {
 	codes    []uint32
 	lastRow  int
 	leafRows int
+	plain    bool // strings are appended without a lookup
 }
+
+// plainAfter is the dictionary size from which a column whose values are
+// nearly all distinct stops looking them up.
+const plainAfter = 512
 
 func newFieldColumnBuilder() *fieldColumnBuilder {
 	return &fieldColumnBuilder{cols: map[string]*columnBuilder{}}
@@ -91,73 +120,77 @@ func (b *fieldColumnBuilder) add(raw []byte) error {
 	}
 	b.row = row
 	b.path = b.path[:0]
-	b.walk(v, false, false)
+	b.walk(v, &b.root, false, false)
 	return nil
 }
 
-func (b *fieldColumnBuilder) col(path []byte) *columnBuilder {
-	c := b.cols[string(path)]
-	if c == nil {
-		c = &columnBuilder{path: string(path), lastRow: -1}
-		b.cols[c.path] = c
+// col is the column of node n, whose path is b.path.
+func (b *fieldColumnBuilder) col(n *pathNode) *columnBuilder {
+	if n.col == nil {
+		c := b.cols[string(b.path)]
+		if c == nil {
+			c = &columnBuilder{path: string(b.path), lastRow: -1}
+			b.cols[c.path] = c
+		}
+		n.col = c
 	}
-	return c
+	return n.col
 }
 
 // walk visits v at b.path. odd: beneath an unspellable name, where every
 // leaf goes to the one column of b.path.
-func (b *fieldColumnBuilder) walk(v *fastjson.Value, inArray, odd bool) {
+func (b *fieldColumnBuilder) walk(v *fastjson.Value, n *pathNode, inArray, odd bool) {
 	switch v.Type() {
 	case fastjson.TypeObject:
 		o, _ := v.Object()
 		if len(b.path) > 0 && !odd {
-			b.col(b.path).flags |= fcolContainer
+			b.col(n).flags |= fcolContainer
 		}
 		base := len(b.path)
 		o.Visit(func(k []byte, e *fastjson.Value) {
 			b.path = b.path[:base]
 			switch {
 			case odd:
+				b.walk(e, n, inArray, odd)
 			case spellable(k):
 				if base > 0 {
 					b.path = append(b.path, '.')
 				}
 				b.path = append(b.path, k...)
+				b.walk(e, n.kid(k), inArray, odd)
 			default:
 				if base > 0 {
 					b.path = append(b.path, '.')
 				}
 				b.path = append(b.path, oddSegment...)
-				b.walk(e, true, true)
-				return
+				b.walk(e, n.kid([]byte(oddSegment)), true, true)
 			}
-			b.walk(e, inArray, odd)
 		})
 		b.path = b.path[:base]
 	case fastjson.TypeArray:
 		a, _ := v.Array()
 		if len(a) == 0 {
 			if len(b.path) > 0 {
-				b.leaf(query.LeafNull, nil, true, odd)
+				b.leaf(n, query.LeafNull, nil, true, odd)
 			}
 			return
 		}
 		for _, e := range a {
-			b.walk(e, true, odd)
+			b.walk(e, n, true, odd)
 		}
 	case fastjson.TypeString:
 		s, _ := v.StringBytes()
-		b.leaf(query.LeafString, s, inArray, odd)
+		b.leaf(n, query.LeafString, s, inArray, odd)
 	case fastjson.TypeNumber:
 		b.num = v.MarshalTo(b.num[:0])
-		b.leaf(query.LeafNumber, b.num, inArray, odd)
+		b.leaf(n, query.LeafNumber, b.num, inArray, odd)
 	case fastjson.TypeTrue:
-		b.leaf(query.LeafTrue, nil, inArray, odd)
+		b.leaf(n, query.LeafTrue, nil, inArray, odd)
 	case fastjson.TypeFalse:
-		b.leaf(query.LeafFalse, nil, inArray, odd)
+		b.leaf(n, query.LeafFalse, nil, inArray, odd)
 	case fastjson.TypeNull:
 		if len(b.path) > 0 {
-			b.leaf(query.LeafNull, nil, inArray, odd)
+			b.leaf(n, query.LeafNull, nil, inArray, odd)
 		}
 	}
 }
@@ -176,14 +209,14 @@ func spellable(k []byte) bool {
 	return true
 }
 
-func (b *fieldColumnBuilder) leaf(kind query.LeafKind, text []byte, inArray, odd bool) {
+func (b *fieldColumnBuilder) leaf(n *pathNode, kind query.LeafKind, text []byte, inArray, odd bool) {
 	if len(b.path) == 0 {
 		return // a document that is not an object has no fields
 	}
 	if kind == query.LeafString && !inArray && string(b.path) == "event_id" {
 		return // the block's id column has it
 	}
-	c := b.col(b.path)
+	c := b.col(n)
 	if inArray {
 		c.flags |= fcolViaArray
 	}
@@ -205,6 +238,15 @@ func (c *columnBuilder) code(kind query.LeafKind, text []byte) uint32 {
 	var slot *uint32
 	switch kind {
 	case query.LeafString:
+		if c.plain {
+			return c.newCode(kind, string(text))
+		}
+		if len(c.kinds) >= plainAfter && len(c.kinds)*5 > len(c.codes)*4 {
+			// Nearly every value is new (ids, times): looking each up only
+			// costs a hash; the dictionary keeps repeats from here on.
+			c.plain, c.strCodes = true, nil
+			return c.newCode(kind, string(text))
+		}
 		if c.strCodes == nil {
 			c.strCodes = map[string]uint32{}
 		}
@@ -294,8 +336,8 @@ func (b *fieldColumnBuilder) finish() []builtFieldColumn {
 // Column entry layout:
 //
 //	u8 version (1), uvarint flags, rows, leafRows, ndict
-//	u8 inline: 1 = the dictionary follows here; 0 = a bloom filter of the
-//	  value hashes follows, and the dictionary opens the body
+//	u8 inline: 1 = the dictionary follows here (small ones, so pruning a
+//	  block reads no codes); 0 = the dictionary opens the body
 //	uvarint len + body, compressed: [dictionary] u8 code width (0: every
 //	  row holds code 1), then per row: single-valued, a code (0 = none);
 //	  multi-valued, a uvarint count per row, then all codes
@@ -320,17 +362,6 @@ func (c *columnBuilder) encode(rows int, hashes []uint64) []byte {
 		writeDict(&e)
 	} else {
 		e.b = append(e.b, 0)
-		bf := bloom.NewWithEstimates(uint(len(hashes)), 0.01)
-		var k [8]byte
-		for _, h := range hashes {
-			binary.LittleEndian.PutUint64(k[:], h)
-			bf.Add(k[:])
-		}
-		bb, err := bf.MarshalBinary()
-		if err != nil {
-			panic(fmt.Sprintf("marshal bloom filter: %v", err)) // cannot fail for an in-memory filter
-		}
-		e.bytes(bb)
 	}
 	body := enc{b: make([]byte, 0, len(c.codes)*2+16)}
 	if !inline {
@@ -399,7 +430,6 @@ type fieldColumn struct {
 	leafRows int
 	kinds    []query.LeafKind // per code-1
 	texts    []string
-	bloom    *bloom.BloomFilter // large dictionaries only
 	width    int
 	single   []uint32 // single-valued: the code of each row (0 = none)
 	start    []uint32 // multi-valued: row r's codes are multi[start[r]:start[r+1]]
@@ -452,14 +482,6 @@ func decodeFieldColumn(v []byte) (*fieldColumn, error) {
 	}
 	if inline {
 		readDict(&d)
-	} else {
-		bb := d.bytes()
-		if d.err == nil {
-			c.bloom = &bloom.BloomFilter{}
-			if err := c.bloom.UnmarshalBinary(bb); err != nil {
-				return nil, errCorrupt
-			}
-		}
 	}
 	packed := d.bytes()
 	if d.err != nil {
@@ -547,17 +569,6 @@ func decodeFieldColumn(v []byte) (*fieldColumn, error) {
 		return nil, bd.err
 	}
 	return c, nil
-}
-
-// mayHold reports whether a large dictionary can hold a value with this
-// hash; a small one is searched directly.
-func (c *fieldColumn) mayHold(h uint64) bool {
-	if c.bloom == nil {
-		return true
-	}
-	var k [8]byte
-	binary.LittleEndian.PutUint64(k[:], h)
-	return c.bloom.Test(k[:])
 }
 
 // codesOf returns row r's codes (nil for none).

@@ -94,4 +94,4 @@ var metaFormatKey = []byte{prefixMeta, 'f', 'o', 'r', 'm', 'a', 't'}
 var metaFieldPathsKey = []byte{prefixMeta, 'p', 'a', 't', 'h', 's'}
 
 // formatVersion is bumped whenever the on-disk layout changes incompatibly.
-const formatVersion = "auditdeck-blocks-4"
+const formatVersion = "auditdeck-blocks-5"

@@ -541,7 +541,21 @@ func (p *plan) explain(snap *snapshot, order query.Order) string {
 			fields = append(fields, pr.Term.Field)
 		}
 	}
-	fmt.Fprintf(&sb, "field column predicates: %s\n", orNone(fields))
+	fmt.Fprintf(&sb, "field column predicates: %s", orNone(fields))
+	if len(fields) > 0 {
+		with := 0
+		for _, b := range snap.blocks {
+			if b.hdr.FieldCols {
+				with++
+			}
+		}
+		if with == len(snap.blocks) {
+			sb.WriteString(" (field columns in every block)")
+		} else {
+			fmt.Fprintf(&sb, " (field columns in %d of %d blocks; the others read the raw JSON until the store is migrated)", with, len(snap.blocks))
+		}
+	}
+	sb.WriteString("\n")
 	var raws []string
 	for _, pr := range p.rawPreds {
 		raws = append(raws, pr.Term.Field)

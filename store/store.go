@@ -39,6 +39,9 @@ type Options struct {
 	// DefaultMinFreeBytes, the value for 0); negative: no check.
 	MinFreeBytes int64
 	Logger       *slog.Logger
+	// MigrationProgress, when set, hears how far opening a store of an
+	// older format has come in migrating it (see migrate.go).
+	MigrationProgress MigrationProgress
 	// Tune, when set, adjusts the Badger options last. Benchmarks use it to
 	// compare the tuned options with Badger's defaults.
 	Tune func(*badger.Options)
@@ -103,6 +106,8 @@ type Store struct {
 	db    *badger.DB
 	opts  Options
 	cache *decodedCache
+	// migrate: the store's format is older; Open migrates it (migrate.go).
+	migrate bool
 	// results caches counts and histograms of the current snapshot.
 	results resultCache
 
@@ -262,6 +267,12 @@ func Open(opts Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", opts.Dir, err)
 	}
+	if s.migrate && !opts.ReadOnly {
+		if err := s.migrateFieldColumns(); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("open store %s: %w", opts.Dir, err)
+		}
+	}
 	// Opening reads through value-log files Badger keeps mapped; drop them
 	// from this process's RSS (they stay in the page cache).
 	releaseMappedPages(opts.Dir)
@@ -279,7 +290,11 @@ func (s *Store) load() error {
 		if item, err := txn.Get(metaFormatKey); err == nil {
 			hasFormat = true
 			v, _ := item.ValueCopy(nil)
-			if string(v) != formatVersion {
+			switch string(v) {
+			case formatVersion:
+			case formatBlocks4:
+				s.migrate = true
+			default:
 				return fmt.Errorf("data directory has format %q; this auditdeck reads %q", v, formatVersion)
 			}
 		} else if !errors.Is(err, badger.ErrKeyNotFound) {

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime/pprof"
@@ -125,7 +126,7 @@ func defaultDataDir() string {
 
 // openEngine opens the store in dir; a locked directory gives one clear line.
 func openEngine(dir string, opts ...core.EngineOption) (*core.Engine, error) {
-	s, err := store.Open(store.Options{Dir: dir})
+	s, err := store.Open(store.Options{Dir: dir, MigrationProgress: migrationProgress(os.Stderr)})
 	if err != nil {
 		if errors.Is(err, core.ErrLocked) {
 			return nil, &exitError{code: 3, msg: fmt.Sprintf("data directory %s is in use by another process (is `auditdeck serve` running? stop it, or pass --data DIR for another store)", dir)}
@@ -140,4 +141,16 @@ func openEngine(dir string, opts ...core.EngineOption) (*core.Engine, error) {
 		return nil, fmt.Errorf("open store %s: %w", dir, err)
 	}
 	return eng, nil
+}
+
+// migrationProgress reports, on w, a store of an older format being
+// migrated as it opens: at the start, every tenth and at the end.
+func migrationProgress(w io.Writer) store.MigrationProgress {
+	last := -1
+	return func(done, total int) {
+		if tenth := done * 10 / max(total, 1); tenth != last || done == total {
+			last = tenth
+			fmt.Fprintf(w, "migrating the store to the current format: %d of %d blocks\n", done, total)
+		}
+	}
 }
