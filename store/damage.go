@@ -38,6 +38,8 @@ func describeKey(k []byte) string {
 		}
 	case prefixDeleted:
 		return "block " + seq() + " deleted rows"
+	case prefixFieldDir:
+		return "block " + seq() + " field directory"
 	case prefixFieldColumn:
 		if len(k) >= 9 {
 			return fmt.Sprintf("block %s field column %q", seq(), k[9:])

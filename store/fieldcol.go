@@ -1,10 +1,12 @@
 package store
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"runtime"
 	"sort"
+	"sync"
 
 	"github.com/auditdeck/auditdeck/core"
 	"github.com/auditdeck/auditdeck/core/query"
@@ -269,14 +271,14 @@ func (c *columnBuilder) code(kind query.LeafKind, text []byte) uint32 {
 		c.numCodes[s] = code
 		return code
 	case query.LeafTrue:
-		slot = &c.trueCode
+		slot, text = &c.trueCode, []byte("true")
 	case query.LeafFalse:
-		slot = &c.falsCode
+		slot, text = &c.falsCode, []byte("false")
 	default:
 		slot = &c.nullCode
 	}
 	if *slot == 0 {
-		*slot = c.newCode(kind, "")
+		*slot = c.newCode(kind, string(text))
 	}
 	return *slot
 }
@@ -294,6 +296,8 @@ type builtFieldColumn struct {
 	value    []byte
 	flags    uint64
 	leafRows int
+	ndict    int
+	pairs    [pairBytes]byte // see fielddir.go
 	kinds    []query.LeafKind
 	hashes   []uint64 // xxhash of each distinct value (kind byte + text)
 }
@@ -317,7 +321,10 @@ func (b *fieldColumnBuilder) finish() []builtFieldColumn {
 	out := make([]builtFieldColumn, 0, len(paths))
 	for _, p := range paths {
 		c := b.cols[p]
-		bc := builtFieldColumn{path: p, flags: c.flags, leafRows: c.leafRows}
+		bc := builtFieldColumn{path: p, flags: c.flags, leafRows: c.leafRows, ndict: len(c.kinds)}
+		for _, t := range c.texts {
+			addPairs(&bc.pairs, t)
+		}
 		seenKinds := map[query.LeafKind]bool{}
 		bc.hashes = make([]uint64, len(c.kinds))
 		for i, k := range c.kinds {
@@ -423,29 +430,39 @@ func codeWidth(ndict int) int {
 	return 4
 }
 
-// fieldColumn is a decoded column.
+// fieldColumn is a read column. Its dictionary and codes are decoded on
+// first use: a text search first runs over the dictionary's bytes and, in
+// most columns, finds nothing to decode.
 type fieldColumn struct {
 	flags    uint64
 	rows     int
 	leafRows int
+	ndict    int
+	// dictBytes holds the dictionary as stored: per entry a kind byte, a
+	// uvarint length and the text (booleans spelled out, numbers as
+	// written), so a needle that no value contains is absent from it.
+	dictBytes []byte
+	codeBytes []byte
+
+	dictOnce sync.Once
 	kinds    []query.LeafKind // per code-1
 	texts    []string
-	width    int
+	dictErr  error
+
+	codeOnce sync.Once
 	single   []uint32 // single-valued: the code of each row (0 = none)
 	start    []uint32 // multi-valued: row r's codes are multi[start[r]:start[r+1]]
 	multi    []uint32
+	codeErr  error
 }
 
 func (c *fieldColumn) container() bool { return c.flags&fcolContainer != 0 }
 func (c *fieldColumn) viaArray() bool  { return c.flags&fcolViaArray != 0 }
+func (c *fieldColumn) isMulti() bool   { return c.flags&fcolMulti != 0 }
 
-// size approximates the decoded column's memory, for the cache.
+// size approximates the column's memory once decoded, for the cache.
 func (c *fieldColumn) size() int64 {
-	n := int64(64 + 4*(len(c.single)+len(c.start)+len(c.multi)) + 24*len(c.texts))
-	for _, t := range c.texts {
-		n += int64(len(t))
-	}
-	return n
+	return int64(96 + 2*len(c.dictBytes) + 24*c.ndict + len(c.codeBytes) + 4*(c.rows+1))
 }
 
 func decodeFieldColumn(v []byte) (*fieldColumn, error) {
@@ -457,52 +474,98 @@ func decodeFieldColumn(v []byte) (*fieldColumn, error) {
 	c.flags = d.uvarint()
 	c.rows = d.count(0)
 	c.leafRows = d.count(0)
-	ndict := d.count(0)
-	if len(d.b) == 0 {
+	c.ndict = d.count(0)
+	if d.err != nil || len(d.b) == 0 {
 		return nil, errCorrupt
 	}
 	inline := d.b[0] == 1
 	d.b = d.b[1:]
-	readDict := func(d *dec) {
-		if ndict > len(d.b)/2+1 {
-			d.fail()
-			return
-		}
-		c.kinds = make([]query.LeafKind, ndict)
-		c.texts = make([]string, ndict)
-		for i := range ndict {
-			if len(d.b) == 0 {
-				d.fail()
-				return
-			}
-			c.kinds[i] = query.LeafKind(d.b[0])
-			d.b = d.b[1:]
-			c.texts[i] = d.str()
-		}
-	}
+	var inlineDict []byte
 	if inline {
-		readDict(&d)
+		n, ok := dictLen(d.b, c.ndict)
+		if !ok {
+			return nil, errCorrupt
+		}
+		inlineDict = d.b[:n]
+		d.b = d.b[n:]
 	}
 	packed := d.bytes()
 	if d.err != nil {
 		return nil, d.err
 	}
-	raw, err := uncompress(packed)
+	body, err := uncompress(packed)
 	if err != nil {
 		return nil, err
 	}
-	bd := dec{b: raw}
-	if !inline {
-		readDict(&bd)
+	if len(packed) > 0 && packed[0] == codecNone {
+		body = bytes.Clone(body) // v is Badger's, valid only while read
 	}
-	if bd.err != nil || len(bd.b) == 0 {
+	if inline {
+		c.dictBytes = bytes.Clone(inlineDict)
+	} else {
+		n, ok := dictLen(body, c.ndict)
+		if !ok {
+			return nil, errCorrupt
+		}
+		c.dictBytes, body = body[:n:n], body[n:]
+	}
+	if len(body) == 0 {
 		return nil, errCorrupt
 	}
-	c.width = int(bd.b[0])
+	c.codeBytes = body
+	return c, nil
+}
+
+// dictLen is the byte length of a dictionary of n entries at the start of b.
+func dictLen(b []byte, n int) (int, bool) {
+	off := 0
+	for range n {
+		if off >= len(b) {
+			return 0, false
+		}
+		l, k := binary.Uvarint(b[off+1:])
+		if k <= 0 || l > uint64(len(b)) {
+			return 0, false
+		}
+		off += 1 + k + int(l)
+		if off > len(b) {
+			return 0, false
+		}
+	}
+	return off, true
+}
+
+// dict returns the dictionary: kinds and texts per code-1.
+func (c *fieldColumn) dict() ([]query.LeafKind, []string, error) {
+	c.dictOnce.Do(func() {
+		all := string(c.dictBytes) // one allocation; the texts share it
+		c.kinds = make([]query.LeafKind, c.ndict)
+		c.texts = make([]string, c.ndict)
+		off := 0
+		for i := range c.ndict {
+			c.kinds[i] = query.LeafKind(all[off])
+			l, k := binary.Uvarint(c.dictBytes[off+1:])
+			off += 1 + k
+			c.texts[i] = all[off : off+int(l)]
+			off += int(l)
+		}
+	})
+	return c.kinds, c.texts, c.dictErr
+}
+
+// codes decodes the rows' codes.
+func (c *fieldColumn) codes() error {
+	c.codeOnce.Do(func() { c.codeErr = c.decodeCodes() })
+	return c.codeErr
+}
+
+func (c *fieldColumn) decodeCodes() error {
+	bd := dec{b: c.codeBytes}
+	width := int(bd.b[0])
 	bd.b = bd.b[1:]
 	get := func() uint32 {
 		var code uint32
-		switch c.width {
+		switch width {
 		case 1:
 			if len(bd.b) < 1 {
 				bd.fail()
@@ -527,23 +590,23 @@ func decodeFieldColumn(v []byte) (*fieldColumn, error) {
 		default:
 			bd.fail()
 		}
-		if int(code) > ndict {
+		if int(code) > c.ndict {
 			bd.fail()
 		}
 		return code
 	}
 	switch {
-	case c.width == 0:
-		if ndict != 1 || c.flags&fcolMulti != 0 {
-			return nil, errCorrupt
+	case width == 0:
+		if c.ndict != 1 || c.isMulti() {
+			return errCorrupt
 		}
 		c.single = make([]uint32, c.rows)
 		for i := range c.single {
 			c.single[i] = 1
 		}
-	case c.flags&fcolMulti == 0:
-		if len(bd.b) < c.rows*c.width {
-			return nil, errCorrupt
+	case !c.isMulti():
+		if len(bd.b) < c.rows*width {
+			return errCorrupt
 		}
 		c.single = make([]uint32, c.rows)
 		for i := range c.single {
@@ -558,17 +621,14 @@ func decodeFieldColumn(v []byte) (*fieldColumn, error) {
 		}
 		c.start[c.rows] = uint32(total)
 		if total > len(bd.b) {
-			return nil, errCorrupt
+			return errCorrupt
 		}
 		c.multi = make([]uint32, total)
 		for i := range c.multi {
 			c.multi[i] = get()
 		}
 	}
-	if bd.err != nil {
-		return nil, bd.err
-	}
-	return c, nil
+	return bd.err
 }
 
 // codesOf returns row r's codes (nil for none).

@@ -9,13 +9,13 @@ import (
 // fieldFilter clears from bs the rows of [start, end) that fail pr, from the
 // block's field columns. ok is false when the columns cannot answer pr for
 // this block (see fieldcol.go); the caller then evaluates the raw JSON.
-func (r *reader) fieldFilter(b *blockState, pr *query.Pred, bs bitset, start, end int) (ok bool, err error) {
+func (r *reader) fieldFilter(b *blockState, pr *query.Pred, pre *query.TextMatcher, bs bitset, start, end int) (ok bool, err error) {
 	if !b.hdr.FieldCols {
 		return false, nil
 	}
 	seq := b.hdr.Seq
 	if pr.IsTextSearch() {
-		return true, r.anyLeafFilter(b, pr, "", bs, start, end)
+		return true, r.anyLeafFilter(b, pr, pre, "", bs, start, end)
 	}
 	path := pr.Term.Field
 	col, err := r.fieldColumn(seq, path)
@@ -34,7 +34,7 @@ func (r *reader) fieldFilter(b *blockState, pr *query.Pred, bs bitset, start, en
 		if !pr.Contains() {
 			return false, nil
 		}
-		return true, r.anyLeafFilter(b, pr, path, bs, start, end)
+		return true, r.anyLeafFilter(b, pr, pre, path, bs, start, end)
 	}
 	if pr.IsNull() && col.viaArray() {
 		return false, nil
@@ -42,18 +42,34 @@ func (r *reader) fieldFilter(b *blockState, pr *query.Pred, bs bitset, start, en
 	if col.rows != b.hdr.Rows {
 		return false, fmt.Errorf("block %d field column %q: %d rows, want %d: %w", seq, path, col.rows, b.hdr.Rows, errCorrupt)
 	}
+	raw, err := rawTable(pr, pre, col)
+	if err != nil {
+		return false, err
+	}
 	// pass[code]: the final result for a row holding that one value; pass[0]
 	// for a row holding none.
-	pass := make([]bool, len(col.kinds)+1)
-	pass[0] = pr.RawMissing() != neg
-	anyPass := pass[0] && col.leafRows < col.rows
-	for i, k := range col.kinds {
-		pass[i+1] = pr.RawLeaf(k, col.texts[i]) != neg
-		anyPass = anyPass || pass[i+1]
+	pass := make([]bool, len(raw))
+	allPass, nonePass := true, true
+	for i, x := range raw {
+		pass[i] = x != neg
+		if i == 0 && col.leafRows == col.rows {
+			continue // no row holds nothing
+		}
+		allPass = allPass && pass[i]
+		nonePass = nonePass && !pass[i]
 	}
-	if !anyPass && col.single != nil {
+	if col.isMulti() {
+		allPass, nonePass = false, false // a row's values combine
+	}
+	switch {
+	case allPass:
+		return true, nil
+	case nonePass:
 		clearRange(bs, start, end)
 		return true, nil
+	}
+	if err := col.codes(); err != nil {
+		return false, fmt.Errorf("block %d field column %q: %w", seq, path, err)
 	}
 	if col.single != nil {
 		codes := col.single
@@ -65,10 +81,6 @@ func (r *reader) fieldFilter(b *blockState, pr *query.Pred, bs bitset, start, en
 		return true, nil
 	}
 	// Several values per row: the raw result is true when any value's is.
-	raw := make([]bool, len(pass))
-	for i := range raw {
-		raw[i] = pass[i] != neg
-	}
 	for i := bs.next(start); i >= 0 && i < end; i = bs.next(i + 1) {
 		codes := col.multi[col.start[i]:col.start[i+1]]
 		hit := len(codes) == 0 && raw[0]
@@ -85,36 +97,69 @@ func (r *reader) fieldFilter(b *blockState, pr *query.Pred, bs bitset, start, en
 	return true, nil
 }
 
+// rawTable is pr's result before negation for each dictionary code of col,
+// and at 0 for a row holding no value. When the prefilter finds none of its
+// needles in the dictionary's bytes, no value can pass and none is decoded.
+func rawTable(pr *query.Pred, pre *query.TextMatcher, col *fieldColumn) ([]bool, error) {
+	raw := make([]bool, col.ndict+1)
+	raw[0] = pr.RawMissing()
+	if pre != nil && !pre.Match(col.dictBytes) {
+		return raw, nil
+	}
+	kinds, texts, err := col.dict()
+	if err != nil {
+		return nil, err
+	}
+	for i, k := range kinds {
+		raw[i+1] = pr.RawLeaf(k, texts[i])
+	}
+	return raw, nil
+}
+
 // anyLeafFilter evaluates a contains on an object (or, for path "", a text
 // search of the whole document): a row's raw result is true when any leaf
 // beneath path passes. A row with no leaf there fails (contains on a
 // missing value is false).
-func (r *reader) anyLeafFilter(b *blockState, pr *query.Pred, path string, bs bitset, start, end int) error {
+func (r *reader) anyLeafFilter(b *blockState, pr *query.Pred, pre *query.TextMatcher, path string, bs bitset, start, end int) error {
 	seq := b.hdr.Seq
 	paths, err := r.pathsBeneath(seq, path)
 	if err != nil {
 		return err
 	}
-	hit := newBitset(b.hdr.Rows)
-	for _, p := range paths {
+	words := pairWords(pr)
+	var hit bitset
+	for i := range paths {
+		e := &paths[i]
+		if e.ndict == 0 || words != nil && !e.mayHoldAny(words) {
+			continue
+		}
+		p := e.path
 		col, err := r.fieldColumn(seq, p)
 		if err != nil {
 			return err
 		}
-		if col == nil || len(col.kinds) == 0 {
+		if col == nil || col.ndict == 0 || pre != nil && !pre.Match(col.dictBytes) {
 			continue
 		}
 		if col.rows != b.hdr.Rows {
 			return fmt.Errorf("block %d field column %q: %d rows, want %d: %w", seq, p, col.rows, b.hdr.Rows, errCorrupt)
 		}
-		raw := make([]bool, len(col.kinds)+1)
+		raw, err := rawTable(pr, nil, col)
+		if err != nil {
+			return err
+		}
 		anyRaw := false
-		for i, k := range col.kinds {
-			raw[i+1] = pr.RawLeaf(k, col.texts[i])
-			anyRaw = anyRaw || raw[i+1]
+		for _, x := range raw[1:] {
+			anyRaw = anyRaw || x
 		}
 		if !anyRaw {
 			continue
+		}
+		if err := col.codes(); err != nil {
+			return fmt.Errorf("block %d field column %q: %w", seq, p, err)
+		}
+		if hit == nil {
+			hit = newBitset(b.hdr.Rows)
 		}
 		for i := bs.next(start); i >= 0 && i < end; i = bs.next(i + 1) {
 			if hit.has(i) {
@@ -133,6 +178,9 @@ func (r *reader) anyLeafFilter(b *blockState, pr *query.Pred, path string, bs bi
 				}
 			}
 		}
+	}
+	if hit == nil {
+		hit = newBitset(b.hdr.Rows)
 	}
 	if path == "" {
 		// event_id has its own column, not a field column.

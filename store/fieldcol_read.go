@@ -4,20 +4,52 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"strings"
 
+	"github.com/auditdeck/auditdeck/core"
 	"github.com/dgraph-io/badger/v4"
 )
 
 // Cache slots of a block's field columns and of its list of column paths.
 const (
 	fieldColumnSlot = math.MaxUint32 - iota
-	fieldPathsSlot
+	fieldDirSlot
 )
+
+// setFieldColumns writes a block's field columns and directory.
+func setFieldColumns(txn *badger.Txn, seq uint64, cols []builtFieldColumn) error {
+	for _, f := range cols {
+		if err := txn.Set(fieldColumnKey(seq, f.path), f.value); err != nil {
+			return err
+		}
+	}
+	return txn.Set(fieldDirKey(seq), encodeFieldDir(cols))
+}
+
+// fieldDir returns a block's field directory.
+func (r *reader) fieldDir(seq uint64) (*fieldDir, error) {
+	v, err := r.load(seq, fieldDirSlot, fieldDirKey(seq), func(b []byte) (any, int64, error) {
+		fd, err := decodeFieldDir(b)
+		if err != nil {
+			return nil, 0, err
+		}
+		return fd, fd.size(), nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*fieldDir), nil
+}
 
 // fieldColumn returns a block's column of path, or nil when no row of the
 // block has the path.
 func (r *reader) fieldColumn(seq uint64, path string) (*fieldColumn, error) {
+	fd, err := r.fieldDir(seq)
+	if err != nil {
+		return nil, err
+	}
+	if fd.find(path) == nil {
+		return nil, nil
+	}
 	k := cacheKey{seq: seq, col: fieldColumnSlot, path: path}
 	if r.memo != nil {
 		if v, ok := r.memo[k]; ok {
@@ -33,6 +65,8 @@ func (r *reader) fieldColumn(seq uint64, path string) (*fieldColumn, error) {
 	var c *fieldColumn
 	switch {
 	case errors.Is(err, badger.ErrKeyNotFound):
+		// The directory lists it: written together, so it was lost.
+		return nil, fmt.Errorf("read %s: not in the store: %w", describeKey(key), core.ErrDamaged)
 	case err != nil:
 		return nil, fmt.Errorf("read %s: %w", describeKey(key), err)
 	default:
@@ -57,42 +91,12 @@ func (r *reader) fieldColumn(seq uint64, path string) (*fieldColumn, error) {
 	return c, nil
 }
 
-// fieldPaths lists the paths of a block's field columns, sorted.
-func (r *reader) fieldPaths(seq uint64) ([]string, error) {
-	k := cacheKey{seq: seq, col: fieldPathsSlot}
-	if v, ok := r.s.cache.get(k); ok {
-		return v.([]string), nil
-	}
-	prefix := fieldColumnPrefix(seq)
-	r.at = prefix
-	it := r.txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
-	defer it.Close() // also when Badger panics on a damaged table block
-	var paths []string
-	size := int64(24)
-	for it.Rewind(); it.Valid(); it.Next() {
-		p := string(it.Item().Key()[len(prefix):])
-		paths = append(paths, p)
-		size += int64(len(p) + 16)
-	}
-	r.s.cache.put(k, paths, size)
-	return paths, nil
-}
-
-// pathsBeneath returns the paths of a block's columns at or beneath path
-// ("" for all of them): what a contains on an object searches.
-func (r *reader) pathsBeneath(seq uint64, path string) ([]string, error) {
-	all, err := r.fieldPaths(seq)
+// pathsBeneath returns the directory entries of a block's columns at or
+// beneath path ("" for all of them): what a contains on an object searches.
+func (r *reader) pathsBeneath(seq uint64, path string) ([]fieldDirEntry, error) {
+	fd, err := r.fieldDir(seq)
 	if err != nil {
 		return nil, err
 	}
-	if path == "" {
-		return all, nil
-	}
-	var out []string
-	for _, p := range all {
-		if p == path || strings.HasPrefix(p, path) && len(p) > len(path) && p[len(path)] == '.' {
-			out = append(out, p)
-		}
-	}
-	return out, nil
+	return fd.beneath(path), nil
 }

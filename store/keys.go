@@ -16,6 +16,7 @@ const (
 	prefixMeta        = 'm' // m name           -> store metadata
 	prefixObject      = 'o' // o kind 0 id      -> engine document (reports, tasks, ...)
 	prefixFieldColumn = 'f' // f seq path       -> one field column of a block (fieldcol.go)
+	prefixFieldDir    = 'F' // F seq            -> the block's list of field columns (fielddir.go)
 )
 
 func headerKey(seq uint64) []byte {
@@ -45,6 +46,13 @@ func fieldColumnKey(seq uint64, path string) []byte {
 	k[0] = prefixFieldColumn
 	binary.BigEndian.PutUint64(k[1:], seq)
 	return append(k, path...)
+}
+
+func fieldDirKey(seq uint64) []byte {
+	k := make([]byte, 9)
+	k[0] = prefixFieldDir
+	binary.BigEndian.PutUint64(k[1:], seq)
+	return k
 }
 
 // fieldColumnPrefix is the start of every field column key of a block.

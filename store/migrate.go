@@ -76,10 +76,8 @@ func (s *Store) migrateBlock(b *blockState) error {
 	h.FieldCols = true
 	txn := s.db.NewTransaction(true)
 	defer txn.Discard()
-	for _, f := range cols {
-		if err := txn.Set(fieldColumnKey(h.Seq, f.path), f.value); err != nil {
-			return err
-		}
+	if err := setFieldColumns(txn, h.Seq, cols); err != nil {
+		return err
 	}
 	if err := txn.Set(headerKey(h.Seq), h.encode()); err != nil {
 		return err

@@ -43,6 +43,9 @@ type plan struct {
 	// fieldPreds are on fields without a typed column: answered from the
 	// blocks' field columns (fieldcol.go), or the raw JSON where those cannot.
 	fieldPreds []*query.Pred
+	// fieldPre[i] is fieldPreds[i]'s prefilter on a column's dictionary
+	// bytes (nil: none): some needle must be there for any value to pass.
+	fieldPre []*query.TextMatcher
 	// idSet, when not nil, is every event id that can match: from event_id
 	// eq/in terms or from the triage index when untriaged events cannot match.
 	idSet    map[string]bool
@@ -82,6 +85,7 @@ func newPlan(c *query.Compiled, snap *snapshot) *plan {
 				p.colPreds[col] = append(p.colPreds[col], pr)
 			} else if !pr.HasIndex() {
 				p.fieldPreds = append(p.fieldPreds, pr)
+				p.fieldPre = append(p.fieldPre, dictPrefilter(pr))
 			} else {
 				p.rawPreds = append(p.rawPreds, pr)
 				if words, fold, ok := pr.Needles(); ok {
@@ -155,6 +159,31 @@ func matchOptString(pr *query.Pred, s string) bool {
 		return pr.MatchMissing()
 	}
 	return pr.MatchString(s)
+}
+
+// dictPrefilter is a byte search that a field column's dictionary must
+// pass for any of its values to satisfy pr: the needles of contains,
+// icontains and text searches, or the texts of an exact eq/in. An eq
+// argument that reads as a number can equal other spellings of it, so it
+// gets none.
+func dictPrefilter(pr *query.Pred) *query.TextMatcher {
+	if pr.Negated() {
+		return nil // the prefilter proves raw results false, which a negation passes
+	}
+	if words, fold, ok := pr.Needles(); ok && len(words) > 0 {
+		return query.NewTextMatcher(words, fold)
+	}
+	vals, fold, ok := pr.Values()
+	if !ok || fold || len(vals) == 0 || len(vals) > 64 {
+		return nil
+	}
+	for _, v := range vals {
+		if _, err := strconv.ParseFloat(v, 64); err != nil && v != "" {
+			continue
+		}
+		return nil
+	}
+	return query.NewTextMatcher(vals, false)
 }
 
 // needleOf turns contains/icontains arguments into a byte prefilter when it
@@ -437,11 +466,11 @@ func (r *reader) candidates(p *plan, b *blockState) (bitset, error) {
 		}
 	}
 	var fallback []*query.Pred
-	for _, pr := range p.fieldPreds {
+	for i, pr := range p.fieldPreds {
 		if bs.next(start) < 0 {
 			break
 		}
-		ok, err := r.fieldFilter(b, pr, bs, start, end)
+		ok, err := r.fieldFilter(b, pr, p.fieldPre[i], bs, start, end)
 		if err != nil {
 			return nil, err
 		}

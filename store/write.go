@@ -277,10 +277,8 @@ func (s *Store) commitRecords(snap *snapshot, pending []pendingRec, remove []*bl
 				return fmt.Errorf("write block %d: %w", b.hdr.Seq, err)
 			}
 		}
-		for _, f := range b.fields {
-			if err := txn.Set(fieldColumnKey(b.hdr.Seq, f.path), f.value); err != nil {
-				return fmt.Errorf("write block %d: %w", b.hdr.Seq, err)
-			}
+		if err := setFieldColumns(txn, b.hdr.Seq, b.fields); err != nil {
+			return fmt.Errorf("write block %d: %w", b.hdr.Seq, err)
 		}
 	}
 	for seq, d := range newDel {
@@ -342,7 +340,7 @@ func (s *Store) commitRecords(snap *snapshot, pending []pendingRec, remove []*bl
 }
 
 func deleteBlockKeys(txn *badger.Txn, h *header) error {
-	keys := [][]byte{headerKey(h.Seq), bloomKey(h.Seq), deletedKey(h.Seq)}
+	keys := [][]byte{headerKey(h.Seq), bloomKey(h.Seq), deletedKey(h.Seq), fieldDirKey(h.Seq)}
 	for c := range numColumns {
 		keys = append(keys, columnKey(h.Seq, c))
 	}
