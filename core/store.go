@@ -93,12 +93,13 @@ type ActivityStore interface {
 	// Snapshot pins the current state for reads that must agree with each
 	// other, such as an export's count and its rows.
 	Snapshot() Snapshot
-	// Pin names the current state by its last commit; SnapshotAt(pin) reads
+	// Pin names the current state (opaque; see Pin); SnapshotAt(pin) reads
 	// that state later: rows committed after it left out, rows replaced after
 	// it still shown. A view records the pin of what it shows, so an export
-	// started from it holds exactly that.
-	Pin() uint64
-	SnapshotAt(pin uint64) Snapshot
+	// started from it holds exactly that. SnapshotAt of the zero Pin, or of
+	// a pin the store cannot read (another store's), is the current state.
+	Pin() Pin
+	SnapshotAt(pin Pin) Snapshot
 	// Explain describes the plan the store would choose for a filter.
 	Explain(f *query.Compiled, order query.Order) string
 	Stats() StoreStats
@@ -137,7 +138,8 @@ type ObjectStore interface {
 
 // FieldPathStore keeps the dotted paths of the members of stored events
 // (see FieldPathSet): how a filter on a field that no event has is told
-// apart from one that matches nothing.
+// apart from one that matches nothing. It is optional: the engine asserts
+// it on the events store given to NewEngine.
 type FieldPathStore interface {
 	// AddFieldPaths records paths seen in events about to be written;
 	// overflow says some were left out. Ingest calls it before the batch
@@ -147,7 +149,7 @@ type FieldPathStore interface {
 	FieldPaths(ctx context.Context) (*FieldPathSet, error)
 }
 
-// HealthChecker is implemented by stores that can tell whether they take
+// HealthChecker is implemented by event stores that can tell whether they take
 // writes now (their disk has room, their directory exists).
 type HealthChecker interface {
 	Health() error
@@ -156,13 +158,30 @@ type HealthChecker interface {
 // Health is nil when the store takes writes; otherwise it says why not
 // (an error wrapping syscall.ENOSPC for a full disk). Readiness checks use it.
 func (e *Engine) Health() error {
-	if h, ok := e.store.(HealthChecker); ok {
+	if h, ok := e.events.(HealthChecker); ok {
 		return h.Health()
 	}
 	return nil
 }
 
-// Store is everything the engine keeps.
+// fieldPaths is the events store's FieldPathStore, or one that records
+// nothing and knows nothing when the store has none.
+func (e *Engine) fieldPaths() FieldPathStore {
+	if f, ok := e.events.(FieldPathStore); ok {
+		return f
+	}
+	return noFieldPaths{}
+}
+
+type noFieldPaths struct{}
+
+func (noFieldPaths) AddFieldPaths(context.Context, []string, bool) error { return nil }
+func (noFieldPaths) FieldPaths(context.Context) (*FieldPathSet, error) {
+	return nil, errors.New("the event store keeps no field paths")
+}
+
+// Store is a backend that keeps everything in one value (store.Store is
+// one): NewEngine(s, s).
 type Store interface {
 	ActivityStore
 	ObjectStore

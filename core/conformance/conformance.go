@@ -324,7 +324,7 @@ func tiedCopies(t *testing.T, lines [][]byte, at ...int) [][]byte {
 }
 
 func newEngine(s core.Store) *core.Engine {
-	return core.NewEngine(s, core.WithClock(func() time.Time { return Now }))
+	return core.NewEngine(s, s, core.WithClock(func() time.Time { return Now }))
 }
 
 func ingest(t *testing.T, eng *core.Engine, data []byte, opts core.IngestOptions) {

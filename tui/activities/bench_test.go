@@ -49,7 +49,7 @@ func benchEngine(b *testing.B) *core.Engine {
 			bench.err = err
 			return
 		}
-		bench.eng = core.NewEngine(s, core.WithClock(func() time.Time { return fixedNow }))
+		bench.eng = core.NewEngine(s, s, core.WithClock(func() time.Time { return fixedNow }))
 		ingestSynthetic(b, bench.eng, 200_000)
 	})
 	if bench.err != nil {

@@ -49,7 +49,7 @@ type pageMsg struct {
 	total int64           // fetchEnd: the result's size
 	head  bool            // fetchRefresh: rows[0] is the first row of the result
 	at    time.Time       // when the rows were read (the engine's clock)
-	pin   uint64          // the store's commit pin at that moment
+	pin   core.Pin        // the store's pin at that moment
 	err   error
 }
 
