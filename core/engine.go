@@ -112,6 +112,11 @@ type QuerySpec struct {
 	Offset  int
 	Cursor  string
 	WithRaw bool
+	// From, FromInclusive and Backward page from a row's place in a time
+	// order: see ScanRequest.
+	From          *RowKey
+	FromInclusive bool
+	Backward      bool
 }
 
 // Page is one page of results.
@@ -135,7 +140,8 @@ func (e *Engine) scanRequest(q QuerySpec) (ScanRequest, error) {
 	if q.Limit < 0 || q.Offset < 0 {
 		return ScanRequest{}, fmt.Errorf("limit and offset must not be negative")
 	}
-	return ScanRequest{Filter: c, Order: order, Cursor: q.Cursor, Offset: q.Offset, Limit: q.Limit, WithRaw: q.WithRaw}, nil
+	return ScanRequest{Filter: c, Order: order, Cursor: q.Cursor, Offset: q.Offset, Limit: q.Limit, WithRaw: q.WithRaw,
+		From: q.From, FromInclusive: q.FromInclusive, Backward: q.Backward}, nil
 }
 
 // Query returns one page. Limit 0 is not allowed here: use Scan to stream everything.
@@ -171,6 +177,16 @@ func (e *Engine) Count(ctx context.Context, f query.Filter) (int64, error) {
 		return 0, err
 	}
 	return e.events.Count(ctx, c)
+}
+
+// CountBefore counts the matches that precede a row's key in the default
+// order: that row's index in the result.
+func (e *Engine) CountBefore(ctx context.Context, f query.Filter, k RowKey) (int64, error) {
+	c, err := e.Compile(f)
+	if err != nil {
+		return 0, err
+	}
+	return e.events.CountBefore(ctx, c, k)
 }
 
 // Explain describes the plan for a filter and order.

@@ -42,10 +42,31 @@ type ScanRequest struct {
 	Filter  *query.Compiled // nil matches everything
 	Order   query.Order     // empty means query.DefaultOrder
 	Cursor  string          // opaque keyset cursor from a previous page; rows strictly after it
-	Offset  int             // rows to skip after the cursor
+	Offset  int             // rows to skip after the cursor (or after From)
 	Limit   int             // 0 = no limit
 	WithRaw bool            // load the raw JSON of each returned row
+	// From starts a time-ordered scan at a row's place instead of at the
+	// first row: the rows after From in the order, From's own row too when
+	// FromInclusive. No row need have that key. It needs a time order
+	// (the default, or created_at ascending) and no Cursor.
+	From          *RowKey
+	FromInclusive bool
+	// Backward reads a time order from the other end: the rows before From
+	// (every row, from the last, when From is nil), nearest first, which
+	// is the order reversed, ties included. The cursor it returns goes on
+	// backward when passed with Backward again.
+	Backward bool
 }
+
+// RowKey is a row's place in the time orders: its created_at, then its
+// event_id (unique), as the ordering contract on ActivityStore.Scan sorts.
+type RowKey struct {
+	CreatedAt int64 // unix nanoseconds
+	EventID   string
+}
+
+// KeyOf is the row key of an activity.
+func KeyOf(a *Activity) RowKey { return RowKey{CreatedAt: a.CreatedAt, EventID: a.EventID} }
 
 // ActivityStore is what the engine needs from storage. The store package
 // implements it on Badger; another engine could sit behind it unchanged.
@@ -72,9 +93,21 @@ type ActivityStore interface {
 	// unpaged rows; Offset skips rows after the cursor. An order of
 	// created_at ascending alone (oldest first) is the default read
 	// backwards: its ties go by event_id ascending.
+	//
+	// Positions (time orders only): From is a bound like the cursor,
+	// exclusive unless FromInclusive, given as a row key rather than a
+	// cursor, so a view can page from any row it holds; Backward yields
+	// exactly the rows before that bound in reverse, so paging backward
+	// from a row and forward from the same row, at any page size, meet
+	// without a gap or a repeat, whatever rows share a created_at.
 	Scan(ctx context.Context, req ScanRequest, fn func(*Activity) error) (next string, err error)
 	// Count returns the number of matching activities.
 	Count(ctx context.Context, f *query.Compiled) (int64, error)
+	// CountBefore returns the number of matching activities that precede
+	// the key in the default order (created_at descending, then event_id
+	// descending): the index a row with that key has, or would have, in
+	// the unpaged result.
+	CountBefore(ctx context.Context, f *query.Compiled, k RowKey) (int64, error)
 	// Histogram counts matching activities in len(counts) equal buckets of
 	// [lo, hi) (unix nanoseconds), each half-open like the window, adding
 	// up to Count over that window.

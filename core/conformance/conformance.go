@@ -10,7 +10,8 @@
 // every filter in its table (written in the DSL, the JSON filter, and the
 // Cloudlock and HSS URL parameters), compares with the brute force:
 // counts, ids in the default and in other orders, cursor paging at several
-// page sizes, offset paging, histograms, a snapshot pinned before the
+// page sizes, offset paging, scans from a row's key forward and backward
+// and the count before it (with created_at ties), histograms, a snapshot pinned before the
 // update, and (when the backend can reopen its data) all of it again after
 // a reopen.
 //
@@ -32,7 +33,10 @@
 // exclusive bound: the next page starts strictly after the last row
 // returned, so paging at any page size yields exactly the unpaged rows,
 // none repeated or skipped; Offset skips rows after the cursor. A cursor is
-// returned only when a full page stopped early. Histogram buckets are equal,
+// returned only when a full page stopped early. A scan from a row's key
+// (ScanRequest.From) bounds like a cursor, exclusive unless FromInclusive;
+// a backward scan yields the rows before that bound, nearest first, and
+// CountBefore is the number of rows before a key. Histogram buckets are equal,
 // half-open slices [lo+k·w, lo+(k+1)·w) of a half-open window [lo, hi).
 //
 // Not yet checked: filters on unknown top-level fields (risk_score, tags,
@@ -295,7 +299,11 @@ func Run(t *testing.T, b Backend) {
 					}
 				}
 			}
+			for _, order := range []query.Order{nil, {{Field: "created_at"}}} {
+				checkPositions(t, eng, o, tc, order, o.run(c, order))
+			}
 		}
+		checkPositionErrors(t, eng)
 	})
 }
 

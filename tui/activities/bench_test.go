@@ -137,7 +137,7 @@ func BenchmarkViewScroll(b *testing.B) {
 }
 
 // BenchmarkUpdateViewPageUp pages back from the oldest events: the reads
-// are keyset reads backwards (created_at.ge, oldest first), not cursors.
+// are backward scans from the window's first row, not cursors.
 func BenchmarkUpdateViewPageUp(b *testing.B) {
 	eng := benchEngine(b)
 	m := newModel(newContext(eng), 120, 40)
