@@ -231,7 +231,7 @@ func (ing *ingestRun) write(b writtenBatch) {
 			return
 		}
 	}
-	res, err := ing.e.events.WriteBatch(ing.ctx, b.recs)
+	res, err := ing.e.events.WriteBatch(ing.ctx, Batch{Records: b.recs, Usage: CountConsumption})
 	if err != nil {
 		err = fmt.Errorf("write batch ending at line %d: %w", b.lastLine, err)
 		ing.writeErr.CompareAndSwap(nil, &err)

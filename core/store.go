@@ -71,10 +71,12 @@ func KeyOf(a *Activity) RowKey { return RowKey{CreatedAt: a.CreatedAt, EventID: 
 // ActivityStore is what the engine needs from storage. The store package
 // implements it on Badger; another engine could sit behind it unchanged.
 type ActivityStore interface {
-	// WriteBatch stores records atomically: when it returns nil the whole
-	// batch is visible and survives a killed process; on error nothing of it
-	// is visible. Sync makes it survive a machine crash too.
-	WriteBatch(ctx context.Context, recs []IngestRecord) (BatchResult, error)
+	// WriteBatch stores the batch's records atomically, with the ingest
+	// counters its Usage hands back: when it returns nil the whole batch
+	// is visible and survives a killed process; on error nothing of it is
+	// visible. Sync makes it survive a machine crash too. The store counts
+	// nothing itself: which records count is core's rule (CountConsumption).
+	WriteBatch(ctx context.Context, b Batch) (BatchResult, error)
 	Sync() error
 	// Scan calls fn for each matching activity in order, never holding the
 	// result set in memory. fn must not keep the pointer it gets (copy the
@@ -121,7 +123,8 @@ type ActivityStore interface {
 	AppendAudit(ctx context.Context, e AuditEntry) error
 	// ScanAudit streams audit entries with from <= At < to, oldest first.
 	ScanAudit(ctx context.Context, from, to time.Time, fn func(AuditEntry) error) error
-	// Consumption returns per-day, per-vendor-service ingest counters for days in [from, to).
+	// Consumption returns the per-day, per-vendor-service ingest counters
+	// that batches added (see Batch.Usage), for days in [from, to).
 	Consumption(ctx context.Context, from, to time.Time) ([]ConsumptionRow, error)
 	// Snapshot pins the current state for reads that must agree with each
 	// other, such as an export's count and its rows.

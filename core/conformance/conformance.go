@@ -299,11 +299,31 @@ func Run(t *testing.T, b Backend) {
 					}
 				}
 			}
-			for _, order := range []query.Order{nil, {{Field: "created_at"}}} {
-				checkPositions(t, eng, o, tc, order, o.run(c, order))
+			// Positions depend on the order, not on the filter's kind: a
+			// third of the table is enough, always the unfiltered case.
+			if ci%3 == 0 {
+				for _, order := range []query.Order{nil, {{Field: "created_at"}}} {
+					checkPositions(t, eng, o, tc, order, o.run(c, order))
+				}
 			}
 		}
 		checkPositionErrors(t, eng)
+
+		// Ingest counted each event id once, when it first came (core's
+		// rule; the backend keeps what core hands it, with the batch):
+		// not the replays of the overlapping batches, not the update.
+		rows, err := s.Consumption(ctx, time.Unix(0, 0), Now.Add(48*time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var events, bytes int64
+		for _, r := range rows {
+			events += r.Events
+			bytes += r.Bytes
+		}
+		if n := int64(len(o.events)); events != n || bytes == 0 {
+			t.Errorf("consumption counts %d events (%d bytes), want %d: one per event id", events, bytes, n)
+		}
 	})
 }
 
