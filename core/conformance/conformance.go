@@ -231,7 +231,26 @@ func Run(t *testing.T, b Backend) {
 	})
 
 	t.Run("pinned snapshot", func(t *testing.T) {
-		snap := s.SnapshotAt(pin)
+		// Tasks keep the pin in their JSON documents: it must come back
+		// from its encoding as the same pin.
+		b, err := json.Marshal(pin)
+		if err != nil || len(b) == 0 || b[0] != '"' {
+			t.Fatalf("pin encodes as %s, %v; want a JSON string", b, err)
+		}
+		var back core.Pin
+		if err := json.Unmarshal(b, &back); err != nil || back != pin {
+			t.Fatalf("pin %s decodes as %q, %v", b, back, err)
+		}
+		if pin == s.Pin() {
+			t.Fatalf("the pin did not change with a commit: %q", pin)
+		}
+		cur := s.SnapshotAt(core.Pin{})
+		all := compile(t, eng, filterCase{name: "all"})
+		if n, err := cur.Count(ctx, all); err != nil || n != int64(len(o.events)) {
+			t.Errorf("SnapshotAt of the zero pin counts %d, %v; want the current %d", n, err, len(o.events))
+		}
+		cur.Close()
+		snap := s.SnapshotAt(back)
 		defer snap.Close()
 		for ci, tc := range cases {
 			c := compile(t, eng, tc)
@@ -307,7 +326,7 @@ func Run(t *testing.T, b Backend) {
 				}
 			}
 		}
-		checkPositionErrors(t, eng)
+		checkCursorErrors(t, eng)
 
 		// Ingest counted each event id once, when it first came (core's
 		// rule; the backend keeps what core hands it, with the batch):

@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"testing"
 
@@ -99,9 +100,29 @@ func checkPositions(t *testing.T, eng *core.Engine, o *oracle, tc filterCase, or
 	}
 }
 
-// checkPositionErrors: positions need a time order and no cursor.
-func checkPositionErrors(t *testing.T, eng *core.Engine) {
+// checkCursorErrors: a malformed cursor, or one made for another query,
+// is ErrBadCursor; positions need a time order and no cursor.
+func checkCursorErrors(t *testing.T, eng *core.Engine) {
 	ctx := context.Background()
+	logins, _ := query.ParseDSL("event_type.eq(login)")
+	p, err := eng.Query(ctx, core.QuerySpec{Filter: logins, Limit: 2})
+	if err != nil || p.Next == "" {
+		t.Fatalf("first page of logins: %v %q", err, p.Next)
+	}
+	other, _ := query.ParseDSL("event_type.eq(other)")
+	for _, c := range []string{"!!!", "e30", p.Next} {
+		if _, err := eng.Query(ctx, core.QuerySpec{Filter: other, Limit: 2, Cursor: c}); !errors.Is(err, core.ErrBadCursor) {
+			t.Errorf("cursor %q on another filter: %v, want ErrBadCursor", c, err)
+		}
+	}
+	// A backward cursor is not a forward one.
+	back, err := eng.Query(ctx, core.QuerySpec{Filter: logins, Limit: 2, Backward: true})
+	if err != nil || back.Next == "" {
+		t.Fatalf("first backward page: %v %q", err, back.Next)
+	}
+	if _, err := eng.Query(ctx, core.QuerySpec{Filter: logins, Limit: 2, Cursor: back.Next}); !errors.Is(err, core.ErrBadCursor) {
+		t.Errorf("a backward cursor read forward: %v, want ErrBadCursor", err)
+	}
 	k := &core.RowKey{CreatedAt: Now.UnixNano(), EventID: "x"}
 	byUser, _ := query.ParseOrder("user.user_email")
 	if _, err := eng.Query(ctx, core.QuerySpec{Order: byUser, From: k, Limit: 5}); err == nil {
@@ -110,7 +131,7 @@ func checkPositionErrors(t *testing.T, eng *core.Engine) {
 	if _, err := eng.Query(ctx, core.QuerySpec{Order: byUser, Backward: true, Limit: 5}); err == nil {
 		t.Errorf("a backward scan in order %q did not fail", byUser)
 	}
-	p, err := eng.Query(ctx, core.QuerySpec{Limit: 1})
+	p, err = eng.Query(ctx, core.QuerySpec{Limit: 1})
 	if err != nil || p.Next == "" {
 		t.Fatalf("first page: %v %v", err, p.Next)
 	}
