@@ -103,3 +103,34 @@ func TestEngineSeparateObjectStore(t *testing.T) {
 		t.Errorf("the event store is still open after Engine.Close")
 	}
 }
+
+// eventsOnly hides every optional interface of the store behind it: an
+// event store with no field paths and no health check.
+type eventsOnly struct{ core.ActivityStore }
+
+// TestEngineWithoutOptionalParts: an event store that keeps no field paths
+// and cannot check its health still ingests and answers; filters on unknown
+// fields get no "no event has field" warning, and Health is nil.
+func TestEngineWithoutOptionalParts(t *testing.T) {
+	ctx := context.Background()
+	s, err := store.Open(store.Options{Dir: filepath.Join(t.TempDir(), "store")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	eng := core.NewEngine(eventsOnly{s}, &memObjects{docs: map[string][]byte{}}, core.WithClock(func() time.Time { return fixtureNow }))
+	(&env{eng: eng, store: s}).ingestFixture(t)
+	if n, err := eng.Count(ctx, query.Filter{}); err != nil || n == 0 {
+		t.Fatalf("count = %d, %v", n, err)
+	}
+	f, _ := query.ParseDSL("raw.zzzqqq.isnull()")
+	if w := eng.FilterWarnings(ctx, f); len(w) != 0 {
+		t.Errorf("warnings without a field path store: %q", w)
+	}
+	if set, err := s.FieldPaths(ctx); err != nil || set.Len() != 0 {
+		t.Errorf("ingest recorded field paths in a store the engine was not given them for: %d, %v", set.Len(), err)
+	}
+	if err := eng.Health(); err != nil {
+		t.Errorf("health without a checker: %v", err)
+	}
+}

@@ -65,9 +65,6 @@ type RowKey struct {
 	EventID   string
 }
 
-// KeyOf is the row key of an activity.
-func KeyOf(a *Activity) RowKey { return RowKey{CreatedAt: a.CreatedAt, EventID: a.EventID} }
-
 // ActivityStore is what the engine needs from storage. The store package
 // implements it on Badger; another engine could sit behind it unchanged.
 type ActivityStore interface {
