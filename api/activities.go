@@ -102,7 +102,7 @@ func (h *handler) listActivities(w http.ResponseWriter, r *http.Request, _ acces
 		return err
 	}
 	warnings := h.eng.FilterWarnings(r.Context(), f)
-	snap := h.eng.Store().Snapshot()
+	snap := h.eng.Events().Snapshot()
 	defer snap.Close()
 	total, err := snap.Count(r.Context(), c)
 	if err != nil {

@@ -174,7 +174,7 @@ func TestTriage(t *testing.T) {
 	}
 	// The audit log names the user and where the request came from.
 	var found bool
-	err := e.eng.Store().ScanAudit(context.Background(), time.Time{}, fixtureNow.Add(time.Hour), func(a core.AuditEntry) error {
+	err := e.eng.Events().ScanAudit(context.Background(), time.Time{}, fixtureNow.Add(time.Hour), func(a core.AuditEntry) error {
 		if a.Action == "triage.set" && a.User == "oscar" && strings.HasPrefix(a.From, "api 127.0.0.1:") && a.Target == id {
 			found = true
 		}

@@ -29,7 +29,7 @@ func newTestHandler(t *testing.T) *handler {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng := core.NewEngine(s)
+	eng := core.NewEngine(s, s)
 	t.Cleanup(func() { eng.Close() })
 	return New(Options{Engine: eng, Tokens: access.NewTokens(eng), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}).(*handler)
 }

@@ -57,7 +57,7 @@ func TestLegacyFlatExportDownload(t *testing.T) {
 		Request: core.ExportRequest{Type: core.TypeActivity, Formats: []string{"csv"}, FileName: "legacy"},
 		Files:   []core.TaskFile{{Format: "csv", Name: "legacy.csv", Path: path, Bytes: 34}}}
 	b, _ := json.Marshal(old)
-	if err := e.eng.Store().PutObject(context.Background(), "task", old.ID, b); err != nil {
+	if err := e.eng.Objects().PutObject(context.Background(), "task", old.ID, b); err != nil {
 		t.Fatal(err)
 	}
 	r := e.do(req{method: "GET", path: "/api/v2/report/77/csv", user: "vera"})

@@ -93,7 +93,7 @@ func (e *Engine) runInfos(ctx context.Context, s Subscription, runs []schedule.R
 	}
 	byReport := map[string]Delivery{}
 	if s.Webhook != "" {
-		err := e.store.ListObjects(ctx, deliveryKind(s.ID), func(id string, doc []byte) error {
+		err := e.objects.ListObjects(ctx, deliveryKind(s.ID), func(id string, doc []byte) error {
 			var d Delivery
 			if err := json.Unmarshal(doc, &d); err != nil {
 				return fmt.Errorf("decode delivery %s: %w", id, err)

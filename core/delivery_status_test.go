@@ -54,7 +54,7 @@ func retryEnv(t *testing.T) *env {
 	}
 	clock := &fakeClock{t: fixtureNow}
 	e := &env{dir: dir, store: s, clock: clock,
-		eng: core.NewEngine(s, core.WithClock(clock.now), core.WithWebhookRetries(3, func(int) time.Duration { return 0 }))}
+		eng: core.NewEngine(s, s, core.WithClock(clock.now), core.WithWebhookRetries(3, func(int) time.Duration { return 0 }))}
 	t.Cleanup(func() {
 		if r := e.eng.Tasks(); r != nil {
 			r.Close()

@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math"
@@ -17,9 +18,10 @@ import (
 // Engine is the one value shared by every front end of a process: CLI
 // commands, TUI sessions, the HTTP API, the task runner and the scheduler.
 type Engine struct {
-	store Store
-	now   func() time.Time
-	log   *slog.Logger
+	events  ActivityStore
+	objects ObjectStore
+	now     func() time.Time
+	log     *slog.Logger
 
 	predefinedMu sync.Mutex
 	predefinedOK atomic.Bool
@@ -56,9 +58,15 @@ func (e *Engine) logf(format string, a ...any) {
 	e.log.Warn(fmt.Sprintf(format, a...))
 }
 
-// NewEngine wraps a store.
-func NewEngine(s Store, opts ...EngineOption) *Engine {
-	e := &Engine{store: s, now: time.Now, log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
+// NewEngine wraps the two halves of storage: events (activities, triage,
+// audit, consumption) and objects (reports, subscriptions, tasks, tokens).
+// They may be one value (store.Store is both) or two backends. The engine
+// finds the optional parts of the events store by interface assertion:
+// FieldPathStore (field-path warnings; without it ingest records no paths
+// and filters get no "no event has field" warning) and HealthChecker
+// (readiness; without it the store is taken as healthy).
+func NewEngine(events ActivityStore, objects ObjectStore, opts ...EngineOption) *Engine {
+	e := &Engine{events: events, objects: objects, now: time.Now, log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 	for _, o := range opts {
 		o(e)
 	}
@@ -66,16 +74,29 @@ func NewEngine(s Store, opts ...EngineOption) *Engine {
 }
 
 // Pin names the store's current state; see ActivityStore.Pin.
-func (e *Engine) Pin() uint64 { return e.store.Pin() }
+func (e *Engine) Pin() Pin { return e.events.Pin() }
 
-// Store returns the underlying store.
-func (e *Engine) Store() Store { return e.store }
+// Events returns the event store the engine was made with.
+func (e *Engine) Events() ActivityStore { return e.events }
+
+// Objects returns the object store the engine was made with.
+func (e *Engine) Objects() ObjectStore { return e.objects }
+
+// Stats describes the event store's size.
+func (e *Engine) Stats() StoreStats { return e.events.Stats() }
 
 // Now is the engine's clock.
 func (e *Engine) Now() time.Time { return e.now() }
 
-// Close closes the store.
-func (e *Engine) Close() error { return e.store.Close() }
+// Close closes the event store, and the object store when it is another
+// value that can be closed.
+func (e *Engine) Close() error {
+	err := e.events.Close()
+	if c, ok := e.objects.(interface{ Close() error }); ok && any(e.objects) != any(e.events) {
+		err = errors.Join(err, c.Close())
+	}
+	return err
+}
 
 // Compile type-checks a filter against the activity schema and resolves its
 // relative times against the engine's clock.
@@ -91,6 +112,11 @@ type QuerySpec struct {
 	Offset  int
 	Cursor  string
 	WithRaw bool
+	// From, FromInclusive and Backward page from a row's place in a time
+	// order: see ScanRequest.
+	From          *RowKey
+	FromInclusive bool
+	Backward      bool
 }
 
 // Page is one page of results.
@@ -114,7 +140,8 @@ func (e *Engine) scanRequest(q QuerySpec) (ScanRequest, error) {
 	if q.Limit < 0 || q.Offset < 0 {
 		return ScanRequest{}, fmt.Errorf("limit and offset must not be negative")
 	}
-	return ScanRequest{Filter: c, Order: order, Cursor: q.Cursor, Offset: q.Offset, Limit: q.Limit, WithRaw: q.WithRaw}, nil
+	return ScanRequest{Filter: c, Order: order, Cursor: q.Cursor, Offset: q.Offset, Limit: q.Limit, WithRaw: q.WithRaw,
+		From: q.From, FromInclusive: q.FromInclusive, Backward: q.Backward}, nil
 }
 
 // Query returns one page. Limit 0 is not allowed here: use Scan to stream everything.
@@ -127,7 +154,7 @@ func (e *Engine) Query(ctx context.Context, q QuerySpec) (Page, error) {
 		return Page{}, err
 	}
 	p := Page{Items: make([]Activity, 0, q.Limit)}
-	p.Next, err = e.store.Scan(ctx, req, func(a *Activity) error {
+	p.Next, err = e.events.Scan(ctx, req, func(a *Activity) error {
 		p.Items = append(p.Items, *a)
 		return nil
 	})
@@ -140,7 +167,7 @@ func (e *Engine) Scan(ctx context.Context, q QuerySpec, fn func(*Activity) error
 	if err != nil {
 		return "", err
 	}
-	return e.store.Scan(ctx, req, fn)
+	return e.events.Scan(ctx, req, fn)
 }
 
 // Count counts matching activities.
@@ -149,7 +176,17 @@ func (e *Engine) Count(ctx context.Context, f query.Filter) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	return e.store.Count(ctx, c)
+	return e.events.Count(ctx, c)
+}
+
+// CountBefore counts the matches that precede a row's key in the default
+// order: that row's index in the result.
+func (e *Engine) CountBefore(ctx context.Context, f query.Filter, k RowKey) (int64, error) {
+	c, err := e.Compile(f)
+	if err != nil {
+		return 0, err
+	}
+	return e.events.CountBefore(ctx, c, k)
 }
 
 // Explain describes the plan for a filter and order.
@@ -161,12 +198,12 @@ func (e *Engine) Explain(f query.Filter, order query.Order) (string, error) {
 	if len(order) == 0 {
 		order = query.DefaultOrder
 	}
-	return e.store.Explain(c, order), nil
+	return e.events.Explain(c, order), nil
 }
 
 // Get returns activities by id.
 func (e *Engine) Get(ctx context.Context, ids []string, withRaw bool) ([]Activity, error) {
-	return e.store.Get(ctx, ids, withRaw)
+	return e.events.Get(ctx, ids, withRaw)
 }
 
 // HistogramResult is a filter's events counted over time.
@@ -185,7 +222,7 @@ func (e *Engine) Histogram(ctx context.Context, f query.Filter, buckets int) (Hi
 		return res, err
 	}
 	lo, hi := c.TimeRange("created_at")
-	st := e.store.Stats()
+	st := e.events.Stats()
 	if lo == math.MinInt64 {
 		lo = st.OldestEvent.UnixNano()
 	}
@@ -198,7 +235,7 @@ func (e *Engine) Histogram(ctx context.Context, f query.Filter, buckets int) (Hi
 	}
 	res.Start, res.End = time.Unix(0, lo).UTC(), time.Unix(0, hi).UTC()
 	res.Counts = make([]int64, buckets)
-	if err := e.store.Histogram(ctx, c, lo, hi, res.Counts); err != nil {
+	if err := e.events.Histogram(ctx, c, lo, hi, res.Counts); err != nil {
 		return res, err
 	}
 	for _, n := range res.Counts {

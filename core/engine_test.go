@@ -55,7 +55,7 @@ func openEnvAt(t *testing.T, dir string) *env {
 		t.Fatal(err)
 	}
 	clock := &fakeClock{t: fixtureNow}
-	e := &env{dir: dir, store: s, eng: core.NewEngine(s, core.WithClock(clock.now)), clock: clock}
+	e := &env{dir: dir, store: s, eng: core.NewEngine(s, s, core.WithClock(clock.now)), clock: clock}
 	t.Cleanup(func() {
 		if r := e.eng.Tasks(); r != nil {
 			r.Close()

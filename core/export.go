@@ -89,7 +89,7 @@ func (e *Engine) countRequest(ctx context.Context, r *ExportRequest) (int64, err
 	}
 	switch r.Type {
 	case TypeActivity:
-		snap := e.store.SnapshotAt(r.PinSeq)
+		snap := e.events.SnapshotAt(r.Pin)
 		defer snap.Close()
 		return snap.Count(ctx, res.compiled)
 	default:
@@ -250,7 +250,7 @@ func (tr *TaskRunner) export(ctx context.Context, t *Task, rt *runningTask) erro
 	t.WindowStart, t.WindowEnd = res.lo, res.hi
 	var snap Snapshot
 	if t.Request.Type == TypeActivity {
-		snap = tr.e.store.SnapshotAt(t.Request.PinSeq)
+		snap = tr.e.events.SnapshotAt(t.Request.Pin)
 		defer snap.Close()
 	}
 	meta := render.ReportMeta{Title: t.Request.Title, Filter: t.Request.Filter, WindowStart: res.lo, WindowEnd: res.hi,
@@ -548,7 +548,7 @@ func zeroNil(t time.Time) any {
 // from counters of at most topCapacity values each.
 func summarize(ctx context.Context, e *Engine, snap Snapshot, res *resolvedExport, limit int64) ([]render.Bucket, []render.SummaryItem, []render.TopList, error) {
 	const buckets = 48
-	st := e.store.Stats()
+	st := e.events.Stats()
 	start, end := st.OldestEvent.UnixNano(), st.NewestEvent.UnixNano()+1
 	if !res.lo.IsZero() {
 		start = res.lo.UnixNano()

@@ -108,7 +108,7 @@ func (e *Engine) FilterWarnings(ctx context.Context, f query.Filter) []string {
 		}
 		if !loaded {
 			loaded = true
-			if s, err := e.store.FieldPaths(ctx); err == nil && s.Complete && s.Len() > 0 {
+			if s, err := e.fieldPaths().FieldPaths(ctx); err == nil && s.Complete && s.Len() > 0 {
 				set = s
 			}
 		}

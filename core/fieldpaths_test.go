@@ -114,7 +114,7 @@ func TestFieldPathsOfOlderStores(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.store.WriteBatch(ctx, []core.IngestRecord{{Fields: f, Raw: raw}}); err != nil {
+	if _, err := e.store.WriteBatch(ctx, core.Batch{Records: []core.IngestRecord{{Fields: f, Raw: raw}}}); err != nil {
 		t.Fatal(err)
 	}
 	e.ingestFixture(t)

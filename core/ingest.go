@@ -225,13 +225,13 @@ func (ing *ingestRun) write(b writtenBatch) {
 	// The paths go first: the set of paths may only ever hold more than the
 	// stored events have, never less.
 	if len(b.paths) > 0 || b.pathsOverflow {
-		if err := ing.e.store.AddFieldPaths(ing.ctx, b.paths, b.pathsOverflow); err != nil {
+		if err := ing.e.fieldPaths().AddFieldPaths(ing.ctx, b.paths, b.pathsOverflow); err != nil {
 			err = fmt.Errorf("record the field paths of the batch ending at line %d: %w", b.lastLine, err)
 			ing.writeErr.CompareAndSwap(nil, &err)
 			return
 		}
 	}
-	res, err := ing.e.store.WriteBatch(ing.ctx, b.recs)
+	res, err := ing.e.events.WriteBatch(ing.ctx, Batch{Records: b.recs, Usage: CountConsumption})
 	if err != nil {
 		err = fmt.Errorf("write batch ending at line %d: %w", b.lastLine, err)
 		ing.writeErr.CompareAndSwap(nil, &err)
@@ -258,7 +258,7 @@ func (ing *ingestRun) syncAndAck() {
 	if len(ing.unsynced) == 0 {
 		return
 	}
-	if err := ing.e.store.Sync(); err != nil {
+	if err := ing.e.events.Sync(); err != nil {
 		ing.writeErr.CompareAndSwap(nil, &err)
 		return
 	}

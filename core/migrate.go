@@ -86,7 +86,7 @@ func (e *Engine) migratePredefinedIDs(ctx context.Context) error {
 func (e *Engine) migrateRefs(ctx context.Context, kind string, path ...string) (int, error) {
 	// Collect first, write after: no writes inside the store's iteration.
 	var ids []string
-	err := e.store.ListObjects(ctx, kind, func(id string, doc []byte) error {
+	err := e.objects.ListObjects(ctx, kind, func(id string, doc []byte) error {
 		if v, ok := lookupString(doc, path); ok {
 			if _, moved := movedPredefinedID(v); moved {
 				ids = append(ids, id)
@@ -98,7 +98,7 @@ func (e *Engine) migrateRefs(ctx context.Context, kind string, path ...string) (
 		return 0, err
 	}
 	for _, id := range ids {
-		doc, err := e.store.GetObject(ctx, kind, id)
+		doc, err := e.objects.GetObject(ctx, kind, id)
 		if err != nil {
 			return 0, fmt.Errorf("%s %s: %w", kind, id, err)
 		}
@@ -111,7 +111,7 @@ func (e *Engine) migrateRefs(ctx context.Context, kind string, path ...string) (
 		if err != nil {
 			return 0, fmt.Errorf("%s %s: %w", kind, id, err)
 		}
-		if err := e.store.PutObject(ctx, kind, id, out); err != nil {
+		if err := e.objects.PutObject(ctx, kind, id, out); err != nil {
 			return 0, fmt.Errorf("%s %s: %w", kind, id, err)
 		}
 	}

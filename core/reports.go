@@ -231,11 +231,11 @@ func (e *Engine) putJSON(ctx context.Context, kind, id string, v any) error {
 	if err != nil {
 		return fmt.Errorf("encode %s %s: %w", kind, id, err)
 	}
-	return e.store.PutObject(ctx, kind, id, b)
+	return e.objects.PutObject(ctx, kind, id, b)
 }
 
 func (e *Engine) getJSON(ctx context.Context, kind, id string, v any) error {
-	b, err := e.store.GetObject(ctx, kind, id)
+	b, err := e.objects.GetObject(ctx, kind, id)
 	if err != nil {
 		return err
 	}
@@ -254,7 +254,7 @@ func (e *Engine) audit(ctx context.Context, a Actor, action, target string, deta
 		entry.Rows = n
 	}
 	// An audit write that fails must not undo the action; it is logged instead.
-	if err := e.store.AppendAudit(ctx, entry); err != nil {
+	if err := e.events.AppendAudit(ctx, entry); err != nil {
 		e.logf("audit %s %s: %v", action, target, err)
 	}
 }
@@ -307,7 +307,7 @@ func (e *Engine) ListReports(ctx context.Context, a Actor) ([]DefinedReport, err
 		return nil, err
 	}
 	var out []DefinedReport
-	err := e.store.ListObjects(ctx, kindDefinedReport, func(id string, doc []byte) error {
+	err := e.objects.ListObjects(ctx, kindDefinedReport, func(id string, doc []byte) error {
 		var r DefinedReport
 		if err := json.Unmarshal(doc, &r); err != nil {
 			return fmt.Errorf("decode report %s: %w", id, err)
@@ -419,7 +419,7 @@ func (e *Engine) ReportSubscriptions(ctx context.Context, a Actor, id string) ([
 
 func (e *Engine) subscriptionsTo(ctx context.Context, id string) ([]Subscription, error) {
 	var out []Subscription
-	err := e.store.ListObjects(ctx, kindSubscription, func(sid string, doc []byte) error {
+	err := e.objects.ListObjects(ctx, kindSubscription, func(sid string, doc []byte) error {
 		var s Subscription
 		if err := json.Unmarshal(doc, &s); err != nil {
 			return fmt.Errorf("decode subscription %s: %w", sid, err)
@@ -459,7 +459,7 @@ func (e *Engine) DeleteReport(ctx context.Context, a Actor, id string, force boo
 	if len(subs) > 0 {
 		e.wakeScheduler()
 	}
-	if err := e.store.DeleteObject(ctx, kindDefinedReport, id); err != nil {
+	if err := e.objects.DeleteObject(ctx, kindDefinedReport, id); err != nil {
 		return err
 	}
 	e.publish(ChangeReports, id)

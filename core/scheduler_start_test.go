@@ -49,7 +49,7 @@ func TestSchedulerStartIsRetried(t *testing.T) {
 		t.Fatal(err)
 	}
 	fs := &failingObjects{Store: s}
-	eng := core.NewEngine(fs)
+	eng := core.NewEngine(fs, fs)
 	defer eng.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

@@ -63,7 +63,7 @@ func (e *Engine) scanOther(ctx context.Context, t ReportType, res *resolvedExpor
 	}
 	switch t {
 	case TypeAudit:
-		return e.store.ScanAudit(ctx, lo, hi, func(a AuditEntry) error {
+		return e.events.ScanAudit(ctx, lo, hi, func(a AuditEntry) error {
 			doc, err := json.Marshal(auditDoc{CreatedAt: a.At, User: a.User, Action: a.Action, From: a.From, Target: a.Target, Filter: a.Filter, Rows: a.Rows, Detail: a.Detail})
 			if err != nil {
 				return err
@@ -71,7 +71,7 @@ func (e *Engine) scanOther(ctx context.Context, t ReportType, res *resolvedExpor
 			return emit(doc)
 		})
 	case TypeConsumption:
-		rows, err := e.store.Consumption(ctx, lo, hi)
+		rows, err := e.events.Consumption(ctx, lo, hi)
 		if err != nil {
 			return err
 		}

@@ -42,18 +42,38 @@ type ScanRequest struct {
 	Filter  *query.Compiled // nil matches everything
 	Order   query.Order     // empty means query.DefaultOrder
 	Cursor  string          // opaque keyset cursor from a previous page; rows strictly after it
-	Offset  int             // rows to skip after the cursor
+	Offset  int             // rows to skip after the cursor (or after From)
 	Limit   int             // 0 = no limit
 	WithRaw bool            // load the raw JSON of each returned row
+	// From starts a time-ordered scan at a row's place instead of at the
+	// first row: the rows after From in the order, From's own row too when
+	// FromInclusive. No row need have that key. It needs a time order
+	// (the default, or created_at ascending) and no Cursor.
+	From          *RowKey
+	FromInclusive bool
+	// Backward reads a time order from the other end: the rows before From
+	// (every row, from the last, when From is nil), nearest first, which
+	// is the order reversed, ties included. The cursor it returns goes on
+	// backward when passed with Backward again.
+	Backward bool
+}
+
+// RowKey is a row's place in the time orders: its created_at, then its
+// event_id (unique), as the ordering contract on ActivityStore.Scan sorts.
+type RowKey struct {
+	CreatedAt int64 // unix nanoseconds
+	EventID   string
 }
 
 // ActivityStore is what the engine needs from storage. The store package
 // implements it on Badger; another engine could sit behind it unchanged.
 type ActivityStore interface {
-	// WriteBatch stores records atomically: when it returns nil the whole
-	// batch is visible and survives a killed process; on error nothing of it
-	// is visible. Sync makes it survive a machine crash too.
-	WriteBatch(ctx context.Context, recs []IngestRecord) (BatchResult, error)
+	// WriteBatch stores the batch's records atomically, with the ingest
+	// counters its Usage hands back: when it returns nil the whole batch
+	// is visible and survives a killed process; on error nothing of it is
+	// visible. Sync makes it survive a machine crash too. The store counts
+	// nothing itself: which records count is core's rule (CountConsumption).
+	WriteBatch(ctx context.Context, b Batch) (BatchResult, error)
 	Sync() error
 	// Scan calls fn for each matching activity in order, never holding the
 	// result set in memory. fn must not keep the pointer it gets (copy the
@@ -72,9 +92,21 @@ type ActivityStore interface {
 	// unpaged rows; Offset skips rows after the cursor. An order of
 	// created_at ascending alone (oldest first) is the default read
 	// backwards: its ties go by event_id ascending.
+	//
+	// Positions (time orders only): From is a bound like the cursor,
+	// exclusive unless FromInclusive, given as a row key rather than a
+	// cursor, so a view can page from any row it holds; Backward yields
+	// exactly the rows before that bound in reverse, so paging backward
+	// from a row and forward from the same row, at any page size, meet
+	// without a gap or a repeat, whatever rows share a created_at.
 	Scan(ctx context.Context, req ScanRequest, fn func(*Activity) error) (next string, err error)
 	// Count returns the number of matching activities.
 	Count(ctx context.Context, f *query.Compiled) (int64, error)
+	// CountBefore returns the number of matching activities that precede
+	// the key in the default order (created_at descending, then event_id
+	// descending): the index a row with that key has, or would have, in
+	// the unpaged result.
+	CountBefore(ctx context.Context, f *query.Compiled, k RowKey) (int64, error)
 	// Histogram counts matching activities in len(counts) equal buckets of
 	// [lo, hi) (unix nanoseconds), each half-open like the window, adding
 	// up to Count over that window.
@@ -88,17 +120,19 @@ type ActivityStore interface {
 	AppendAudit(ctx context.Context, e AuditEntry) error
 	// ScanAudit streams audit entries with from <= At < to, oldest first.
 	ScanAudit(ctx context.Context, from, to time.Time, fn func(AuditEntry) error) error
-	// Consumption returns per-day, per-vendor-service ingest counters for days in [from, to).
+	// Consumption returns the per-day, per-vendor-service ingest counters
+	// that batches added (see Batch.Usage), for days in [from, to).
 	Consumption(ctx context.Context, from, to time.Time) ([]ConsumptionRow, error)
 	// Snapshot pins the current state for reads that must agree with each
 	// other, such as an export's count and its rows.
 	Snapshot() Snapshot
-	// Pin names the current state by its last commit; SnapshotAt(pin) reads
+	// Pin names the current state (opaque; see Pin); SnapshotAt(pin) reads
 	// that state later: rows committed after it left out, rows replaced after
 	// it still shown. A view records the pin of what it shows, so an export
-	// started from it holds exactly that.
-	Pin() uint64
-	SnapshotAt(pin uint64) Snapshot
+	// started from it holds exactly that. SnapshotAt of the zero Pin, or of
+	// a pin the store cannot read (another store's), is the current state.
+	Pin() Pin
+	SnapshotAt(pin Pin) Snapshot
 	// Explain describes the plan the store would choose for a filter.
 	Explain(f *query.Compiled, order query.Order) string
 	Stats() StoreStats
@@ -137,7 +171,8 @@ type ObjectStore interface {
 
 // FieldPathStore keeps the dotted paths of the members of stored events
 // (see FieldPathSet): how a filter on a field that no event has is told
-// apart from one that matches nothing.
+// apart from one that matches nothing. It is optional: the engine asserts
+// it on the events store given to NewEngine.
 type FieldPathStore interface {
 	// AddFieldPaths records paths seen in events about to be written;
 	// overflow says some were left out. Ingest calls it before the batch
@@ -147,7 +182,7 @@ type FieldPathStore interface {
 	FieldPaths(ctx context.Context) (*FieldPathSet, error)
 }
 
-// HealthChecker is implemented by stores that can tell whether they take
+// HealthChecker is implemented by event stores that can tell whether they take
 // writes now (their disk has room, their directory exists).
 type HealthChecker interface {
 	Health() error
@@ -156,13 +191,30 @@ type HealthChecker interface {
 // Health is nil when the store takes writes; otherwise it says why not
 // (an error wrapping syscall.ENOSPC for a full disk). Readiness checks use it.
 func (e *Engine) Health() error {
-	if h, ok := e.store.(HealthChecker); ok {
+	if h, ok := e.events.(HealthChecker); ok {
 		return h.Health()
 	}
 	return nil
 }
 
-// Store is everything the engine keeps.
+// fieldPaths is the events store's FieldPathStore, or one that records
+// nothing and knows nothing when the store has none.
+func (e *Engine) fieldPaths() FieldPathStore {
+	if f, ok := e.events.(FieldPathStore); ok {
+		return f
+	}
+	return noFieldPaths{}
+}
+
+type noFieldPaths struct{}
+
+func (noFieldPaths) AddFieldPaths(context.Context, []string, bool) error { return nil }
+func (noFieldPaths) FieldPaths(context.Context) (*FieldPathSet, error) {
+	return nil, errors.New("the event store keeps no field paths")
+}
+
+// Store is a backend that keeps everything in one value (store.Store is
+// one): NewEngine(s, s).
 type Store interface {
 	ActivityStore
 	ObjectStore

@@ -186,7 +186,7 @@ func (e *Engine) ListSubscriptions(ctx context.Context, a Actor) ([]Subscription
 		return nil, err
 	}
 	var subs []Subscription
-	err := e.store.ListObjects(ctx, kindSubscription, func(id string, doc []byte) error {
+	err := e.objects.ListObjects(ctx, kindSubscription, func(id string, doc []byte) error {
 		var s Subscription
 		if err := json.Unmarshal(doc, &s); err != nil {
 			return fmt.Errorf("decode subscription %s: %w", id, err)
@@ -248,19 +248,19 @@ func (e *Engine) Unsubscribe(ctx context.Context, a Actor, id string) error {
 // records, which nothing reads once it is gone. The subscription goes
 // first: a crash part-way leaves only unread records behind.
 func (e *Engine) deleteSubscription(ctx context.Context, id string) error {
-	if err := e.store.DeleteObject(ctx, kindSubscription, id); err != nil {
+	if err := e.objects.DeleteObject(ctx, kindSubscription, id); err != nil {
 		return err
 	}
 	for _, kind := range []string{runKind(id), deliveryKind(id)} {
 		var ids []string
-		if err := e.store.ListObjects(ctx, kind, func(rid string, _ []byte) error {
+		if err := e.objects.ListObjects(ctx, kind, func(rid string, _ []byte) error {
 			ids = append(ids, rid)
 			return nil
 		}); err != nil {
 			return fmt.Errorf("subscription %s records: %w", id, err)
 		}
 		for _, rid := range ids {
-			if err := e.store.DeleteObject(ctx, kind, rid); err != nil {
+			if err := e.objects.DeleteObject(ctx, kind, rid); err != nil {
 				return fmt.Errorf("subscription %s records: %w", id, err)
 			}
 		}
@@ -324,7 +324,7 @@ type runStore struct{ e *Engine }
 
 func (r *runStore) Subscriptions() ([]schedule.Subscription, error) {
 	var out []schedule.Subscription
-	err := r.e.store.ListObjects(context.Background(), kindSubscription, func(id string, doc []byte) error {
+	err := r.e.objects.ListObjects(context.Background(), kindSubscription, func(id string, doc []byte) error {
 		var s Subscription
 		if err := json.Unmarshal(doc, &s); err != nil {
 			return fmt.Errorf("decode subscription %s: %w", id, err)
@@ -356,7 +356,7 @@ func (r *runStore) PutRun(run schedule.Run) error {
 
 func (r *runStore) Runs(subID string) ([]schedule.Run, error) {
 	var out []schedule.Run
-	err := r.e.store.ListObjects(context.Background(), runKind(subID), func(id string, doc []byte) error {
+	err := r.e.objects.ListObjects(context.Background(), runKind(subID), func(id string, doc []byte) error {
 		var run schedule.Run
 		if err := json.Unmarshal(doc, &run); err != nil {
 			return err
@@ -608,7 +608,7 @@ func errString(err error) string {
 // WebhookAttempts returns the recorded delivery attempts of a report.
 func (e *Engine) WebhookAttempts(ctx context.Context, reportID string) ([]WebhookAttempt, error) {
 	var out []WebhookAttempt
-	err := e.store.ListObjects(ctx, kindWebhookTry, func(id string, doc []byte) error {
+	err := e.objects.ListObjects(ctx, kindWebhookTry, func(id string, doc []byte) error {
 		if !strings.HasPrefix(id, reportID+"-") {
 			return nil
 		}

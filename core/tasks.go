@@ -46,12 +46,14 @@ type ExportRequest struct {
 	// (subscription periods).
 	WindowStart *time.Time `json:"window_start,omitempty"`
 	WindowEnd   *time.Time `json:"window_end,omitempty"`
-	// PinAt and PinSeq pin the result set: an upper bound on created_at and
-	// on ingest order (the store's Pin). A view's export passes the ones of
-	// what it showed, so the file holds exactly that; otherwise they are
-	// taken when the task is created, so a retry writes the same rows.
-	PinAt  *time.Time `json:"pin_at,omitempty"`
-	PinSeq uint64     `json:"pin_seq,omitempty"`
+	// PinAt and Pin pin the result set: an upper bound on created_at and
+	// the store's state (its Pin). A view's export passes the ones of what
+	// it showed, so the file holds exactly that; otherwise they are taken
+	// when the task is created, so a retry writes the same rows. Documents
+	// written before pins were opaque hold "pin_seq", a number; it is read
+	// as the pin (see UnmarshalJSON).
+	PinAt *time.Time `json:"pin_at,omitempty"`
+	Pin   Pin        `json:"pin,omitzero"`
 	// TimeZone is the IANA zone the html, pdf and xlsx files show times in
 	// (the subscription's, or the user's); "" is UTC.
 	TimeZone string `json:"time_zone,omitempty"`
@@ -288,7 +290,7 @@ func (tr *TaskRunner) Close() {
 // after MaxAttempts, and removes their partial files.
 func (tr *TaskRunner) recover(ctx context.Context) error {
 	var todo []Task
-	err := tr.e.store.ListObjects(ctx, kindTask, func(id string, doc []byte) error {
+	err := tr.e.objects.ListObjects(ctx, kindTask, func(id string, doc []byte) error {
 		var t Task
 		if err := json.Unmarshal(doc, &t); err != nil {
 			return fmt.Errorf("decode task %s: %w", id, err)
@@ -399,7 +401,7 @@ func (tr *TaskRunner) sweepLoop() {
 func (tr *TaskRunner) Sweep(ctx context.Context) {
 	now := tr.e.now()
 	var expired []Task
-	_ = tr.e.store.ListObjects(ctx, kindTask, func(id string, doc []byte) error {
+	_ = tr.e.objects.ListObjects(ctx, kindTask, func(id string, doc []byte) error {
 		var t Task
 		if json.Unmarshal(doc, &t) == nil && t.Final() && !t.ExpiresAt.IsZero() && now.After(t.ExpiresAt) {
 			expired = append(expired, t)
@@ -408,7 +410,7 @@ func (tr *TaskRunner) Sweep(ctx context.Context) {
 	})
 	for _, t := range expired {
 		tr.removeFiles(t)
-		if err := tr.e.store.DeleteObject(ctx, kindTask, t.ID); err != nil {
+		if err := tr.e.objects.DeleteObject(ctx, kindTask, t.ID); err != nil {
 			tr.e.logf("expire task %s: %v", t.ID, err)
 		}
 	}
@@ -560,8 +562,8 @@ func (tr *TaskRunner) submit(ctx context.Context, a Actor, kind, id string, req 
 		pin := now
 		t.Request.PinAt = &pin
 	}
-	if req.PinSeq == 0 {
-		t.Request.PinSeq = tr.e.store.Pin()
+	if req.Pin.IsZero() {
+		t.Request.Pin = tr.e.events.Pin()
 	}
 	if err := tr.admit(t, limited); err != nil {
 		return Task{}, err
@@ -700,7 +702,7 @@ func (tr *TaskRunner) Get(ctx context.Context, a Actor, id string) (Task, error)
 // List returns the tasks the actor may see, newest first.
 func (tr *TaskRunner) List(ctx context.Context, a Actor) ([]Task, error) {
 	var out []Task
-	err := tr.e.store.ListObjects(ctx, kindTask, func(id string, doc []byte) error {
+	err := tr.e.objects.ListObjects(ctx, kindTask, func(id string, doc []byte) error {
 		var t Task
 		if err := json.Unmarshal(doc, &t); err != nil {
 			return fmt.Errorf("decode task %s: %w", id, err)
@@ -805,7 +807,7 @@ func (tr *TaskRunner) Delete(ctx context.Context, a Actor, id string) error {
 		}
 	}
 	tr.removeFiles(t)
-	if err := tr.e.store.DeleteObject(ctx, kindTask, id); err != nil {
+	if err := tr.e.objects.DeleteObject(ctx, kindTask, id); err != nil {
 		return err
 	}
 	tr.e.publish(ChangeTasks, id)

@@ -385,7 +385,7 @@ func TestExportHoldsWhatTheViewShowed(t *testing.T) {
 	if _, err := e.eng.Ingest(ctx, strings.NewReader(late), core.IngestOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	task, err := tr.Submit(ctx, alice, core.ExportRequest{Formats: []string{"ndjson"}, FileName: "as-shown", PinSeq: pin})
+	task, err := tr.Submit(ctx, alice, core.ExportRequest{Formats: []string{"ndjson"}, FileName: "as-shown", Pin: pin})
 	if err != nil {
 		t.Fatal(err)
 	}

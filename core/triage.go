@@ -124,7 +124,7 @@ func (e *Engine) TriageFilter(ctx context.Context, r TriageRequest, f query.Filt
 	cursor := ""
 	for {
 		var ids []string
-		next, err := e.store.Scan(ctx, ScanRequest{Filter: c, Order: query.DefaultOrder, Cursor: cursor, Limit: triageBatch}, func(a *Activity) error {
+		next, err := e.events.Scan(ctx, ScanRequest{Filter: c, Order: query.DefaultOrder, Cursor: cursor, Limit: triageBatch}, func(a *Activity) error {
 			ids = append(ids, a.EventID)
 			return nil
 		})
@@ -163,7 +163,7 @@ func (e *Engine) triageBatch(ctx context.Context, r TriageRequest, ids []string,
 	audit := AuditEntry{
 		At: now, User: r.Actor, Action: "triage.set", From: r.From, Target: target, Filter: filter, Detail: detail,
 	}
-	unknown, err := e.store.SetTriage(ctx, ids, c, audit)
+	unknown, err := e.events.SetTriage(ctx, ids, c, audit)
 	if err != nil {
 		return 0, unknown, fmt.Errorf("set triage: %w", err)
 	}

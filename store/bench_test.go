@@ -52,7 +52,7 @@ func BenchmarkIngest(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		eng := core.NewEngine(s)
+		eng := core.NewEngine(s, s)
 		b.StartTimer()
 		rep, err := eng.Ingest(context.Background(), bytes.NewReader(data), core.IngestOptions{})
 		if err != nil || rep.Ingested != benchEvents() {
@@ -83,7 +83,7 @@ func benchEngine(b *testing.B) *core.Engine {
 		if err != nil {
 			b.Fatal(err)
 		}
-		benchStore.eng = core.NewEngine(s, core.WithClock(func() time.Time { return benchEnd }))
+		benchStore.eng = core.NewEngine(s, s, core.WithClock(func() time.Time { return benchEnd }))
 		if _, err := benchStore.eng.Ingest(context.Background(), bytes.NewReader(benchData()), core.IngestOptions{}); err != nil {
 			b.Fatal(err)
 		}
@@ -224,7 +224,7 @@ func BenchmarkLayout(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				eng := core.NewEngine(s)
+				eng := core.NewEngine(s, s)
 				start := time.Now()
 				if _, err := eng.Ingest(context.Background(), bytes.NewReader(data), core.IngestOptions{BatchSize: max(o.BlockRows, 4096)}); err != nil {
 					b.Fatal(err)
@@ -235,7 +235,7 @@ func BenchmarkLayout(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				eng = core.NewEngine(s)
+				eng = core.NewEngine(s, s)
 				start = time.Now()
 				if _, err := eng.Query(context.Background(), core.QuerySpec{Filter: first, Limit: 50, WithRaw: true}); err != nil {
 					b.Fatal(err)

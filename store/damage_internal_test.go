@@ -33,7 +33,7 @@ func smallBlockStore(t *testing.T, dir string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := core.NewEngine(s).Ingest(context.Background(), bytes.NewReader(data), core.IngestOptions{BatchSize: 64}); err != nil {
+	if _, err := core.NewEngine(s, s).Ingest(context.Background(), bytes.NewReader(data), core.IngestOptions{BatchSize: 64}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Close(); err != nil {
@@ -121,7 +121,7 @@ func TestDamagedValueNamesItsBlock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng := core.NewEngine(s)
+	eng := core.NewEngine(s, s)
 	ctx := context.Background()
 	want := "block " + strconv.FormatUint(victim, 10) + " chunk 1"
 	checkDamaged := func(what string, err error) {

@@ -48,7 +48,7 @@ func openEnv(t *testing.T, dir string, opts ...func(*store.Options)) *testEnv {
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
-	env := &testEnv{dir: dir, s: s, eng: core.NewEngine(s, core.WithClock(func() time.Time { return testNow }))}
+	env := &testEnv{dir: dir, s: s, eng: core.NewEngine(s, s, core.WithClock(func() time.Time { return testNow }))}
 	t.Cleanup(func() { s.Close() })
 	return env
 }

@@ -44,7 +44,7 @@ func TestMigrateStoreV1(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			c, err := core.NewEngine(s).Compile(f)
+			c, err := core.NewEngine(s, s).Compile(f)
 			if err != nil {
 				t.Fatalf("%s: %v", dsl, err)
 			}
@@ -89,7 +89,7 @@ func TestMigrateStoreV1(t *testing.T) {
 	}
 	if f, err := query.ParseDSL("client_location.city.eq(東京)"); err != nil {
 		t.Fatal(err)
-	} else if c, err := core.NewEngine(s).Compile(f); err != nil {
+	} else if c, err := core.NewEngine(s, s).Compile(f); err != nil {
 		t.Fatal(err)
 	} else if ex := s.Explain(c, nil); !strings.Contains(ex, "field columns in every block") {
 		t.Errorf("after migration a field filter still reads the raw JSON:\n%s", ex)

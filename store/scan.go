@@ -106,9 +106,15 @@ func (r *reader) count(ctx context.Context, c *query.Compiled, parallel bool) (i
 }
 
 func (r *reader) countBlocks(ctx context.Context, c *query.Compiled, parallel bool) (int64, error) {
-	s := r.s
 	p := newPlan(c, r.snap)
 	p.asOf = r.asOf
+	return r.countPlan(ctx, p, parallel)
+}
+
+// countPlan counts the rows a plan matches (its filter, within its
+// created_at window lo..hi).
+func (r *reader) countPlan(ctx context.Context, p *plan, parallel bool) (int64, error) {
+	s := r.s
 	var todo []*blockState
 	var total int64
 	for _, b := range r.snap.blocks {
@@ -208,13 +214,14 @@ func (p *plan) coversWhole(b *blockState) bool {
 	if p.asOf > 0 {
 		return false // live counts are of now, not of the pin
 	}
+	// The window first: a count before a row narrows it beyond the filter's.
+	if b.hdr.MinT < p.lo || b.hdr.MaxT > p.hi {
+		return false
+	}
 	if p.c == nil {
 		return true
 	}
 	if len(p.c.Preds) != len(p.timePreds) || len(p.hourPreds) > 0 || p.asOf > 0 {
-		return false
-	}
-	if b.hdr.MinT < p.lo || b.hdr.MaxT > p.hi {
 		return false
 	}
 	for _, pr := range p.timePreds {
@@ -345,16 +352,34 @@ func (r *reader) scan(ctx context.Context, req core.ScanRequest, fn func(*core.A
 	if len(order) == 0 {
 		order = query.DefaultOrder
 	}
+	if req.From != nil || req.Backward {
+		if !isTimeOrder(order) {
+			return "", fmt.Errorf("a scan from a row or backward needs a time order, not %s", order)
+		}
+		if req.From != nil && req.Cursor != "" {
+			return "", fmt.Errorf("a scan starts at a cursor or at a row, not both")
+		}
+	}
+	if req.Backward {
+		// Ties within created_at go by event_id in the time's direction, so
+		// the reversed time order is the order read backwards.
+		order = query.Order{{Field: "created_at", Desc: !order[0].Desc}}
+	}
 	p := newPlan(req.Filter, r.snap)
 	p.asOf = r.asOf
 	fp := fingerprint(req.Filter, order)
 	var after *sortCursor
-	if req.Cursor != "" {
+	inclusive := false
+	switch {
+	case req.Cursor != "":
 		c, err := decodeCursor(req.Cursor, fp)
 		if err != nil {
 			return "", err
 		}
 		after = c
+	case req.From != nil:
+		after = &sortCursor{T: req.From.CreatedAt, ID: req.From.EventID}
+		inclusive = req.FromInclusive
 	}
 	x := &exec{r: r, p: p, ctx: ctx}
 	// Only time-ordered scans go bulk: they finish blocks one after another
@@ -365,7 +390,9 @@ func (r *reader) scan(ctx context.Context, req core.ScanRequest, fn func(*core.A
 		defer func() { r.memo, r.recent, r.cols = nil, nil, nil }()
 	}
 	if isTimeOrder(order) {
-		return x.scanByTime(ctx, req, order, after, fp, fn)
+		it := x.newTimeIter(order[0].Desc, after)
+		it.inclusive = inclusive
+		return x.scanByTime(ctx, req, it, fp, fn)
 	}
 	return x.scanSorted(ctx, req, order, after, fp, fn)
 }
@@ -463,12 +490,15 @@ func (h *mergeHeap) Pop() any {
 // block is opened only when it could hold the next row, so a first page
 // touches the newest few blocks only.
 type timeIter struct {
-	x      *exec
-	desc   bool
-	after  *sortCursor
-	blocks []*blockState
-	nb     int
-	h      mergeHeap
+	x     *exec
+	desc  bool
+	after *sortCursor
+	// inclusive: the row with the cursor's key itself comes too (a scan
+	// from a row, ScanRequest.FromInclusive)
+	inclusive bool
+	blocks    []*blockState
+	nb        int
+	h         mergeHeap
 	// finished blocks whose memo can go once their last row is emitted
 	finished []uint64
 }
@@ -510,16 +540,21 @@ func (it *timeIter) mayPrecede(b *blockState) bool {
 	return b.hdr.MinT <= top.t
 }
 
-// afterCursor: is the row at pos strictly past the keyset cursor?
+// afterCursor: is the row at pos past the keyset cursor (or on it, when
+// the iterator is inclusive)?
 func (it *timeIter) afterCursor(pos *rowPos) bool {
 	c := it.after
 	if c == nil {
 		return true
 	}
-	if it.desc {
-		return pos.t < c.T || pos.t == c.T && pos.id() < c.ID
+	if pos.t != c.T {
+		return it.desc == (pos.t < c.T)
 	}
-	return pos.t > c.T || pos.t == c.T && pos.id() > c.ID
+	id := pos.id()
+	if id == c.ID {
+		return it.inclusive
+	}
+	return it.desc == (id < c.ID)
 }
 
 func (it *timeIter) open(b *blockState) error {
@@ -613,8 +648,7 @@ func (it *timeIter) next() (*blockState, int, bool, error) {
 	return b, row, true, nil
 }
 
-func (x *exec) scanByTime(ctx context.Context, req core.ScanRequest, order query.Order, after *sortCursor, fp string, fn func(*core.Activity) error) (string, error) {
-	it := x.newTimeIter(order[0].Desc, after)
+func (x *exec) scanByTime(ctx context.Context, req core.ScanRequest, it *timeIter, fp string, fn func(*core.Activity) error) (string, error) {
 	skip := req.Offset
 	emitted := 0
 	var last sortCursor

@@ -27,9 +27,9 @@ func (s *Store) Snapshot() core.Snapshot {
 // committed after it are left out and rows replaced after it are still shown.
 // Merges of small blocks drop replaced rows for good, so a pin older than a
 // merge may miss a row replaced between the pin and the merge.
-func (s *Store) SnapshotAt(pin uint64) core.Snapshot {
+func (s *Store) SnapshotAt(p core.Pin) core.Snapshot {
 	r := s.newReader()
-	if pin > 0 && pin < r.snap.pin {
+	if pin := pinSeq(p); pin > 0 && pin < r.snap.pin {
 		r.asOf = pin
 	}
 	return &snapshotView{r: r}

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -839,9 +840,20 @@ func (r *reader) rowSeq(b *blockState, row int) (uint64, error) {
 	return q[row], nil
 }
 
-// Pin returns the last commit sequence: a read pinned to it later sees
-// exactly what is stored now, whatever is ingested or replaced meanwhile.
-func (s *Store) Pin() uint64 { return s.state.Load().pin }
+// Pin names the last commit by its sequence (decimal text, see pinSeq): a
+// read pinned to it later sees exactly what is stored now, whatever is
+// ingested or replaced meanwhile.
+func (s *Store) Pin() core.Pin { return core.MakePin(strconv.FormatUint(s.state.Load().pin, 10)) }
+
+// pinSeq is the commit sequence a pin names; 0 (the current state) for the
+// zero pin or one this store did not make.
+func pinSeq(p core.Pin) uint64 {
+	n, err := strconv.ParseUint(p.String(), 10, 64)
+	if err != nil {
+		return 0
+	}
+	return n
+}
 
 // readValue reads one value outside any snapshot: for entries that never
 // change once written, such as a block's bloom filters.

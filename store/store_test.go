@@ -284,24 +284,6 @@ func TestLockedDirectory(t *testing.T) {
 	}
 }
 
-func TestBadCursor(t *testing.T) {
-	env := openEnv(t, t.TempDir())
-	env.ingest(t, readFile(t, "activities.ndjson"), core.IngestOptions{})
-	ctx := context.Background()
-	f, _ := query.ParseDSL("event_type.eq(login)")
-	p, err := env.eng.Query(ctx, core.QuerySpec{Filter: f, Limit: 2})
-	if err != nil || p.Next == "" {
-		t.Fatal(err)
-	}
-	other, _ := query.ParseDSL("event_type.eq(other)")
-	for _, c := range []string{"!!!", "e30", p.Next} {
-		_, err := env.eng.Query(ctx, core.QuerySpec{Filter: other, Limit: 2, Cursor: c})
-		if !errors.Is(err, core.ErrBadCursor) {
-			t.Errorf("cursor %q: %v", c, err)
-		}
-	}
-}
-
 func TestHistogramMatchesCounts(t *testing.T) {
 	env := openEnv(t, t.TempDir(), func(o *store.Options) { o.BlockRows = 50 })
 	env.ingest(t, readFile(t, "activities.ndjson"), core.IngestOptions{})

@@ -107,7 +107,8 @@ type pendingRec struct {
 
 // WriteBatch stores records as sealed blocks in one Badger transaction, so a
 // batch is all or nothing and durable once WriteBatch returns.
-func (s *Store) WriteBatch(ctx context.Context, recs []core.IngestRecord) (res core.BatchResult, err error) {
+func (s *Store) WriteBatch(ctx context.Context, batch core.Batch) (res core.BatchResult, err error) {
+	recs := batch.Records
 	defer s.recoverDamage("write batch", nil, &err)
 	if len(recs) == 0 {
 		return res, nil
@@ -163,7 +164,16 @@ func (s *Store) WriteBatch(ctx context.Context, recs []core.IngestRecord) (res c
 	if err := s.checkSpace(pendingBytes(pending)); err != nil {
 		return core.BatchResult{}, err
 	}
-	if err := s.commitRecords(r.snap, pending, nil); err != nil {
+	var usage []core.ConsumptionRow
+	if batch.Usage != nil {
+		written := make([]core.IngestRecord, len(pending))
+		isNew := make([]bool, len(pending))
+		for i, p := range pending {
+			written[i], isNew[i] = p.rec, p.replaces == nil
+		}
+		usage = batch.Usage(written, isNew)
+	}
+	if err := s.commitRecords(r.snap, pending, nil, usage); err != nil {
 		return core.BatchResult{}, err
 	}
 
@@ -206,8 +216,9 @@ func (s *Store) findExisting(r *reader, h uint64, id string, raw []byte) (*rowRe
 }
 
 // commitRecords writes pending records as new blocks, marks the rows they
-// replace as deleted, drops the blocks in remove, and publishes the result.
-func (s *Store) commitRecords(snap *snapshot, pending []pendingRec, remove []*blockState) error {
+// replace as deleted, drops the blocks in remove, adds the usage counters,
+// and publishes the result.
+func (s *Store) commitRecords(snap *snapshot, pending []pendingRec, remove []*blockState, usage []core.ConsumptionRow) error {
 	replaced := make(map[string]*rowRef, len(pending))
 	for _, p := range pending {
 		if p.replaces != nil {
@@ -257,7 +268,6 @@ func (s *Store) commitRecords(snap *snapshot, pending []pendingRec, remove []*bl
 		removed[b.hdr.Seq] = true
 	}
 
-	usage := consumptionOf(pending, remove == nil)
 	txn := s.db.NewTransaction(true)
 	defer txn.Discard()
 	for _, b := range built {
@@ -371,46 +381,21 @@ func blockFieldKeys(txn *badger.Txn, seq uint64) ([][]byte, error) {
 	return keys, nil
 }
 
-type usageKey struct{ day, vendor, service string }
-type usage struct{ events, bytes int64 }
-
-// consumptionOf counts new events only: a replayed or updated event was
-// already counted when it first arrived, and merges move events, not ingest them.
-func consumptionOf(pending []pendingRec, count bool) map[usageKey]usage {
-	type dayKey struct {
-		day             int64
-		vendor, service string
+// addConsumption adds counters to the stored ones (little-endian events
+// and bytes under the day, vendor and service; the layout stores made
+// before core did the counting have too).
+func addConsumption(txn *badger.Txn, rows []core.ConsumptionRow) error {
+	type usage struct{ events, bytes int64 }
+	m := map[[3]string]usage{}
+	for _, r := range rows {
+		k := [3]string{r.Day, r.Vendor, r.Service}
+		u := m[k]
+		u.events += r.Events
+		u.bytes += r.Bytes
+		m[k] = u
 	}
-	byDay := map[dayKey]usage{}
-	if !count {
-		return nil
-	}
-	const dayNs = int64(24 * time.Hour)
-	for _, p := range pending {
-		if p.replaces != nil {
-			continue
-		}
-		f := &p.rec.Fields
-		d := f.CreatedAt / dayNs
-		if f.CreatedAt < 0 && f.CreatedAt%dayNs != 0 {
-			d-- // floor for times before 1970
-		}
-		k := dayKey{day: d, vendor: f.VendorName, service: f.VendorService}
-		u := byDay[k]
-		u.events++
-		u.bytes += int64(len(p.rec.Raw))
-		byDay[k] = u
-	}
-	out := make(map[usageKey]usage, len(byDay))
-	for k, u := range byDay {
-		out[usageKey{day: time.Unix(0, k.day*dayNs).UTC().Format(time.DateOnly), vendor: k.vendor, service: k.service}] = u
-	}
-	return out
-}
-
-func addConsumption(txn *badger.Txn, m map[usageKey]usage) error {
 	for k, u := range m {
-		key := consumptionKey(k.day, k.vendor, k.service)
+		key := consumptionKey(k[0], k[1], k[2])
 		var cur usage
 		item, err := txn.Get(key)
 		switch {
@@ -424,10 +409,10 @@ func addConsumption(txn *badger.Txn, m map[usageKey]usage) error {
 				return nil
 			})
 			if err != nil {
-				return fmt.Errorf("consumption %s: %w", k.day, err)
+				return fmt.Errorf("consumption %s: %w", k[0], err)
 			}
 		case !errors.Is(err, badger.ErrKeyNotFound):
-			return fmt.Errorf("consumption %s: %w", k.day, err)
+			return fmt.Errorf("consumption %s: %w", k[0], err)
 		}
 		v := make([]byte, 16)
 		binary.LittleEndian.PutUint64(v, uint64(cur.events+u.events))
@@ -480,7 +465,7 @@ func (s *Store) mergeSmallBlocks() error {
 	}
 	// pending may be empty when every row of the small blocks was replaced:
 	// the blocks are still removed.
-	return s.commitRecords(snap, pending, small)
+	return s.commitRecords(snap, pending, small, nil) // a merge moves events, it ingests none
 }
 
 func (s *Store) smallBlocks(snap *snapshot) []*blockState {

@@ -330,7 +330,7 @@ type statsMsg core.StoreStats
 
 func (a *App) readStats() tea.Cmd {
 	eng := a.ctx.Engine
-	return func() tea.Msg { return statsMsg(eng.Store().Stats()) }
+	return func() tea.Msg { return statsMsg(eng.Stats()) }
 }
 
 func humanCount(n int64) string {

@@ -133,7 +133,7 @@ func openEngine(dir string, opts ...core.EngineOption) (*core.Engine, error) {
 		}
 		return nil, err
 	}
-	eng := core.NewEngine(s, opts...)
+	eng := core.NewEngine(s, s, opts...)
 	// Before any task runner or scheduler: a store made by an older
 	// version gets its predefined report references moved now, once.
 	if err := eng.InstallPredefined(context.Background()); err != nil {

@@ -18,7 +18,7 @@ func newStatsCmd(g *globalFlags) *cobra.Command {
 				return err
 			}
 			defer release()
-			st := eng.Store().Stats()
+			st := eng.Stats()
 			w := cmd.OutOrStdout()
 			fmt.Fprintf(w, "data directory: %s\n", g.dataDir)
 			fmt.Fprintf(w, "events:         %d in %d blocks\n", st.Events, st.Blocks)

@@ -71,4 +71,18 @@ func TestStoreFixtureV1Opens(t *testing.T) {
 	if len(tasks) != 1 || tasks[0]["status"] != "succeeded" || tasks[0]["record_total_num"] != float64(12) {
 		t.Errorf("tasks %v", tasks)
 	}
+	// The task was stored with its pin as Badger's commit sequence, a JSON
+	// number ("pin_seq": 2); it reads as the opaque pin "2".
+	if len(tasks) == 1 {
+		r := run(t, nil, "task", "show", "--data", data, "--user", "alice", tasks[0]["id"].(string))
+		var task struct {
+			Request map[string]any `json:"request"`
+		}
+		if r.code != 0 || json.Unmarshal([]byte(r.stdout), &task) != nil {
+			t.Fatalf("task show: %+v", r)
+		}
+		if task.Request["pin"] != "2" {
+			t.Errorf("task pin %v, want \"2\": %v", task.Request["pin"], task.Request)
+		}
+	}
 }

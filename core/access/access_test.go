@@ -146,7 +146,7 @@ func TestTokens(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
-	eng := core.NewEngine(s, core.WithClock(func() time.Time { return now }))
+	eng := core.NewEngine(s, s, core.WithClock(func() time.Time { return now }))
 	defer eng.Close()
 	ctx := context.Background()
 	toks := access.NewTokens(eng)

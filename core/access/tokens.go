@@ -97,7 +97,7 @@ func (t *Tokens) Create(ctx context.Context, by core.Actor, r TokenRequest) (str
 	if err != nil {
 		return "", Token{}, err
 	}
-	if err := t.eng.Store().PutObject(ctx, tokenKind, rec.Digest, doc); err != nil {
+	if err := t.eng.Objects().PutObject(ctx, tokenKind, rec.Digest, doc); err != nil {
 		return "", Token{}, fmt.Errorf("store token: %w", err)
 	}
 	t.eng.Audit(ctx, by, "token created", rec.ID, map[string]any{"user": r.User, "expires_at": rec.ExpiresAt})
@@ -111,7 +111,7 @@ func (t *Tokens) Create(ctx context.Context, by core.Actor, r TokenRequest) (str
 func (t *Tokens) Verify(ctx context.Context, presented string) (Token, error) {
 	d := sha256.Sum256([]byte(presented))
 	id := hex.EncodeToString(d[:])
-	doc, err := t.eng.Store().GetObject(ctx, tokenKind, id)
+	doc, err := t.eng.Objects().GetObject(ctx, tokenKind, id)
 	if err != nil {
 		if errors.Is(err, core.ErrNotFound) {
 			return Token{}, ErrUnauthorized
@@ -138,7 +138,7 @@ func (t *Tokens) Verify(ctx context.Context, presented string) (Token, error) {
 // List returns every token record, oldest first.
 func (t *Tokens) List(ctx context.Context) ([]Token, error) {
 	var out []Token
-	err := t.eng.Store().ListObjects(ctx, tokenKind, func(_ string, doc []byte) error {
+	err := t.eng.Objects().ListObjects(ctx, tokenKind, func(_ string, doc []byte) error {
 		var rec Token
 		if err := json.Unmarshal(doc, &rec); err != nil {
 			return fmt.Errorf("decode token: %w", err)
@@ -158,7 +158,7 @@ func (t *Tokens) Revoke(ctx context.Context, by core.Actor, id string) error {
 	}
 	for _, rec := range toks {
 		if rec.ID == id {
-			if err := t.eng.Store().DeleteObject(ctx, tokenKind, rec.Digest); err != nil {
+			if err := t.eng.Objects().DeleteObject(ctx, tokenKind, rec.Digest); err != nil {
 				return fmt.Errorf("revoke token %s: %w", id, err)
 			}
 			t.eng.Audit(ctx, by, "token revoked", id, map[string]any{"user": rec.User})

@@ -38,7 +38,7 @@ func Engine(t testing.TB, opts ...core.EngineOption) *core.Engine {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng := core.NewEngine(s, opts...)
+	eng := core.NewEngine(s, s, opts...)
 	t.Cleanup(func() {
 		if tr := eng.Tasks(); tr != nil {
 			tr.Close()

@@ -392,7 +392,7 @@ func (m *Model) submitExport() tea.Cmd {
 		Formats:  formats,
 		FileName: strings.TrimSpace(e.name.Value()),
 		PinAt:    &pin,
-		PinSeq:   m.tbl.fetchedPin,
+		Pin:      m.tbl.fetchedPin,
 	}
 	actor := m.ctx.Actor
 	e.sending = true

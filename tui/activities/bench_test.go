@@ -49,7 +49,7 @@ func benchEngine(b *testing.B) *core.Engine {
 			bench.err = err
 			return
 		}
-		bench.eng = core.NewEngine(s, core.WithClock(func() time.Time { return fixedNow }))
+		bench.eng = core.NewEngine(s, s, core.WithClock(func() time.Time { return fixedNow }))
 		ingestSynthetic(b, bench.eng, 200_000)
 	})
 	if bench.err != nil {
@@ -137,7 +137,7 @@ func BenchmarkViewScroll(b *testing.B) {
 }
 
 // BenchmarkUpdateViewPageUp pages back from the oldest events: the reads
-// are keyset reads backwards (created_at.ge, oldest first), not cursors.
+// are backward scans from the window's first row, not cursors.
 func BenchmarkUpdateViewPageUp(b *testing.B) {
 	eng := benchEngine(b)
 	m := newModel(newContext(eng), 120, 40)

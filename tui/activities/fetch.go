@@ -49,27 +49,8 @@ type pageMsg struct {
 	total int64           // fetchEnd: the result's size
 	head  bool            // fetchRefresh: rows[0] is the first row of the result
 	at    time.Time       // when the rows were read (the engine's clock)
-	pin   uint64          // the store's commit pin at that moment
+	pin   core.Pin        // the store's pin at that moment
 	err   error
-}
-
-// errEnough stops a scan once a page is full.
-var errEnough = errors.New("enough rows")
-
-// tieSlack bounds the rows a keyset scan reads past its page to step over
-// rows that share the anchor's timestamp; it loops when there are more.
-const tieSlack = 64
-
-var ascending = query.Order{{Field: "created_at"}}
-
-func timeTerm(op query.Op, ns int64) query.Term {
-	return query.Term{Field: "created_at", Op: op, Args: []string{time.Unix(0, ns).UTC().Format(time.RFC3339Nano)}, Pos: -1}
-}
-
-func withTerms(f query.Filter, ts ...query.Term) query.Filter {
-	terms := make([]query.Term, 0, len(f.Terms)+len(ts))
-	terms = append(terms, f.Terms...)
-	return query.Filter{Terms: append(terms, ts...)}
 }
 
 // runFetch reads one page. It runs in a tea.Cmd.
@@ -101,7 +82,7 @@ func runFetch(ctx context.Context, eng *core.Engine, r fetchReq) pageMsg {
 	case fetchRefresh:
 		m.rows, m.more, m.err = after(ctx, eng, r.filter, r.anchorT, r.anchorID, true, r.limit)
 		if m.err == nil {
-			m.base, m.err = countBefore(ctx, eng, r.filter, r.anchorT, r.anchorID)
+			m.base, m.err = eng.CountBefore(ctx, r.filter, core.RowKey{CreatedAt: r.anchorT, EventID: r.anchorID})
 			m.head = m.base == 0
 		}
 		if m.err == nil && len(m.rows) == 0 {
@@ -114,70 +95,23 @@ func runFetch(ctx context.Context, eng *core.Engine, r fetchReq) pageMsg {
 }
 
 // after returns up to n rows following the row (t, id) in newest-first
-// order (the row itself too when inclusive), and whether more follow. It
-// is a keyset scan on the time column: created_at.le(t), stepping over the
-// rows of the same instant that sort before the anchor.
+// order (the row itself too when inclusive), and whether more follow.
 func after(ctx context.Context, eng *core.Engine, f query.Filter, t int64, id string, inclusive bool, n int) ([]core.Activity, bool, error) {
-	f = withTerms(f, timeTerm(query.OpLe, t))
-	return keyset(ctx, eng, f, nil, n, func(a *core.Activity) bool {
-		return a.CreatedAt == t && (a.EventID > id || !inclusive && a.EventID == id)
-	})
+	p, err := eng.Query(ctx, core.QuerySpec{Filter: f, Limit: n, From: &core.RowKey{CreatedAt: t, EventID: id}, FromInclusive: inclusive})
+	return p.Items, p.Next != "", err
 }
 
 // before returns up to n rows preceding the row (t, id) in newest-first
-// order, newest first, and whether more precede them. It reads oldest
-// first from created_at.ge(t).
+// order, newest first, and whether more precede them.
 func before(ctx context.Context, eng *core.Engine, f query.Filter, t int64, id string, n int) ([]core.Activity, bool, error) {
-	f = withTerms(f, timeTerm(query.OpGe, t))
-	rows, more, err := keyset(ctx, eng, f, ascending, n, func(a *core.Activity) bool {
-		return a.CreatedAt == t && a.EventID <= id
-	})
-	slices.Reverse(rows)
-	return rows, more, err
+	p, err := eng.Query(ctx, core.QuerySpec{Filter: f, Limit: n, From: &core.RowKey{CreatedAt: t, EventID: id}, Backward: true})
+	slices.Reverse(p.Items)
+	return p.Items, p.Next != "", err
 }
 
 // oldest returns the last n rows of the result in newest-first order.
 func oldest(ctx context.Context, eng *core.Engine, f query.Filter, n int) ([]core.Activity, bool, error) {
-	rows, more, err := keyset(ctx, eng, f, ascending, n, func(*core.Activity) bool { return false })
-	slices.Reverse(rows)
-	return rows, more, err
-}
-
-// keyset collects n rows that skip does not reject, plus whether another
-// one exists.
-func keyset(ctx context.Context, eng *core.Engine, f query.Filter, order query.Order, n int, skip func(*core.Activity) bool) ([]core.Activity, bool, error) {
-	rows := make([]core.Activity, 0, n+1)
-	cursor := ""
-	for {
-		next, err := eng.Scan(ctx, core.QuerySpec{Filter: f, Order: order, Limit: n + 1 + tieSlack, Cursor: cursor}, func(a *core.Activity) error {
-			if skip(a) {
-				return nil
-			}
-			rows = append(rows, *a)
-			if len(rows) > n {
-				return errEnough
-			}
-			return nil
-		})
-		switch {
-		case errors.Is(err, errEnough):
-			return rows[:n], true, nil
-		case err != nil:
-			return nil, false, err
-		case next == "":
-			return rows, false, nil
-		}
-		cursor = next
-	}
-}
-
-// countBefore counts the rows that precede (t, id) in newest-first order.
-func countBefore(ctx context.Context, eng *core.Engine, f query.Filter, t int64, id string) (int64, error) {
-	a, err := eng.Count(ctx, withTerms(f, timeTerm(query.OpGt, t)))
-	if err != nil {
-		return 0, err
-	}
-	b, err := eng.Count(ctx, withTerms(f, timeTerm(query.OpGe, t), timeTerm(query.OpLe, t),
-		query.Term{Field: "event_id", Op: query.OpGt, Args: []string{id}, Pos: -1}))
-	return a + b, err
+	p, err := eng.Query(ctx, core.QuerySpec{Filter: f, Limit: n, Backward: true})
+	slices.Reverse(p.Items)
+	return p.Items, p.Next != "", err
 }

@@ -5,8 +5,8 @@
 //
 // The table holds a cursor into the store and about three screens of rows,
 // never the result set: paging fetches the next page with the engine's
-// cursor (or a keyset on created_at and event_id), and rows far from the
-// screen are dropped. All reads run in tea.Cmds; their results come back
+// cursor (or from a row's key, forward or backward: the store owns the
+// order), and rows far from the screen are dropped. All reads run in tea.Cmds; their results come back
 // tagged with a generation number and are dropped when the filter (or the
 // data) moved on.
 package activities
@@ -265,6 +265,13 @@ func (m *Model) effectiveWith(user query.Filter) query.Filter {
 		extra = append(extra, termUntriaged)
 	}
 	return withTerms(user, extra...)
+}
+
+// withTerms is f with more terms, all of which must hold.
+func withTerms(f query.Filter, ts ...query.Term) query.Filter {
+	terms := make([]query.Term, 0, len(f.Terms)+len(ts))
+	terms = append(terms, f.Terms...)
+	return query.Filter{Terms: append(terms, ts...)}
 }
 
 // Update handles keys for the current mode and the results of commands.

@@ -28,7 +28,7 @@ type window struct {
 	loaded     bool            // the first page of this filter arrived
 	loading    bool            // a read that replaces the window is in flight
 	fetchedAt  time.Time       // when the shown rows were read (export pins to it)
-	fetchedPin uint64          // the store's commit pin of that read
+	fetchedPin core.Pin        // the store's commit pin of that read
 	err        error
 }
 

@@ -183,7 +183,7 @@ func (ts *testServer) mustDial(t *testing.T, k testKey) *gossh.Client {
 func (ts *testServer) audit(t *testing.T, action string) []core.AuditEntry {
 	t.Helper()
 	var out []core.AuditEntry
-	err := ts.eng.Store().ScanAudit(context.Background(), time.Time{}, time.Now().Add(100*365*24*time.Hour), func(a core.AuditEntry) error {
+	err := ts.eng.Events().ScanAudit(context.Background(), time.Time{}, time.Now().Add(100*365*24*time.Hour), func(a core.AuditEntry) error {
 		if a.Action == action {
 			out = append(out, a)
 		}

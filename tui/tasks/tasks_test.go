@@ -310,7 +310,7 @@ func TestTasksPreviewReadsAtMost200RowsAndSanitises(t *testing.T) {
 	task := core.Task{ID: "1", Status: core.TaskSucceeded, Owner: e.Alice.User, Files: []core.TaskFile{{Format: "csv", Name: "big.csv", Path: path, Bytes: int64(b.Len())}},
 		Request: core.ExportRequest{FileName: "big"}}
 	rec, _ := json.Marshal(task)
-	if err := e.Eng.Store().PutObject(context.Background(), "task", task.ID, rec); err != nil {
+	if err := e.Eng.Objects().PutObject(context.Background(), "task", task.ID, rec); err != nil {
 		t.Fatal(err)
 	}
 	m.Update(listMsg{view: m.id, gen: 1, tasks: []core.Task{task}})
@@ -355,7 +355,7 @@ func TestTasksPreviewOnlyTheTasksOwnFiles(t *testing.T) {
 	task := core.Task{ID: "2", Status: core.TaskSucceeded, Owner: e.Alice.User, Files: []core.TaskFile{{Format: "csv", Name: "x.csv", Path: outside}},
 		Request: core.ExportRequest{FileName: "x"}}
 	rec, _ := json.Marshal(task)
-	if err := e.Eng.Store().PutObject(context.Background(), "task", task.ID, rec); err != nil {
+	if err := e.Eng.Objects().PutObject(context.Background(), "task", task.ID, rec); err != nil {
 		t.Fatal(err)
 	}
 	m := New(e.Ctx)
