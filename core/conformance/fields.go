@@ -258,7 +258,7 @@ var unknownTopLevelEvents = []string{
 // runFields ingests fieldEvents (and the unknown top-level events) into a
 // fresh store and checks every field case against the independent oracle
 // (count, ids in the default order, paged), and that each event comes back
-// from Scan with WithRaw byte for byte as ingested; then again after a
+// from Scan and Get with raw byte for byte as ingested; then again after a
 // reopen when the backend can.
 func runFields(t *testing.T, b Backend) {
 	ctx := context.Background()
@@ -352,6 +352,21 @@ func runFields(t *testing.T, b Backend) {
 		for _, e := range evs {
 			if string(got[e.id]) != e.line {
 				t.Errorf("event %s not returned as ingested:\n got  %s\n want %s", e.id, got[e.id], e.line)
+			}
+		}
+		// Get is what the detail pane and the API's event endpoint read.
+		var ids []string
+		for _, e := range evs {
+			ids = append(ids, e.id)
+		}
+		acts, err := eng.Get(ctx, ids, true)
+		if err != nil || len(acts) != len(evs) {
+			t.Fatalf("get with raw: %v, %d of %d", err, len(acts), len(evs))
+		}
+		for _, a := range acts {
+			i := slices.IndexFunc(evs, func(e ev) bool { return e.id == a.EventID })
+			if i < 0 || string(a.Raw) != evs[i].line {
+				t.Errorf("get %s: not as ingested:\n got  %s", a.EventID, a.Raw)
 			}
 		}
 	}
