@@ -924,7 +924,7 @@ if [[ -n "$RESULT_FILE" ]]; then
 			done
 		done
 		echo "frame.ms=$FRAME_MED"
-		echo "frame.rss=$FRAME_RSS"
+		((${#FRAME_MS[@]})) && echo "frame.rss=$FRAME_RSS"
 		if [[ -s "$WORK/warnings.txt" ]]; then echo "warnings=$(grep -c '' "$WORK/warnings.txt")"; else echo "warnings=0"; fi
 	} >>"$RESULT_FILE"
 fi

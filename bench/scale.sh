@@ -83,43 +83,52 @@ get() { grep -m 1 "^$2=" "$WORK/result.$1" 2>/dev/null | cut -d= -f2- || true; }
 ratio() {
 	awk -v a="$1" -v b="$2" 'BEGIN {if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b > 0) {r = a/b; if (r > 0 && r < 0.1) printf "%.3g", r; else printf "%.2f", r} else printf "-"}'
 }
-# cell VALUE REF: "VALUE (REF/VALUE x)" or just VALUE
+# cell VALUE DK SQ: "VALUE (dk DK/VALUE,sq SQ/VALUE)", the ratios of the tools that ran
 cell() {
-	if [[ -n "$2" && -n "$1" ]]; then printf '%s (%sx)' "$1" "$(ratio "$2" "$1")"; else printf '%s' "${1:--}"; fi
+	local r=()
+	[[ -n "$1" && -n "$2" ]] && r+=("dk $(ratio "$2" "$1")")
+	[[ -n "$1" && -n "$3" ]] && r+=("sq $(ratio "$3" "$1")")
+	if ((${#r[@]})); then
+		local IFS=,
+		printf '%s (%s)' "$1" "${r[*]}"
+	else
+		printf '%s' "${1:--}"
+	fi
 }
 
 first=${SIZES[0]}
 echo
 echo "scale curve: $(get "$first" host)"
 printf '%-28s' "size"
-for n in "${SIZES[@]}"; do printf ' %22s' "$n ($(get "$n" mode))"; done
+for n in "${SIZES[@]}"; do printf ' %30s' "$n ($(get "$n" mode))"; done
 printf ' %12s\n' "last/first"
-row() { # LABEL KEY [REF_KEY]: auditdeck's value per size, DuckDB's ratio in parentheses
-	local label=$1 key=$2 refkey=${3:-} n v r
+row() { # LABEL KEY [DK_KEY [SQ_KEY]]: auditdeck's value per size, the tools' ratios in parentheses
+	local label=$1 key=$2 dkkey=${3:-} sqkey=${4:-} n v d q
 	printf '%-28s' "$label"
 	for n in "${SIZES[@]}"; do
-		v=$(get "$n" "$key") r=""
-		[[ -n $refkey ]] && r=$(get "$n" "$refkey")
-		printf ' %22s' "$(cell "$v" "$r")"
+		v=$(get "$n" "$key") d="" q=""
+		[[ -n $dkkey ]] && d=$(get "$n" "$dkkey")
+		[[ -n $sqkey ]] && q=$(get "$n" "$sqkey")
+		printf ' %30s' "$(cell "$v" "$d" "$q")"
 	done
 	printf ' %12s\n' "$(ratio "$(get "${SIZES[-1]}" "$key")" "$(get "$first" "$key")")"
 }
 row "ingest events/s" ingest.auditdeck.eps
-row "ingest wall s (dk/ad)" ingest.auditdeck.wall ingest.duckdb.wall
-row "ingest max RSS MiB (dk/ad)" ingest.auditdeck.rss ingest.duckdb.rss
-row "disk MiB (dk/ad)" ingest.auditdeck.size ingest.duckdb.size
-row "sqlite3 ingest wall s" ingest.sqlite3.wall
+row "ingest wall s" ingest.auditdeck.wall ingest.duckdb.wall ingest.sqlite3.wall
+row "ingest max RSS MiB" ingest.auditdeck.rss ingest.duckdb.rss ingest.sqlite3.rss
+row "disk MiB" ingest.auditdeck.size ingest.duckdb.size ingest.sqlite3.size
 row "duckdb load wall s" ingest.duckdb.wall
+row "sqlite3 ingest wall s" ingest.sqlite3.wall
 nq=$(grep -c '^q\.[0-9]*\.name=' "$WORK/result.$first" || true)
 for ((i = 0; i < nq; i++)); do
-	row "$(get "$first" "q.$i.name") ms" "q.$i.ad.ms" "q.$i.dk.ms"
+	row "$(get "$first" "q.$i.name") ms" "q.$i.ad.ms" "q.$i.dk.ms" "q.$i.sq.ms"
 done
-row "12 first page, process ms" q.11.ad.wall q.11.dk.wall
+row "12 first page, process ms" q.11.ad.wall q.11.dk.wall q.11.sq.wall
 row "dashboard first frame ms" frame.ms
 row "dashboard RSS MiB" frame.rss
-echo "(auditdeck's value at each size; in parentheses DuckDB's over auditdeck's, above 1 auditdeck is faster;"
-echo " in-process ms for the queries; last/first: auditdeck's value at the largest size over the smallest's;"
-echo " piped sizes ran auditdeck alone; sqlite3's in-process times are in each run's own table above)"
+echo "(auditdeck's value at each size; in parentheses DuckDB's (dk) and sqlite3's (sq) over auditdeck's, above 1"
+echo " auditdeck is faster (smaller); in-process ms for the queries; last/first: auditdeck's value at the largest"
+echo " size over the smallest's; piped sizes ran auditdeck alone)"
 for n in "${SIZES[@]}"; do
 	w=$(get "$n" warnings)
 	[[ -z $w || $w == 0 ]] || echo "size $n: $w warning(s), listed in its run above"
