@@ -30,6 +30,18 @@
 #   DUCKQ_BIN=B      use this build of bench/duckdb instead of building it
 #   WORD=download    the word of the full-text query (raw contains WORD)
 #   CITY=München     the city of the client_location.city eq query
+#   AUTH_TYPE=mfa    the value of the extra.auth.auth_type eq query
+#   REF=1            0 leaves out the reference tools (sqlite3 and DuckDB)
+#   PIPE=0           1 pipes `auditdeck gen` into `auditdeck ingest -` (no
+#                    file; implies REF=0, and the query parameters come from
+#                    the store)
+#   FRAME=auto       the dashboard's first frame in tmux (auto: when tmux is
+#                    installed; 0 skips it); FRAME_RUNS=3 starts
+#   RESULT_FILE=F    also append the results as key=value lines to F
+#   SCALE="1M 10M 100M"  the scale curve: one run per size (EXPORTS=0), sizes
+#                    up to SCALE_REF_MAX (default 10M) from a file beside the
+#                    reference tools, larger ones piped, auditdeck only; then
+#                    a table of the curve with ratios
 #
 # See bench/README.md for what is measured and how.
 set -euo pipefail
@@ -45,7 +57,21 @@ EXPORT_ROWS=${EXPORT_ROWS:-100000}
 DUCKDB=${DUCKDB:-auto}
 WORD=${WORD:-download}
 CITY=${CITY:-München}
+AUTH_TYPE=${AUTH_TYPE:-mfa}
+PIPE=${PIPE:-0}
+REF=${REF:-1}
+((PIPE == 1)) && REF=0
+FRAME=${FRAME:-auto}
+FRAME_RUNS=${FRAME_RUNS:-3}
+RESULT_FILE=${RESULT_FILE:-}
+SCALE=${SCALE:-}
+SCALE_REF_MAX=${SCALE_REF_MAX:-10M}
 REPO=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
+if [[ -n "$SCALE" ]]; then
+	# one run of this script per size, then the curve (bench/scale.sh)
+	export SCALE SCALE_REF_MAX
+	exec "$REPO/bench/scale.sh"
+fi
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/auditdeck-bench.XXXXXX")
 
 cleanup() {
@@ -68,7 +94,13 @@ die() {
 
 need() { command -v "$1" >/dev/null 2>&1 || die "$1 is required${2:+ ($2)}"; }
 need go
-need sqlite3 "apt-get install sqlite3"
+if ((REF)); then
+	need sqlite3 "apt-get install sqlite3"
+	HAVE_SQLITE=1
+else
+	HAVE_SQLITE=0 DUCKDB=0
+	[[ "$SKIP_AUDITDECK" != 1 ]] || die "REF=0 with SKIP_AUDITDECK=1 leaves nothing to run"
+fi
 if [[ ! -x /usr/bin/time ]]; then
 	log "installing GNU time (/usr/bin/time)"
 	if [[ $(id -u) == 0 ]]; then
@@ -181,7 +213,26 @@ else
 	(cd "$REPO" && go build -o "$AD" ./cmd/auditdeck) || die "go build ./cmd/auditdeck failed (SKIP_AUDITDECK=1 runs the reference tools only)"
 fi
 
-if [[ -n "${EVENTS_FILE:-}" ]]; then
+DATA="$WORK/auditdeck-data"
+declare -A INGEST_WALL INGEST_RSS INGEST_SIZE
+# ad_ingested: records auditdeck's ingest (TV_WALL, TV_RSS from timev) and its size on disk
+ad_ingested() {
+	INGEST_WALL[auditdeck]=$TV_WALL
+	INGEST_RSS[auditdeck]=$TV_RSS
+	INGEST_SIZE[auditdeck]=$(du -sm "$DATA" | cut -f1)
+}
+
+if ((PIPE)); then
+	[[ -z "${EVENTS_FILE:-}" && "$SKIP_AUDITDECK" != 1 ]] || die "PIPE=1 generates its events: no EVENTS_FILE, no SKIP_AUDITDECK"
+	# No file: gen writes into a pipe that ingest reads ("-"). Only the
+	# ingest runs under time -v, so the RSS is its own; its wall time
+	# includes waiting for gen when gen is the slower of the two.
+	log "auditdeck gen --events $N --seed 1 | auditdeck ingest - (no file)"
+	timev ad-ingest "$AD" ingest --no-progress --data "$DATA" - < <("$AD" gen --events "$N" --seed 1) >"$WORK/ad-ingest.out" 2>&1 ||
+		die "piped ingest failed: $(tail -n 3 "$WORK/ad-ingest.out" | tr '\n' ' ')"
+	ad_ingested
+	grep -q "^ingested $N," "$WORK/ad-ingest.out" || warn "piped ingest: $(grep '^ingested' "$WORK/ad-ingest.out" || echo 'no ingested line'), expected $N"
+elif [[ -n "${EVENTS_FILE:-}" ]]; then
 	[[ -r "$EVENTS_FILE" ]] || die "EVENTS_FILE $EVENTS_FILE is not readable"
 	EV=$EVENTS_FILE
 	N=$(grep -c '' "$EV")
@@ -237,13 +288,24 @@ func main() {
 EOF
 	(cd "$WORK/gen" && GOFLAGS=-mod=mod go run . "$N" "$EV")
 fi
-[[ -s "$EV" ]] || die "no events in $EV"
-EV_BYTES=$(stat -c %s "$EV")
+if ((PIPE)); then
+	EV_BYTES=0
+else
+	[[ -s "$EV" ]] || die "no events in $EV"
+	EV_BYTES=$(stat -c %s "$EV")
+fi
 
 # ---------------------------------------------------------------- query parameters from the data
 
+# ad_page ARGS...: the NDJSON of an auditdeck query (parameters of a piped run come from the store)
+ad_page() { "$AD" query --data "$DATA" --format ndjson "$@" 2>/dev/null; }
+
 # The window: the last 7 days before the newest event (the file is oldest first).
-LAST=$(tail -n 1 "$EV" | grep -o '"created_at":"[^"]*"' | head -n 1 | cut -d'"' -f4 || true)
+if ((PIPE)); then
+	LAST=$(ad_page --limit 1 | grep -o '"created_at":"[^"]*"' | head -n 1 | cut -d'"' -f4 || true)
+else
+	LAST=$(tail -n 1 "$EV" | grep -o '"created_at":"[^"]*"' | head -n 1 | cut -d'"' -f4 || true)
+fi
 [[ -n "$LAST" ]] || die "cannot read created_at of the last event"
 T2S=$(($(date -u -d "${LAST%%.*}Z" +%s) + 1))
 T1S=$((T2S - 7 * 86400))
@@ -251,13 +313,23 @@ T1=$(date -u -d "@$T1S" +%Y-%m-%dT%H:%M:%S.000Z)
 T2=$(date -u -d "@$T2S" +%Y-%m-%dT%H:%M:%S.000Z)
 
 # A user that occurs in the data (from the middle of the file; no apostrophe, so no quoting games).
+# A piped run has no file: the user of the 1000th newest event instead.
 MID=$(((N + 1) / 2))
-EMAIL=$(sed -n "${MID},\$p" "$EV" | grep -o -m 1 "\"user_email\":\"[^\"']*\"" | head -n 1 | cut -d'"' -f4 || true)
+if ((PIPE)); then
+	EMAIL=$(ad_page --limit 1000 | tail -n 200 | grep -o -m 1 "\"user_email\":\"[^\"']*\"" | head -n 1 | cut -d'"' -f4 || true)
+else
+	EMAIL=$(sed -n "${MID},\$p" "$EV" | grep -o -m 1 "\"user_email\":\"[^\"']*\"" | head -n 1 | cut -d'"' -f4 || true)
+fi
 [[ -n "$EMAIL" ]] || die "cannot pick a user_email"
 
 # A needle inside raw that hits a small fraction: a Google profile id (raw.actor.profileId),
 # else a client IP (raw ipAddress / sourceIPAddress / ClientIP).
-NEEDLE=$(sed -n "${MID},\$p" "$EV" | grep -m 1 '"vendor":{"name":"google"' | grep -o '"profileId":"[0-9]*"' | head -n 1 | cut -d'"' -f4 || true)
+if ((PIPE)); then
+	NEEDLE=$(ad_page --filter 'vendor.name.eq(google)' --limit 1000 | tail -n 1 | grep -o '"profileId":"[0-9]*"' | head -n 1 | cut -d'"' -f4 || true)
+	[[ -n "$NEEDLE" ]] || NEEDLE=$(ad_page --limit 1 | grep -o '"client_ip":"[^"]*"' | head -n 1 | cut -d'"' -f4 || true)
+else
+	NEEDLE=$(sed -n "${MID},\$p" "$EV" | grep -m 1 '"vendor":{"name":"google"' | grep -o '"profileId":"[0-9]*"' | head -n 1 | cut -d'"' -f4 || true)
+fi
 if [[ -z "$NEEDLE" ]]; then
 	NEEDLE=$(sed -n "${MID}p" "$EV" | grep -o '"client_ip":"[^"]*"' | head -n 1 | cut -d'"' -f4 || true)
 fi
@@ -266,17 +338,13 @@ log "window [$T1, $T2), user $EMAIL, needle $NEEDLE"
 
 # ---------------------------------------------------------------- ingest
 
-DATA="$WORK/auditdeck-data"
 DB="$WORK/sqlite.db"
 DUCK="$WORK/duck.db"
-declare -A INGEST_WALL INGEST_RSS INGEST_SIZE
 
-if [[ "$SKIP_AUDITDECK" != 1 ]]; then
+if [[ "$SKIP_AUDITDECK" != 1 ]] && ((!PIPE)); then
 	log "auditdeck ingest"
 	if timev ad-ingest "$AD" ingest --data "$DATA" "$EV" >"$WORK/ad-ingest.out" 2>&1; then
-		INGEST_WALL[auditdeck]=$TV_WALL
-		INGEST_RSS[auditdeck]=$TV_RSS
-		INGEST_SIZE[auditdeck]=$(du -sm "$DATA" | cut -f1)
+		ad_ingested
 	else
 		warn "auditdeck ingest failed: $(tail -n 3 "$WORK/ad-ingest.out" | tr '\n' ' ')"
 	fi
@@ -289,6 +357,7 @@ fi
 # so each NDJSON line lands verbatim in the one TEXT column. The indexed
 # fields are VIRTUAL generated columns added afterwards (ALTER TABLE can add
 # virtual, not stored, columns), and the indexes store their values.
+sqlite_import() {
 log "sqlite3 import + indexes"
 cat >"$WORK/sqlite-import.sql" <<EOF
 $SQLITE_PRAGMAS
@@ -316,6 +385,9 @@ INGEST_SIZE[sqlite3]=$(du -sm "$DB" | cut -f1)
 SQ_SQL_S=$(grep -Eo 'real [0-9.]+' "$WORK/sqlite-import.out" | awk '{s+=$2} END {printf "%.2f", s}')
 SQ_ROWS=$(grep '^rows|' "$WORK/sqlite-import.out" | cut -d'|' -f2)
 [[ "$SQ_ROWS" == "$N" ]] || warn "sqlite3 imported $SQ_ROWS rows, the file has $N lines"
+}
+SQ_SQL_S=""
+((HAVE_SQLITE)) && sqlite_import
 
 # dk_run DB MODE OUT: DuckDB runs the SQL on stdin, rows to OUT in MODE
 # (list, or csv with a header), "Run Time (s): real S" per statement on stderr
@@ -338,15 +410,15 @@ dk_run() {
 }
 
 # DuckDB gets a native table: read_ndjson with the events' schema, every
-# top-level field a column (nested objects as STRUCTs, created_at a
-# TIMESTAMP), the vendor payload (raw) and extra as JSON. Auto-detection
+# top-level field a column (nested objects as STRUCTs, extra too, created_at
+# a TIMESTAMP), the vendor payload (raw) as JSON. Auto-detection
 # cannot load these events ("Duplicate name id in struct": raw holds keys that
 # differ in case only). No copy of the line is kept: a page rebuilds the event
 # with to_json.
 if ((HAVE_DUCKDB)); then
 	log "duckdb load ($DK_ENGINE)"
 	cat >"$WORK/duck-import.sql" <<EOF
-CREATE TABLE ev AS SELECT * FROM read_ndjson('$EV', columns = {event_id: 'VARCHAR', client_ip: 'VARCHAR', event_type: 'VARCHAR', created_at: 'TIMESTAMP', operation_successful: 'BOOLEAN', client_location: 'STRUCT(lat DOUBLE, lng DOUBLE, country STRUCT(code VARCHAR, name VARCHAR), region STRUCT(code VARCHAR, name VARCHAR), city VARCHAR)', event_category: 'VARCHAR', origin_id: 'VARCHAR', "user": 'STRUCT(vendor_id VARCHAR, user_email VARCHAR)', user_agent: 'VARCHAR', vendor: 'STRUCT(name VARCHAR, service VARCHAR)', extra: 'JSON', raw: 'JSON'});
+CREATE TABLE ev AS SELECT * FROM read_ndjson('$EV', columns = {event_id: 'VARCHAR', client_ip: 'VARCHAR', event_type: 'VARCHAR', created_at: 'TIMESTAMP', operation_successful: 'BOOLEAN', client_location: 'STRUCT(lat DOUBLE, lng DOUBLE, country STRUCT(code VARCHAR, name VARCHAR), region STRUCT(code VARCHAR, name VARCHAR), city VARCHAR)', event_category: 'VARCHAR', origin_id: 'VARCHAR', "user": 'STRUCT(vendor_id VARCHAR, user_email VARCHAR)', user_agent: 'VARCHAR', vendor: 'STRUCT(name VARCHAR, service VARCHAR)', extra: 'STRUCT(auth STRUCT(auth_type VARCHAR, is_suspicious BOOLEAN))', raw: 'JSON'});
 SELECT 'rows', count(*) FROM ev;
 EOF
 	# /usr/bin/time runs a program, not dk_run: the same two ways spelled out
@@ -382,8 +454,11 @@ QNAMES=(
 	"7 city eq, count"
 	"8 raw contains word, count"
 	"9 top 10 users, failed"
+	"10 auth_type eq, count"
+	"11 bare word, count"
+	"12 first page, no filter"
 )
-QKIND=(ndjson count ndjson csv count count count count top)
+QKIND=(ndjson count ndjson csv count count count count top count count ndjson)
 FAILED_LOGINS="event_type.eq(login),operation_successful.eq(false)"
 AD_ARGS=(
 	"--filter $FAILED_LOGINS --limit 50 --format ndjson"
@@ -395,6 +470,9 @@ AD_ARGS=(
 	"--filter client_location.city.eq($(pct "$CITY")) --count"
 	"--filter raw.contains($(pct "$WORD")) --count"
 	"--filter $FAILED_LOGINS --group-by user.user_email --format csv"
+	"--filter extra.auth.auth_type.eq($(pct "$AUTH_TYPE")) --count"
+	"--filter $(pct "$WORD") --count"
+	"--limit 50 --format ndjson"
 )
 # sqlite3's LIKE ignores ASCII case (icontains); instr is the case-sensitive contains
 CSV_COLS="json_extract(doc, '\$.event_id') AS event_id, created_at, event_type, operation_successful, user_email, json_extract(doc, '\$.client_ip') AS client_ip, json_extract(doc, '\$.client_location.country.code') AS country, json_extract(doc, '\$.vendor.name') AS vendor, json_extract(doc, '\$.vendor.service') AS service"
@@ -408,7 +486,13 @@ SQ_SQL=(
 	"SELECT count(*) FROM ev WHERE json_extract(doc, '\$.client_location.city') = '$CITY';"
 	"SELECT count(*) FROM ev WHERE instr(json_extract(doc, '\$.raw'), '$WORD') > 0;"
 	"SELECT user_email AS \"user.user_email\", count(*) AS \"Events\" FROM ev WHERE event_type = 'login' AND operation_successful = 0 GROUP BY user_email ORDER BY 2 DESC, 1 LIMIT 10;"
+	"SELECT count(*) FROM ev WHERE json_extract(doc, '\$.extra.auth.auth_type') = '$AUTH_TYPE';"
+	"SELECT count(*) FROM ev WHERE doc LIKE '%$WORD%';"
+	"SELECT doc FROM ev ORDER BY created_at DESC LIMIT 50;"
 )
+# Full text in DuckDB: every string column and the text of raw, in one
+# string (raw's text holds its keys too; no key of the generator's holds WORD).
+DK_ALL_TEXT="concat_ws(' ', event_id, client_ip, event_type, event_category, origin_id, user_agent, \"user\".vendor_id, \"user\".user_email, vendor.name, vendor.service, client_location.city, client_location.country.code, client_location.country.name, client_location.region.code, client_location.region.name, extra.auth.auth_type, CAST(raw AS VARCHAR))"
 DK_SQL=(
 	"SELECT CAST(to_json(ev) AS VARCHAR) FROM ev WHERE event_type = 'login' AND NOT operation_successful ORDER BY created_at DESC LIMIT 50;"
 	"SELECT count(*) FROM ev WHERE event_type = 'login' AND created_at >= TIMESTAMP '$T1' AND created_at < TIMESTAMP '$T2';"
@@ -419,6 +503,9 @@ DK_SQL=(
 	"SELECT count(*) FROM ev WHERE client_location.city = '$CITY';"
 	"SELECT count(*) FROM ev WHERE contains(CAST(raw AS VARCHAR), '$WORD');"
 	"SELECT \"user\".user_email AS \"user.user_email\", count(*) AS \"Events\" FROM ev WHERE event_type = 'login' AND NOT operation_successful GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10;"
+	"SELECT count(*) FROM ev WHERE extra.auth.auth_type = '$AUTH_TYPE';"
+	"SELECT count(*) FROM ev WHERE $DK_ALL_TEXT ILIKE '%$WORD%';"
+	"SELECT CAST(to_json(ev) AS VARCHAR) FROM ev ORDER BY created_at DESC LIMIT 50;"
 )
 
 declare -A MS WALL ROWS
@@ -516,6 +603,7 @@ run_sql() {
 for i in "${!QNAMES[@]}"; do
 	log "query ${QNAMES[$i]}"
 	[[ "$SKIP_AUDITDECK" != 1 ]] && run_ad "$i"
+	((HAVE_SQLITE)) || continue
 	run_sql sq "$i"
 	((HAVE_DUCKDB)) && run_sql dk "$i"
 	if [[ "$SKIP_AUDITDECK" != 1 && -n "${ROWS[ad,$i]:-}" && "${ROWS[ad,$i]}" != "${ROWS[sq,$i]:-}" ]]; then
@@ -541,6 +629,54 @@ for i in "${!QNAMES[@]}"; do
 		fi
 	fi
 done
+
+# ---------------------------------------------------------------- the dashboard's first frame
+
+# The TUI in a detached tmux server of its own (160x45): from the start of
+# the process to the first frame showing rows ("1/N" in the status line), as
+# bench/tui-latency.sh measures it, FRAME_RUNS times; the RSS right after the
+# frame. Each run waits for the TUI to exit before the next, as only one
+# process opens the store for writing.
+FRAME_MS=() FRAME_RSS=0
+FRAME_TIMEOUT=${FRAME_TIMEOUT:-300}
+frame_once() {
+	local sock="adbench$$" t0 deadline pane tui="" rss k
+	t0=$(now_ns)
+	tmux -L "$sock" new-session -d -s p -x 160 -y 45 "$(printf '%q' "$AD") --data $(printf '%q' "$DATA") --user bench; sleep 30"
+	deadline=$((t0 + FRAME_TIMEOUT * 1000000000))
+	while ! tmux -L "$sock" capture-pane -p -t p 2>/dev/null | grep -q '^1/[0-9,]'; do
+		if (($(now_ns) > deadline)); then
+			warn "dashboard: no first frame with rows within ${FRAME_TIMEOUT} s"
+			tmux -L "$sock" kill-server 2>/dev/null || true
+			return 1
+		fi
+		sleep 0.005
+	done
+	FRAME_MS+=("$(ms_since "$t0")")
+	pane=$(tmux -L "$sock" display-message -p -t p '#{pane_pid}')
+	tui=$(pgrep -P "$pane" | head -n 1 || true)
+	if [[ -n $tui ]]; then
+		rss=$(awk '/^VmRSS:/ {printf "%.0f", $2/1024}' "/proc/$tui/status" 2>/dev/null || echo 0)
+		((rss > FRAME_RSS)) && FRAME_RSS=$rss
+	fi
+	tmux -L "$sock" kill-server 2>/dev/null || true
+	# the TUI gets SIGHUP with its terminal: wait (at most 30 s) until it is gone
+	for ((k = 0; k < 3000; k++)); do
+		[[ -n $tui ]] && kill -0 "$tui" 2>/dev/null || break
+		sleep 0.01
+	done
+}
+if [[ "$FRAME" == auto ]]; then
+	FRAME=0
+	command -v tmux >/dev/null 2>&1 && FRAME=1
+fi
+if [[ "$FRAME" == 1 && "$SKIP_AUDITDECK" != 1 && -n "${INGEST_WALL[auditdeck]:-}" ]]; then
+	need tmux "apt-get install tmux"
+	log "dashboard first frame (tmux, $FRAME_RUNS starts)"
+	for ((r = 0; r < FRAME_RUNS; r++)); do
+		frame_once || break
+	done
+fi
 
 # ---------------------------------------------------------------- exports
 
@@ -618,6 +754,7 @@ run_ad_export() {
 # run_sq_export NAME MODE SQL: sqlite3 writing the result of SQL to a file, EXPORT_RUNS times
 run_sq_export() {
 	local name=$1 mode=$2 sql=$3 r t0 script="$WORK/sq.x-$1.sql" out="$WORK/sq.x-$1.$2" err="$WORK/sq.x-$1.err" rss=0 wall=()
+	((HAVE_SQLITE)) || return 0
 	case $mode in
 	csv) printf '%s\n.mode csv\n.headers on\n.output "%s"\n%s\n' "$SQLITE_PRAGMAS" "$out" "$sql" >"$script" ;;
 	*) printf '%s\n.mode list\n.headers off\n.output "%s"\n%s\n' "$SQLITE_PRAGMAS" "$out" "$sql" >"$script" ;;
@@ -705,9 +842,15 @@ fi
 # ---------------------------------------------------------------- report
 
 echo
-echo "auditdeck vs sqlite3$( ((HAVE_DUCKDB)) && echo ' vs duckdb'): $N events ($((EV_BYTES / 1048576)) MiB NDJSON), median of $RUNS runs"
-echo "host: $(nproc) cores, $(uname -sr), sqlite3 $(sqlite3 --version | cut -d' ' -f1)$( ((HAVE_DUCKDB)) && echo ", $DK_VERSION")"
-echo "window [$T1, $T2)  user $EMAIL  needle $NEEDLE  word $WORD  city $CITY"
+if ((PIPE)); then
+	echo "auditdeck alone: $N events piped from auditdeck gen into ingest - (no file), median of $RUNS runs"
+elif ((HAVE_SQLITE)); then
+	echo "auditdeck vs sqlite3$( ((HAVE_DUCKDB)) && echo ' vs duckdb'): $N events ($((EV_BYTES / 1048576)) MiB NDJSON), median of $RUNS runs"
+else
+	echo "auditdeck alone: $N events ($((EV_BYTES / 1048576)) MiB NDJSON), median of $RUNS runs"
+fi
+echo "host: $(nproc) cores, $(uname -sr)$( ((HAVE_SQLITE)) && echo ", sqlite3 $(sqlite3 --version | cut -d' ' -f1)")$( ((HAVE_DUCKDB)) && echo ", $DK_VERSION")"
+echo "window [$T1, $T2)  user $EMAIL  needle $NEEDLE  word $WORD  city $CITY  auth_type $AUTH_TYPE"
 echo
 printf '%-26s %12s %12s %9s\n' "ingest" "wall s" "max RSS MiB" "size MiB"
 for t in auditdeck sqlite3 duckdb; do
@@ -747,6 +890,44 @@ for i in "${!QNAMES[@]}"; do
 	((HAVE_DUCKDB)) && line+=$(printf ' %12s %9s' "${WALL[dk,$i]:--}" "$(ratio "${WALL[dk,$i]:-}" "${WALL[ad,$i]:-}")")
 	echo "$line"
 done
+echo "(query 12's wall time is the process-level first page: start, open the store, 50 newest events, exit)"
+AD_EPS=""
+if [[ -n "${INGEST_WALL[auditdeck]:-}" ]]; then
+	AD_EPS=$(awk -v n="$N" -v s="${INGEST_WALL[auditdeck]}" 'BEGIN {if (s > 0) printf "%.0f", n/s}')
+	echo
+	echo "auditdeck ingest: $AD_EPS events/s$( ((PIPE)) && echo ' (piped from gen)'), max RSS ${INGEST_RSS[auditdeck]} MiB, disk ${INGEST_SIZE[auditdeck]} MiB"
+fi
+FRAME_MED=""
+if ((${#FRAME_MS[@]})); then
+	FRAME_MED=$(median "${FRAME_MS[@]}")
+	echo "dashboard first frame: $FRAME_MED ms (median of ${#FRAME_MS[@]} starts: ${FRAME_MS[*]}), RSS after it $FRAME_RSS MiB"
+fi
+if [[ -n "$RESULT_FILE" ]]; then
+	# key=value lines for bench/scale.sh
+	{
+		echo "n=$N"
+		echo "mode=$( ((PIPE)) && echo pipe || echo file)"
+		echo "ref=$( ((HAVE_SQLITE)) && echo sqlite3)$( ((HAVE_DUCKDB)) && echo ',duckdb')"
+		echo "host=$(nproc) cores, $(uname -sr)$( ((HAVE_DUCKDB)) && echo ", $DK_VERSION")"
+		for t in auditdeck sqlite3 duckdb; do
+			[[ -n "${INGEST_WALL[$t]:-}" ]] || continue
+			echo "ingest.$t.wall=${INGEST_WALL[$t]}"
+			echo "ingest.$t.rss=${INGEST_RSS[$t]}"
+			echo "ingest.$t.size=${INGEST_SIZE[$t]}"
+		done
+		echo "ingest.auditdeck.eps=$AD_EPS"
+		for i in "${!QNAMES[@]}"; do
+			echo "q.$i.name=${QNAMES[$i]}"
+			for t in ad sq dk; do
+				[[ -n "${MS[$t,$i]:-}" ]] && echo "q.$i.$t.ms=${MS[$t,$i]}"
+				[[ -n "${WALL[$t,$i]:-}" ]] && echo "q.$i.$t.wall=${WALL[$t,$i]}"
+			done
+		done
+		echo "frame.ms=$FRAME_MED"
+		((${#FRAME_MS[@]})) && echo "frame.rss=$FRAME_RSS"
+		if [[ -s "$WORK/warnings.txt" ]]; then echo "warnings=$(grep -c '' "$WORK/warnings.txt")"; else echo "warnings=0"; fi
+	} >>"$RESULT_FILE"
+fi
 if [[ "$EXPORTS" != 0 ]]; then
 	# rows per second from rows and wall s; "-" when not computable
 	per_s() { awk -v n="$1" -v s="$2" 'BEGIN {if (n ~ /^[0-9]+$/ && s ~ /^[0-9.]+$/ && s > 0) printf "%.0f", n/s; else printf "-"}'; }
