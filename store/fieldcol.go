@@ -61,6 +61,10 @@ type fieldColumnBuilder struct {
 	row    int
 	err    error
 	root   pathNode
+	// idPairs are the byte pairs of the event ids, for the directory: a
+	// text search reads the id column only when they may hold its needle.
+	idPairs [pairBytes]byte
+	hasIDs  bool
 }
 
 // pathNode finds a member's column without hashing its path: events of one
@@ -216,7 +220,9 @@ func (b *fieldColumnBuilder) leaf(n *pathNode, kind query.LeafKind, text []byte,
 		return // a document that is not an object has no fields
 	}
 	if kind == query.LeafString && !inArray && string(b.path) == "event_id" {
-		return // the block's id column has it
+		addPairs(&b.idPairs, string(text)) // the block's id column has the value
+		b.hasIDs = true
+		return
 	}
 	c := b.col(n)
 	if inArray {
@@ -337,8 +343,16 @@ func (b *fieldColumnBuilder) finish() []builtFieldColumn {
 		bc.value = c.encode(b.rows, bc.hashes)
 		out = append(out, bc)
 	}
+	if b.hasIDs {
+		// Listed in the directory only (no value): sorts before every path.
+		out = append([]builtFieldColumn{{path: idPairsPath, pairs: b.idPairs, ndict: 1}}, out...)
+	}
 	return out
 }
+
+// idPairsPath names the directory entry of the event ids' byte pairs; no
+// filter can spell it.
+const idPairsPath = "\x01event_id"
 
 // Column entry layout:
 //
@@ -703,4 +717,8 @@ func (b *fieldColumnBuilder) appendRows(o *fieldColumnBuilder) {
 		}
 	}
 	b.rows += o.rows
+	for i, x := range o.idPairs {
+		b.idPairs[i] |= x
+	}
+	b.hasIDs = b.hasIDs || o.hasIDs
 }

@@ -128,8 +128,13 @@ func (r *reader) anyLeafFilter(b *blockState, pr *query.Pred, pre *query.TextMat
 	}
 	words := pairWords(pr)
 	var hit bitset
+	scanIDs := path == ""
 	for i := range paths {
 		e := &paths[i]
+		if e.path == idPairsPath {
+			scanIDs = words == nil || e.mayHoldAny(words)
+			continue
+		}
 		if e.ndict == 0 || words != nil && !e.mayHoldAny(words) {
 			continue
 		}
@@ -182,7 +187,7 @@ func (r *reader) anyLeafFilter(b *blockState, pr *query.Pred, pre *query.TextMat
 	if hit == nil {
 		hit = newBitset(b.hdr.Rows)
 	}
-	if path == "" {
+	if scanIDs {
 		// event_id has its own column, not a field column.
 		ids, err := r.ids(seq)
 		if err != nil {

@@ -18,6 +18,9 @@ const (
 // setFieldColumns writes a block's field columns and directory.
 func setFieldColumns(txn *badger.Txn, seq uint64, cols []builtFieldColumn) error {
 	for _, f := range cols {
+		if f.value == nil {
+			continue // a directory-only entry
+		}
 		if err := txn.Set(fieldColumnKey(seq, f.path), f.value); err != nil {
 			return err
 		}
