@@ -77,10 +77,28 @@ func (e *Engine) Now() time.Time { return e.now() }
 // Close closes the store.
 func (e *Engine) Close() error { return e.store.Close() }
 
-// Compile type-checks a filter against the activity schema and resolves its
-// relative times against the engine's clock.
+// Compile type-checks a filter against the activity schema, extended with
+// the fields of the stored events (see Schema), and resolves its relative
+// times against the engine's clock.
 func (e *Engine) Compile(f query.Filter) (*query.Compiled, error) {
-	return query.Compile(f, query.ActivitySchema, e.now())
+	return query.Compile(f, e.Schema(context.Background()), e.now())
+}
+
+// Schema is query.ActivitySchema extended with the store's field catalog:
+// a filter may name any field some stored event has ("custom.tenant"), not
+// only those beneath the schema's open objects. When the catalog cannot be
+// read the plain schema answers.
+func (e *Engine) Schema(ctx context.Context) *query.Schema {
+	c, err := e.store.Fields(ctx)
+	if err != nil || c == nil {
+		return query.ActivitySchema
+	}
+	return query.ActivitySchema.WithFields(c)
+}
+
+// Fields returns the store's field catalog.
+func (e *Engine) Fields(ctx context.Context) (*FieldCatalog, error) {
+	return e.store.Fields(ctx)
 }
 
 // QuerySpec is a query as front ends state it.
@@ -108,7 +126,7 @@ func (e *Engine) scanRequest(q QuerySpec) (ScanRequest, error) {
 	if len(order) == 0 {
 		order = query.DefaultOrder
 	}
-	if err := query.CompileOrder(order, query.ActivitySchema); err != nil {
+	if err := query.CompileOrder(order, e.Schema(context.Background())); err != nil {
 		return ScanRequest{}, err
 	}
 	if q.Limit < 0 || q.Offset < 0 {

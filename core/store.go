@@ -135,16 +135,13 @@ type ObjectStore interface {
 	ListObjects(ctx context.Context, kind string, fn func(id string, doc []byte) error) error
 }
 
-// FieldPathStore keeps the dotted paths of the members of stored events
-// (see FieldPathSet): how a filter on a field that no event has is told
-// apart from one that matches nothing.
+// FieldPathStore keeps the field catalog of the stored events (see
+// FieldCatalog): which fields a filter may name beyond the schema's, and how
+// a filter on a field that no event has is told apart from one that matches
+// nothing. The store records the fields of every event it writes in the same
+// atomic write, so the catalog never misses a path of a stored event.
 type FieldPathStore interface {
-	// AddFieldPaths records paths seen in events about to be written;
-	// overflow says some were left out. Ingest calls it before the batch
-	// holding them, so the set never misses a path of a stored event.
-	AddFieldPaths(ctx context.Context, paths []string, overflow bool) error
-	// FieldPaths returns the recorded set.
-	FieldPaths(ctx context.Context) (*FieldPathSet, error)
+	Fields(ctx context.Context) (*FieldCatalog, error)
 }
 
 // HealthChecker is implemented by stores that can tell whether they take

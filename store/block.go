@@ -254,6 +254,7 @@ type builtBlock struct {
 	cols   [numColumns][]byte // compressed
 	chunks [][]byte           // compressed
 	recs   []core.IngestRecord
+	obs    []fieldObservation // the block's fields, for the catalog
 }
 
 // buildBlock encodes records already sorted newest first. rowSeqs holds
@@ -275,8 +276,9 @@ func buildBlock(seq uint64, recs []core.IngestRecord, rowSeqs []uint64, chunkRow
 	h.idBloom = newLazyBloom(nb)
 
 	// Every column and every raw chunk is independent: encode them on all
-	// cores. Each task writes only its own slot of b and of h.
-	var tasks []func()
+	// cores. Each task writes only its own slot of b and of h. The field
+	// observations are the longest task: first, so they start first.
+	tasks := []func(){func() { b.obs = observeRows(recs) }}
 	for ci := range nChunks {
 		tasks = append(tasks, func() {
 			lo, hi := ci*chunkRows, min((ci+1)*chunkRows, n)
