@@ -1,0 +1,112 @@
+package store
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"testing"
+
+	"github.com/auditdeck/auditdeck/core"
+	"github.com/cespare/xxhash/v2"
+)
+
+// TestObserveRows: every leaf path of the rows, array elements transparent,
+// with its types, the rows having it (once per row however many elements),
+// their time range and the hashes of the distinct values; member names a
+// filter cannot write are left out.
+func TestObserveRows(t *testing.T) {
+	recs := []core.IngestRecord{
+		{Fields: core.ActivityFields{CreatedAt: 30}, Raw: []byte(`{"event_id":"a","extra":{"auth":{"is_suspicious":true}},"raw":{"events":[{"name":"x","parameters":[{"value":1}]},{"name":"y"}],"bad key":{"x":1}}}`)},
+		{Fields: core.ActivityFields{CreatedAt: 10}, Raw: []byte(`{"event_id":"b","raw":{"events":[{"name":"y"}],"new":null,"ip":"10.1.2.3","t":"2026-01-02T03:04:05.5Z","f":1.5e3}}`)},
+	}
+	got := map[string]fieldObservation{}
+	for _, o := range observeRows(recs) {
+		got[o.Path] = o
+	}
+	want := map[string]fieldObservation{
+		"event_id":                    {Types: typeString, Rows: 2, MinT: 10, MaxT: 30, Hashes: sortedHashes("a", "b")},
+		"extra.auth.is_suspicious":    {Types: typeBool, Rows: 1, MinT: 30, MaxT: 30, Hashes: []uint64{1}},
+		"raw.events.name":             {Types: typeString, Rows: 2, MinT: 10, MaxT: 30, Hashes: sortedHashes("x", "y")},
+		"raw.events.parameters.value": {Types: typeInt, Rows: 1, MinT: 30, MaxT: 30, Hashes: sortedHashes("1")},
+		"raw.new":                     {Types: typeNull, Rows: 1, MinT: 10, MaxT: 10},
+		"raw.ip":                      {Types: typeIP, Rows: 1, MinT: 10, MaxT: 10, Hashes: sortedHashes("10.1.2.3")},
+		"raw.t":                       {Types: typeTime, Rows: 1, MinT: 10, MaxT: 10, Hashes: sortedHashes("2026-01-02T03:04:05.5Z")},
+		"raw.f":                       {Types: typeFloat, Rows: 1, MinT: 10, MaxT: 10, Hashes: sortedHashes("1.5e3")},
+	}
+	if len(got) != len(want) {
+		t.Errorf("paths %v, want %d", mapsKeys(got), len(want))
+	}
+	for p, w := range want {
+		g := got[p]
+		if g.Types != w.Types || g.Rows != w.Rows || g.MinT != w.MinT || g.MaxT != w.MaxT || !slices.Equal(g.Hashes, w.Hashes) {
+			t.Errorf("%s: got %+v\nwant %+v", p, g, w)
+		}
+	}
+}
+
+func sortedHashes(vals ...string) []uint64 {
+	var out []uint64
+	for _, v := range vals {
+		out = append(out, xxhash.Sum64String(v))
+	}
+	slices.Sort(out)
+	return out
+}
+
+func mapsKeys(m map[string]fieldObservation) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+// TestCatalogStateBounds: distinct counts are within a few percent; paths
+// past core.MaxFieldPaths are dropped and the catalog marked incomplete;
+// only the first maxSketches paths count distinct values; the encoding
+// round-trips all of it.
+func TestCatalogStateBounds(t *testing.T) {
+	c := newCatalogState()
+	for _, n := range []int{1, 100, 5000, 200000} {
+		var hs []uint64
+		for i := range n {
+			hs = append(hs, xxhash.Sum64String(fmt.Sprint("v", i)))
+		}
+		c.observeBlock([]fieldObservation{{Path: fmt.Sprint("d", n), Types: typeString, Rows: n, MinT: 5, MaxT: 9, Hashes: hs}})
+	}
+	cat := c.catalog()
+	for _, n := range []int{1, 100, 5000, 200000} {
+		f, _ := cat.Lookup(fmt.Sprint("d", n))
+		if e := math.Abs(float64(f.Distinct-int64(n))) / float64(n); e > 0.1 {
+			t.Errorf("distinct of %d values estimated %d", n, f.Distinct)
+		}
+	}
+	var obs []fieldObservation
+	for i := range core.MaxFieldPaths + 10 {
+		obs = append(obs, fieldObservation{Path: fmt.Sprint("p", i), Types: typeInt, Rows: 1, Hashes: []uint64{uint64(i)}})
+	}
+	c.observeBlock(obs)
+	if len(c.fields) != core.MaxFieldPaths || c.complete || c.sketches != maxSketches {
+		t.Fatalf("%d paths complete=%v sketches=%d", len(c.fields), c.complete, c.sketches)
+	}
+	b := c.encode()
+	if len(b) > 4<<20 {
+		t.Errorf("encoded catalog is %d bytes", len(b))
+	}
+	d, err := decodeCatalog(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, after := c.catalog(), d.catalog()
+	if after.Complete || after.Len() != before.Len() || !slices.EqualFunc(before.Fields(), after.Fields(), func(a, b core.FieldInfo) bool {
+		return a.Path == b.Path && slices.Equal(a.Types, b.Types) && a.Rows == b.Rows && a.Distinct == b.Distinct && a.FirstSeen.Equal(b.FirstSeen) && a.LastSeen.Equal(b.LastSeen)
+	}) {
+		t.Error("catalog changed through encode/decode")
+	}
+	if f, _ := after.Lookup(fmt.Sprint("p", core.MaxFieldPaths-100)); f.Distinct != -1 {
+		t.Errorf("a path past the sketched ones has distinct %d, want -1", f.Distinct)
+	}
+	if _, err := decodeCatalog(b[:len(b)/2]); err == nil {
+		t.Error("a truncated catalog decoded")
+	}
+}
