@@ -124,3 +124,36 @@ func TestFieldCatalog(t *testing.T) {
 	}
 	check(cat)
 }
+
+// countingStore counts the catalog reads of a store.
+type countingStore struct {
+	core.Store
+	fields int
+}
+
+func (s *countingStore) Fields(ctx context.Context) (*core.FieldCatalog, error) {
+	s.fields++
+	return s.Store.Fields(ctx)
+}
+
+// TestCompileReadsCatalogOnlyForUndeclaredFields: a filter on declared
+// fields (and beneath open objects) compiles without reading the catalog,
+// which an older store rebuilds from every event on first read.
+func TestCompileReadsCatalogOnlyForUndeclaredFields(t *testing.T) {
+	e := newEnv(t)
+	e.ingestFixture(t)
+	cs := &countingStore{Store: e.store}
+	eng := core.NewEngine(cs)
+	for dsl, reads := range map[string]int{
+		"event_type.eq(login),raw.x.eq(1),created_at.ge(-24h)": 0,
+		"mimikatz":               1, // a bare word: is it a stored boolean field?
+		"custom.tenant.eq(acme)": 1,
+	} {
+		cs.fields = 0
+		f, _ := query.ParseDSL(dsl)
+		_, _ = eng.Compile(f)
+		if cs.fields != reads {
+			t.Errorf("compiling %s read the catalog %d times, want %d", dsl, cs.fields, reads)
+		}
+	}
+}

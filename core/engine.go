@@ -89,12 +89,31 @@ func (e *Engine) Compile(f query.Filter) (*query.Compiled, error) {
 // only those beneath the schema's open objects. When the catalog cannot be
 // read the plain schema answers.
 func (e *Engine) Schema(ctx context.Context) *query.Schema {
-	c, err := e.store.Fields(ctx)
-	if err != nil || c == nil {
-		return query.ActivitySchema
-	}
-	return query.ActivitySchema.WithFields(c)
+	return query.ActivitySchema.WithFields(&lazyCatalog{load: func() *FieldCatalog {
+		c, err := e.store.Fields(ctx)
+		if err != nil {
+			return nil
+		}
+		return c
+	}})
 }
+
+// lazyCatalog reads the catalog only when the schema asks about an
+// undeclared field: most filters name none, and an older store's first read
+// rebuilds its catalog from every event.
+type lazyCatalog struct {
+	once sync.Once
+	load func() *FieldCatalog
+	cat  *FieldCatalog
+}
+
+func (l *lazyCatalog) get() *FieldCatalog {
+	l.once.Do(func() { l.cat = l.load() })
+	return l.cat
+}
+
+func (l *lazyCatalog) HasField(path string) (ok, boolean bool) { return l.get().HasField(path) }
+func (l *lazyCatalog) FieldNames() []string                    { return l.get().FieldNames() }
 
 // Fields returns the store's field catalog.
 func (e *Engine) Fields(ctx context.Context) (*FieldCatalog, error) {

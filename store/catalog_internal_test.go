@@ -2,14 +2,17 @@ package store
 
 import (
 	"bytes"
+	"context"
 	"fmt"
-	"os"
 	"math"
+	"os"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/auditdeck/auditdeck/core"
 	"github.com/cespare/xxhash/v2"
+	"github.com/dgraph-io/badger/v4"
 )
 
 // TestObserveRows: every leaf path of the rows, array elements transparent,
@@ -148,4 +151,51 @@ func TestStringType(t *testing.T) {
 			t.Errorf("stringType(%q) = %v, want %v", s, got, want)
 		}
 	}
+}
+
+// TestFieldsLatency reports, for the store AUDITDECK_FIELDS_STORE names
+// (a scratch copy: the rebuild stores its result; skipped without it), how long Fields takes on first use
+// (reading and decoding the stored catalog), once cached, and how long a
+// rebuild from the raw events takes (an older store's first Fields).
+func TestFieldsLatency(t *testing.T) {
+	dir := os.Getenv("AUDITDECK_FIELDS_STORE")
+	if dir == "" {
+		t.Skip("AUDITDECK_FIELDS_STORE not set")
+	}
+	s, err := Open(Options{Dir: dir, GCInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	start := time.Now()
+	cat, err := s.Fields(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := time.Since(start)
+	start = time.Now()
+	const n = 1000
+	for range n {
+		if _, err := s.Fields(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cached := time.Since(start) / n
+	start = time.Now()
+	st, err := s.rebuildCatalog(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rebuild := time.Since(start)
+	var raw int
+	s.db.View(func(txn *badger.Txn) error {
+		item, err := txn.Get(metaCatalogKey)
+		if err == nil {
+			raw = int(item.ValueSize())
+		}
+		return err
+	})
+	t.Logf("%d events, %d paths, stored catalog %d bytes: first Fields %s, cached %s, rebuild %s (%d paths)",
+		s.Stats().Events, cat.Len(), raw, first, cached, rebuild, len(st.fields))
 }
