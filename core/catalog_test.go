@@ -157,3 +157,22 @@ func TestCompileReadsCatalogOnlyForUndeclaredFields(t *testing.T) {
 		}
 	}
 }
+
+// TestReportsOnStoredFields: a defined report (and so its exports and
+// subscriptions) may filter on a field the stored events have; a typo of
+// one is refused with the suggestion.
+func TestReportsOnStoredFields(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	if _, err := e.eng.Ingest(ctx, strings.NewReader(`{"event_id":"a","created_at":"2026-10-01T00:00:00Z","custom":{"tenant":"acme"}}`+"\n"), core.IngestOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	alice := core.Actor{User: "alice"}
+	if _, err := e.eng.CreateReport(ctx, alice, core.DefinedReport{Title: "Acme", QueryFilter: "custom.tenant.eq(acme)"}); err != nil {
+		t.Fatalf("report on a stored field: %v", err)
+	}
+	_, err := e.eng.CreateReport(ctx, alice, core.DefinedReport{Title: "Typo", QueryFilter: "custom.tenat.eq(acme)"})
+	if err == nil || !strings.Contains(err.Error(), `did you mean "custom.tenant"?`) {
+		t.Fatalf("report with a typo: %v", err)
+	}
+}

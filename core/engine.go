@@ -89,13 +89,19 @@ func (e *Engine) Compile(f query.Filter) (*query.Compiled, error) {
 // only those beneath the schema's open objects. When the catalog cannot be
 // read the plain schema answers.
 func (e *Engine) Schema(ctx context.Context) *query.Schema {
-	return query.ActivitySchema.WithFields(&lazyCatalog{load: func() *FieldCatalog {
+	return query.ActivitySchema.WithFields(e.storedFields(ctx))
+}
+
+// storedFields is the store's field catalog as a query.FieldSource, read
+// on first need.
+func (e *Engine) storedFields(ctx context.Context) query.FieldSource {
+	return &lazyCatalog{load: func() *FieldCatalog {
 		c, err := e.store.Fields(ctx)
 		if err != nil {
 			return nil
 		}
 		return c
-	}})
+	}}
 }
 
 // lazyCatalog reads the catalog only when the schema asks about an

@@ -2,6 +2,7 @@ package main_test
 
 import (
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -67,6 +68,12 @@ func TestFieldsCommand(t *testing.T) {
 	}
 	if r := run(t, nil, "query", "--data", data, "--count", "--filter", "custom.tenant.eq(acme),risk_score.gt(50)"); r.code != 0 || strings.TrimSpace(r.stdout) != "1" {
 		t.Errorf("query on a stored field: %+v", r)
+	}
+	// An export of such a field: validated with the catalog as well.
+	r = run(t, nil, "export", "--data", data, "--user", "alice", "--filter", "custom.tenant.eq(acme)", "--file-name", "acme", "--format", "ndjson")
+	path, _, _ := strings.Cut(r.stdout, "\t")
+	if b, err := os.ReadFile(path); r.code != 0 || err != nil || strings.Count(string(b), "\n") != 1 || !strings.Contains(string(b), `"acme"`) {
+		t.Fatalf("export of a stored field: %+v %v", r, err)
 	}
 
 	srv := startServe(t, data, "--http", "off", "--ssh", "off")
