@@ -35,8 +35,11 @@
 // returned only when a full page stopped early. Histogram buckets are equal,
 // half-open slices [lo+k·w, lo+(k+1)·w) of a half-open window [lo, hi).
 //
-// Not yet checked: filters on unknown top-level fields (risk_score, tags,
-// custom.tenant), which the engine's filter compiler rejects today.
+// Filters may name any field the stored events have, top-level ones no
+// schema declares too ("tags"): the backend's field catalog (Fields) lists
+// every leaf path with the events having it (a replaced event may count
+// twice), an approximate distinct count and the created_at range; the suite
+// checks it against the brute force too.
 package conformance
 
 import (
@@ -271,6 +274,8 @@ func Run(t *testing.T, b Backend) {
 			}
 		})
 	}
+
+	t.Run("field catalog", func(t *testing.T) { checkCatalog(t, s, lines) })
 
 	// The fixture has no two events at the same created_at, so only these
 	// copies reach the event_id tiebreak of the ordering contract.
