@@ -277,8 +277,12 @@ func buildBlock(seq uint64, recs []core.IngestRecord, rowSeqs []uint64, chunkRow
 
 	// Every column and every raw chunk is independent: encode them on all
 	// cores. Each task writes only its own slot of b and of h. The field
-	// observations are the longest task: first, so they start first.
-	tasks := []func(){func() { b.obs = observeRows(recs) }}
+	// observations are the longest task: first, so they start first. A
+	// merge (rowSeqs set) moves rows the catalog has already seen.
+	var tasks []func()
+	if rowSeqs == nil {
+		tasks = append(tasks, func() { b.obs = observeRows(recs) })
+	}
 	for ci := range nChunks {
 		tasks = append(tasks, func() {
 			lo, hi := ci*chunkRows, min((ci+1)*chunkRows, n)
