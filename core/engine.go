@@ -98,10 +98,53 @@ func (e *Engine) Close() error {
 	return err
 }
 
-// Compile type-checks a filter against the activity schema and resolves its
-// relative times against the engine's clock.
+// Compile type-checks a filter against the activity schema, extended with
+// the fields of the stored events (see Schema), and resolves its relative
+// times against the engine's clock.
 func (e *Engine) Compile(f query.Filter) (*query.Compiled, error) {
-	return query.Compile(f, query.ActivitySchema, e.now())
+	return query.Compile(f, e.Schema(context.Background()), e.now())
+}
+
+// Schema is query.ActivitySchema extended with the store's field catalog:
+// a filter may name any field some stored event has ("custom.tenant"), not
+// only those beneath the schema's open objects. When the catalog cannot be
+// read the plain schema answers.
+func (e *Engine) Schema(ctx context.Context) *query.Schema {
+	return query.ActivitySchema.WithFields(e.storedFields(ctx))
+}
+
+// storedFields is the store's field catalog as a query.FieldSource, read
+// on first need.
+func (e *Engine) storedFields(ctx context.Context) query.FieldSource {
+	return &lazyCatalog{load: func() *FieldCatalog {
+		c, err := e.fieldPaths().Fields(ctx)
+		if err != nil {
+			return nil
+		}
+		return c
+	}}
+}
+
+// lazyCatalog reads the catalog only when the schema asks about an
+// undeclared field: most filters name none, and an older store's first read
+// rebuilds its catalog from every event.
+type lazyCatalog struct {
+	once sync.Once
+	load func() *FieldCatalog
+	cat  *FieldCatalog
+}
+
+func (l *lazyCatalog) get() *FieldCatalog {
+	l.once.Do(func() { l.cat = l.load() })
+	return l.cat
+}
+
+func (l *lazyCatalog) HasField(path string) (ok, boolean bool) { return l.get().HasField(path) }
+func (l *lazyCatalog) FieldNames() []string                    { return l.get().FieldNames() }
+
+// Fields returns the store's field catalog.
+func (e *Engine) Fields(ctx context.Context) (*FieldCatalog, error) {
+	return e.fieldPaths().Fields(ctx)
 }
 
 // QuerySpec is a query as front ends state it.
@@ -134,7 +177,7 @@ func (e *Engine) scanRequest(q QuerySpec) (ScanRequest, error) {
 	if len(order) == 0 {
 		order = query.DefaultOrder
 	}
-	if err := query.CompileOrder(order, query.ActivitySchema); err != nil {
+	if err := query.CompileOrder(order, e.Schema(context.Background())); err != nil {
 		return ScanRequest{}, err
 	}
 	if q.Limit < 0 || q.Offset < 0 {

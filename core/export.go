@@ -39,6 +39,9 @@ func (e *Engine) resolve(r *ExportRequest) (*resolvedExport, error) {
 	if err != nil {
 		return nil, err
 	}
+	if schema == query.ActivitySchema {
+		schema = e.Schema(context.Background()) // fields of the stored events too
+	}
 	f, err := query.ParseDSL(r.Filter)
 	if err != nil {
 		return nil, err

@@ -50,25 +50,13 @@ func (x *FieldExtractor) Extract(raw []byte) (ActivityFields, error) {
 }
 
 // ExtractNew is Extract for an event on its way in: it also refuses a member
-// name given twice in one object (readers would disagree on its value), and
-// collects the event's field paths for FieldPaths.
+// name given twice in one object (readers would disagree on its value).
 func (x *FieldExtractor) ExtractNew(raw []byte) (ActivityFields, error) {
 	if x.track == nil {
 		x.track = &keyTracker{}
 	}
 	x.track.reset(raw)
 	return x.extract(raw, x.track)
-}
-
-// FieldPaths returns the dotted paths (array elements transparent) of the
-// members of the events ExtractNew has seen that no earlier call returned,
-// and whether some were left out because there were too many.
-func (x *FieldExtractor) FieldPaths() (paths []string, overflow bool) {
-	if x.track == nil {
-		return nil, false
-	}
-	paths, x.track.newPaths = x.track.newPaths, nil
-	return paths, x.track.overflow
 }
 
 func (x *FieldExtractor) extract(raw []byte, track *keyTracker) (ActivityFields, error) {

@@ -152,14 +152,10 @@ type ingestRun struct {
 	counter *countingReader
 	rep     IngestReport
 
-	batch    []IngestRecord
-	lastLine int
-	hold     []*lineChunk // chunks whose bytes the pending batch references
-	release  func(*lineChunk)
-	// paths are field paths first seen in the pending batch's events.
-	paths         []string
-	pathsOverflow bool
-
+	batch      []IngestRecord
+	lastLine   int
+	hold       []*lineChunk // chunks whose bytes the pending batch references
+	release    func(*lineChunk)
 	writes     chan writtenBatch
 	free       chan []IngestRecord
 	writerDone chan struct{}
@@ -188,11 +184,9 @@ func (ing *ingestRun) add(rec IngestRecord, line int) error {
 // writtenBatch is a batch on its way to the writer goroutine, with the
 // input chunks its records point into.
 type writtenBatch struct {
-	recs          []IngestRecord
-	lastLine      int
-	hold          []*lineChunk
-	paths         []string
-	pathsOverflow bool
+	recs     []IngestRecord
+	lastLine int
+	hold     []*lineChunk
 }
 
 // startWriter runs store writes in their own goroutine, so parsing the next
@@ -222,15 +216,6 @@ func (ing *ingestRun) startWriter() {
 }
 
 func (ing *ingestRun) write(b writtenBatch) {
-	// The paths go first: the set of paths may only ever hold more than the
-	// stored events have, never less.
-	if len(b.paths) > 0 || b.pathsOverflow {
-		if err := ing.e.fieldPaths().AddFieldPaths(ing.ctx, b.paths, b.pathsOverflow); err != nil {
-			err = fmt.Errorf("record the field paths of the batch ending at line %d: %w", b.lastLine, err)
-			ing.writeErr.CompareAndSwap(nil, &err)
-			return
-		}
-	}
 	res, err := ing.e.events.WriteBatch(ing.ctx, Batch{Records: b.recs, Usage: CountConsumption})
 	if err != nil {
 		err = fmt.Errorf("write batch ending at line %d: %w", b.lastLine, err)
@@ -282,9 +267,8 @@ func (ing *ingestRun) flush() error {
 	if len(ing.batch) == 0 && len(ing.hold) == 0 {
 		return nil
 	}
-	ing.writes <- writtenBatch{recs: ing.batch, lastLine: ing.lastLine, hold: ing.hold, paths: ing.paths, pathsOverflow: ing.pathsOverflow}
+	ing.writes <- writtenBatch{recs: ing.batch, lastLine: ing.lastLine, hold: ing.hold}
 	ing.hold = nil
-	ing.paths, ing.pathsOverflow = nil, false
 	select {
 	case ing.batch = <-ing.free:
 	default:
@@ -312,9 +296,6 @@ type lineChunk struct {
 	recLines  []int
 	problems  []Problem
 	extractor *FieldExtractor
-	// paths are the field paths the chunk's extractor saw first in it.
-	paths         []string
-	pathsOverflow bool
 }
 
 type inputLine struct {
@@ -396,7 +377,6 @@ func (ing *ingestRun) consume(c *lineChunk) error {
 	// c joins the held chunks only after its records are queued: a flush in
 	// the middle of c must not hand c's bytes back to the reader.
 	defer func() { ing.hold = append(ing.hold, c) }()
-	ing.addPaths(c.paths, c.pathsOverflow)
 	for i, rec := range c.recs {
 		line := c.recLines[i]
 		for pi < len(c.problems) && c.problems[pi].Line < line {
@@ -414,12 +394,6 @@ func (ing *ingestRun) consume(c *lineChunk) error {
 		ing.rep.Lines = c.lines[len(c.lines)-1].no
 	}
 	return nil
-}
-
-// addPaths adds field paths to those of the pending batch.
-func (ing *ingestRun) addPaths(paths []string, overflow bool) {
-	ing.paths = append(ing.paths, paths...)
-	ing.pathsOverflow = ing.pathsOverflow || overflow
 }
 
 func readChunks(ctx context.Context, br *bufio.Reader, pool *sync.Pool, out chan<- *lineChunk) error {
@@ -481,7 +455,6 @@ func newChunk(pool *sync.Pool, seq int) *lineChunk {
 	c.recs = c.recs[:0]
 	c.recLines = c.recLines[:0]
 	c.problems = c.problems[:0]
-	c.paths, c.pathsOverflow = nil, false
 	return c
 }
 
@@ -509,7 +482,6 @@ func (c *lineChunk) extract() {
 		c.recs = append(c.recs, IngestRecord{Fields: f, Raw: raw})
 		c.recLines = append(c.recLines, l.no)
 	}
-	c.paths, c.pathsOverflow = c.extractor.FieldPaths()
 }
 
 // expandPage handles a Cloudlock page on one line. It reports false when
@@ -558,7 +530,6 @@ func (ing *ingestRun) readDocument(br *bufio.Reader) error {
 			ing.problem(Problem{Line: line, Item: item, Reason: err.Error()})
 			return nil
 		}
-		ing.addPaths(x.FieldPaths())
 		return ing.add(IngestRecord{Fields: f, Raw: b}, line)
 	}
 	for {

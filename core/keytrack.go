@@ -15,21 +15,16 @@ import (
 //     detail pane show the last (encoding/json, JavaScript). Ingest refuses
 //     such an event, with the dotted path of the name, so every reader of a
 //     stored event sees the same document.
-//   - the dotted paths of all members (array elements are transparent, as in
-//     filters) are collected once per extractor into FieldPaths, so that a
-//     filter on a field no event has can be told apart from one that just
-//     matches nothing.
 //
-// Names are compared by a 64-bit hash of the dotted path, which also keys the
-// set of paths already seen; equal hashes are confirmed on the bytes.
+// (The dotted paths of the members, for the field catalog, are the store's
+// business: it observes them as it seals each block.)
+//
+// Names are compared by a 64-bit hash of the dotted path; equal hashes are
+// confirmed on the bytes.
 type keyTracker struct {
 	b      []byte
 	levels []trackLevel
 	keys   []keyRef // the names of the open objects; levels[i].first indexes in
-
-	seen     pathSeen
-	newPaths []string
-	overflow bool // too many distinct paths: FieldPaths is incomplete
 }
 
 type trackLevel struct {
@@ -48,12 +43,6 @@ type keyRef struct {
 const (
 	fnvOffset = 14695981039346656037
 	fnvPrime  = 1099511628211
-	// maxFieldPaths bounds the paths one extractor collects; an event source
-	// with generated member names (ids as keys) would otherwise grow it
-	// without end.
-	maxFieldPaths = 20000
-	// maxFieldPathBytes: longer paths are not collected (nobody types them).
-	maxFieldPathBytes = 256
 	// bigObject is the member count from which an object's names are kept
 	// in a map rather than compared one by one.
 	bigObject = 32
@@ -132,50 +121,7 @@ func (t *keyTracker) key(start, end int) (dup string) {
 	} else if l.big != nil {
 		l.big[h] = n - 1
 	}
-	if !t.overflow && !t.seen.has(h) {
-		t.record(h)
-	}
 	return ""
-}
-
-// record adds the path of the name just added to the paths seen.
-func (t *keyTracker) record(h uint64) {
-	if t.seen.n >= maxFieldPaths {
-		t.overflow = true
-		return
-	}
-	t.seen.add(h)
-	if p, ok := t.fieldPath(); ok {
-		t.newPaths = append(t.newPaths, p)
-	}
-}
-
-// fieldPath is the dotted path of the last name, without array indexes,
-// when it can be written in a filter.
-func (t *keyTracker) fieldPath() (string, bool) {
-	var sb strings.Builder
-	for i, l := range t.levels {
-		if !l.obj {
-			continue
-		}
-		end := len(t.keys)
-		if i+1 < len(t.levels) {
-			end = t.levels[i+1].first
-		}
-		k := t.keys[end-1]
-		seg := t.name(k.start, k.end)
-		if !validSegment(seg) {
-			return "", false
-		}
-		if sb.Len() > 0 {
-			sb.WriteByte('.')
-		}
-		sb.Write(seg)
-		if sb.Len() > maxFieldPathBytes {
-			return "", false
-		}
-	}
-	return sb.String(), true
 }
 
 // path is the dotted path, with array indexes, of name in the innermost
@@ -198,19 +144,6 @@ func (t *keyTracker) path(name []byte) string {
 		sb.Write(t.name(k.start, k.end))
 	}
 	return sb.String()
-}
-
-// validSegment: the characters a filter's field segment may have.
-func validSegment(s []byte) bool {
-	if len(s) == 0 {
-		return false
-	}
-	for _, c := range s {
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '@' || c == '$' || c == '-') {
-			return false
-		}
-	}
-	return true
 }
 
 // hashName continues the hash of a parent path with a member name, eight
@@ -242,56 +175,4 @@ func hashName(parent uint64, name []byte) (h uint64, escaped bool) {
 	h = (h ^ tail ^ uint64(len(name))<<59) * fnvPrime
 	h ^= h >> 32
 	return h, escaped
-}
-
-// pathSeen is a set of path hashes: open addressing, cheaper per lookup than
-// a map on the ingest hot path.
-type pathSeen struct {
-	slots []uint64 // 0 = empty; a zero hash is stored as 1
-	n     int
-}
-
-func (s *pathSeen) has(h uint64) bool {
-	if h == 0 {
-		h = 1
-	}
-	if len(s.slots) == 0 {
-		return false
-	}
-	mask := uint64(len(s.slots) - 1)
-	for i := (h * 0x9E3779B97F4A7C15) >> 32 & mask; ; i = (i + 1) & mask {
-		switch s.slots[i] {
-		case h:
-			return true
-		case 0:
-			return false
-		}
-	}
-}
-
-func (s *pathSeen) add(h uint64) {
-	if h == 0 {
-		h = 1
-	}
-	if 2*(s.n+1) > len(s.slots) {
-		old := s.slots
-		s.slots = make([]uint64, max(256, 2*len(old)))
-		s.n = 0
-		for _, o := range old {
-			if o != 0 {
-				s.add(o)
-			}
-		}
-	}
-	mask := uint64(len(s.slots) - 1)
-	for i := (h * 0x9E3779B97F4A7C15) >> 32 & mask; ; i = (i + 1) & mask {
-		switch s.slots[i] {
-		case h:
-			return
-		case 0:
-			s.slots[i] = h
-			s.n++
-			return
-		}
-	}
 }

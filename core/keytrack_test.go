@@ -1,7 +1,6 @@
 package core
 
 import (
-	"slices"
 	"strings"
 	"testing"
 )
@@ -54,26 +53,4 @@ func manyMembers(n int) string {
 		b.WriteString(`"m` + string(rune('0'+i/10%10)) + string(rune('0'+i%10)) + `":0`)
 	}
 	return strings.ReplaceAll(b.String(), `"m0`, `"m`)
-}
-
-func TestExtractNewFieldPaths(t *testing.T) {
-	var x FieldExtractor
-	for _, in := range []string{
-		`{"event_id":"a","created_at":"2020-01-01T00:00:00Z","extra":{"auth":{"is_suspicious":true}},"raw":{"events":[{"name":"x","parameters":[{"value":1}]}],"bad key":{"x":1}}}`,
-		`{"event_id":"b","created_at":"2020-01-01T00:00:00Z","raw":{"events":[{"name":"y"}],"new":null}}`,
-	} {
-		if _, err := x.ExtractNew([]byte(in)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	got, overflow := x.FieldPaths()
-	slices.Sort(got)
-	want := []string{"created_at", "event_id", "extra", "extra.auth", "extra.auth.is_suspicious", "raw", "raw.events", "raw.events.name",
-		"raw.events.parameters", "raw.events.parameters.value", "raw.new"}
-	if !slices.Equal(got, want) || overflow {
-		t.Errorf("FieldPaths = %q %v\nwant %q", got, overflow, want)
-	}
-	if again, _ := x.FieldPaths(); len(again) != 0 {
-		t.Errorf("FieldPaths again = %q, want nothing new", again)
-	}
 }

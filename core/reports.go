@@ -154,14 +154,18 @@ func validText(field, s string, max int, required bool) error {
 	return nil
 }
 
-// validate checks a whole definition.
-func (r *DefinedReport) validate() error {
+// validate checks a whole definition. An activity report's filter may name
+// the fields stored holds (nil: the schema's alone).
+func (r *DefinedReport) validate(stored query.FieldSource) error {
 	if err := validText("title", r.Title, maxTitleLen, true); err != nil {
 		return err
 	}
 	schema, err := r.Type.Schema()
 	if err != nil {
 		return &FieldError{Field: "type", Err: errors.New(strings.TrimPrefix(err.Error(), fmt.Sprintf("type %q: ", r.Type)))}
+	}
+	if stored != nil && schema == query.ActivitySchema {
+		schema = schema.WithFields(stored)
 	}
 	if len(r.QueryFilter) > maxFilterLen {
 		return fieldErr("query_filter", "is %d bytes, at most %d", len(r.QueryFilter), maxFilterLen)
@@ -267,7 +271,7 @@ func (e *Engine) CreateReport(ctx context.Context, a Actor, r DefinedReport) (De
 	if r.Type == "" {
 		r.Type = TypeActivity
 	}
-	if err := r.validate(); err != nil {
+	if err := r.validate(e.storedFields(ctx)); err != nil {
 		return DefinedReport{}, err
 	}
 	// Only admins may generate the audit trail; a definition of it is of
@@ -372,7 +376,7 @@ func (e *Engine) UpdateReport(ctx context.Context, a Actor, id string, p ReportP
 	if p.GroupBy != nil {
 		r.GroupBy = *p.GroupBy
 	}
-	if err := r.validate(); err != nil {
+	if err := r.validate(e.storedFields(ctx)); err != nil {
 		return DefinedReport{}, err
 	}
 	r.ModifiedAt = e.now().UTC()
@@ -621,7 +625,7 @@ func (e *Engine) InstallPredefined(ctx context.Context) error {
 		return err
 	}
 	for _, d := range PredefinedReports() {
-		if err := d.validate(); err != nil {
+		if err := d.validate(nil); err != nil {
 			return fmt.Errorf("predefined report %s: %w", d.ID, err)
 		}
 		var old DefinedReport

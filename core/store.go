@@ -169,17 +169,15 @@ type ObjectStore interface {
 	ListObjects(ctx context.Context, kind string, fn func(id string, doc []byte) error) error
 }
 
-// FieldPathStore keeps the dotted paths of the members of stored events
-// (see FieldPathSet): how a filter on a field that no event has is told
-// apart from one that matches nothing. It is optional: the engine asserts
-// it on the events store given to NewEngine.
+// FieldPathStore keeps the field catalog of the stored events (see
+// FieldCatalog): which fields a filter may name beyond the schema's, and how
+// a filter on a field that no event has is told apart from one that matches
+// nothing. The store records the fields of every event it writes in the same
+// atomic write, so the catalog never misses a path of a stored event.
+// It is optional: the engine asserts it on the events store given to
+// NewEngine.
 type FieldPathStore interface {
-	// AddFieldPaths records paths seen in events about to be written;
-	// overflow says some were left out. Ingest calls it before the batch
-	// holding them, so the set never misses a path of a stored event.
-	AddFieldPaths(ctx context.Context, paths []string, overflow bool) error
-	// FieldPaths returns the recorded set.
-	FieldPaths(ctx context.Context) (*FieldPathSet, error)
+	Fields(ctx context.Context) (*FieldCatalog, error)
 }
 
 // HealthChecker is implemented by event stores that can tell whether they take
@@ -208,9 +206,8 @@ func (e *Engine) fieldPaths() FieldPathStore {
 
 type noFieldPaths struct{}
 
-func (noFieldPaths) AddFieldPaths(context.Context, []string, bool) error { return nil }
-func (noFieldPaths) FieldPaths(context.Context) (*FieldPathSet, error) {
-	return nil, errors.New("the event store keeps no field paths")
+func (noFieldPaths) Fields(context.Context) (*FieldCatalog, error) {
+	return nil, errors.New("the event store keeps no field catalog")
 }
 
 // Store is a backend that keeps everything in one value (store.Store is

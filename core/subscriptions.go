@@ -106,7 +106,7 @@ func (e *Engine) Subscribe(ctx context.Context, a Actor, r SubscribeRequest) (Su
 		return Subscription{}, err
 	}
 	probe := ExportRequest{Type: def.Type, Formats: r.Formats, FileName: "probe"}
-	if err := probe.validate(); err != nil {
+	if err := probe.validate(nil); err != nil {
 		return Subscription{}, err
 	}
 	if r.Webhook != "" {

@@ -14,6 +14,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/auditdeck/auditdeck/core/query"
 	"github.com/auditdeck/auditdeck/core/render"
 )
 
@@ -469,7 +470,7 @@ func ValidateFileName(name string) (string, error) {
 	return base, nil
 }
 
-func (r *ExportRequest) validate() error {
+func (r *ExportRequest) validate(stored query.FieldSource) error {
 	if r.Type == "" {
 		r.Type = TypeActivity
 	}
@@ -499,7 +500,7 @@ func (r *ExportRequest) validate() error {
 		return fieldErr("row_limit", "must not be negative")
 	}
 	def := DefinedReport{Title: "x", Type: r.Type, QueryFilter: r.Filter, QueryOrder: r.Order, Columns: r.Columns, GroupBy: r.GroupBy}
-	if err := def.validate(); err != nil {
+	if err := def.validate(stored); err != nil {
 		var fe *FieldError
 		if errors.As(err, &fe) && fe.Field == "query_filter" {
 			fe.Field = "filter"
@@ -541,7 +542,7 @@ func (tr *TaskRunner) submit(ctx context.Context, a Actor, kind, id string, req 
 		// on every surface that submits: API, dashboards, CLI.
 		req.TimeZone = a.Zone
 	}
-	if err := req.validate(); err != nil {
+	if err := req.validate(tr.e.storedFields(ctx)); err != nil {
 		return Task{}, err
 	}
 	if req.Type == TypeAudit && !a.Admin {

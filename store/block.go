@@ -267,6 +267,7 @@ type builtBlock struct {
 	chunks [][]byte           // compressed
 	fields []builtFieldColumn
 	recs   []core.IngestRecord
+	obs    []fieldObservation // the block's fields, for the catalog
 }
 
 // buildBlock encodes records already sorted newest first. rowSeqs holds
@@ -360,6 +361,10 @@ func buildBlock(seq uint64, recs []core.IngestRecord, rowSeqs []uint64, chunkRow
 	}
 	runParallel(tasks)
 	b.fields, h.FieldCols = finish()
+	if rowSeqs == nil {
+		// A merge (rowSeqs set) moves rows the catalog has already seen.
+		b.obs = observeColumns(b.fields, recs)
+	}
 	return b
 }
 

@@ -17,6 +17,7 @@ func TestConformance(t *testing.T) {
 	small := func(o *store.Options) { o.BlockRows = 48; o.ChunkRows = 8 }
 	dirs := map[core.Store]string{}
 	conformance.Run(t, conformance.Backend{
+		UnknownTopLevel: true,
 		Open: func(t *testing.T) core.Store {
 			env := openEnv(t, t.TempDir(), small)
 			dirs[env.s] = env.dir

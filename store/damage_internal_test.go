@@ -368,8 +368,8 @@ func TestDamagedObjectTableWhileOpen(t *testing.T) {
 	}
 }
 
-// TestDamagedFieldPathsWhileOpen: the field-path set, read by every
-// filter's warnings (the CLI's query, the API, the dashboard), fails with
+// TestDamagedFieldPathsWhileOpen: the field catalog, read by every
+// filter's compile and warnings (the CLI's query, the API, the dashboard), fails with
 // core.ErrDamaged when its table block is damaged, instead of a panic.
 func TestDamagedFieldPathsWhileOpen(t *testing.T) {
 	// Whether the key's table block was already read (and so sits in
@@ -382,13 +382,13 @@ func TestDamagedFieldPathsWhileOpen(t *testing.T) {
 			break
 		}
 	}
-	if !errors.Is(err, core.ErrDamaged) || !strings.Contains(err.Error(), "field paths") {
-		t.Fatalf("field paths over a damaged table: %v, want core.ErrDamaged", err)
+	if !errors.Is(err, core.ErrDamaged) || !strings.Contains(err.Error(), "field catalog") {
+		t.Fatalf("field catalog over a damaged table: %v, want core.ErrDamaged", err)
 	}
 }
 
 // damagedFieldPathsRead damages the only table of a fresh store while it
-// is open and reads the field-path set.
+// is open and reads the field catalog.
 func damagedFieldPathsRead(t *testing.T) (err error) {
 	t.Helper()
 	dir := t.TempDir()
@@ -422,6 +422,6 @@ func damagedFieldPathsRead(t *testing.T) (err error) {
 		}
 	}
 	f.Close()
-	withTimeout(t, "FieldPaths", func() { _, err = s.FieldPaths(context.Background()) })
+	withTimeout(t, "Fields", func() { _, err = s.Fields(context.Background()) })
 	return err
 }

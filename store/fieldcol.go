@@ -44,6 +44,11 @@ const (
 	fcolOdd                   // the leaves beneath an unspellable member name
 )
 
+// leafEmptyArray marks an empty array at the end of a path: a filter reads
+// it as missing (query.RawLeaf does so for any kind it does not know), the
+// catalog as nothing.
+const leafEmptyArray query.LeafKind = 100
+
 // inlineDictMax bounds the dictionaries kept before a column's codes,
 // uncompressed.
 const inlineDictMax = 128
@@ -106,6 +111,8 @@ type columnBuilder struct {
 	lastRow  int
 	leafRows int
 	plain    bool // strings are appended without a lookup
+	// Rows holding a leaf other than an empty array, for the catalog.
+	realRows, firstReal, lastReal int
 }
 
 // plainAfter is the dictionary size from which a column whose values are
@@ -135,7 +142,7 @@ func (b *fieldColumnBuilder) col(n *pathNode) *columnBuilder {
 	if n.col == nil {
 		c := b.cols[string(b.path)]
 		if c == nil {
-			c = &columnBuilder{path: string(b.path), lastRow: -1}
+			c = &columnBuilder{path: string(b.path), lastRow: -1, lastReal: -1}
 			b.cols[c.path] = c
 		}
 		n.col = c
@@ -177,7 +184,7 @@ func (b *fieldColumnBuilder) walk(v *fastjson.Value, n *pathNode, inArray, odd b
 		a, _ := v.Array()
 		if len(a) == 0 {
 			if len(b.path) > 0 {
-				b.leaf(n, query.LeafNull, nil, true, odd)
+				b.leaf(n, leafEmptyArray, nil, true, odd)
 			}
 			return
 		}
@@ -237,6 +244,13 @@ func (b *fieldColumnBuilder) leaf(n *pathNode, kind query.LeafKind, text []byte,
 	} else {
 		c.lastRow = b.row
 		c.leafRows++
+	}
+	if kind != leafEmptyArray && c.lastReal != b.row {
+		if c.realRows == 0 {
+			c.firstReal = b.row
+		}
+		c.lastReal = b.row
+		c.realRows++
 	}
 	c.rowOf = append(c.rowOf, uint32(b.row))
 	c.codes = append(c.codes, code)
@@ -304,6 +318,10 @@ type builtFieldColumn struct {
 	leafRows int
 	ndict    int
 	pairs    [pairBytes]byte // see fielddir.go
+	// For the field catalog: the types of the values, and the first and
+	// last rows holding the path.
+	types                       typeMask
+	realRows, firstRow, lastRow int
 	kinds    []query.LeafKind
 	hashes   []uint64 // xxhash of each distinct value (kind byte + text)
 }
@@ -328,17 +346,21 @@ func (b *fieldColumnBuilder) finish() []builtFieldColumn {
 	for _, p := range paths {
 		c := b.cols[p]
 		bc := builtFieldColumn{path: p, flags: c.flags, leafRows: c.leafRows, ndict: len(c.kinds)}
-		for _, t := range c.texts {
+		for i, t := range c.texts {
 			addPairs(&bc.pairs, t)
+			bc.types |= typeOf(c.kinds[i], t)
 		}
+		bc.realRows, bc.firstRow, bc.lastRow = c.realRows, c.firstReal, c.lastReal
 		seenKinds := map[query.LeafKind]bool{}
-		bc.hashes = make([]uint64, len(c.kinds))
+		bc.hashes = make([]uint64, 0, len(c.kinds))
 		for i, k := range c.kinds {
 			if !seenKinds[k] {
 				seenKinds[k] = true
 				bc.kinds = append(bc.kinds, k)
 			}
-			bc.hashes[i] = leafHash(k, c.texts[i])
+			if k != query.LeafNull && k != leafEmptyArray { // no distinct value
+				bc.hashes = append(bc.hashes, leafHash(k, c.texts[i]))
+			}
 		}
 		bc.value = c.encode(b.rows, bc.hashes)
 		out = append(out, bc)
@@ -702,11 +724,18 @@ func (b *fieldColumnBuilder) appendRows(o *fieldColumnBuilder) {
 	for path, oc := range o.cols {
 		c := b.cols[path]
 		if c == nil {
-			c = &columnBuilder{path: path, lastRow: -1}
+			c = &columnBuilder{path: path, lastRow: -1, lastReal: -1}
 			b.cols[path] = c
 		}
 		c.flags |= oc.flags
 		c.leafRows += oc.leafRows
+		if oc.realRows > 0 {
+			if c.realRows == 0 {
+				c.firstReal = oc.firstReal + int(off)
+			}
+			c.lastReal = oc.lastReal + int(off)
+			c.realRows += oc.realRows
+		}
 		remap := make([]uint32, len(oc.kinds)+1)
 		for i, k := range oc.kinds {
 			remap[i+1] = c.code(k, []byte(oc.texts[i]))

@@ -98,7 +98,8 @@ func consumptionKey(day, vendor, service string) []byte {
 
 var metaFormatKey = []byte{prefixMeta, 'f', 'o', 'r', 'm', 'a', 't'}
 
-// metaFieldPathsKey holds the field paths of the stored events (fieldpaths.go).
+// metaFieldPathsKey held the field paths of the stored events before the
+// field catalog (catalog.go) replaced them; a rebuilt catalog deletes it.
 var metaFieldPathsKey = []byte{prefixMeta, 'p', 'a', 't', 'h', 's'}
 
 // formatVersion is bumped whenever the on-disk layout changes incompatibly.

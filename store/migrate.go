@@ -1,6 +1,7 @@
 package store
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 
@@ -37,8 +38,16 @@ func (s *Store) migrateFieldColumns() error {
 	if progress != nil && len(todo) > 0 {
 		progress(0, len(todo))
 	}
+	// The catalog of the migrated events is observed on the way, unless
+	// the store has one.
+	var cat *catalogState
+	if has, err := s.hasCatalog(); err != nil {
+		return err
+	} else if !has {
+		cat = newCatalogState()
+	}
 	for i, b := range todo {
-		if err := s.migrateBlock(b); err != nil {
+		if err := s.migrateBlock(b, cat); err != nil {
 			return fmt.Errorf("migrate block %d to format %s: %w", b.hdr.Seq, formatVersion, err)
 		}
 		if progress != nil {
@@ -48,13 +57,55 @@ func (s *Store) migrateFieldColumns() error {
 			releaseMappedPages(s.opts.Dir)
 		}
 	}
+	if cat != nil && len(todo) == len(snap.blocks) {
+		err := s.db.Update(func(txn *badger.Txn) error {
+			if err := txn.Set(metaCatalogKey, cat.encode()); err != nil {
+				return err
+			}
+			return txn.Delete(metaFieldPathsKey) // what the catalog replaces
+		})
+		if err != nil {
+			return fmt.Errorf("write field catalog: %w", err)
+		}
+		s.catalog.state = cat
+	}
 	return s.setFormat(formatVersion)
 }
 
-func (s *Store) migrateBlock(b *blockState) error {
+// hasCatalog reports whether the store keeps a field catalog.
+func (s *Store) hasCatalog() (bool, error) {
+	found := false
+	err := s.db.View(func(txn *badger.Txn) error {
+		_, err := txn.Get(metaCatalogKey)
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return nil
+		}
+		found = err == nil
+		return err
+	})
+	return found, err
+}
+
+// migrateBlock writes b's field columns; cat, when set, observes them (rows
+// replaced since count too: the catalog's row counts are approximate).
+func (s *Store) migrateBlock(b *blockState, cat *catalogState) error {
 	r := s.newReader()
 	defer r.close()
+	ts, err := r.times(b.hdr.Seq)
+	if err != nil {
+		return err
+	}
+	ids, err := r.ids(b.hdr.Seq)
+	if err != nil {
+		return err
+	}
+	if len(ts) != b.hdr.Rows || len(ids) != b.hdr.Rows {
+		return fmt.Errorf("block %d: %w", b.hdr.Seq, errCorrupt)
+	}
 	recs := make([]core.IngestRecord, b.hdr.Rows)
+	for i := range recs {
+		recs[i].Fields.CreatedAt, recs[i].Fields.EventID = ts[i], ids[i]
+	}
 	for ci := range b.hdr.chunks() {
 		c, err := r.chunkUncached(b.hdr.Seq, ci)
 		if err != nil {
@@ -86,6 +137,9 @@ func (s *Store) migrateBlock(b *blockState) error {
 		return err
 	}
 	b.hdr.FieldCols = true // no reader exists yet: see migrateFieldColumns
+	if cat != nil {
+		cat.observeBlock(observeColumns(cols, recs))
+	}
 	return nil
 }
 

@@ -128,7 +128,7 @@ type Store struct {
 	bg        sync.WaitGroup
 	closeOnce sync.Once
 
-	paths fieldPaths // see fieldpaths.go
+	catalog fieldCatalog // see catalog.go
 }
 
 // blockState is a block as one snapshot sees it.

@@ -270,6 +270,22 @@ func (s *Store) commitRecords(snap *snapshot, pending []pendingRec, remove []*bl
 
 	txn := s.db.NewTransaction(true)
 	defer txn.Discard()
+	// Ingest commits bring fields to the catalog, in the same transaction;
+	// merges only move rows. The lock is held until the new state is
+	// published, so a rebuild or another commit cannot interleave.
+	var catalog *catalogState
+	if remove == nil && len(built) > 0 {
+		s.catalog.mu.Lock()
+		defer s.catalog.mu.Unlock()
+		next, err := s.nextCatalog(built)
+		if err != nil {
+			return err
+		}
+		if err := txn.Set(metaCatalogKey, next.encode()); err != nil {
+			return fmt.Errorf("write field catalog: %w", err)
+		}
+		catalog = next
+	}
 	for _, b := range built {
 		if err := txn.Set(headerKey(b.hdr.Seq), b.hdr.encode()); err != nil {
 			return fmt.Errorf("write block %d: %w", b.hdr.Seq, err)
@@ -314,6 +330,9 @@ func (s *Store) commitRecords(snap *snapshot, pending []pendingRec, remove []*bl
 		return fmt.Errorf("commit batch: %w", err)
 	}
 	s.nextSeq = seq
+	if catalog != nil {
+		s.publishCatalog(catalog)
+	}
 
 	// Publish: a new snapshot sharing unchanged block states.
 	cur := s.state.Load()

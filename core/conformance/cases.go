@@ -59,6 +59,12 @@ func filterCases(t *testing.T, id, ip func(int) string) []filterCase {
 		"user_agent.contains(Mozilla),event_type.eq(login)",
 		"extra.risk_score.gt(50)",
 		"raw.updated_by_test",
+		// A top-level field no schema declares, valid because the stored
+		// events have it (the field catalog): an array of strings and
+		// objects.
+		"tags.eq(vip)",
+		"tags.source.eq(uba),tags.rule.icontains(mfa)",
+		"!tags.isnull()",
 	}
 	var cases []filterCase
 	for _, s := range dsl {

@@ -39,8 +39,12 @@
 // CountBefore is the number of rows before a key. Histogram buckets are equal,
 // half-open slices [lo+k·w, lo+(k+1)·w) of a half-open window [lo, hi).
 //
-// Filters on unknown top-level fields (risk_score, tags, custom.tenant),
-// which the engine's filter compiler rejects today, are checked only when
+// Filters may name any field the stored events have, top-level ones no
+// schema declares too ("tags"): the backend's field catalog (Fields) lists
+// every leaf path with the events having it (a replaced event may count
+// twice), an approximate distinct count and the created_at range; the suite
+// checks it against the brute force too. Filters on unknown top-level fields
+// (risk_score, tags, custom.tenant) are held to the oracle when
 // Backend.UnknownTopLevel is set.
 package conformance
 
@@ -304,6 +308,7 @@ func Run(t *testing.T, b Backend) {
 	// Shapes the fixture lacks (nested fields, arrays of objects, numbers in
 	// unusual text, escapes, sparse fields, full text) in a store of their own.
 	t.Run("fields", func(t *testing.T) { runFields(t, b) })
+	t.Run("field catalog", func(t *testing.T) { checkCatalog(t, s, lines) })
 
 	// The fixture has no two events at the same created_at, so only these
 	// copies reach the event_id tiebreak of the ordering contract.

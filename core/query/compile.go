@@ -116,7 +116,7 @@ func compileTerm(t Term, s *Schema, now int64) (*Pred, error) {
 	case n < minArgs:
 		return nil, fail("operator " + opLabel(t.Op) + " takes at least one argument")
 	}
-	typ, err := s.Lookup(t.Field)
+	typ, err := s.lookupTerm(t)
 	if err != nil && t.Op == OpTrue {
 		return compileTextSearch(t), nil
 	}
@@ -259,7 +259,7 @@ func IsTextSearch(t Term, s *Schema) bool {
 	if t.Op != OpTrue || s == nil {
 		return false
 	}
-	_, err := s.Lookup(t.Field)
+	_, err := s.lookupTerm(t)
 	return err != nil
 }
 

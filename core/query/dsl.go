@@ -45,6 +45,10 @@ func isFieldChar(c byte) bool {
 
 // validField reports whether f is a dotted path of non-empty segments of the
 // field character set.
+// ValidField reports whether f can be written as a filter's field: dotted
+// segments of letters, digits and _@$- .
+func ValidField(f string) bool { return validField(f) }
+
 func validField(f string) bool {
 	if f == "" {
 		return false

@@ -50,6 +50,26 @@ type Schema struct {
 	fields map[string]*FieldSpec
 	order  []string
 	open   map[string]bool
+	stored FieldSource // fields the stored documents have; nil: none beyond the declared ones
+}
+
+// FieldSource tells a Schema which undeclared paths stored documents have
+// (core's field catalog), so that filters on them are valid everywhere.
+type FieldSource interface {
+	// HasField reports whether documents have path (or an object holding
+	// it), and whether its values are booleans: only then does the bare
+	// form test it, else a bare word keeps searching the text.
+	HasField(path string) (ok, boolean bool)
+	// FieldNames lists the paths, for did-you-mean suggestions.
+	FieldNames() []string
+}
+
+// WithFields returns a copy of s that also accepts, as TypeDynamic, the
+// paths src has.
+func (s *Schema) WithFields(src FieldSource) *Schema {
+	c := *s
+	c.stored = src
+	return &c
 }
 
 // NewSchema builds a schema from known fields and open top-level object names.
@@ -114,6 +134,11 @@ func (s *Schema) Lookup(field string) (FieldType, error) {
 	if s.open[top] {
 		return TypeDynamic, nil
 	}
+	if s.stored != nil {
+		if ok, _ := s.stored.HasField(field); ok {
+			return TypeDynamic, nil
+		}
+	}
 	msg := msgUnknownField
 	if sug := s.suggest(field); sug != "" {
 		msg += `; did you mean "` + sug + `"?`
@@ -166,6 +191,23 @@ func (s *Schema) OpenObjects() []string {
 	return out
 }
 
+// lookupTerm is Lookup for a term: a bare word on a stored field that is not
+// boolean stays a text search (an error here), so that "admin" does not
+// change meaning when some event grows a top-level "admin" string.
+func (s *Schema) lookupTerm(t Term) (FieldType, error) {
+	typ, err := s.Lookup(t.Field)
+	if err != nil || t.Op != OpTrue || s == nil || s.stored == nil || s.fields[t.Field] != nil {
+		return typ, err
+	}
+	if top, _, _ := strings.Cut(t.Field, "."); s.open[top] {
+		return typ, nil
+	}
+	if _, boolean := s.stored.HasField(t.Field); !boolean {
+		return 0, &FieldError{Pos: -1, Field: t.Field, Msg: msgUnknownField}
+	}
+	return typ, nil
+}
+
 func (s *Schema) spec(field string) *FieldSpec {
 	if s == nil {
 		return nil
@@ -214,6 +256,11 @@ func (s *Schema) suggest(field string) string {
 	}
 	for _, c := range s.order {
 		try(c)
+	}
+	if s.stored != nil {
+		for _, c := range s.stored.FieldNames() {
+			try(c)
+		}
 	}
 	for _, c := range s.OpenObjects() {
 		try(c)

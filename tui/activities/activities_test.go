@@ -539,12 +539,12 @@ func TestCompletion(t *testing.T) {
 		{"zzz", "zzz"},
 	}
 	for _, c := range cases {
-		got, pos, _ := completeAt(c.in, len(c.in), []string{"failed"})
+		got, pos, _ := completeAt(c.in, len(c.in), []string{"failed"}, nil)
 		if got != c.out || pos != len(c.out) {
 			t.Errorf("complete %q = %q (pos %d), want %q", c.in, got, pos, c.out)
 		}
 	}
-	_, _, cands := completeAt("user.", 5, nil)
+	_, _, cands := completeAt("user.", 5, nil, nil)
 	if len(cands) != 2 || cands[0] != "user.user_email" || cands[1] != "user.vendor_id" {
 		t.Errorf("candidates %q", cands)
 	}

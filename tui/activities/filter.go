@@ -40,7 +40,13 @@ type filterInput struct {
 	previewErr error
 	hasPreview bool
 	warnings   []string // of the previewed filter: fields no stored event has
+
+	catalog *core.FieldCatalog // the stored events' fields, loaded when the input opens
+	hints   []string           // completions of the word at the cursor, shown as it is typed
 }
+
+// catalogMsg brings the field catalog read for completion.
+type catalogMsg struct{ cat *core.FieldCatalog }
 
 type previewTick struct{ seq uint64 }
 
@@ -79,7 +85,47 @@ func (m *Model) openFilter() tea.Cmd {
 	f.in.CursorEnd()
 	f.hidx, f.cands, f.hasPreview = -1, nil, false
 	m.scrollIntoView()
-	return tea.Batch(f.in.Focus(), m.onInputChanged())
+	return tea.Batch(f.in.Focus(), m.onInputChanged(), m.loadCatalog())
+}
+
+// loadCatalog reads the field catalog for completion off the update loop;
+// it is read again each time the input opens, as ingest adds fields.
+func (m *Model) loadCatalog() tea.Cmd {
+	eng := m.ctx.Engine
+	ctx, cancel := m.ctx.ReadContext(context.Background())
+	m.inflight++
+	return func() tea.Msg {
+		defer cancel()
+		cat, err := eng.Fields(ctx)
+		if err != nil {
+			cat = nil // completion falls back to the schema's fields
+		}
+		return catalogMsg{cat: cat}
+	}
+}
+
+// onCatalog takes a loaded catalog.
+func (m *Model) onCatalog(msg catalogMsg) {
+	m.inflight--
+	if msg.cat != nil {
+		m.fin.catalog = msg.cat
+	}
+	m.updateHints()
+}
+
+// updateHints lists the completions of the word at the cursor.
+func (m *Model) updateHints() {
+	f := &m.fin
+	v := f.in.Value()
+	f.hints = nil
+	if m.mode != modeFilter {
+		return
+	}
+	pos := runeOffset(v, f.in.Position())
+	if pos < len(v) && isWordChar(v[pos]) || wordStart(v, pos) == pos {
+		return // inside a word, or no word begun
+	}
+	f.hints = candidatesAt(v, pos, m.savedNames(), f.catalog)
 }
 
 func (m *Model) closeFilter() {
@@ -90,7 +136,7 @@ func (m *Model) closeFilter() {
 		f.cancel = nil
 	}
 	f.seq++ // drop previews in flight
-	f.cands = nil
+	f.cands, f.hints = nil, nil
 	m.mode = modeTable
 	m.scrollIntoView()
 }
@@ -148,6 +194,7 @@ func (m *Model) onInputChanged() tea.Cmd {
 	f := &m.fin
 	_, _, f.err, f.errPos = m.checkFilter(f.in.Value())
 	f.warnings = nil
+	m.updateHints()
 	f.seq++
 	if f.cancel != nil {
 		f.cancel()
@@ -275,16 +322,20 @@ func (m *Model) complete() {
 	f := &m.fin
 	v := f.in.Value()
 	pos := runeOffset(v, f.in.Position())
-	names := make([]string, len(m.saved))
-	for i, s := range m.saved {
-		names[i] = s.Name
-	}
-	nv, npos, cands := completeAt(v, pos, names)
+	nv, npos, cands := completeAt(v, pos, m.savedNames(), f.catalog)
 	if nv != v {
 		f.in.SetValue(nv)
 		f.in.SetCursor(utf8.RuneCountInString(nv[:npos]))
 	}
 	f.cands = cands
+}
+
+func (m *Model) savedNames() []string {
+	names := make([]string, len(m.saved))
+	for i, s := range m.saved {
+		names[i] = s.Name
+	}
+	return names
 }
 
 // runeOffset converts a rune position to a byte offset.
@@ -302,15 +353,25 @@ func isWordChar(c byte) bool {
 		c == '_' || c == '@' || c == '$' || c == '-' || c == '.'
 }
 
-// completeAt completes the word that ends at byte pos of v: a field name,
-// an operator after a known field, an enum or boolean value inside an
-// argument list, or a saved filter's name after "@". It returns the new
-// text and position, and the candidates when more than one remains.
-func completeAt(v string, pos int, saved []string) (string, int, []string) {
+// maxCompletions bounds the candidates offered (a catalog may hold
+// thousands of paths; the line shows a few).
+const maxCompletions = 200
+
+// wordStart is where the word ending at byte pos of v begins.
+func wordStart(v string, pos int) int {
 	start := pos
 	for start > 0 && isWordChar(v[start-1]) {
 		start--
 	}
+	return start
+}
+
+// candidatesAt lists the completions of the word that ends at byte pos of
+// v: field names (the schema's and the stored events', from cat, which may
+// be nil), operators after a field, enum or boolean values inside an
+// argument list, or saved filters' names after "@".
+func candidatesAt(v string, pos int, saved []string, cat *core.FieldCatalog) []string {
+	start := wordStart(v, pos)
 	tok := v[start:pos]
 	var cands []string
 	add := func(words []string, prefix string) {
@@ -331,9 +392,10 @@ func completeAt(v string, pos int, saved []string) (string, int, []string) {
 		fieldOp := v[fs:open]
 		if i := strings.LastIndexByte(fieldOp, '.'); i > 0 {
 			field := fieldOp[:i]
+			_, stored := cat.HasField(field)
 			if vals := query.ActivitySchema.Enum(field); len(vals) > 0 {
 				add(vals, tok)
-			} else if t, err := query.ActivitySchema.Lookup(field); err == nil && t == query.TypeBool {
+			} else if t, err := query.ActivitySchema.Lookup(field); err == nil && t == query.TypeBool || stored {
 				add([]string{"true", "false"}, tok)
 			}
 		}
@@ -345,7 +407,15 @@ func completeAt(v string, pos int, saved []string) (string, int, []string) {
 		}
 	default:
 		add(schemaFields, tok)
-		if i := strings.LastIndexByte(tok, '.'); i > 0 && slices.Contains(schemaFields, tok[:i]) {
+		for _, fi := range cat.WithPrefix(tok) {
+			if len(cands) >= maxCompletions {
+				break
+			}
+			if !slices.Contains(schemaFields, fi.Path) {
+				cands = append(cands, fi.Path)
+			}
+		}
+		if i := strings.LastIndexByte(tok, '.'); i > 0 && (slices.Contains(schemaFields, tok[:i]) || isLeaf(cat, tok[:i])) {
 			for _, op := range opWords {
 				if strings.HasPrefix(op, tok[i+1:]) {
 					w := tok[:i+1] + op + "("
@@ -360,6 +430,22 @@ func completeAt(v string, pos int, saved []string) (string, int, []string) {
 	if len(cands) > 1 {
 		cands = slices.DeleteFunc(cands, func(c string) bool { return c == tok })
 	}
+	return cands
+}
+
+// isLeaf: the stored events have path as a field (not only as an object).
+func isLeaf(cat *core.FieldCatalog, path string) bool {
+	_, ok := cat.Lookup(path)
+	return ok
+}
+
+// completeAt completes the word that ends at byte pos of v with the longest
+// common prefix of its candidates (see candidatesAt). It returns the new
+// text and position, and the candidates when more than one remains.
+func completeAt(v string, pos int, saved []string, cat *core.FieldCatalog) (string, int, []string) {
+	start := wordStart(v, pos)
+	tok := v[start:pos]
+	cands := candidatesAt(v, pos, saved, cat)
 	if len(cands) == 0 {
 		return v, pos, nil
 	}
@@ -450,6 +536,8 @@ func (m *Model) viewFilterPanel() string {
 		l3 = st.Dim.Render("complete: ") + sanitize(strings.Join(f.cands, "  "))
 	case len(f.warnings) > 0:
 		l3 = st.Suspicious.Render("⚠ " + sanitize(strings.Join(f.warnings, " · ")))
+	case len(f.hints) > 0:
+		l3 = st.Dim.Render("tab: ") + sanitize(strings.Join(f.hints, "  "))
 	default:
 		var parts []string
 		if len(m.saved) > 0 {

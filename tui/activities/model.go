@@ -291,6 +291,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.hist.res, m.hist.err, m.hist.ok, m.hist.line = msg.res, msg.err, msg.err == nil, ""
 		}
 		return m, nil
+	case catalogMsg:
+		m.onCatalog(msg)
+		return m, nil
 	case previewTick:
 		return m, m.onPreviewTick(msg)
 	case previewMsg:
