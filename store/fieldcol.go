@@ -322,8 +322,8 @@ type builtFieldColumn struct {
 	// last rows holding the path.
 	types                       typeMask
 	realRows, firstRow, lastRow int
-	kinds    []query.LeafKind
-	hashes   []uint64 // xxhash of each distinct value (kind byte + text)
+	kinds                       []query.LeafKind
+	hashes                      []uint64 // xxhash of each distinct value (kind byte + text)
 }
 
 // leafHash identifies a distinct value across blocks.

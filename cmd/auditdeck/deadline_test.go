@@ -13,7 +13,7 @@ func TestQueryTimeout(t *testing.T) {
 	dir := t.TempDir()
 	data := filepath.Join(dir, "store")
 	genStore(t, dir, data, 60000)
-	slow := "raw.icontains(no-such-text-a,no-such-text-b,no-such-text-c,no-such-text-d,no-such-text-e,no-such-text-f)"
+	slow := "raw.0.icontains(no-such-text-a,no-such-text-b,no-such-text-c,no-such-text-d,no-such-text-e,no-such-text-f)"
 	start := time.Now()
 	if r := run(t, nil, "query", "--data", data, "--filter", slow, "--count"); r.code != 0 || strings.TrimSpace(r.stdout) != "0" {
 		t.Fatalf("unbounded: %+v", r)
