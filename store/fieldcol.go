@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"math/bits"
 	"runtime"
 	"sort"
 	"sync"
@@ -68,8 +69,9 @@ type fieldColumnBuilder struct {
 	root   pathNode
 	// idPairs are the byte pairs of the event ids, for the directory: a
 	// text search reads the id column only when they may hold its needle.
-	idPairs [pairBytes]byte
-	hasIDs  bool
+	idPairs    [pairBytes]byte
+	idPairsSet int
+	hasIDs     bool
 }
 
 // pathNode finds a member's column without hashing its path: events of one
@@ -227,7 +229,7 @@ func (b *fieldColumnBuilder) leaf(n *pathNode, kind query.LeafKind, text []byte,
 		return // a document that is not an object has no fields
 	}
 	if kind == query.LeafString && !inArray && string(b.path) == "event_id" {
-		addPairs(&b.idPairs, string(text)) // the block's id column has the value
+		addPairs(&b.idPairs, &b.idPairsSet, text) // the block's id column has the value
 		b.hasIDs = true
 		return
 	}
@@ -346,8 +348,9 @@ func (b *fieldColumnBuilder) finish() []builtFieldColumn {
 	for _, p := range paths {
 		c := b.cols[p]
 		bc := builtFieldColumn{path: p, flags: c.flags, leafRows: c.leafRows, ndict: len(c.kinds)}
+		pairsSet := 0
 		for i, t := range c.texts {
-			addPairs(&bc.pairs, t)
+			addPairs(&bc.pairs, &pairsSet, t)
 			bc.types |= typeOf(c.kinds[i], t)
 		}
 		bc.realRows, bc.firstRow, bc.lastRow = c.realRows, c.firstReal, c.lastReal
@@ -748,6 +751,10 @@ func (b *fieldColumnBuilder) appendRows(o *fieldColumnBuilder) {
 	b.rows += o.rows
 	for i, x := range o.idPairs {
 		b.idPairs[i] |= x
+	}
+	b.idPairsSet = 0
+	for _, x := range b.idPairs {
+		b.idPairsSet += bits.OnesCount8(x)
 	}
 	b.hasIDs = b.hasIDs || o.hasIDs
 }

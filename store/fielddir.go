@@ -41,11 +41,15 @@ func foldByte(c byte) byte {
 
 func pairBit(a, b byte) uint { return (uint(foldByte(a))*31 + uint(foldByte(b))*7919) % pairBits }
 
-// addPairs records the byte pairs of text.
-func addPairs(set *[pairBytes]byte, text string) {
-	for i := 0; i+1 < len(text); i++ {
+// addPairs records the byte pairs of text; n counts the bits set, and
+// once all are (random text fills the set fast) there is nothing to add.
+func addPairs[T string | []byte](set *[pairBytes]byte, n *int, text T) {
+	for i := 0; i+1 < len(text) && *n < pairBits; i++ {
 		bit := pairBit(text[i], text[i+1])
-		set[bit/8] |= 1 << (bit % 8)
+		if m := byte(1) << (bit % 8); set[bit/8]&m == 0 {
+			set[bit/8] |= m
+			*n++
+		}
 	}
 }
 
