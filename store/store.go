@@ -122,6 +122,8 @@ type Store struct {
 	closeOnce sync.Once
 
 	paths fieldPaths // see fieldpaths.go
+
+	rawEnc *rawEncoder // compresses raw chunks (rawcodec.go); guarded by wmu
 }
 
 // blockState is a block as one snapshot sees it.
@@ -284,7 +286,16 @@ func (s *Store) load() error {
 		} else if !errors.Is(err, badger.ErrKeyNotFound) {
 			return err
 		}
-		err := eachValue(txn, prefixHeader, func(k, v []byte) error {
+		d, err := loadRawDicts(txn)
+		if err != nil {
+			return err
+		}
+		if d != nil && !s.opts.ReadOnly {
+			if s.rawEnc, err = newRawEncoder(d); err != nil {
+				return err
+			}
+		}
+		err = eachValue(txn, prefixHeader, func(k, v []byte) error {
 			h, err := decodeHeader(v)
 			if err != nil {
 				return fmt.Errorf("block header %x: %w", k, err)
