@@ -258,9 +258,8 @@ type builtBlock struct {
 
 // buildBlock encodes records already sorted newest first. rowSeqs holds
 // each row's commit sequence when the rows come from earlier commits (a
-// merge); nil means they are all committed now, as seq. raw compresses the
-// raw chunks (rawcodec.go).
-func buildBlock(seq uint64, recs []core.IngestRecord, rowSeqs []uint64, chunkRows int, raw *rawEncoder) *builtBlock {
+// merge); nil means they are all committed now, as seq.
+func buildBlock(seq uint64, recs []core.IngestRecord, rowSeqs []uint64, chunkRows int) *builtBlock {
 	n := len(recs)
 	h := &header{Seq: seq, Rows: n, ChunkRows: chunkRows, MaxT: recs[0].Fields.CreatedAt, MinT: recs[n-1].Fields.CreatedAt, SeqMin: seq, SeqMax: seq}
 	if rowSeqs != nil {
@@ -283,7 +282,7 @@ func buildBlock(seq uint64, recs []core.IngestRecord, rowSeqs []uint64, chunkRow
 			lo, hi := ci*chunkRows, min((ci+1)*chunkRows, n)
 			bp := scratchPool.Get().(*[]byte)
 			*bp = encodeChunk((*bp)[:0], recs[lo:hi])
-			b.chunks[ci] = raw.compress(*bp)
+			b.chunks[ci] = compressRaw(*bp) // rawcodec.go
 			scratchPool.Put(bp)
 		})
 	}

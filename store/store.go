@@ -30,7 +30,7 @@ import (
 type Options struct {
 	Dir        string
 	BlockRows  int           // events per block; 4096
-	ChunkRows  int           // events per compressed raw chunk; 64
+	ChunkRows  int           // events per compressed raw chunk; 128 (rawcodec.go)
 	CacheBytes int64         // decoded column and chunk cache; 32 MiB
 	GCInterval time.Duration // value-log GC period; 10 minutes, negative = never
 	ReadOnly   bool
@@ -51,7 +51,7 @@ func (o *Options) defaults() {
 		o.BlockRows = 60000 // dictionary codes are uint16
 	}
 	if o.ChunkRows <= 0 {
-		o.ChunkRows = 64
+		o.ChunkRows = rawChunkRows
 	}
 	if o.CacheBytes <= 0 {
 		o.CacheBytes = 32 << 20
@@ -122,8 +122,6 @@ type Store struct {
 	closeOnce sync.Once
 
 	paths fieldPaths // see fieldpaths.go
-
-	rawEnc *rawEncoder // compresses raw chunks (rawcodec.go); guarded by wmu
 }
 
 // blockState is a block as one snapshot sees it.
@@ -286,16 +284,7 @@ func (s *Store) load() error {
 		} else if !errors.Is(err, badger.ErrKeyNotFound) {
 			return err
 		}
-		d, err := loadRawDicts(txn)
-		if err != nil {
-			return err
-		}
-		if d != nil && !s.opts.ReadOnly {
-			if s.rawEnc, err = newRawEncoder(d); err != nil {
-				return err
-			}
-		}
-		err = eachValue(txn, prefixHeader, func(k, v []byte) error {
+		err := eachValue(txn, prefixHeader, func(k, v []byte) error {
 			h, err := decodeHeader(v)
 			if err != nil {
 				return fmt.Errorf("block header %x: %w", k, err)
@@ -485,7 +474,7 @@ type recentChunk struct {
 	rows *chunkRows
 }
 
-// recentChunks bounds the raw chunks a bulk scan holds (about 75 KB each).
+// recentChunks bounds the raw chunks a bulk scan holds (about 150 KB each).
 const recentChunks = 32
 
 // bulk switches the reader to per-scan memory for long scans.

@@ -226,10 +226,6 @@ func (s *Store) commitRecords(snap *snapshot, pending []pendingRec, remove []*bl
 			rowSeqs[i] = p.seq
 		}
 	}
-	rawEnc, err := s.rawEncoderFor(recs)
-	if err != nil {
-		return err
-	}
 	var built []*builtBlock
 	seq := s.nextSeq
 	commitSeq := seq // deletions made by this commit carry its sequence
@@ -239,7 +235,7 @@ func (s *Store) commitRecords(snap *snapshot, pending []pendingRec, remove []*bl
 		if rowSeqs != nil {
 			rs = rowSeqs[lo:hi]
 		}
-		built = append(built, buildBlock(seq, recs[lo:hi], rs, s.opts.ChunkRows, rawEnc))
+		built = append(built, buildBlock(seq, recs[lo:hi], rs, s.opts.ChunkRows))
 		seq++
 	}
 	if len(built) == 0 {
