@@ -12,26 +12,28 @@ import (
 // Each chunk value names its codec in its first byte (codec.go), so chunks
 // written before this codec (s2) read as before; new ones are zstd frames.
 //
-// Measured on 1M generated events (2 cores; see the disk helper's report
-// for the whole table), chunk codec -> store size, ingest CPU, a full raw
-// scan, one user's last 50 with raw:
+// Measured on 1M generated events (auditdeck gen --seed 1, 2 shared cores):
+// whole store on disk, raw chunks alone, process CPU of a full raw scan
+// (raw.contains, no hit) and of an NDJSON dump of every event:
 //
-//	s2, 64 rows                      322 MiB  10.0 s  3.3 s  153 ms
-//	zstd fastest, 128 rows           231 MiB  10.7 s  6.5 s  172 ms
-//	zstd fastest + dictionary, 64    224 MiB  11.7 s 10.8 s  266 ms
-//	zstd fastest + dictionary, 128   214 MiB
+//	s2, 64 events a chunk (before)    322 MiB  265 MiB  0.9-1.3 s  1.5 s
+//	zstd fastest, 128, no dictionary  231 MiB  174 MiB  1.2-1.3 s  1.6 s
+//	zstd fastest, 64, dictionary      224 MiB  167 MiB  1.9 s      2.3-2.9 s
+//	zstd fastest, 128, dictionary     214 MiB  157 MiB  1.9 s      2.2-2.5 s
 //
-// A dictionary trained on the store's first events (klauspost/compress's
-// dict.BuildZstdDict) saved 3% more but made every decode take zstd's
-// slower dictionary path: three times s2's scan time. Larger chunks
-// compress better still and cost every point lookup a larger decode.
+// A dictionary trained on the store's first events (dict.BuildZstdDict)
+// saved 3-7% more but sent every decode down zstd's slower dictionary
+// path. Chunks of 256 and more events compress better still but cost each
+// point lookup a decode of the whole chunk; zstd's default level saved 3%
+// for 1.5x the encode CPU.
 const codecZstd byte = 2
 
-// rawLevel: better levels saved a few percent for twice the encode CPU.
+// rawLevel is the level of raw chunks (see above).
 const rawLevel = zstd.SpeedFastest
 
-// rawChunkRows is the default events per raw chunk: 128 compressed to
-// 174 bytes an event against 196 at 64, for a decode of about 110 µs.
+// rawChunkRows is the default events per raw chunk: at 128 the raw chunks
+// of 1M events took 174 MiB, at 64 196 MiB; one chunk decodes in about
+// 110 µs (s2 of 64: 40 µs), what a point lookup pays per event shown.
 const rawChunkRows = 128
 
 // zstdCodec is shared by every store of a process: EncodeAll and DecodeAll
