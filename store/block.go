@@ -296,7 +296,7 @@ func buildBlock(seq uint64, recs []core.IngestRecord, rowSeqs []uint64, chunkRow
 			lo, hi := ci*chunkRows, min((ci+1)*chunkRows, n)
 			bp := scratchPool.Get().(*[]byte)
 			*bp = encodeChunk((*bp)[:0], recs[lo:hi])
-			b.chunks[ci] = compress(*bp)
+			b.chunks[ci] = compressRaw(*bp) // rawcodec.go
 			scratchPool.Put(bp)
 		})
 	}

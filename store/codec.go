@@ -139,6 +139,8 @@ func uncompress(v []byte) ([]byte, error) {
 			return nil, fmt.Errorf("%w: %v", errCorrupt, err)
 		}
 		return out, nil
+	case codecZstd:
+		return decodeZstd(v[1:])
 	}
 	return nil, fmt.Errorf("%w: unknown codec %d", errCorrupt, v[0])
 }

@@ -32,7 +32,7 @@ import (
 type Options struct {
 	Dir        string
 	BlockRows  int           // events per block; 4096
-	ChunkRows  int           // events per compressed raw chunk; 64
+	ChunkRows  int           // events per compressed raw chunk; 128 (rawcodec.go)
 	CacheBytes int64         // decoded column and chunk cache; 32 MiB
 	GCInterval time.Duration // value-log GC period; 10 minutes, negative = never
 	ReadOnly   bool
@@ -56,7 +56,7 @@ func (o *Options) defaults() {
 		o.BlockRows = 60000 // dictionary codes are uint16
 	}
 	if o.ChunkRows <= 0 {
-		o.ChunkRows = 64
+		o.ChunkRows = rawChunkRows
 	}
 	if o.CacheBytes <= 0 {
 		o.CacheBytes = 32 << 20
@@ -492,7 +492,7 @@ type recentChunk struct {
 	rows *chunkRows
 }
 
-// recentChunks bounds the raw chunks a bulk scan holds (about 75 KB each).
+// recentChunks bounds the raw chunks a bulk scan holds (about 150 KB each).
 const recentChunks = 32
 
 // bulk switches the reader to per-scan memory for long scans.
