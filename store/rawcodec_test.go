@@ -79,7 +79,7 @@ func writeRaw(t *testing.T, s *Store, raws [][]byte) []string {
 		recs[i] = core.IngestRecord{Fields: f, Raw: raw}
 		ids[i] = f.EventID
 	}
-	res, err := s.WriteBatch(context.Background(), recs)
+	res, err := s.WriteBatch(context.Background(), core.Batch{Records: recs})
 	if err != nil {
 		t.Fatal(err)
 	}
