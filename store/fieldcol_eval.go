@@ -18,6 +18,18 @@ func (r *reader) fieldFilter(b *blockState, pr *query.Pred, pre *query.TextMatch
 		return true, r.anyLeafFilter(b, pr, pre, "", bs, start, end)
 	}
 	path := pr.Term.Field
+	if words := pairWords(pr); words != nil {
+		// A contains whose needle's byte pairs the column lacks: no value
+		// passes, and a missing one fails a contains too.
+		fd, err := r.fieldDir(seq)
+		if err != nil {
+			return false, err
+		}
+		if e := fd.find(path); e != nil && e.flags&fcolContainer == 0 && !e.mayHoldAny(words) && !pr.RawMissing() {
+			clearRange(bs, start, end)
+			return true, nil
+		}
+	}
 	col, err := r.fieldColumn(seq, path)
 	if err != nil {
 		return false, err
