@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/auditdeck/auditdeck/core/render"
@@ -12,58 +13,23 @@ import (
 
 // DefaultActivityColumns are the columns of an activity export when the
 // request names none.
-var DefaultActivityColumns = []render.Column{
-	{Field: "created_at", Label: "Time"},
-	{Field: "event_id", Label: "Event ID"},
-	{Field: "event_type", Label: "Type"},
-	{Field: "user.user_email", Label: "User"},
-	{Field: "client_ip", Label: "Client IP"},
-	{Field: "client_location.country.code", Label: "Country"},
-	{Field: "vendor.name", Label: "Vendor"},
-	{Field: "vendor.service", Label: "Service"},
-	{Field: "operation_successful", Label: "Successful"},
-	{Field: "extra.auth.is_suspicious", Label: "Suspicious"},
-	{Field: "triage.state", Label: "Triage"},
+var DefaultActivityColumns = labelledColumns(defaultExportFields)
+
+// ColumnValue returns the text of a field that is read from the Activity
+// without its raw JSON (the store's columns, the derived hour, triage); ok
+// is false for other fields, which need the raw JSON.
+func ColumnValue(a *Activity, field string) (string, bool) {
+	f, ok := builtinByPath[field]
+	if !ok || !f.FromColumns() {
+		return "", false
+	}
+	return f.CellText(a), true
 }
 
-// ColumnValue returns the text of a column field that the store keeps as a
-// column; ok is false for other fields, which need the raw JSON.
-func ColumnValue(a *Activity, field string) (string, bool) {
-	switch field {
-	case "created_at":
-		return time.Unix(0, a.CreatedAt).UTC().Format("2006-01-02T15:04:05.000Z07:00"), true
-	case "event_id":
-		return a.EventID, true
-	case "event_type":
-		return a.EventType, true
-	case "user.user_email":
-		return a.UserEmail, true
-	case "client_ip":
-		return a.ClientIP, true
-	case "client_location.country.code":
-		return a.Country, true
-	case "vendor.name":
-		return a.VendorName, true
-	case "vendor.service":
-		return a.VendorService, true
-	case "operation_successful":
-		return triText(a.Successful), true
-	case "extra.auth.is_suspicious":
-		return triText(a.Suspicious), true
-	case "triage.state":
-		return string(a.StateOf()), true
-	case "triage.note":
-		if a.Triage == nil {
-			return "", true
-		}
-		return a.Triage.Note, true
-	case "triage.by":
-		if a.Triage == nil {
-			return "", true
-		}
-		return a.Triage.By, true
-	}
-	return "", false
+// fromColumns reports whether a field is read from the Activity alone.
+func fromColumns(field string) bool {
+	f, ok := builtinByPath[field]
+	return ok && f.FromColumns()
 }
 
 func triText(t Tri) string {
@@ -96,41 +62,38 @@ func NDJSONLine(dst []byte, a *Activity) []byte {
 type cellFunc func(a *Activity, doc func() *fastjson.Value) string
 
 // cellGetter resolves a column's field once, so writing a row costs no
-// field-name comparisons; the time column reuses its text while rows share
-// a second, as sorted rows mostly do.
+// field-name lookups; the time column reuses its text while rows share
+// a millisecond, as sorted rows mostly do.
 func cellGetter(field string) cellFunc {
-	switch field {
-	case "created_at":
+	f, ok := builtinByPath[field]
+	if !ok || !f.FromColumns() {
+		path := strings.Split(field, ".")
+		return func(_ *Activity, doc func() *fastjson.Value) string { return rawText(path, doc) }
+	}
+	switch get := f.Time; {
+	case f.Kept == KeptAsTime:
 		lastMs := int64(math.MinInt64)
 		var last string
 		var buf [24]byte
 		return func(a *Activity, _ func() *fastjson.Value) string {
-			if ms := a.CreatedAt / 1e6; ms != lastMs {
+			ns, _ := get(a)
+			if ms := ns / 1e6; ms != lastMs {
 				lastMs = ms
-				last = string(appendTimestamp(buf[:0], a.CreatedAt))
+				last = string(appendTimestamp(buf[:0], ns))
 			}
 			return last
 		}
-	case "event_id":
-		return func(a *Activity, _ func() *fastjson.Value) string { return a.EventID }
-	case "event_type":
-		return func(a *Activity, _ func() *fastjson.Value) string { return a.EventType }
-	case "user.user_email":
-		return func(a *Activity, _ func() *fastjson.Value) string { return a.UserEmail }
-	case "client_ip":
-		return func(a *Activity, _ func() *fastjson.Value) string { return a.ClientIP }
-	case "client_location.country.code":
-		return func(a *Activity, _ func() *fastjson.Value) string { return a.Country }
-	case "vendor.name":
-		return func(a *Activity, _ func() *fastjson.Value) string { return a.VendorName }
-	case "vendor.service":
-		return func(a *Activity, _ func() *fastjson.Value) string { return a.VendorService }
-	case "operation_successful":
-		return func(a *Activity, _ func() *fastjson.Value) string { return triText(a.Successful) }
-	case "extra.auth.is_suspicious":
-		return func(a *Activity, _ func() *fastjson.Value) string { return triText(a.Suspicious) }
+	case f.Text != nil:
+		text := f.Text
+		return func(a *Activity, _ func() *fastjson.Value) string { return text(a) }
+	case f.String != nil:
+		str := f.String
+		return func(a *Activity, _ func() *fastjson.Value) string { return str(&a.ActivityFields) }
+	case f.Tri != nil:
+		tri := f.Tri
+		return func(a *Activity, _ func() *fastjson.Value) string { return triText(tri(&a.ActivityFields)) }
 	}
-	return func(a *Activity, doc func() *fastjson.Value) string { return fieldText(a, field, doc) }
+	return func(a *Activity, _ func() *fastjson.Value) string { return f.CellText(a) }
 }
 
 // appendTimestamp writes t as 2006-01-02T15:04:05.000Z without the layout

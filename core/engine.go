@@ -80,7 +80,7 @@ func (e *Engine) Close() error { return e.store.Close() }
 // Compile type-checks a filter against the activity schema and resolves its
 // relative times against the engine's clock.
 func (e *Engine) Compile(f query.Filter) (*query.Compiled, error) {
-	return query.Compile(f, query.ActivitySchema, e.now())
+	return query.Compile(f, ActivitySchema, e.now())
 }
 
 // QuerySpec is a query as front ends state it.
@@ -108,7 +108,7 @@ func (e *Engine) scanRequest(q QuerySpec) (ScanRequest, error) {
 	if len(order) == 0 {
 		order = query.DefaultOrder
 	}
-	if err := query.CompileOrder(order, query.ActivitySchema); err != nil {
+	if err := query.CompileOrder(order, ActivitySchema); err != nil {
 		return ScanRequest{}, err
 	}
 	if q.Limit < 0 || q.Offset < 0 {

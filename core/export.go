@@ -264,7 +264,7 @@ func (tr *TaskRunner) export(ctx context.Context, t *Task, rt *runningTask) erro
 	if pf, err := query.ParseDSL(t.Request.Filter); err == nil {
 		schema, err := t.Request.Type.Schema()
 		if err != nil {
-			schema = query.ActivitySchema
+			schema = ActivitySchema
 		}
 		meta.FilterWords = query.DescribeWith(pf, schema)
 	}

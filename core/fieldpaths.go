@@ -100,8 +100,8 @@ func (e *Engine) FilterWarnings(ctx context.Context, f query.Filter) []string {
 			continue
 		}
 		seen[t.Field] = true
-		if query.IsTextSearch(t, query.ActivitySchema) {
-			if sug := query.ActivitySchema.Suggest(t.Field); sug != "" {
+		if query.IsTextSearch(t, ActivitySchema) {
+			if sug := ActivitySchema.Suggest(t.Field); sug != "" {
 				out = append(out, strconv.Quote(t.Field)+" is not a field, so it searches the text of the events; did you mean the field "+strconv.Quote(sug)+"?")
 			}
 			continue

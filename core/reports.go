@@ -41,7 +41,7 @@ const (
 func (t ReportType) Schema() (*query.Schema, error) {
 	switch t {
 	case TypeActivity:
-		return query.ActivitySchema, nil
+		return ActivitySchema, nil
 	case TypeAudit:
 		return query.AuditSchema, nil
 	case TypeConsumption:

@@ -5,15 +5,12 @@ import (
 	"strings"
 )
 
-// Describe renders a filter in plain English for the readers of a report
-// (managers, auditors) who do not read the DSL: `event_type.eq(login),
-// !operation_successful` is "event type is login and operation failed".
-// Known fields get their everyday names; other paths are spelled out with
-// spaces. The result is for reading, not parsing: the DSL stays the
-// reference and is shown beside it.
-func Describe(f Filter) string { return DescribeWith(f, ActivitySchema) }
-
-// DescribeWith is Describe for a filter over documents of schema s, which
+// DescribeWith renders a filter over documents of schema s in plain
+// English for the readers of a report (managers, auditors) who do not read
+// the DSL: `event_type.eq(login), !operation_successful` is "event type is
+// login and operation failed". Known fields get their everyday names; other
+// paths are spelled out with spaces. The result is for reading, not
+// parsing: the DSL stays the reference and is shown beside it. The schema
 // decides whether a bare word is a field or a search of the text (as
 // Compile does): "smith" reads `the text contains "smith" (ignoring case)`.
 func DescribeWith(f Filter, s *Schema) string {

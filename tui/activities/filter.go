@@ -59,8 +59,8 @@ func newFilterInput() filterInput {
 // completion words
 var (
 	schemaFields = func() []string {
-		fs := query.ActivitySchema.Fields()
-		for _, o := range query.ActivitySchema.OpenObjects() {
+		fs := core.ActivitySchema.Fields()
+		for _, o := range core.ActivitySchema.OpenObjects() {
 			fs = append(fs, o+".")
 		}
 		return fs
@@ -331,9 +331,9 @@ func completeAt(v string, pos int, saved []string) (string, int, []string) {
 		fieldOp := v[fs:open]
 		if i := strings.LastIndexByte(fieldOp, '.'); i > 0 {
 			field := fieldOp[:i]
-			if vals := query.ActivitySchema.Enum(field); len(vals) > 0 {
+			if vals := core.ActivitySchema.Enum(field); len(vals) > 0 {
 				add(vals, tok)
-			} else if t, err := query.ActivitySchema.Lookup(field); err == nil && t == query.TypeBool {
+			} else if t, err := core.ActivitySchema.Lookup(field); err == nil && t == query.TypeBool {
 				add([]string{"true", "false"}, tok)
 			}
 		}
