@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-
 )
 
 // FieldReader reads chosen fields of activities by dotted path, from the

@@ -15,13 +15,13 @@ type Keeping uint8
 
 // The places a built-in field's value can live.
 const (
-	KeptInRaw      Keeping = iota // only in the event's JSON: read by parsing it
-	KeptAsTime                    // the store's time column (created_at); blocks are sorted by it
-	KeptAsID                      // the store's event id column, with its bloom filters and index
-	KeptAsDict                    // a dictionary-encoded string column of the store
-	KeptAsTri                     // a tri-state boolean column of the store (true, false, null/absent)
-	KeptAsDerived                 // computed from another column, in no event (created_hour)
-	KeptBeside                    // kept beside the event, not in it: the triage state
+	KeptInRaw     Keeping = iota // only in the event's JSON: read by parsing it
+	KeptAsTime                   // the store's time column (created_at); blocks are sorted by it
+	KeptAsID                     // the store's event id column, with its bloom filters and index
+	KeptAsDict                   // a dictionary-encoded string column of the store
+	KeptAsTri                    // a tri-state boolean column of the store (true, false, null/absent)
+	KeptAsDerived                // computed from another column, in no event (created_hour)
+	KeptBeside                   // kept beside the event, not in it: the triage state
 )
 
 // StoreColumn reports whether the store keeps the field as a column of its
