@@ -366,9 +366,7 @@ func (tr *TaskRunner) export(ctx context.Context, t *Task, rt *runningTask) erro
 		withJSON := wantsJSON(t.Request.Formats)
 		err = scanPipelined(ctx, snap, ScanRequest{Filter: res.compiled, Order: res.order, WithRaw: needRaw, Limit: int(t.Total)}, func(a *Activity) error {
 			parser.reset(a.Raw)
-			for i, get := range getters {
-				cells[i] = get(a, getDoc)
-			}
+			readCells(cells, getters, a, getDoc)
 			var row []byte
 			if withJSON {
 				js = NDJSONLine(js[:0], a)

@@ -3,6 +3,7 @@ package core
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -44,10 +45,8 @@ func (r *FieldReader) NeedsRaw() bool { return r.raw }
 // Read fills dst (grown to the number of fields) with a's values as text:
 // strings as they are, other JSON values as JSON, "" when missing.
 func (r *FieldReader) Read(a *Activity, dst []string) []string {
-	dst = dst[:0]
+	dst = slices.Grow(dst[:0], len(r.getters))[:len(r.getters)]
 	r.doc.reset(a.Raw)
-	for _, get := range r.getters {
-		dst = append(dst, get(a, r.doc.get))
-	}
+	readCells(dst, r.getters, a, r.doc.get)
 	return dst
 }

@@ -124,7 +124,8 @@ func TestRegistryConsumersAgree(t *testing.T) {
 			if got, ok := ColumnValue(a, f.Path); !ok || got != w {
 				t.Fatalf("ColumnValue = %q %v, want %q", got, ok, w)
 			}
-			if got := cellGetter(f.Path)(a, noDoc); got != w {
+			get := cellGetter(f.Path)
+			if got := get.read(a, noDoc); got != w {
 				t.Fatalf("cell = %q, want %q", got, w)
 			}
 			if got := fieldText(a, f.Path, noDoc); got != w {
