@@ -40,7 +40,12 @@ type BuiltinField struct {
 	Default    string          // value of a missing field, when HasDefault
 	HasDefault bool
 	Label      string // heading of the field's export column; "" for fields no default view shows
-	Kept       Keeping
+	// Words name the field for readers of reports who do not read filters
+	// ("user"); TrueWords and FalseWords say what a boolean being true or
+	// false means ("operation failed").
+	Words                 string
+	TrueWords, FalseWords string
+	Kept                  Keeping
 
 	// One accessor is set for every field not KeptInRaw. String and Tri read
 	// the extracted fields (the store calls them at ingest); Time and Number
@@ -58,44 +63,44 @@ type BuiltinField struct {
 // docs list them. Adding a built-in field is one entry here (and, when the
 // store keeps it as a column, one store column).
 var BuiltinFields = []BuiltinField{
-	{Path: "event_id", Type: query.TypeString, Label: "Event ID", Kept: KeptAsID, String: func(f *ActivityFields) string { return f.EventID }},
-	{Path: "client_ip", Type: query.TypeString, Label: "Client IP", Kept: KeptAsDict, String: func(f *ActivityFields) string { return f.ClientIP }},
-	{Path: "event_type", Type: query.TypeString, Label: "Type", Kept: KeptAsDict, String: func(f *ActivityFields) string { return f.EventType }},
-	{Path: "created_at", Type: query.TypeTime, Label: "Time", Kept: KeptAsTime, Time: func(a *Activity) (int64, bool) { return a.CreatedAt, true }},
+	{Path: "event_id", Type: query.TypeString, Words: "event ID", Label: "Event ID", Kept: KeptAsID, String: func(f *ActivityFields) string { return f.EventID }},
+	{Path: "client_ip", Type: query.TypeString, Words: "client IP", Label: "Client IP", Kept: KeptAsDict, String: func(f *ActivityFields) string { return f.ClientIP }},
+	{Path: "event_type", Type: query.TypeString, Words: "event type", Label: "Type", Kept: KeptAsDict, String: func(f *ActivityFields) string { return f.EventType }},
+	{Path: "created_at", Type: query.TypeTime, Words: "time", Label: "Time", Kept: KeptAsTime, Time: func(a *Activity) (int64, bool) { return a.CreatedAt, true }},
 	// The UTC hour (0-23) of created_at.
-	{Path: "created_hour", Type: query.TypeNumber, Kept: KeptAsDerived, Number: func(a *Activity) float64 { return float64(a.Time().Hour()) }},
-	{Path: "operation_successful", Type: query.TypeBool, Label: "Successful", Kept: KeptAsTri, Tri: func(f *ActivityFields) Tri { return f.Successful }},
-	{Path: "event_category", Type: query.TypeString},
-	{Path: "origin_id", Type: query.TypeString},
-	{Path: "user_agent", Type: query.TypeString},
-	{Path: "user.user_email", Type: query.TypeString, Label: "User", Kept: KeptAsDict, String: func(f *ActivityFields) string { return f.UserEmail }},
-	{Path: "user.vendor_id", Type: query.TypeString},
-	{Path: "vendor.name", Type: query.TypeString, Label: "Vendor", Kept: KeptAsDict, String: func(f *ActivityFields) string { return f.VendorName }},
-	{Path: "vendor.service", Type: query.TypeString, Label: "Service", Kept: KeptAsDict, String: func(f *ActivityFields) string { return f.VendorService }},
-	{Path: "client_location.lat", Type: query.TypeNumber},
-	{Path: "client_location.lng", Type: query.TypeNumber},
-	{Path: "client_location.country.code", Type: query.TypeString, Label: "Country", Kept: KeptAsDict, String: func(f *ActivityFields) string { return f.Country }},
-	{Path: "client_location.country.name", Type: query.TypeString},
-	{Path: "client_location.region.code", Type: query.TypeString},
-	{Path: "client_location.region.name", Type: query.TypeString},
-	{Path: "client_location.city", Type: query.TypeString},
-	{Path: "extra.auth.auth_type", Type: query.TypeString},
-	{Path: "extra.auth.is_suspicious", Type: query.TypeBool, Label: "Suspicious", Kept: KeptAsTri, Tri: func(f *ActivityFields) Tri { return f.Suspicious }},
-	{Path: "triage.state", Type: query.TypeString, Enum: []string{string(StateNew), string(StateReviewed), string(StateEscalated), string(StateDismissed)},
+	{Path: "created_hour", Type: query.TypeNumber, Words: "hour of the day (UTC)", Kept: KeptAsDerived, Number: func(a *Activity) float64 { return float64(a.Time().Hour()) }},
+	{Path: "operation_successful", Type: query.TypeBool, TrueWords: "operation succeeded", FalseWords: "operation failed", Label: "Successful", Kept: KeptAsTri, Tri: func(f *ActivityFields) Tri { return f.Successful }},
+	{Path: "event_category", Type: query.TypeString, Words: "event category"},
+	{Path: "origin_id", Type: query.TypeString, Words: "origin ID"},
+	{Path: "user_agent", Type: query.TypeString, Words: "user agent"},
+	{Path: "user.user_email", Type: query.TypeString, Words: "user", Label: "User", Kept: KeptAsDict, String: func(f *ActivityFields) string { return f.UserEmail }},
+	{Path: "user.vendor_id", Type: query.TypeString, Words: "user's vendor ID"},
+	{Path: "vendor.name", Type: query.TypeString, Words: "vendor", Label: "Vendor", Kept: KeptAsDict, String: func(f *ActivityFields) string { return f.VendorName }},
+	{Path: "vendor.service", Type: query.TypeString, Words: "service", Label: "Service", Kept: KeptAsDict, String: func(f *ActivityFields) string { return f.VendorService }},
+	{Path: "client_location.lat", Type: query.TypeNumber, Words: "latitude"},
+	{Path: "client_location.lng", Type: query.TypeNumber, Words: "longitude"},
+	{Path: "client_location.country.code", Type: query.TypeString, Words: "country", Label: "Country", Kept: KeptAsDict, String: func(f *ActivityFields) string { return f.Country }},
+	{Path: "client_location.country.name", Type: query.TypeString, Words: "country name"},
+	{Path: "client_location.region.code", Type: query.TypeString, Words: "region"},
+	{Path: "client_location.region.name", Type: query.TypeString, Words: "region name"},
+	{Path: "client_location.city", Type: query.TypeString, Words: "city"},
+	{Path: "extra.auth.auth_type", Type: query.TypeString, Words: "authentication type"},
+	{Path: "extra.auth.is_suspicious", Type: query.TypeBool, TrueWords: "authentication is suspicious", FalseWords: "authentication is not suspicious", Label: "Suspicious", Kept: KeptAsTri, Tri: func(f *ActivityFields) Tri { return f.Suspicious }},
+	{Path: "triage.state", Type: query.TypeString, Words: "triage state", Enum: []string{string(StateNew), string(StateReviewed), string(StateEscalated), string(StateDismissed)},
 		Default: string(StateNew), HasDefault: true, Label: "Triage", Kept: KeptBeside, Text: func(a *Activity) string { return string(a.StateOf()) }},
-	{Path: "triage.note", Type: query.TypeString, Kept: KeptBeside, Text: func(a *Activity) string {
+	{Path: "triage.note", Type: query.TypeString, Words: "triage note", Kept: KeptBeside, Text: func(a *Activity) string {
 		if a.Triage == nil {
 			return ""
 		}
 		return a.Triage.Note
 	}},
-	{Path: "triage.by", Type: query.TypeString, Kept: KeptBeside, Text: func(a *Activity) string {
+	{Path: "triage.by", Type: query.TypeString, Words: "triaged by", Kept: KeptBeside, Text: func(a *Activity) string {
 		if a.Triage == nil {
 			return ""
 		}
 		return a.Triage.By
 	}},
-	{Path: "triage.at", Type: query.TypeTime, Kept: KeptBeside, Time: func(a *Activity) (int64, bool) {
+	{Path: "triage.at", Type: query.TypeTime, Words: "triage time", Kept: KeptBeside, Time: func(a *Activity) (int64, bool) {
 		if a.Triage == nil {
 			return 0, false
 		}
@@ -185,7 +190,8 @@ func (f *BuiltinField) check() error {
 func schemaFields(fields []BuiltinField) []query.FieldSpec {
 	out := make([]query.FieldSpec, len(fields))
 	for i, f := range fields {
-		out[i] = query.FieldSpec{Path: f.Path, Type: f.Type, Enum: f.Enum, Default: f.Default, HasDefault: f.HasDefault}
+		out[i] = query.FieldSpec{Path: f.Path, Type: f.Type, Enum: f.Enum, Default: f.Default, HasDefault: f.HasDefault,
+			Words: f.Words, TrueWords: f.TrueWords, FalseWords: f.FalseWords}
 	}
 	return out
 }

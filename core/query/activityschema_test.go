@@ -26,6 +26,9 @@ func loadSchemaFile(path string) *Schema {
 			Type    string   `json:"type"`
 			Enum    []string `json:"enum"`
 			Default *string  `json:"default"`
+			Words   string   `json:"words"`
+			True    string   `json:"true_words"`
+			False   string   `json:"false_words"`
 		} `json:"fields"`
 		Open []string `json:"open_objects"`
 	}
@@ -42,7 +45,7 @@ func loadSchemaFile(path string) *Schema {
 		if !ok {
 			panic(fmt.Sprintf("%s: field %q: unknown type %q", path, f.Path, f.Type))
 		}
-		specs[i] = FieldSpec{Path: f.Path, Type: t, Enum: f.Enum}
+		specs[i] = FieldSpec{Path: f.Path, Type: t, Enum: f.Enum, Words: f.Words, TrueWords: f.True, FalseWords: f.False}
 		if f.Default != nil {
 			specs[i].Default, specs[i].HasDefault = *f.Default, true
 		}

@@ -40,6 +40,11 @@ type FieldSpec struct {
 	Enum       []string  // if set, the only values eq, ne, in and iin accept
 	Default    string    // value a missing field takes, when HasDefault
 	HasDefault bool
+	// Words is the field's everyday name in a described filter ("user");
+	// "" spells the path out. TrueWords and FalseWords say what a boolean
+	// field being true or false means ("operation failed").
+	Words                 string
+	TrueWords, FalseWords string
 }
 
 // Schema lists the known fields of a document type with their types, and the
