@@ -69,12 +69,6 @@ type cellFunc struct {
 	text func(a *Activity, doc func() *fastjson.Value) string // the rest
 }
 
-func (c *cellFunc) read(a *Activity, doc func() *fastjson.Value) string {
-	cells := [1]string{}
-	readCells(cells[:], []cellFunc{*c}, a, doc)
-	return cells[0]
-}
-
 // readCells fills cells with a's cells, one per getter, in one call per
 // row: an exported row reads all its cells here.
 func readCells(cells []string, getters []cellFunc, a *Activity, doc func() *fastjson.Value) {
@@ -102,8 +96,9 @@ func cellGetter(field string) cellFunc {
 		path := strings.Split(field, ".")
 		return cellFunc{text: func(_ *Activity, doc func() *fastjson.Value) string { return rawText(path, doc) }}
 	}
-	switch get := f.Time; {
+	switch {
 	case f.Kept == KeptAsTime:
+		get := f.Time
 		lastMs := int64(math.MinInt64)
 		var last string
 		var buf [24]byte

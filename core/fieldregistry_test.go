@@ -123,9 +123,9 @@ func TestRegistryConsumersAgree(t *testing.T) {
 			if got, ok := ColumnValue(a, f.Path); !ok || got != w {
 				t.Fatalf("ColumnValue = %q %v, want %q", got, ok, w)
 			}
-			get := cellGetter(f.Path)
-			if got := get.read(a, noDoc); got != w {
-				t.Fatalf("cell = %q, want %q", got, w)
+			cell := make([]string, 1)
+			if readCells(cell, []cellFunc{cellGetter(f.Path)}, a, noDoc); cell[0] != w {
+				t.Fatalf("cell = %q, want %q", cell[0], w)
 			}
 			if got := fieldText(a, f.Path, noDoc); got != w {
 				t.Fatalf("fieldText = %q, want %q", got, w)
