@@ -93,7 +93,7 @@ func (h *handler) listActivities(w http.ResponseWriter, r *http.Request, _ acces
 		if order, err = query.ParseOrder(cloudlockOrder(s)); err != nil {
 			return &query.ParamError{Param: "order", Msg: err.Error()}
 		}
-		if err := query.CompileOrder(order, query.ActivitySchema); err != nil {
+		if err := query.CompileOrder(order, core.ActivitySchema); err != nil {
 			return &query.ParamError{Param: "order", Msg: err.Error()}
 		}
 	}

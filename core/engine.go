@@ -105,12 +105,12 @@ func (e *Engine) Compile(f query.Filter) (*query.Compiled, error) {
 	return query.Compile(f, e.Schema(context.Background()), e.now())
 }
 
-// Schema is query.ActivitySchema extended with the store's field catalog:
+// Schema is ActivitySchema extended with the store's field catalog:
 // a filter may name any field some stored event has ("custom.tenant"), not
 // only those beneath the schema's open objects. When the catalog cannot be
 // read the plain schema answers.
 func (e *Engine) Schema(ctx context.Context) *query.Schema {
-	return query.ActivitySchema.WithFields(e.storedFields(ctx))
+	return ActivitySchema.WithFields(e.storedFields(ctx))
 }
 
 // storedFields is the store's field catalog as a query.FieldSource, read

@@ -39,7 +39,7 @@ func (e *Engine) resolve(r *ExportRequest) (*resolvedExport, error) {
 	if err != nil {
 		return nil, err
 	}
-	if schema == query.ActivitySchema {
+	if schema == ActivitySchema {
 		schema = e.Schema(context.Background()) // fields of the stored events too
 	}
 	f, err := query.ParseDSL(r.Filter)
@@ -267,7 +267,7 @@ func (tr *TaskRunner) export(ctx context.Context, t *Task, rt *runningTask) erro
 	if pf, err := query.ParseDSL(t.Request.Filter); err == nil {
 		schema, err := t.Request.Type.Schema()
 		if err != nil {
-			schema = query.ActivitySchema
+			schema = ActivitySchema
 		}
 		meta.FilterWords = query.DescribeWith(pf, schema)
 	}
@@ -369,9 +369,7 @@ func (tr *TaskRunner) export(ctx context.Context, t *Task, rt *runningTask) erro
 		withJSON := wantsJSON(t.Request.Formats)
 		err = scanPipelined(ctx, snap, ScanRequest{Filter: res.compiled, Order: res.order, WithRaw: needRaw, Limit: int(t.Total)}, func(a *Activity) error {
 			parser.reset(a.Raw)
-			for i, get := range getters {
-				cells[i] = get(a, getDoc)
-			}
+			readCells(cells, getters, a, getDoc)
 			var row []byte
 			if withJSON {
 				js = NDJSONLine(js[:0], a)

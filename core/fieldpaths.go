@@ -37,7 +37,7 @@ func (e *Engine) FilterWarnings(ctx context.Context, f query.Filter) []string {
 				set = c
 			}
 		}
-		schema := query.ActivitySchema
+		schema := ActivitySchema
 		if set != nil {
 			schema = schema.WithFields(set)
 		}

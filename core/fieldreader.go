@@ -3,11 +3,8 @@ package core
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
-	"time"
-
-	"github.com/auditdeck/auditdeck/core/query"
-	"github.com/valyala/fastjson"
 )
 
 // FieldReader reads chosen fields of activities by dotted path, from the
@@ -29,21 +26,12 @@ func NewFieldReader(fields []string) (*FieldReader, error) {
 	}
 	r := &FieldReader{fields: fields}
 	for _, f := range fields {
-		if _, err := query.ActivitySchema.Lookup(f); err != nil {
+		if _, err := ActivitySchema.Lookup(f); err != nil {
 			// The schema's error speaks of a filter; here it is a column.
 			return nil, errors.New(strings.TrimPrefix(err.Error(), "filter: "))
 		}
-		get := cellGetter(f)
-		if f == "triage.at" { // triage is kept beside the raw item, not in it
-			get = func(a *Activity, _ func() *fastjson.Value) string {
-				if a.Triage == nil || a.Triage.At.IsZero() {
-					return ""
-				}
-				return a.Triage.At.UTC().Format(time.RFC3339Nano)
-			}
-		}
-		r.getters = append(r.getters, get)
-		if _, ok := activityField(f); !ok {
+		r.getters = append(r.getters, cellGetter(f))
+		if !fromColumns(f) {
 			r.raw = true
 		}
 	}
@@ -57,10 +45,8 @@ func (r *FieldReader) NeedsRaw() bool { return r.raw }
 // Read fills dst (grown to the number of fields) with a's values as text:
 // strings as they are, other JSON values as JSON, "" when missing.
 func (r *FieldReader) Read(a *Activity, dst []string) []string {
-	dst = dst[:0]
+	dst = slices.Grow(dst[:0], len(r.getters))[:len(r.getters)]
 	r.doc.reset(a.Raw)
-	for _, get := range r.getters {
-		dst = append(dst, get(a, r.doc.get))
-	}
+	readCells(dst, r.getters, a, r.doc.get)
 	return dst
 }

@@ -143,23 +143,23 @@ func newGrouper(g *GroupSpec, now time.Time) (*grouper, error) {
 			if err != nil {
 				return nil, err
 			}
-			if gr.preds[i], err = query.Compile(f, query.ActivitySchema, now); err != nil {
+			if gr.preds[i], err = query.Compile(f, ActivitySchema, now); err != nil {
 				return nil, err
 			}
 			for _, p := range gr.preds[i].Preds {
-				if _, ok := activityField(p.Term.Field); !ok {
+				if !fromColumns(p.Term.Field) {
 					gr.rawNeed = true
 				}
 			}
 		}
 		if a.Kind == AggDistinct {
-			if _, ok := ColumnValue(&Activity{}, a.Field); !ok {
+			if !fromColumns(a.Field) {
 				gr.rawNeed = true
 			}
 		}
 	}
 	for _, f := range g.By {
-		if _, ok := ColumnValue(&Activity{}, f); !ok {
+		if !fromColumns(f) {
 			gr.rawNeed = true
 		}
 	}
@@ -254,20 +254,23 @@ func formatTime(ns int64) string {
 	return time.Unix(0, ns).UTC().Format("2006-01-02T15:04:05.000Z07:00")
 }
 
-// fieldText is a field's text: from the columns when it is one, else from
-// the raw JSON (strings as they are, other values as JSON).
+// fieldText is a field's text: from the Activity when the registry reads
+// it from there, else from the raw JSON (strings as they are, other values
+// as JSON).
 func fieldText(a *Activity, field string, doc func() *fastjson.Value) string {
-	if v, ok := ColumnValue(a, field); ok {
-		return v
+	if f, ok := builtinByPath[field]; ok && f.FromColumns() {
+		return f.CellText(a)
 	}
-	if field == "created_hour" {
-		return strconv.Itoa(a.Time().Hour())
-	}
+	return rawText(strings.Split(field, "."), doc)
+}
+
+// rawText is the text of the member at path of the raw JSON.
+func rawText(path []string, doc func() *fastjson.Value) string {
 	d := doc()
 	if d == nil {
 		return ""
 	}
-	v := d.Get(strings.Split(field, ".")...)
+	v := d.Get(path...)
 	switch {
 	case v == nil || v.Type() == fastjson.TypeNull:
 		return ""
@@ -277,49 +280,18 @@ func fieldText(a *Activity, field string, doc func() *fastjson.Value) string {
 	return string(v.MarshalTo(nil))
 }
 
-// activityField reports whether a filter field is answered by Activity's
-// columns or triage, without the raw JSON.
-func activityField(field string) (string, bool) {
-	switch field {
-	case "created_at", "created_hour", "triage.state", "triage.note", "triage.by", "triage.at":
-		return field, true
-	}
-	_, ok := ColumnValue(&Activity{}, field)
-	return field, ok
-}
-
-// matchActivity evaluates a compiled filter on one activity: column fields
-// and triage from the Activity, anything else from its raw JSON.
+// matchActivity evaluates a compiled filter on one activity: fields the
+// registry reads from the Activity from there, anything else from its raw
+// JSON.
 func matchActivity(c *query.Compiled, a *Activity, doc func() *fastjson.Value) bool {
 	for _, p := range c.Preds {
-		ok := false
-		switch f := p.Term.Field; f {
-		case "created_at":
-			ok = p.MatchTime(a.CreatedAt)
-		case "created_hour":
-			ok = p.MatchNumber(float64(a.Time().Hour()))
-		case "operation_successful":
-			ok = matchTri(p, a.Successful)
-		case "extra.auth.is_suspicious":
-			ok = matchTri(p, a.Suspicious)
-		case "triage.at":
-			if a.Triage == nil {
-				ok = p.MatchMissing()
-			} else {
-				ok = p.MatchTime(a.Triage.At.UnixNano())
-			}
-		default:
-			if v, col := ColumnValue(a, f); col || strings.HasPrefix(f, "triage.") {
-				if v == "" {
-					ok = p.MatchMissing()
-				} else {
-					ok = p.MatchString(v)
-				}
-			} else if d := doc(); d != nil {
-				ok = p.MatchJSON(d)
-			} else {
-				ok = p.MatchMissing()
-			}
+		var ok bool
+		if f, known := builtinByPath[p.Term.Field]; known && f.FromColumns() {
+			ok = f.Match(p, a)
+		} else if d := doc(); d != nil {
+			ok = p.MatchJSON(d)
+		} else {
+			ok = p.MatchMissing()
 		}
 		if !ok {
 			return false

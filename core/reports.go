@@ -41,7 +41,7 @@ const (
 func (t ReportType) Schema() (*query.Schema, error) {
 	switch t {
 	case TypeActivity:
-		return query.ActivitySchema, nil
+		return ActivitySchema, nil
 	case TypeAudit:
 		return query.AuditSchema, nil
 	case TypeConsumption:
@@ -164,7 +164,7 @@ func (r *DefinedReport) validate(stored query.FieldSource) error {
 	if err != nil {
 		return &FieldError{Field: "type", Err: errors.New(strings.TrimPrefix(err.Error(), fmt.Sprintf("type %q: ", r.Type)))}
 	}
-	if stored != nil && schema == query.ActivitySchema {
+	if stored != nil && schema == ActivitySchema {
 		schema = schema.WithFields(stored)
 	}
 	if len(r.QueryFilter) > maxFilterLen {

@@ -52,30 +52,11 @@ const maxSetValues = 128
 func (c column) isDict() bool { return c >= colEventType && c <= colCountry }
 func (c column) isTri() bool  { return c == colSuccessful || c == colSuspicious }
 
-func dictValue(f *core.ActivityFields, c column) string {
-	switch c {
-	case colEventType:
-		return f.EventType
-	case colUser:
-		return f.UserEmail
-	case colIP:
-		return f.ClientIP
-	case colVendor:
-		return f.VendorName
-	case colService:
-		return f.VendorService
-	case colCountry:
-		return f.Country
-	}
-	panic("not a dictionary column")
-}
+// dictValue and triValue are the values a dictionary or tri-state column
+// encodes, read by the registry's accessor of the column's field.
+func dictValue(f *core.ActivityFields, c column) string { return registryColumns.field[c].String(f) }
 
-func triValue(f *core.ActivityFields, c column) core.Tri {
-	if c == colSuccessful {
-		return f.Successful
-	}
-	return f.Suspicious
-}
+func triValue(f *core.ActivityFields, c column) core.Tri { return registryColumns.field[c].Tri(f) }
 
 // header is a block's summary, kept in memory for every block so queries
 // can skip blocks without reading them.

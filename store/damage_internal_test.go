@@ -47,7 +47,7 @@ func compile(t *testing.T, dsl string) *query.Compiled {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := query.Compile(f, query.ActivitySchema, time.Now())
+	c, err := query.Compile(f, core.ActivitySchema, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

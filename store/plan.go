@@ -12,19 +12,9 @@ import (
 	"github.com/auditdeck/auditdeck/core/query"
 )
 
-// columnOf maps a filter field to the block column holding it.
-var columnOf = map[string]column{
-	"event_type":                   colEventType,
-	"user.user_email":              colUser,
-	"client_ip":                    colIP,
-	"vendor.name":                  colVendor,
-	"vendor.service":               colService,
-	"client_location.country.code": colCountry,
-	"operation_successful":         colSuccessful,
-	"extra.auth.is_suspicious":     colSuspicious,
-}
-
-var triageFields = map[string]bool{"triage.state": true, "triage.note": true, "triage.by": true, "triage.at": true}
+// columnOf (a filter field's dictionary or tri-state column) and
+// triageFields (fields of the triage index) come from the field registry:
+// see columns.go.
 
 // maxBloomIDs bounds the id set checked against block bloom filters; a
 // larger set is checked against the id column only.

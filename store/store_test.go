@@ -419,8 +419,8 @@ func TestCachedResultsFollowWrites(t *testing.T) {
 		t.Fatal("histogram after triage is stale")
 	}
 	// Same text, other resolved time: other keys.
-	a, _ := query.Compile(query.Filter{Terms: []query.Term{{Field: "created_at", Op: query.OpGe, Args: []string{"-7d"}}}}, query.ActivitySchema, time.Unix(1000, 0))
-	b, _ := query.Compile(query.Filter{Terms: []query.Term{{Field: "created_at", Op: query.OpGe, Args: []string{"-7d"}}}}, query.ActivitySchema, time.Unix(2000, 0))
+	a, _ := query.Compile(query.Filter{Terms: []query.Term{{Field: "created_at", Op: query.OpGe, Args: []string{"-7d"}}}}, core.ActivitySchema, time.Unix(1000, 0))
+	b, _ := query.Compile(query.Filter{Terms: []query.Term{{Field: "created_at", Op: query.OpGe, Args: []string{"-7d"}}}}, core.ActivitySchema, time.Unix(2000, 0))
 	if a.Key() == b.Key() {
 		t.Fatalf("relative times share a key: %s", a.Key())
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/auditdeck/auditdeck/core"
 	"github.com/auditdeck/auditdeck/core/query"
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/goccy/go-yaml"
@@ -106,7 +107,7 @@ func (c *Config) validate(src []byte) error {
 		}
 		q, err := query.ParseDSL(f.Filter)
 		if err == nil {
-			_, err = query.Compile(q, query.ActivitySchema, nowForValidation())
+			_, err = query.Compile(q, core.ActivitySchema, nowForValidation())
 		}
 		if err != nil {
 			return fmt.Errorf("line %d: saved_filters[%d] %q: %v", lineOf(src, f.Name), i, f.Name, err)

@@ -5,15 +5,12 @@ import (
 	"strings"
 )
 
-// Describe renders a filter in plain English for the readers of a report
-// (managers, auditors) who do not read the DSL: `event_type.eq(login),
-// !operation_successful` is "event type is login and operation failed".
-// Known fields get their everyday names; other paths are spelled out with
-// spaces. The result is for reading, not parsing: the DSL stays the
-// reference and is shown beside it.
-func Describe(f Filter) string { return DescribeWith(f, ActivitySchema) }
-
-// DescribeWith is Describe for a filter over documents of schema s, which
+// DescribeWith renders a filter over documents of schema s in plain
+// English for the readers of a report (managers, auditors) who do not read
+// the DSL: `event_type.eq(login), !operation_successful` is "event type is
+// login and operation failed". Known fields get their everyday names; other
+// paths are spelled out with spaces. The result is for reading, not
+// parsing: the DSL stays the reference and is shown beside it. The schema
 // decides whether a bare word is a field or a search of the text (as
 // Compile does): "smith" reads `the text contains "smith" (ignoring case)`.
 func DescribeWith(f Filter, s *Schema) string {
@@ -28,52 +25,17 @@ func DescribeWith(f Filter, s *Schema) string {
 		case IsTextSearch(t, s):
 			parts[i] = "the text contains " + strconv.Quote(t.Field) + " (ignoring case)"
 		default:
-			parts[i] = describeTerm(t)
+			parts[i] = describeTerm(s, t)
 		}
 	}
 	return strings.Join(parts, " and ")
 }
 
-// fieldWords are the everyday names of the fields a report reader meets.
-var fieldWords = map[string]string{
-	"event_id":                     "event ID",
-	"event_type":                   "event type",
-	"event_category":               "event category",
-	"client_ip":                    "client IP",
-	"created_at":                   "time",
-	"created_hour":                 "hour of the day (UTC)",
-	"origin_id":                    "origin ID",
-	"user_agent":                   "user agent",
-	"user.user_email":              "user",
-	"user.vendor_id":               "user's vendor ID",
-	"vendor.name":                  "vendor",
-	"vendor.service":               "service",
-	"client_location.country.code": "country",
-	"client_location.country.name": "country name",
-	"client_location.region.code":  "region",
-	"client_location.region.name":  "region name",
-	"client_location.city":         "city",
-	"client_location.lat":          "latitude",
-	"client_location.lng":          "longitude",
-	"extra.auth.auth_type":         "authentication type",
-	"triage.state":                 "triage state",
-	"triage.note":                  "triage note",
-	"triage.by":                    "triaged by",
-	"triage.at":                    "triage time",
-}
-
-// boolWords are what a boolean field being true or false means.
-var boolWords = map[string][2]string{
-	"operation_successful":     {"operation succeeded", "operation failed"},
-	"extra.auth.is_suspicious": {"authentication is suspicious", "authentication is not suspicious"},
-}
-
-// timeFields are compared as instants: "after", "before" instead of "greater".
-var timeFields = map[string]bool{"created_at": true, "triage.at": true}
-
-func fieldName(f string) string {
-	if w, ok := fieldWords[f]; ok {
-		return w
+// fieldName is the everyday name the schema gives a field (FieldSpec.Words),
+// else its path spelled out.
+func fieldName(s *Schema, f string) string {
+	if sp := s.spec(f); sp != nil && sp.Words != "" {
+		return sp.Words
 	}
 	if rest, ok := strings.CutPrefix(f, "raw."); ok {
 		return "raw field " + rest
@@ -81,15 +43,17 @@ func fieldName(f string) string {
 	return strings.NewReplacer("_", " ", ".", " ").Replace(f)
 }
 
-func describeTerm(t Term) string {
-	name := fieldName(t.Field)
+func describeTerm(s *Schema, t Term) string {
+	sp := s.spec(t.Field)
+	name := fieldName(s, t.Field)
 	arg := func(i int) string {
 		if i < len(t.Args) {
 			return t.Args[i]
 		}
 		return ""
 	}
-	if bw, ok := boolWords[t.Field]; ok {
+	if sp != nil && sp.TrueWords != "" {
+		bw := [2]string{sp.TrueWords, sp.FalseWords}
 		switch t.Op {
 		case OpTrue, OpEq, OpNe:
 			v := t.Op == OpTrue || strings.EqualFold(arg(0), "true")
@@ -111,7 +75,7 @@ func describeTerm(t Term) string {
 		}
 		return yes
 	}
-	isTime := timeFields[t.Field]
+	isTime := sp != nil && sp.Type == TypeTime // "after", "before" instead of "greater"
 	switch t.Op {
 	case OpTrue:
 		return name + not(" is true", " is not true")

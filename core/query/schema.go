@@ -40,6 +40,11 @@ type FieldSpec struct {
 	Enum       []string  // if set, the only values eq, ne, in and iin accept
 	Default    string    // value a missing field takes, when HasDefault
 	HasDefault bool
+	// Words is the field's everyday name in a described filter ("user");
+	// "" spells the path out. TrueWords and FalseWords say what a boolean
+	// field being true or false means ("operation failed").
+	Words                 string
+	TrueWords, FalseWords string
 }
 
 // Schema lists the known fields of a document type with their types, and the
@@ -86,38 +91,6 @@ func NewSchema(fields []FieldSpec, open ...string) *Schema {
 	}
 	return s
 }
-
-// ActivitySchema is the Cloudlock activity (seed 003) plus auditdeck's triage
-// state. raw, extra, user, vendor and client_location are open objects;
-// triage is closed.
-var ActivitySchema = NewSchema([]FieldSpec{
-	{Path: "event_id", Type: TypeString},
-	{Path: "client_ip", Type: TypeString},
-	{Path: "event_type", Type: TypeString},
-	{Path: "created_at", Type: TypeTime},
-	{Path: "created_hour", Type: TypeNumber}, // derived: the UTC hour (0-23) of created_at
-	{Path: "operation_successful", Type: TypeBool},
-	{Path: "event_category", Type: TypeString},
-	{Path: "origin_id", Type: TypeString},
-	{Path: "user_agent", Type: TypeString},
-	{Path: "user.user_email", Type: TypeString},
-	{Path: "user.vendor_id", Type: TypeString},
-	{Path: "vendor.name", Type: TypeString},
-	{Path: "vendor.service", Type: TypeString},
-	{Path: "client_location.lat", Type: TypeNumber},
-	{Path: "client_location.lng", Type: TypeNumber},
-	{Path: "client_location.country.code", Type: TypeString},
-	{Path: "client_location.country.name", Type: TypeString},
-	{Path: "client_location.region.code", Type: TypeString},
-	{Path: "client_location.region.name", Type: TypeString},
-	{Path: "client_location.city", Type: TypeString},
-	{Path: "extra.auth.auth_type", Type: TypeString},
-	{Path: "extra.auth.is_suspicious", Type: TypeBool},
-	{Path: "triage.state", Type: TypeString, Enum: []string{"new", "reviewed", "escalated", "dismissed"}, Default: "new", HasDefault: true},
-	{Path: "triage.note", Type: TypeString},
-	{Path: "triage.by", Type: TypeString},
-	{Path: "triage.at", Type: TypeTime},
-}, "raw", "extra", "user", "vendor", "client_location")
 
 // Lookup returns the type of a field path: its declared type when known,
 // TypeDynamic beneath an open object, else a *FieldError (Pos -1) such as

@@ -209,8 +209,8 @@ func tableExportColumns(widths []int) [][]string {
 		if widths != nil && widths[i] == 0 {
 			continue
 		}
-		for _, fc := range columnFields[i] {
-			out = append(out, slices.Clone(fc))
+		for _, f := range columnFields[i] {
+			out = append(out, []string{f, core.BuiltinLabel(f)})
 		}
 	}
 	return out

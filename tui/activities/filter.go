@@ -65,8 +65,8 @@ func newFilterInput() filterInput {
 // completion words
 var (
 	schemaFields = func() []string {
-		fs := query.ActivitySchema.Fields()
-		for _, o := range query.ActivitySchema.OpenObjects() {
+		fs := core.ActivitySchema.Fields()
+		for _, o := range core.ActivitySchema.OpenObjects() {
 			fs = append(fs, o+".")
 		}
 		return fs
@@ -393,9 +393,9 @@ func candidatesAt(v string, pos int, saved []string, cat *core.FieldCatalog) []s
 		if i := strings.LastIndexByte(fieldOp, '.'); i > 0 {
 			field := fieldOp[:i]
 			_, stored := cat.HasField(field)
-			if vals := query.ActivitySchema.Enum(field); len(vals) > 0 {
+			if vals := core.ActivitySchema.Enum(field); len(vals) > 0 {
 				add(vals, tok)
-			} else if t, err := query.ActivitySchema.Lookup(field); err == nil && t == query.TypeBool || stored {
+			} else if t, err := core.ActivitySchema.Lookup(field); err == nil && t == query.TypeBool || stored {
 				add([]string{"true", "false"}, tok)
 			}
 		}

@@ -75,17 +75,18 @@ const (
 	colTriage
 )
 
-// The export fields of the table's columns, for "export what the view shows".
-var columnFields = [][][]string{
-	colTime:       {{"created_at", "Time"}},
-	colType:       {{"event_type", "Type"}},
-	colUser:       {{"user.user_email", "User"}},
-	colIP:         {{"client_ip", "Client IP"}},
-	colCountry:    {{"client_location.country.code", "Country"}},
-	colVendor:     {{"vendor.name", "Vendor"}, {"vendor.service", "Service"}},
-	colResult:     {{"operation_successful", "Successful"}},
-	colSuspicious: {{"extra.auth.is_suspicious", "Suspicious"}},
-	colTriage:     {{"triage.state", "Triage"}},
+// The fields of the table's columns, for "export what the view shows";
+// each is exported under the registry's label.
+var columnFields = [][]string{
+	colTime:       {"created_at"},
+	colType:       {"event_type"},
+	colUser:       {"user.user_email"},
+	colIP:         {"client_ip"},
+	colCountry:    {"client_location.country.code"},
+	colVendor:     {"vendor.name", "vendor.service"},
+	colResult:     {"operation_successful"},
+	colSuspicious: {"extra.auth.is_suspicious"},
+	colTriage:     {"triage.state"},
 }
 
 // Layout: top lines (filter bar and histogram, or the filter input's three
