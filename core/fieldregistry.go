@@ -15,7 +15,7 @@ type Keeping uint8
 
 // The places a built-in field's value can live.
 const (
-	KeptInRaw     Keeping = iota // only in the event's JSON: read by parsing it
+	KeptInRaw     Keeping = iota // no typed column: read from the blocks' field columns (or the JSON)
 	KeptAsTime                   // the store's time column (created_at); blocks are sorted by it
 	KeptAsID                     // the store's event id column, with its bloom filters and index
 	KeptAsDict                   // a dictionary-encoded string column of the store
