@@ -41,6 +41,12 @@ type Options struct {
 	// Tune, when set, adjusts the Badger options last. Benchmarks use it to
 	// compare the tuned options with Badger's defaults.
 	Tune func(*badger.Options)
+	// BloomCacheBytes bounds the block bloom filters kept decoded (about
+	// 15 KB a block); 4 MiB.
+	BloomCacheBytes int64
+	// IDMemRows is how many event ids ingest dedupe keeps in memory before
+	// writing them to a sorted run on disk (idruns.go); 262144.
+	IDMemRows int
 }
 
 func (o *Options) defaults() {
@@ -55,6 +61,12 @@ func (o *Options) defaults() {
 	}
 	if o.CacheBytes <= 0 {
 		o.CacheBytes = 32 << 20
+	}
+	if o.BloomCacheBytes <= 0 {
+		o.BloomCacheBytes = 4 << 20
+	}
+	if o.IDMemRows <= 0 {
+		o.IDMemRows = defaultIDMemRows
 	}
 	if o.MinFreeBytes == 0 {
 		o.MinFreeBytes = DefaultMinFreeBytes
@@ -102,6 +114,8 @@ type Store struct {
 	db    *badger.DB
 	opts  Options
 	cache *decodedCache
+	// blooms holds the block bloom filters queries read lately (blockcache.go).
+	blooms *decodedCache
 	// results caches counts and histograms of the current snapshot.
 	results resultCache
 
@@ -256,7 +270,7 @@ func Open(opts Options) (*Store, error) {
 		}
 		return nil, fmt.Errorf("open store %s: %w", opts.Dir, err)
 	}
-	s := &Store{db: db, opts: opts, cache: newDecodedCache(opts.CacheBytes), stop: make(chan struct{})}
+	s := &Store{db: db, opts: opts, cache: newDecodedCache(opts.CacheBytes), blooms: newDecodedCache(opts.BloomCacheBytes), stop: make(chan struct{})}
 	if err := s.load(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", opts.Dir, err)
@@ -289,8 +303,7 @@ func (s *Store) load() error {
 			if err != nil {
 				return fmt.Errorf("block header %x: %w", k, err)
 			}
-			seq := h.Seq
-			h.setBloomSource(func() ([]byte, error) { return s.readValue(bloomKey(seq)) })
+			h.setBloomSource(s.blooms, s.bloomLoader(h.Seq))
 			b := &blockState{hdr: h, live: h.Rows}
 			snap.blocks = append(snap.blocks, b)
 			snap.bySeq[h.Seq] = b

@@ -1,0 +1,127 @@
+package store
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+func countAll(t *testing.T, s *Store) int64 {
+	t.Helper()
+	n, err := s.Count(context.Background(), compile(t, ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestIDIndexBoundedInMemory: ingest dedupe keeps at most IDMemRows ids
+// (plus one batch) in memory, the rest in sorted runs on disk, and still
+// finds every stored event: replays are unchanged, updates replace the old
+// row (also twice, also after a reopen), and runs merge as they grow.
+func TestIDIndexBoundedInMemory(t *testing.T) {
+	dir := t.TempDir()
+	opts := Options{Dir: dir, BlockRows: 50, IDMemRows: 100, GCInterval: -1}
+	s, err := Open(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	start := time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)
+	write := func(s *Store, from int, at time.Time) (res [3]int) {
+		t.Helper()
+		r, err := s.WriteBatch(ctx, hourEvents(t, at, from, 50))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := s.ids.memRows(); n >= opts.IDMemRows+50 {
+			t.Fatalf("%d ids in memory, bound %d", n, opts.IDMemRows)
+		}
+		return [3]int{r.Inserted, r.Updated, r.Unchanged}
+	}
+	at := func(from int) time.Time { return start.Add(time.Duration(from) * time.Minute) }
+	for from := 0; from < 1000; from += 50 {
+		if got := write(s, from, at(from)); got != [3]int{50, 0, 0} {
+			t.Fatalf("first write of %d: %v", from, got)
+		}
+	}
+	if n := len(s.ids.runs); n < 2 || n > 5 {
+		t.Errorf("%d runs for 1000 ids in runs of 100: not merged as they grow", n)
+	}
+	for from := 0; from < 1000; from += 50 {
+		if got := write(s, from, at(from)); got != [3]int{0, 0, 50} {
+			t.Fatalf("replay of %d: %v", from, got)
+		}
+	}
+	// Updates move events 0..99 to another time, twice.
+	for round := 1; round <= 2; round++ {
+		for from := 0; from < 100; from += 50 {
+			if got := write(s, from, at(from).Add(time.Duration(round)*24*time.Hour)); got != [3]int{0, 50, 0} {
+				t.Fatalf("update %d of %d: %v", round, from, got)
+			}
+		}
+	}
+	if n := countAll(t, s); n != 1000 {
+		t.Fatalf("count %d, want 1000", n)
+	}
+	// What an unfinished run leaves behind is swept at the next load.
+	orphan := idRunKey(prefixIDPage, 1<<40, 0)
+	if err := s.db.Update(func(txn *badger.Txn) error { return txn.Set(orphan, make([]byte, idEntrySize)) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s, err = Open(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for from := 0; from < 1000; from += 50 {
+		when := at(from)
+		if from < 100 {
+			when = when.Add(48 * time.Hour)
+		}
+		if got := write(s, from, when); got != [3]int{0, 0, 50} {
+			t.Fatalf("replay of %d after reopen: %v", from, got)
+		}
+	}
+	if got := write(s, 0, at(0)); got != [3]int{0, 50, 0} {
+		t.Fatalf("update after reopen: %v", got)
+	}
+	if got := write(s, 5000, at(0)); got != [3]int{50, 0, 0} {
+		t.Fatalf("new ids after reopen: %v", got)
+	}
+	if n := countAll(t, s); n != 1050 {
+		t.Fatalf("count %d, want 1050", n)
+	}
+	err = s.db.View(func(txn *badger.Txn) error {
+		_, err := txn.Get(orphan)
+		return err
+	})
+	if err != badger.ErrKeyNotFound {
+		t.Errorf("orphaned run page: %v, want it deleted", err)
+	}
+}
+
+func TestBlockedBloom(t *testing.T) {
+	b := newBlockedBloom(10000)
+	for i := range uint64(10000) {
+		b.add(i * 0x9E3779B97F4A7C15)
+	}
+	fp := 0
+	for i := range uint64(10000) {
+		if !b.has(i * 0x9E3779B97F4A7C15) {
+			t.Fatalf("key %d added but not found", i)
+		}
+		if b.has(i*0x9E3779B97F4A7C15 + 1) {
+			fp++
+		}
+	}
+	if fp > 200 {
+		t.Errorf("%d false positives in 10000, want about 1%%", fp)
+	}
+}
