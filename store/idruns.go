@@ -27,7 +27,7 @@ const (
 	prefixIDRun   = 'I' // I run        -> run summary, written last: a run without one is unfinished
 	idEntrySize   = 20
 	idPageEntries = 512
-	idAuxPiece    = 1 << 20 // Badger refuses a transaction of more than 15% of a memtable
+	idAuxPiece    = 1 << 20 // a value of its own each: no value as large as the filter of 100M ids
 	idBloomBits   = 12
 )
 
@@ -108,18 +108,51 @@ func idEntryAt(page []byte, i int) idEntry {
 
 // runWriter writes one run's pages as entries arrive in hash order.
 type runWriter struct {
-	s     *Store
-	wb    *badger.WriteBatch
-	run   *idRun
-	page  []byte
-	pages uint32
-	err   error
+	s       *Store
+	run     *idRun
+	page    []byte
+	pages   uint32
+	pending []kv // pages not yet committed
+	err     error
 }
+
+type kv struct{ k, v []byte }
+
+// runTxnPages is how many pages (5 MB) one transaction writes. Badger's
+// WriteBatch sizes its transactions by the keys alone when values go to the
+// value log, and held 200 MB of pages in one during a 10M-id merge.
+const runTxnPages = 512
 
 func (s *Store) newRunWriter(n int, covered uint64) *runWriter {
 	x := s.ids
 	x.nextRun++
-	return &runWriter{s: s, wb: s.db.NewWriteBatch(), run: &idRun{id: x.nextRun, covered: covered, bloom: newBlockedBloom(n)}}
+	return &runWriter{s: s, run: &idRun{id: x.nextRun, covered: covered, bloom: newBlockedBloom(n)}}
+}
+
+func (w *runWriter) set(k, v []byte) {
+	w.pending = append(w.pending, kv{k, v})
+	if len(w.pending) >= runTxnPages {
+		w.commit()
+	}
+}
+
+func (w *runWriter) commit() {
+	if w.err != nil || len(w.pending) == 0 {
+		w.pending = nil
+		return
+	}
+	w.err = w.s.db.Update(func(txn *badger.Txn) error {
+		for _, e := range w.pending {
+			if err := txn.Set(e.k, e.v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	w.pending = w.pending[:0]
+	// A merge reads and writes runs through mapped value-log files:
+	// unmapped as it goes, they stay out of RSS (see releaseMappedPages).
+	releaseMappedPages(w.s.opts.Dir)
 }
 
 func (w *runWriter) add(e idEntry) {
@@ -136,10 +169,10 @@ func (w *runWriter) add(e idEntry) {
 }
 
 func (w *runWriter) flushPage() {
-	if len(w.page) == 0 || w.err != nil {
+	if len(w.page) == 0 {
 		return
 	}
-	w.err = w.wb.Set(idRunKey(prefixIDPage, w.run.id, w.pages), w.page)
+	w.set(idRunKey(prefixIDPage, w.run.id, w.pages), w.page)
 	w.pages++
 	w.page = nil
 }
@@ -158,15 +191,11 @@ func (w *runWriter) finish(replaced ...*idRun) (*idRun, error) {
 		e.u64(word)
 	}
 	pieces := uint32(0)
-	for off := 0; off < len(e.b) && w.err == nil; off += idAuxPiece {
-		w.err = w.wb.Set(idRunKey(prefixIDAux, w.run.id, pieces), e.b[off:min(off+idAuxPiece, len(e.b))])
+	for off := 0; off < len(e.b); off += idAuxPiece {
+		w.set(idRunKey(prefixIDAux, w.run.id, pieces), e.b[off:min(off+idAuxPiece, len(e.b))])
 		pieces++
 	}
-	if w.err == nil {
-		w.err = w.wb.Flush()
-	} else {
-		w.wb.Cancel()
-	}
+	w.commit()
 	if w.err != nil {
 		return nil, fmt.Errorf("write event id run %d: %w", w.run.id, w.err)
 	}
@@ -291,7 +320,6 @@ func (s *Store) mergeRuns(snap *snapshot, a, b *idRun) (*idRun, error) {
 			cb.i++
 		default:
 			if err := cmpErr(ca.err, cb.err); err != nil {
-				w.wb.Cancel()
 				return nil, fmt.Errorf("merge event id runs %d and %d: %w", a.id, b.id, err)
 			}
 			run, err := w.finish(a, b)
