@@ -382,6 +382,7 @@ func (s *Store) readRunPage(txn *badger.Txn, run *idRun, page uint32, cache bool
 	if v, ok := s.cache.get(k); ok {
 		return v.([]byte), nil
 	}
+	s.mappedRead()
 	item, err := txn.Get(idRunKey(prefixIDPage, run.id, page))
 	if err != nil {
 		return nil, fmt.Errorf("read event id run %d page %d: %w", run.id, page, err)

@@ -130,6 +130,7 @@ type Store struct {
 	// at the last releaseMappedPages. Both guarded by wmu.
 	written, releasedAt int64
 	auditN              atomic.Uint64
+	mappedReads         atomic.Uint64 // see mappedreads.go
 
 	stop      chan struct{}
 	bg        sync.WaitGroup
@@ -522,6 +523,7 @@ func (r *reader) close() { r.txn.Discard() }
 
 func (r *reader) raw(key []byte) ([]byte, error) {
 	r.at = key
+	r.s.mappedRead()
 	item, err := r.txn.Get(key)
 	if errors.Is(err, badger.ErrKeyNotFound) {
 		// Block keys are written and removed together with their header: a
@@ -842,6 +844,7 @@ func (s *Store) Pin() uint64 { return s.state.Load().pin }
 // readValue reads one value outside any snapshot: for entries that never
 // change once written, such as a block's bloom filters.
 func (s *Store) readValue(key []byte) ([]byte, error) {
+	s.mappedRead()
 	var out []byte
 	err := s.db.View(func(txn *badger.Txn) error {
 		item, err := txn.Get(key)
