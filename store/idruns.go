@@ -31,6 +31,12 @@ const (
 	idBloomBits   = 12
 )
 
+// maxRunEntries stops merging runs at about 16M ids (24 MB of filter): a
+// merge holds the filters of both runs and of the merged one at once, which
+// for the last merge of a 100M-event store was 300 MB. A 100M-event store
+// then has about a dozen runs to test.
+var maxRunEntries = 1 << 24
+
 // defaultIDMemRows is how many ids stay in memory before they are written
 // as a run: about 10 MB of map.
 const defaultIDMemRows = 1 << 18
@@ -231,7 +237,8 @@ func live(snap *snapshot, ref rowRef) bool {
 
 // flushMem writes the in-memory ids as a run covering blocks up to covered,
 // then merges runs while the newest is at least half the size of the one
-// before it, so there are about log2(ids / IDMemRows) of them.
+// before it, so there are about log2(ids / IDMemRows) of them (up to
+// maxRunEntries each).
 func (s *Store) flushMem(snap *snapshot, covered uint64) error {
 	x := s.ids
 	entries := make([]idEntry, 0, len(x.main)+len(x.extra))
@@ -267,7 +274,7 @@ func (s *Store) flushMem(snap *snapshot, covered uint64) error {
 	x.covered = covered
 	for len(x.runs) >= 2 {
 		a, b := x.runs[len(x.runs)-2], x.runs[len(x.runs)-1]
-		if a.n > 2*b.n {
+		if a.n > 2*b.n || a.n+b.n > maxRunEntries {
 			break
 		}
 		m, err := s.mergeRuns(snap, a, b)

@@ -125,3 +125,36 @@ func TestBlockedBloom(t *testing.T) {
 		t.Errorf("%d false positives in 10000, want about 1%%", fp)
 	}
 }
+
+// TestIDRunsStopMergingAtTheirBound: runs merge up to maxRunEntries, not
+// beyond, and lookups find ids in every one of them.
+func TestIDRunsStopMergingAtTheirBound(t *testing.T) {
+	defer func(n int) { maxRunEntries = n }(maxRunEntries)
+	maxRunEntries = 250
+	s, err := Open(Options{Dir: t.TempDir(), BlockRows: 50, IDMemRows: 100, GCInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	start := time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)
+	for from := 0; from < 2000; from += 50 {
+		if _, err := s.WriteBatch(ctx, hourEvents(t, start.Add(time.Duration(from)*time.Minute), from, 50)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, r := range s.ids.runs {
+		if r.n > maxRunEntries {
+			t.Errorf("run %d has %d ids, bound %d", r.id, r.n, maxRunEntries)
+		}
+	}
+	if n := len(s.ids.runs); n < 2000/maxRunEntries {
+		t.Errorf("%d runs for 2000 ids", n)
+	}
+	for from := 0; from < 2000; from += 50 {
+		res, err := s.WriteBatch(ctx, hourEvents(t, start.Add(time.Duration(from)*time.Minute), from, 50))
+		if err != nil || res.Unchanged != 50 {
+			t.Fatalf("replay of %d: %+v (%v)", from, res, err)
+		}
+	}
+}
