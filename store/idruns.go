@@ -259,6 +259,9 @@ func (s *Store) flushMem(snap *snapshot, covered uint64) error {
 		}
 		return 0
 	})
+	if err := s.checkSpace(int64(len(entries)) * idEntrySize); err != nil {
+		return err // the ids stay in memory until there is room
+	}
 	w := s.newRunWriter(len(entries), covered)
 	for _, e := range entries {
 		if live(snap, e.ref) {
@@ -276,6 +279,9 @@ func (s *Store) flushMem(snap *snapshot, covered uint64) error {
 		a, b := x.runs[len(x.runs)-2], x.runs[len(x.runs)-1]
 		if a.n > 2*b.n || a.n+b.n > maxRunEntries {
 			break
+		}
+		if err := s.checkSpace(int64(a.n+b.n) * idEntrySize); err != nil {
+			return nil // the runs stay apart until there is room
 		}
 		m, err := s.mergeRuns(snap, a, b)
 		if err != nil {

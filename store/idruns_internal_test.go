@@ -158,3 +158,55 @@ func TestIDRunsStopMergingAtTheirBound(t *testing.T) {
 		}
 	}
 }
+
+// TestIDRunsWaitForDiskSpace: a run is not written, nor are runs merged,
+// when the disk lacks room for it (a full disk kills the process through
+// Badger's mapped files); the ids stay in memory and go to disk once there
+// is room.
+func TestIDRunsWaitForDiskSpace(t *testing.T) {
+	const reserve = 32 << 20
+	free := int64(1 << 40)
+	defer func(f func(string) (int64, bool, error)) { diskFree = f }(diskFree)
+	diskFree = func(string) (int64, bool, error) { return free, true, nil }
+	s, err := Open(Options{Dir: t.TempDir(), BlockRows: 1000, IDMemRows: 100000, MinFreeBytes: reserve, GCInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	start := time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)
+	next := 0
+	write := func(n int) {
+		t.Helper()
+		for range n {
+			if _, err := s.WriteBatch(ctx, hourEvents(t, start.Add(time.Duration(next)*time.Minute), next, 1000)); err != nil {
+				t.Fatal(err)
+			}
+			next += 1000
+		}
+	}
+	// A batch of 1000 needs about 1.2 MB; a run of 100,000 ids 2 MB; a
+	// merge of two such runs 4 MB.
+	free = reserve + 3<<20
+	write(100)
+	if len(s.ids.runs) != 1 {
+		t.Fatalf("%d runs, want 1", len(s.ids.runs))
+	}
+	write(100)
+	if len(s.ids.runs) != 2 {
+		t.Fatalf("%d runs with no room for a merge, want 2", len(s.ids.runs))
+	}
+	free = reserve + 1<<20 + 512<<10
+	write(110)
+	if n := s.ids.memRows(); n < 110000 || len(s.ids.runs) != 2 {
+		t.Fatalf("with no room for a run: %d ids in memory, %d runs", n, len(s.ids.runs))
+	}
+	free = 1 << 40
+	write(1)
+	if n := s.ids.memRows(); n != 0 || len(s.ids.runs) != 1 {
+		t.Fatalf("with room again: %d ids in memory, %d runs, want 0 and 1", n, len(s.ids.runs))
+	}
+	if n := countAll(t, s); n != int64(next) {
+		t.Fatalf("count %d, want %d", n, next)
+	}
+}
