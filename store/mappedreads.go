@@ -6,12 +6,15 @@ package store
 // fault), and reads of a query over many blocks are scattered over every
 // value-log file: one user's newest 50 events at 10M read 3 entries of each
 // of 1,000 blocks and showed 1.1 GB of mapped file in RSS, for 40 MB read.
-const mappedReadsPerRelease = 256
+var mappedReadsPerRelease uint64 = 256
 
 // mappedRead counts one value read; every mappedReadsPerRelease reads the
 // sealed value-log files are unmapped (they stay in the page cache).
 func (s *Store) mappedRead() {
 	if s.mappedReads.Add(1)%mappedReadsPerRelease == 0 {
-		releaseMappedPages(s.opts.Dir)
+		releaseMapped(s.opts.Dir)
 	}
 }
+
+// releaseMapped is releaseMappedPages; tests count its calls.
+var releaseMapped = releaseMappedPages
