@@ -9,7 +9,6 @@ import (
 	"sync"
 
 	"github.com/auditdeck/auditdeck/core"
-	"github.com/bits-and-blooms/bloom/v3"
 	"github.com/cespare/xxhash/v2"
 )
 
@@ -81,75 +80,6 @@ type header struct {
 	userBloom *lazyBloom
 	ipBloom   *lazyBloom
 	idBloom   *lazyBloom
-}
-
-// lazyBloom is one of a block's bloom filters, read and decoded on first
-// use. The filters are most of a block's summary (about 15 KB of 16), and
-// most queries test none, so they live in their own entry: opening a store
-// reads only the small headers, which stay in Badger's LSM.
-type lazyBloom struct {
-	once sync.Once
-	src  *bloomSource
-	idx  int
-	bf   *bloom.BloomFilter
-}
-
-// bloomSource reads a block's bloom entry once, for its three filters.
-type bloomSource struct {
-	once sync.Once
-	raw  [3][]byte
-	load func() ([]byte, error)
-}
-
-func (b *bloomSource) get(i int) []byte {
-	b.once.Do(func() {
-		v, err := b.load()
-		if err != nil {
-			return
-		}
-		d := dec{b: v}
-		for j := range b.raw {
-			b.raw[j] = d.bytes()
-		}
-		if d.err != nil {
-			b.raw = [3][]byte{}
-		}
-	})
-	return b.raw[i]
-}
-
-func newLazyBloom(n uint) *lazyBloom { return &lazyBloom{bf: bloom.NewWithEstimates(n, 0.01)} }
-
-func (l *lazyBloom) get() *bloom.BloomFilter {
-	l.once.Do(func() {
-		if l.bf != nil || l.src == nil {
-			return
-		}
-		raw := l.src.get(l.idx)
-		if raw == nil {
-			return
-		}
-		bf := &bloom.BloomFilter{}
-		if err := bf.UnmarshalBinary(raw); err == nil {
-			l.bf = bf
-		}
-	})
-	return l.bf
-}
-
-// TestString reports whether s may be present; a filter that cannot be read
-// prunes nothing.
-func (l *lazyBloom) TestString(s string) bool {
-	bf := l.get()
-	return bf == nil || bf.TestString(s)
-}
-
-// setBloomSource makes a decoded header read its filters with load.
-func (h *header) setBloomSource(load func() ([]byte, error)) {
-	src := &bloomSource{load: load}
-	h.userBloom = &lazyBloom{src: src, idx: 0}
-	h.ipBloom = &lazyBloom{src: src, idx: 1}
-	h.idBloom = &lazyBloom{src: src, idx: 2}
 }
 
 // encodeBlooms is the value of a block's bloom entry.

@@ -49,6 +49,15 @@ func (r *reader) histogram(ctx context.Context, c *query.Compiled, lo, hi int64,
 		if p.skip(b) {
 			continue
 		}
+		// With no filter but the time, a block wholly inside one bucket
+		// adds its live rows from the header: the dashboard's first frame
+		// then reads only the time columns of blocks straddling a boundary.
+		if p.coversWhole(b) {
+			if k := (b.hdr.MinT - lo) / width; k == (b.hdr.MaxT-lo)/width && k >= 0 && k < int64(len(counts)) {
+				counts[k] += int64(b.live)
+				continue
+			}
+		}
 		if visited++; visited%64 == 0 {
 			releaseMappedPages(s.opts.Dir) // as counts do: keep the mapped columns out of RSS
 		}

@@ -46,6 +46,12 @@ type Options struct {
 	// Tune, when set, adjusts the Badger options last. Benchmarks use it to
 	// compare the tuned options with Badger's defaults.
 	Tune func(*badger.Options)
+	// BloomCacheBytes bounds the block bloom filters kept decoded (about
+	// 15 KB a block); 4 MiB.
+	BloomCacheBytes int64
+	// IDMemRows is how many event ids ingest dedupe keeps in memory before
+	// writing them to a sorted run on disk (idruns.go); 262144.
+	IDMemRows int
 }
 
 func (o *Options) defaults() {
@@ -60,6 +66,12 @@ func (o *Options) defaults() {
 	}
 	if o.CacheBytes <= 0 {
 		o.CacheBytes = 32 << 20
+	}
+	if o.BloomCacheBytes <= 0 {
+		o.BloomCacheBytes = 4 << 20
+	}
+	if o.IDMemRows <= 0 {
+		o.IDMemRows = defaultIDMemRows
 	}
 	if o.MinFreeBytes == 0 {
 		o.MinFreeBytes = DefaultMinFreeBytes
@@ -109,6 +121,8 @@ type Store struct {
 	cache *decodedCache
 	// migrate: the store's format is older; Open migrates it (migrate.go).
 	migrate bool
+	// blooms holds the block bloom filters queries read lately (blockcache.go).
+	blooms *decodedCache
 	// results caches counts and histograms of the current snapshot.
 	results resultCache
 
@@ -123,6 +137,7 @@ type Store struct {
 	// at the last releaseMappedPages. Both guarded by wmu.
 	written, releasedAt int64
 	auditN              atomic.Uint64
+	mappedReads         atomic.Uint64 // see mappedreads.go
 
 	stop      chan struct{}
 	bg        sync.WaitGroup
@@ -263,7 +278,7 @@ func Open(opts Options) (*Store, error) {
 		}
 		return nil, fmt.Errorf("open store %s: %w", opts.Dir, err)
 	}
-	s := &Store{db: db, opts: opts, cache: newDecodedCache(opts.CacheBytes), stop: make(chan struct{})}
+	s := &Store{db: db, opts: opts, cache: newDecodedCache(opts.CacheBytes), blooms: newDecodedCache(opts.BloomCacheBytes), stop: make(chan struct{})}
 	if err := s.load(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", opts.Dir, err)
@@ -306,8 +321,7 @@ func (s *Store) load() error {
 			if err != nil {
 				return fmt.Errorf("block header %x: %w", k, err)
 			}
-			seq := h.Seq
-			h.setBloomSource(func() ([]byte, error) { return s.readValue(bloomKey(seq)) })
+			h.setBloomSource(s.blooms, s.bloomLoader(h.Seq))
 			b := &blockState{hdr: h, live: h.Rows}
 			snap.blocks = append(snap.blocks, b)
 			snap.bySeq[h.Seq] = b
@@ -527,6 +541,7 @@ func (r *reader) close() { r.txn.Discard() }
 
 func (r *reader) raw(key []byte) ([]byte, error) {
 	r.at = key
+	r.s.mappedRead()
 	item, err := r.txn.Get(key)
 	if errors.Is(err, badger.ErrKeyNotFound) {
 		// Block keys are written and removed together with their header: a
@@ -858,6 +873,7 @@ func pinSeq(p core.Pin) uint64 {
 // readValue reads one value outside any snapshot: for entries that never
 // change once written, such as a block's bloom filters.
 func (s *Store) readValue(key []byte) ([]byte, error) {
+	s.mappedRead()
 	var out []byte
 	err := s.db.View(func(txn *badger.Txn) error {
 		item, err := txn.Get(key)

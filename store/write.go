@@ -21,11 +21,17 @@ import (
 
 // idIndex maps xxhash(event_id) to the row holding the event, for ingest
 // dedupe. Hash collisions are resolved by reading the id column; the rare
-// second row for one hash goes to extra.
+// second row for one hash goes to extra. main and extra hold the ids of
+// blocks after covered; older ones are in runs on disk (idruns.go).
 type idIndex struct {
-	main  map[uint64]rowRef
-	extra map[uint64][]rowRef
+	main    map[uint64]rowRef
+	extra   map[uint64][]rowRef
+	runs    []*idRun // oldest first
+	covered uint64
+	nextRun uint64
 }
+
+func (x *idIndex) memRows() int { return len(x.main) + len(x.extra) }
 
 type rowRef struct {
 	seq uint64
@@ -38,6 +44,12 @@ func (x *idIndex) lookup(h uint64) []rowRef {
 		return nil
 	}
 	return append([]rowRef{r}, x.extra[h]...)
+}
+
+// lookup returns the rows that may hold the id with hash h: the recent ones
+// and the runs' (some stale, see idruns.go).
+func (s *Store) lookupID(r *reader, h uint64) ([]rowRef, error) {
+	return s.lookupRuns(r.txn, h, s.ids.lookup(h))
 }
 
 func (x *idIndex) put(h uint64, old *rowRef, ref rowRef) {
@@ -74,17 +86,32 @@ func (x *idIndex) remove(h uint64, ref rowRef) {
 	}
 }
 
-// loadIDs builds the id index from every block's hash column.
+// loadIDs opens the id index: the runs on disk, and the hash columns of the
+// blocks written after them, which go to runs as they fill memory.
 func (s *Store) loadIDs() error {
 	if s.ids != nil {
 		return nil
 	}
 	r := s.newReader()
 	defer r.close()
-	x := &idIndex{main: make(map[uint64]rowRef, r.snap.events), extra: map[uint64][]rowRef{}}
+	x := &idIndex{main: map[uint64]rowRef{}, extra: map[uint64][]rowRef{}}
+	if err := s.loadRuns(x); err != nil {
+		return err
+	}
+	s.ids = x
+	// A block numbered at or below covered would be taken for indexed.
+	s.nextSeq = max(s.nextSeq, x.covered+1)
+	var todo []*blockState
 	for _, b := range r.snap.blocks {
+		if b.hdr.Seq > x.covered {
+			todo = append(todo, b)
+		}
+	}
+	slices.SortFunc(todo, func(a, b *blockState) int { return cmp.Compare(a.hdr.Seq, b.hdr.Seq) })
+	for _, b := range todo {
 		hc, err := r.hashes(b.hdr.Seq)
 		if err != nil {
+			s.ids = nil
 			return err
 		}
 		for row, h := range hc.id {
@@ -92,8 +119,13 @@ func (s *Store) loadIDs() error {
 				x.put(h, nil, rowRef{seq: b.hdr.Seq, row: uint32(row)})
 			}
 		}
+		if x.memRows() >= s.opts.IDMemRows {
+			if err := s.flushMem(r.snap, b.hdr.Seq); err != nil {
+				s.ids = nil
+				return err
+			}
+		}
 	}
-	s.ids = x
 	return nil
 }
 
@@ -177,6 +209,12 @@ func (s *Store) WriteBatch(ctx context.Context, batch core.Batch) (res core.Batc
 		return core.BatchResult{}, err
 	}
 
+	if s.ids.memRows() >= s.opts.IDMemRows {
+		if err := s.flushMem(s.state.Load(), s.nextSeq-1); err != nil {
+			// The batch is committed and the ids stay in memory for now.
+			s.opts.Logger.Warn("write event id run", "err", err)
+		}
+	}
 	s.written += int64(len(recs))
 	if s.written-s.releasedAt > 50000 {
 		s.releasedAt = s.written
@@ -192,7 +230,15 @@ func (s *Store) WriteBatch(ctx context.Context, batch core.Batch) (res core.Batc
 // findExisting locates the live row with this event id, and whether its raw
 // bytes equal raw.
 func (s *Store) findExisting(r *reader, h uint64, id string, raw []byte) (*rowRef, bool, error) {
-	for _, ref := range s.ids.lookup(h) {
+	refs, err := s.lookupID(r, h)
+	if err != nil {
+		return nil, false, err
+	}
+	for _, ref := range refs {
+		b := r.snap.bySeq[ref.seq]
+		if b == nil || b.deleted(int(ref.row)) {
+			continue // a run's entry for a row merged away or replaced since
+		}
 		ids, err := r.ids(ref.seq)
 		if err != nil {
 			return nil, false, err
@@ -200,10 +246,6 @@ func (s *Store) findExisting(r *reader, h uint64, id string, raw []byte) (*rowRe
 		if int(ref.row) < len(ids) && ids[ref.row] == id {
 			// Comparing the stored bytes costs a chunk read only for known
 			// ids; hashing every new event's bytes cost 5% of a fresh ingest.
-			b := r.snap.bySeq[ref.seq]
-			if b == nil {
-				return nil, false, fmt.Errorf("id index points at missing block %d", ref.seq)
-			}
 			old, err := r.rawRow(b, int(ref.row))
 			if err != nil {
 				return nil, false, err
@@ -351,6 +393,8 @@ func (s *Store) commitRecords(snap *snapshot, pending []pendingRec, remove []*bl
 		next.bySeq[b.hdr.Seq] = b
 	}
 	for _, bb := range built {
+		// The filters are written; keeping them would keep every block's.
+		bb.hdr.setBloomSource(s.blooms, s.bloomLoader(bb.hdr.Seq))
 		b := &blockState{hdr: bb.hdr, live: bb.hdr.Rows}
 		next.blocks = append(next.blocks, b)
 		next.bySeq[b.hdr.Seq] = b
@@ -364,6 +408,7 @@ func (s *Store) commitRecords(snap *snapshot, pending []pendingRec, remove []*bl
 	s.state.Store(next)
 	for _, b := range remove {
 		s.cache.dropBlock(b.hdr.Seq)
+		s.blooms.dropBlock(b.hdr.Seq)
 	}
 	return nil
 }
