@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"sort"
 	"sync"
+	"unsafe"
 
 	"github.com/auditdeck/auditdeck/core"
 	"github.com/auditdeck/auditdeck/core/query"
@@ -72,6 +73,7 @@ type fieldColumnBuilder struct {
 	idPairs    [pairBytes]byte
 	idPairsSet int
 	hasIDs     bool
+	arena      []byte // the texts of the dictionaries (see str)
 }
 
 // pathNode finds a member's column without hashing its path: events of one
@@ -103,9 +105,10 @@ type columnBuilder struct {
 	flags    uint64
 	strCodes map[string]uint32
 	numCodes map[string]uint32
-	trueCode uint32
-	falsCode uint32
-	nullCode uint32
+	trueCode  uint32
+	falsCode  uint32
+	nullCode  uint32
+	emptyCode uint32
 	kinds    []query.LeafKind // per code-1
 	texts    []string
 	rowOf    []uint32 // per value, in row order
@@ -123,6 +126,63 @@ const plainAfter = 512
 
 func newFieldColumnBuilder() *fieldColumnBuilder {
 	return &fieldColumnBuilder{cols: map[string]*columnBuilder{}}
+}
+
+// Builders are pooled across blocks: a source's paths, dictionaries and
+// row slices repeat from block to block, and rebuilding them was most of
+// the builder's allocations (and so of ingest's garbage collection).
+var builderPool sync.Pool
+
+// maxPooledPaths: a builder that met more paths (generated member names)
+// is dropped rather than kept.
+const maxPooledPaths = 4096
+
+func getFieldColumnBuilder() *fieldColumnBuilder {
+	if b, ok := builderPool.Get().(*fieldColumnBuilder); ok {
+		return b
+	}
+	return newFieldColumnBuilder()
+}
+
+// release returns b to the pool. Nothing built from it may still refer to
+// its texts: finish copies what it keeps.
+func (b *fieldColumnBuilder) release() {
+	if len(b.cols) > maxPooledPaths {
+		return
+	}
+	b.rows, b.row, b.err = 0, 0, nil
+	b.arena = b.arena[:0]
+	b.idPairs, b.idPairsSet, b.hasIDs = [pairBytes]byte{}, 0, false
+	for _, c := range b.cols {
+		c.reset()
+	}
+	builderPool.Put(b)
+}
+
+func (c *columnBuilder) reset() {
+	c.flags = 0
+	clear(c.strCodes)
+	clear(c.numCodes)
+	c.trueCode, c.falsCode, c.nullCode, c.emptyCode = 0, 0, 0, 0
+	clear(c.texts) // they point into the arena, which is written over
+	c.kinds, c.texts, c.rowOf, c.codes = c.kinds[:0], c.texts[:0], c.rowOf[:0], c.codes[:0]
+	c.lastRow, c.leafRows, c.plain = -1, 0, false
+	c.realRows, c.firstReal, c.lastReal = 0, 0, -1
+}
+
+// str copies text into the builder's arena: one allocation per 64 KiB of
+// distinct values instead of one per value.
+func (b *fieldColumnBuilder) str(text []byte) string {
+	if len(text) == 0 {
+		return ""
+	}
+	if len(b.arena)+len(text) > cap(b.arena) {
+		// A new chunk; strings in the old one keep it alive.
+		b.arena = make([]byte, 0, max(64<<10, len(text)))
+	}
+	start := len(b.arena)
+	b.arena = append(b.arena, text...)
+	return unsafe.String(&b.arena[start], len(text))
 }
 
 // add walks one row's JSON.
@@ -240,7 +300,7 @@ func (b *fieldColumnBuilder) leaf(n *pathNode, kind query.LeafKind, text []byte,
 	if odd {
 		c.flags |= fcolOdd
 	}
-	code := c.code(kind, text)
+	code := c.code(b, kind, text)
 	if c.lastRow == b.row {
 		c.flags |= fcolMulti
 	} else {
@@ -258,18 +318,19 @@ func (b *fieldColumnBuilder) leaf(n *pathNode, kind query.LeafKind, text []byte,
 	c.codes = append(c.codes, code)
 }
 
-func (c *columnBuilder) code(kind query.LeafKind, text []byte) uint32 {
+func (c *columnBuilder) code(b *fieldColumnBuilder, kind query.LeafKind, text []byte) uint32 {
 	var slot *uint32
 	switch kind {
 	case query.LeafString:
 		if c.plain {
-			return c.newCode(kind, string(text))
+			return c.newCode(kind, b.str(text))
 		}
 		if len(c.kinds) >= plainAfter && len(c.kinds)*5 > len(c.codes)*4 {
 			// Nearly every value is new (ids, times): looking each up only
 			// costs a hash; the dictionary keeps repeats from here on.
-			c.plain, c.strCodes = true, nil
-			return c.newCode(kind, string(text))
+			c.plain = true
+			clear(c.strCodes)
+			return c.newCode(kind, b.str(text))
 		}
 		if c.strCodes == nil {
 			c.strCodes = map[string]uint32{}
@@ -277,7 +338,7 @@ func (c *columnBuilder) code(kind query.LeafKind, text []byte) uint32 {
 		if code, ok := c.strCodes[string(text)]; ok {
 			return code
 		}
-		s := string(text)
+		s := b.str(text)
 		code := c.newCode(kind, s)
 		c.strCodes[s] = code
 		return code
@@ -288,7 +349,7 @@ func (c *columnBuilder) code(kind query.LeafKind, text []byte) uint32 {
 		if code, ok := c.numCodes[string(text)]; ok {
 			return code
 		}
-		s := string(text)
+		s := b.str(text)
 		code := c.newCode(kind, s)
 		c.numCodes[s] = code
 		return code
@@ -296,6 +357,8 @@ func (c *columnBuilder) code(kind query.LeafKind, text []byte) uint32 {
 		slot, text = &c.trueCode, []byte("true")
 	case query.LeafFalse:
 		slot, text = &c.falsCode, []byte("false")
+	case leafEmptyArray:
+		slot = &c.emptyCode
 	default:
 		slot = &c.nullCode
 	}
@@ -328,51 +391,57 @@ type builtFieldColumn struct {
 	hashes                      []uint64 // xxhash of each distinct value (kind byte + text)
 }
 
-// leafHash identifies a distinct value across blocks.
+// leafHash identifies a distinct value across blocks (the kind in the top
+// byte: the string "true" is not the boolean).
 func leafHash(kind query.LeafKind, text string) uint64 {
-	var d xxhash.Digest
-	d.Reset()
-	_, _ = d.Write([]byte{byte(kind)})
-	_, _ = d.WriteString(text)
-	return d.Sum64()
+	return xxhash.Sum64String(text) ^ uint64(kind)<<56
 }
 
 // finish encodes every column, sorted by path.
 func (b *fieldColumnBuilder) finish() []builtFieldColumn {
 	paths := make([]string, 0, len(b.cols))
-	for p := range b.cols {
-		paths = append(paths, p)
+	for p, c := range b.cols {
+		if c.flags != 0 || len(c.codes) > 0 {
+			paths = append(paths, p)
+		}
 	}
 	sort.Strings(paths)
-	out := make([]builtFieldColumn, 0, len(paths))
-	for _, p := range paths {
-		c := b.cols[p]
-		bc := builtFieldColumn{path: p, flags: c.flags, leafRows: c.leafRows, ndict: len(c.kinds)}
-		pairsSet := 0
-		for i, t := range c.texts {
-			addPairs(&bc.pairs, &pairsSet, t)
-			bc.types |= typeOf(c.kinds[i], t)
-		}
-		bc.realRows, bc.firstRow, bc.lastRow = c.realRows, c.firstReal, c.lastReal
-		seenKinds := map[query.LeafKind]bool{}
-		bc.hashes = make([]uint64, 0, len(c.kinds))
-		for i, k := range c.kinds {
-			if !seenKinds[k] {
-				seenKinds[k] = true
-				bc.kinds = append(bc.kinds, k)
-			}
-			if k != query.LeafNull && k != leafEmptyArray { // no distinct value
-				bc.hashes = append(bc.hashes, leafHash(k, c.texts[i]))
-			}
-		}
-		bc.value = c.encode(b.rows, bc.hashes)
-		out = append(out, bc)
+	out := make([]builtFieldColumn, len(paths))
+	// The columns encode independently: on all cores.
+	tasks := make([]func(), len(paths))
+	for i, p := range paths {
+		tasks[i] = func() { out[i] = b.cols[p].build(b.rows) }
 	}
+	runParallel(tasks)
 	if b.hasIDs {
 		// Listed in the directory only (no value): sorts before every path.
 		out = append([]builtFieldColumn{{path: idPairsPath, pairs: b.idPairs, ndict: 1}}, out...)
 	}
 	return out
+}
+
+// build encodes the column of a block of rows, with its directory and
+// catalog facts.
+func (c *columnBuilder) build(rows int) builtFieldColumn {
+	bc := builtFieldColumn{path: c.path, flags: c.flags, leafRows: c.leafRows, ndict: len(c.kinds)}
+	pairsSet := 0
+	var seenKinds [256]bool
+	bc.hashes = make([]uint64, 0, len(c.kinds))
+	for i, t := range c.texts {
+		k := c.kinds[i]
+		addPairs(&bc.pairs, &pairsSet, t)
+		bc.types |= typeOf(k, t)
+		if !seenKinds[k] {
+			seenKinds[k] = true
+			bc.kinds = append(bc.kinds, k)
+		}
+		if k != query.LeafNull && k != leafEmptyArray { // no distinct value
+			bc.hashes = append(bc.hashes, leafHash(k, t))
+		}
+	}
+	bc.realRows, bc.firstRow, bc.lastRow = c.realRows, c.firstReal, c.lastReal
+	bc.value = c.encode(rows, bc.hashes)
+	return bc
 }
 
 // idPairsPath names the directory entry of the event ids' byte pairs; no
@@ -695,7 +764,7 @@ func fieldColumnTasks(recs []core.IngestRecord) (tasks []func(), finish func() (
 	for i := range parts {
 		lo, hi := i*len(recs)/parts, (i+1)*len(recs)/parts
 		tasks = append(tasks, func() {
-			b := newFieldColumnBuilder()
+			b := getFieldColumnBuilder()
 			for _, r := range recs[lo:hi] {
 				if err := b.add(r.Raw); err != nil {
 					b.err = err
@@ -706,6 +775,11 @@ func fieldColumnTasks(recs []core.IngestRecord) (tasks []func(), finish func() (
 		})
 	}
 	finish = func() ([]builtFieldColumn, bool) {
+		defer func() {
+			for _, b := range builders {
+				b.release()
+			}
+		}()
 		all := builders[0]
 		for _, b := range builders {
 			if b.err != nil {
@@ -741,7 +815,7 @@ func (b *fieldColumnBuilder) appendRows(o *fieldColumnBuilder) {
 		}
 		remap := make([]uint32, len(oc.kinds)+1)
 		for i, k := range oc.kinds {
-			remap[i+1] = c.code(k, []byte(oc.texts[i]))
+			remap[i+1] = c.code(b, k, unsafe.Slice(unsafe.StringData(oc.texts[i]), len(oc.texts[i])))
 		}
 		for i, code := range oc.codes {
 			c.rowOf = append(c.rowOf, oc.rowOf[i]+off)
