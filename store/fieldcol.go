@@ -101,21 +101,21 @@ func (n *pathNode) kid(name []byte) *pathNode {
 }
 
 type columnBuilder struct {
-	path     string
-	flags    uint64
-	strCodes map[string]uint32
-	numCodes map[string]uint32
+	path      string
+	flags     uint64
+	strCodes  map[string]uint32
+	numCodes  map[string]uint32
 	trueCode  uint32
 	falsCode  uint32
 	nullCode  uint32
 	emptyCode uint32
-	kinds    []query.LeafKind // per code-1
-	texts    []string
-	rowOf    []uint32 // per value, in row order
-	codes    []uint32
-	lastRow  int
-	leafRows int
-	plain    bool // strings are appended without a lookup
+	kinds     []query.LeafKind // per code-1
+	texts     []string
+	rowOf     []uint32 // per value, in row order
+	codes     []uint32
+	lastRow   int
+	leafRows  int
+	plain     bool // strings are appended without a lookup
 	// Rows holding a leaf other than an empty array, for the catalog.
 	realRows, firstReal, lastReal int
 }
