@@ -332,22 +332,32 @@ func (c *columnBuilder) code(b *fieldColumnBuilder, kind query.LeafKind, text []
 			clear(c.strCodes)
 			return c.newCode(kind, b.str(text))
 		}
+		if code, ok := c.smallLookup(kind, text); ok {
+			return code
+		}
 		if c.strCodes == nil {
 			c.strCodes = map[string]uint32{}
 		}
-		if code, ok := c.strCodes[string(text)]; ok {
-			return code
+		if len(c.kinds) > smallDict {
+			if code, ok := c.strCodes[string(text)]; ok {
+				return code
+			}
 		}
 		s := b.str(text)
 		code := c.newCode(kind, s)
 		c.strCodes[s] = code
 		return code
 	case query.LeafNumber:
+		if code, ok := c.smallLookup(kind, text); ok {
+			return code
+		}
 		if c.numCodes == nil {
 			c.numCodes = map[string]uint32{}
 		}
-		if code, ok := c.numCodes[string(text)]; ok {
-			return code
+		if len(c.kinds) > smallDict {
+			if code, ok := c.numCodes[string(text)]; ok {
+				return code
+			}
 		}
 		s := b.str(text)
 		code := c.newCode(kind, s)
@@ -366,6 +376,24 @@ func (c *columnBuilder) code(b *fieldColumnBuilder, kind query.LeafKind, text []
 		*slot = c.newCode(kind, string(text))
 	}
 	return *slot
+}
+
+// smallDict: up to this many values, a dictionary is searched by
+// comparing texts, which beats hashing (most columns hold a few values).
+const smallDict = 8
+
+// smallLookup finds a value in a dictionary of at most smallDict entries;
+// ok false means a larger dictionary (look in the map) or a new value.
+func (c *columnBuilder) smallLookup(kind query.LeafKind, text []byte) (uint32, bool) {
+	if len(c.kinds) > smallDict {
+		return 0, false
+	}
+	for i, t := range c.texts {
+		if c.kinds[i] == kind && t == string(text) {
+			return uint32(i + 1), true
+		}
+	}
+	return 0, false
 }
 
 func (c *columnBuilder) newCode(kind query.LeafKind, text string) uint32 {
