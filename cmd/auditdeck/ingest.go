@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -27,6 +28,7 @@ Bad lines are skipped and reported with their line numbers.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, stop := g.interruptible(cmd.Context())
 			defer stop()
+			boundIngestMemory()
 			eng, release, err := g.engine()
 			if err != nil {
 				return err
@@ -167,4 +169,16 @@ func truncateName(s string) string {
 		return "..." + s[len(s)-27:]
 	}
 	return s
+}
+
+// ingestMemoryLimit is the heap size the garbage collector aims to stay
+// under while ingesting, unless GOMEMLIMIT says otherwise: by default Go
+// lets the heap grow to twice what is live, which put a 100M-event ingest
+// over its memory budget. A soft limit: the process never fails for it.
+const ingestMemoryLimit = 384 << 20
+
+func boundIngestMemory() {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(ingestMemoryLimit)
+	}
 }
