@@ -197,6 +197,8 @@ func decodeDeletions(b []byte) (*deletions, error) {
 // snapshot is an immutable view of the store's in-memory state.
 type snapshot struct {
 	pin    uint64        // the last commit sequence this snapshot includes
+	// postings is the posting index's directory as of this snapshot (posting.go).
+	postings *postingDir
 	blocks []*blockState // newest first: by MaxT, then Seq, descending
 	bySeq  map[uint64]*blockState
 	triage map[string]*triageRecord
@@ -274,6 +276,7 @@ func Open(opts Options) (*Store, error) {
 func (s *Store) load() error {
 	snap := &snapshot{bySeq: map[uint64]*blockState{}, triage: map[string]*triageRecord{}}
 	hasFormat := false
+	var brokenPostings []*postingSeg
 	err := s.db.View(func(txn *badger.Txn) error {
 		if item, err := txn.Get(metaFormatKey); err == nil {
 			hasFormat = true
@@ -328,6 +331,10 @@ func (s *Store) load() error {
 		if err != nil {
 			return err
 		}
+		if snap.postings, brokenPostings, err = loadPostings(txn); err != nil {
+			return err
+		}
+		snap.postings.db = s.db
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{prefixAudit}, Reverse: true})
 		defer it.Close()
 		it.Seek([]byte{prefixAudit + 1})
@@ -351,6 +358,11 @@ func (s *Store) load() error {
 	snap.pin = s.nextSeq - 1
 	snap.sortBlocks()
 	s.state.Store(snap)
+	if !s.opts.ReadOnly {
+		if err := s.repairPostings(brokenPostings); err != nil {
+			return err
+		}
+	}
 	if !s.opts.ReadOnly && !hasFormat {
 		// Only a new store is stamped: a write on every open would leave a
 		// memtable for Close to flush, slowing every read-only command.
