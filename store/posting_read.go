@@ -119,7 +119,7 @@ func (p *plan) planPostings(snap *snapshot) {
 		for i, v := range vals {
 			hashes[i] = postingHash(f, v)
 		}
-		h, ok := snap.postings.lookup( f, hashes)
+		h, ok := snap.postings.lookup(f, hashes)
 		if !ok {
 			continue
 		}

@@ -196,13 +196,13 @@ func decodeDeletions(b []byte) (*deletions, error) {
 
 // snapshot is an immutable view of the store's in-memory state.
 type snapshot struct {
-	pin    uint64        // the last commit sequence this snapshot includes
+	pin uint64 // the last commit sequence this snapshot includes
 	// postings is the posting index's directory as of this snapshot (posting.go).
 	postings *postingDir
-	blocks []*blockState // newest first: by MaxT, then Seq, descending
-	bySeq  map[uint64]*blockState
-	triage map[string]*triageRecord
-	events int64
+	blocks   []*blockState // newest first: by MaxT, then Seq, descending
+	bySeq    map[uint64]*blockState
+	triage   map[string]*triageRecord
+	events   int64
 }
 
 type triageRecord struct {
