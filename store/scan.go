@@ -357,6 +357,7 @@ func (r *reader) scan(ctx context.Context, req core.ScanRequest, fn func(*core.A
 		after = c
 	}
 	x := &exec{r: r, p: p, ctx: ctx}
+	r.sparse = nil // rows of an earlier scan on this reader
 	// Only time-ordered scans go bulk: they finish blocks one after another
 	// (or, for overlapping blocks, hold columns but only recent chunks).
 	// Other orders visit rows in any block order and use the shared cache.
@@ -527,15 +528,22 @@ func (it *timeIter) open(b *blockState) error {
 	if err := it.x.ctx.Err(); err != nil {
 		return err
 	}
-	bs, err := it.x.r.candidates(it.x.p, b)
-	if err != nil {
+	pos := &rowPos{b: b, r: it.x.r}
+	if sb, ok, err := it.x.r.sparseCandidates(it.x.p, b); err != nil {
 		return err
+	} else if ok {
+		pos.bits, pos.ts, pos.ids = sb.bits, sb.ts, sb.ids
+	} else {
+		bs, err := it.x.r.candidates(it.x.p, b)
+		if err != nil {
+			return err
+		}
+		ts, err := it.x.r.times(b.hdr.Seq)
+		if err != nil {
+			return err
+		}
+		pos.bits, pos.ts = bs, ts
 	}
-	ts, err := it.x.r.times(b.hdr.Seq)
-	if err != nil {
-		return err
-	}
-	pos := &rowPos{b: b, bits: bs, ts: ts, r: it.x.r}
 	if it.desc {
 		pos.row = -1
 	} else {

@@ -479,6 +479,9 @@ type reader struct {
 	cols   *rowColumns
 	recent []recentChunk // a bulk scan's last chunks
 	at     []byte        // the last key read, to name it when a read panics
+	// sparse holds the fields of rows a scan took from postings and raw
+	// rows (posting_scan.go), so showing them reads no column.
+	sparse map[rowRef]core.ActivityFields
 }
 
 type recentChunk struct {
@@ -783,11 +786,15 @@ func (r *reader) activity(b *blockState, row int, withRaw bool) (core.Activity, 
 		if err != nil {
 			return a, err
 		}
-		f, err := r.extractor.Extract(raw)
-		if err != nil {
-			return a, fmt.Errorf("block %d row %d: stored event: %w", b.hdr.Seq, row, err)
+		f, ok := r.sparse[rowRef{seq: b.hdr.Seq, row: uint32(row)}]
+		if !ok {
+			if f, err = r.extractor.Extract(raw); err != nil {
+				return a, fmt.Errorf("block %d row %d: stored event: %w", b.hdr.Seq, row, err)
+			}
 		}
 		a.ActivityFields, a.Raw = f, raw
+	} else if f, ok := r.sparse[rowRef{seq: b.hdr.Seq, row: uint32(row)}]; ok {
+		a.ActivityFields = f
 	} else {
 		f, err := r.fields(b, row)
 		if err != nil {
