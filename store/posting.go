@@ -96,6 +96,52 @@ func cmpEntry(a, b postingEntry) int {
 	return cmp.Compare(a.row, b.row)
 }
 
+// sortEntries sorts by (fingerprint, seq, row). Entries of up to 65536
+// blocks from base are sorted as packed integers: a commit's sort was a
+// tenth of the posting index's ingest cost with a comparison function.
+func sortEntries(es []postingEntry, base uint64) {
+	keys := make([]uint64, len(es))
+	for i, e := range es {
+		if e.seq < base || e.seq-base >= 1<<16 || e.row >= 1<<16 {
+			slices.SortFunc(es, cmpEntry)
+			return
+		}
+		keys[i] = uint64(e.fp)<<32 | (e.seq-base)<<16 | uint64(e.row)
+	}
+	slices.Sort(keys)
+	for i, k := range keys {
+		es[i] = postingEntry{fp: uint32(k >> 32), seq: base + (k>>16)&0xffff, row: uint32(k & 0xffff)}
+	}
+}
+
+// mergeRuns merges sorted runs into one sorted slice.
+func mergeRuns(runs [][]postingEntry) []postingEntry {
+	for len(runs) > 1 {
+		var next [][]postingEntry
+		for i := 0; i < len(runs); i += 2 {
+			if i+1 == len(runs) {
+				next = append(next, runs[i])
+				continue
+			}
+			a, b := runs[i], runs[i+1]
+			out := make([]postingEntry, 0, len(a)+len(b))
+			for len(a) > 0 && len(b) > 0 {
+				if cmpEntry(a[0], b[0]) <= 0 {
+					out, a = append(out, a[0]), a[1:]
+				} else {
+					out, b = append(out, b[0]), b[1:]
+				}
+			}
+			next = append(next, append(append(out, a...), b...))
+		}
+		runs = next
+	}
+	if len(runs) == 0 {
+		return nil
+	}
+	return runs[0]
+}
+
 // postingBuilder collects the entries of new blocks, per path.
 type postingBuilder struct {
 	byPath      map[string][]postingEntry
@@ -238,9 +284,9 @@ func pageOf(fp uint32, bits uint8) uint32 {
 // fingerprints (u32 each), the groups' end offsets (u32 each), then per
 // group the count and (seq delta, row) varints, seqs relative to base.
 func encodePage(es []postingEntry, base uint64) []byte {
-	var fps []uint32
-	var payload []byte
-	var ends []uint32
+	fps := make([]uint32, 0, len(es))
+	payload := make([]byte, 0, 4*len(es))
+	ends := make([]uint32, 0, len(es))
 	for i := 0; i < len(es); {
 		j := i
 		for j < len(es) && es[j].fp == es[i].fp {
@@ -330,6 +376,7 @@ func (p postingPage) find(fp uint32) int {
 
 // all decodes every entry of the page.
 func (p postingPage) all(base uint64, out []postingEntry) ([]postingEntry, error) {
+	out = slices.Grow(out, len(p.payload)/2) // an entry takes at least two bytes
 	var err error
 	for i := range p.n {
 		if out, err = p.group(i, base, out); err != nil {
@@ -371,7 +418,7 @@ func (s *Store) writePostings(txn *badger.Txn, dir *postingDir, b *postingBuilde
 	next := dir.clone()
 	for _, path := range slices.Sorted(mapKeys(b.byPath)) {
 		es := b.byPath[path]
-		slices.SortFunc(es, cmpEntry)
+		sortEntries(es, b.first)
 		g := &postingSeg{path: path, id: next.nextID, first: b.first, last: b.last, level: levelFor(b.blocks)}
 		next.nextID++
 		if err := writeSegment(txn, g, es); err != nil {

@@ -157,9 +157,18 @@ func (s *Store) mergeSegments(snap *snapshot, inputs []*postingSeg) error {
 	}
 	curs := make([]cursor, len(inputs))
 	kept := 0
+	// The blocks still in the store, by seq - g.first: a map lookup per
+	// entry was most of a merge's cost.
+	live := newBitset(int(g.last - g.first + 1))
+	for seq := range snap.bySeq {
+		if seq >= g.first && seq <= g.last {
+			live.set(int(seq - g.first))
+		}
+	}
 	fill := func(page uint32, bits uint8) ([]postingEntry, error) {
-		var out []postingEntry
+		runs := make([][]postingEntry, 0, len(inputs))
 		for i, in := range inputs {
+			var out []postingEntry
 			// The input pages overlapping this output page's fingerprints.
 			lo, hi := page, page
 			if in.bits > bits {
@@ -185,14 +194,20 @@ func (s *Store) mergeSegments(snap *snapshot, inputs []*postingSeg) error {
 					}
 					*c = cursor{page: ip, entries: es, loaded: true}
 				}
-				for _, e := range c.entries {
-					if pageOf(e.fp, bits) == page && snap.bySeq[e.seq] != nil {
+				// The input page is sorted: find this output page's part.
+				es := c.entries
+				a, _ := slices.BinarySearchFunc(es, page, func(e postingEntry, p uint32) int { return cmp.Compare(pageOf(e.fp, bits), p) })
+				b, _ := slices.BinarySearchFunc(es, page+1, func(e postingEntry, p uint32) int { return cmp.Compare(pageOf(e.fp, bits), p) })
+				out = slices.Grow(out, b-a)
+				for _, e := range es[a:b] {
+					if e.seq >= g.first && e.seq <= g.last && live.has(int(e.seq-g.first)) {
 						out = append(out, e)
 					}
 				}
 			}
+			runs = append(runs, out) // sorted: input pages are, and come in order
 		}
-		slices.SortFunc(out, cmpEntry)
+		out := mergeRuns(runs)
 		kept += len(out)
 		return out, nil
 	}
@@ -268,7 +283,7 @@ func (s *Store) backfillPostings() error {
 		next := dir.clone()
 		for _, path := range slices.Sorted(mapKeys(pb.byPath)) {
 			es := pb.byPath[path]
-			slices.SortFunc(es, cmpEntry)
+			sortEntries(es, pb.first)
 			g := &postingSeg{path: path, id: next.nextID, first: pb.first, last: pb.last, level: levelFor(pb.blocks), bits: pageBitsFor(len(es)), entries: len(es)}
 			next.nextID++
 			i := 0
