@@ -107,3 +107,12 @@ func TestPostingHalfBuiltSegmentRemoved(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestPostingKeysDescribed: damage reports name posting keys as such.
+func TestPostingKeysDescribed(t *testing.T) {
+	for _, k := range [][]byte{postingDirKey("client_ip", 3), postingPageKey("client_ip", 3, 7)} {
+		if d := describeKey(k); !strings.Contains(d, "posting index") {
+			t.Errorf("describeKey(%q) = %q", k, d)
+		}
+	}
+}
