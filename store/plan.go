@@ -251,7 +251,7 @@ func (p *plan) skip(b *blockState) bool {
 			}
 		}
 	}
-	if p.idSet != nil && len(p.idSet) <= maxBloomIDs && !p.postingDecides(numColumns, h.Seq) {
+	if p.idSet != nil && len(p.idSet) <= maxBloomIDs && !p.postingDecides(postingIDColumn, h.Seq) {
 		hit := false
 		for id := range p.idSet {
 			if h.idBloom.TestString(id) {

@@ -13,10 +13,15 @@ package store
 //	dir, err := s.writePostings(txn, dir, &pb) // level-0 segments, in the
 //	                                           // block's own transaction
 //	hits, ok := dir.lookup(path, hashes)       // at query time
-//	hits.covers(seq), hits.rows(seq)           // blocks not covered: use blooms
+//	hits.covers(seq), hits.rows[seq]           // blocks not covered: use blooms
 //
 // A path is indexed when postingNormal has it (with its value normaliser:
 // user emails are matched case-insensitively, so they are hashed lowercased).
+// To index another string field: add it to postingNormal, feed it in
+// postingBuilder.addBlock (new blocks) and reader.addStoredBlock (blocks
+// written before, backfilled on open: only paths some block lacks are
+// built). The planner then answers its eq/in predicates from postings
+// (plan.planPostings) by field path; nothing else changes.
 //
 // Layout. Badger writes about 230k entries/s, so there is never an entry per
 // value or per (value, block): a commit writes one segment per path, a few

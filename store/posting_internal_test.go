@@ -116,3 +116,46 @@ func TestPostingKeysDescribed(t *testing.T) {
 		}
 	}
 }
+
+// TestPostingBackfillOnlyMissingPaths: a path no segment covers (a field
+// indexed from now on) is built on open; the other paths are left alone.
+func TestPostingBackfillOnlyMissingPaths(t *testing.T) {
+	dir := t.TempDir()
+	smallBlockStore(t, dir)
+	s, err := Open(Options{Dir: dir, GCInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantIP := postingIDs(t, s, "client_ip.eq(84.248.124.209)")
+	users := s.state.Load().postings.segs["user.user_email"]
+	err = s.db.Update(func(txn *badger.Txn) error {
+		for _, g := range s.state.Load().postings.segs["client_ip"] {
+			if err := deleteSegment(txn, g); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s, err = Open(Options{Dir: dir, GCInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	d := s.state.Load().postings
+	if len(d.segs["client_ip"]) == 0 {
+		t.Fatal("client_ip postings not rebuilt on open")
+	}
+	if got := d.segs["user.user_email"]; len(got) != len(users) || got[0].id != users[0].id {
+		t.Fatalf("user segments rebuilt too: %d segments, had %d", len(got), len(users))
+	}
+	if e := s.Explain(compile(t, "client_ip.eq(84.248.124.209)"), nil); !strings.Contains(e, "posting index: client_ip") {
+		t.Fatalf("explain:\n%s", e)
+	}
+	if got := postingIDs(t, s, "client_ip.eq(84.248.124.209)"); !slices.Equal(got, wantIP) {
+		t.Fatalf("ip lookup %v, want %v", got, wantIP)
+	}
+}

@@ -260,8 +260,15 @@ const postingBackfillBlocks = 64
 func (s *Store) backfillPostings() error {
 	snap := s.state.Load()
 	var todo []*blockState
+	need := map[string]bool{} // paths some block lacks
 	for _, b := range snap.blocks {
-		if !s.postingCovered(snap.postings, b.hdr.Seq) {
+		missing := false
+		for path := range postingNormal {
+			if !postingCovered(snap.postings, path, b.hdr.Seq) {
+				need[path], missing = true, true
+			}
+		}
+		if missing {
 			todo = append(todo, b)
 		}
 	}
@@ -283,6 +290,9 @@ func (s *Store) backfillPostings() error {
 		dir := s.state.Load().postings
 		next := dir.clone()
 		for _, path := range slices.Sorted(mapKeys(pb.byPath)) {
+			if !need[path] {
+				continue // duplicates would do no harm, but cost space
+			}
 			es := pb.byPath[path]
 			sortEntries(es, pb.first)
 			g := &postingSeg{path: path, id: next.nextID, first: pb.first, last: pb.last, level: levelFor(pb.blocks), bits: pageBitsFor(len(es)), entries: len(es)}
@@ -317,18 +327,14 @@ func (s *Store) backfillPostings() error {
 	return s.mergePostings()
 }
 
-// postingCovered: every indexed path has a segment covering seq.
-func (s *Store) postingCovered(dir *postingDir, seq uint64) bool {
-	for path := range postingNormal {
-		h := postingHits{}
-		for _, g := range dir.segs[path] {
-			h.cover = append(h.cover, [2]uint64{g.first, g.last})
-		}
-		if !h.covers(seq) {
-			return false
+// postingCovered: a segment of path covers block seq.
+func postingCovered(dir *postingDir, path string, seq uint64) bool {
+	for _, g := range dir.segs[path] {
+		if g.first <= seq && seq <= g.last {
+			return true
 		}
 	}
-	return true
+	return false
 }
 
 // addStoredBlock feeds a stored block's columns to pb: event ids from the

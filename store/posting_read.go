@@ -7,11 +7,18 @@ import (
 	"github.com/dgraph-io/badger/v4"
 )
 
+// Pseudo columns of postingHits.col: event_id (no block column, checked
+// through idSet and the id bloom) and fields with no column of their own.
+const (
+	postingIDColumn = numColumns
+	postingNoColumn = numColumns + 1
+)
+
 // postingHits is what the posting index says about one eq/in predicate:
 // the blocks its segments cover and, in them, the rows that may match.
 type postingHits struct {
 	path  string
-	col   column // the block column of path; numColumns for event_id
+	col   column // the block column of path, or a pseudo column above
 	cover [][2]uint64
 	rows  map[uint64][]uint32 // seq -> candidate rows, sorted
 }
@@ -123,8 +130,10 @@ func (p *plan) planPostings(snap *snapshot) {
 		if !ok {
 			continue
 		}
-		h.col = numColumns
-		if c, ok := columnOf[f]; ok {
+		h.col = postingNoColumn
+		if f == "event_id" {
+			h.col = postingIDColumn
+		} else if c, ok := columnOf[f]; ok {
 			h.col = c
 		}
 		p.postings = append(p.postings, h)
@@ -142,7 +151,7 @@ func (p *plan) postingExcludes(seq uint64) bool {
 }
 
 // postingDecides: the block's candidates on column c come from postings,
-// so its bloom filter need not be read. numColumns stands for event_id.
+// so its bloom filter need not be read (postingIDColumn: the id bloom).
 func (p *plan) postingDecides(c column, seq uint64) bool {
 	for _, h := range p.postings {
 		if h.col == c && h.covers(seq) {
