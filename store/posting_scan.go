@@ -1,9 +1,14 @@
 package store
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/auditdeck/auditdeck/core"
+	"github.com/dgraph-io/badger/v4"
+	"github.com/klauspost/compress/s2"
 )
 
 // sparseRows bounds the candidate rows of a block opened sparsely: each
@@ -13,10 +18,27 @@ const sparseRows = 64
 
 // sparseBlock is a block opened from postings alone: candidate rows with
 // the times and ids the time-order merge needs, taken from the raw rows.
+// Compact (a few rows, not one slot per row of the block): in a fresh
+// process every fresh page of memory is a page fault.
 type sparseBlock struct {
 	bits bitset
+	rows []int // sorted
 	ts   []int64
 	ids  []string
+}
+
+func (sb *sparseBlock) at(row int) int {
+	i, _ := slices.BinarySearch(sb.rows, row)
+	return i
+}
+
+func (sb *sparseBlock) time(row int) int64 { return sb.ts[sb.at(row)] }
+func (sb *sparseBlock) id(row int) string  { return sb.ids[sb.at(row)] }
+
+// sparseRow is a row a scan took from postings: its fields and raw JSON.
+type sparseRow struct {
+	f   core.ActivityFields
+	raw []byte
 }
 
 // sparseCandidates opens block b from its posting rows when they are few:
@@ -28,6 +50,9 @@ func (r *reader) sparseCandidates(p *plan, b *blockState) (*sparseBlock, bool, e
 	h := b.hdr
 	if p.asOf > 0 && h.SeqMax > p.asOf {
 		return nil, false, nil // rows of a merged block may postdate the pin
+	}
+	if r.memo != nil {
+		return nil, false, nil // a bulk scan: r.sparse would hold every row it shows
 	}
 	var rows []uint32
 	found := false
@@ -43,7 +68,7 @@ func (r *reader) sparseCandidates(p *plan, b *blockState) (*sparseBlock, bool, e
 	if !found || len(rows) > sparseRows {
 		return nil, false, nil
 	}
-	sb := &sparseBlock{bits: newBitset(h.Rows), ts: make([]int64, h.Rows), ids: make([]string, h.Rows)}
+	sb := &sparseBlock{bits: newBitset(h.Rows)}
 	for _, row := range rows {
 		if int(row) >= h.Rows {
 			return nil, false, fmt.Errorf("block %d: posting row %d: %w", h.Seq, row, errCorrupt)
@@ -51,7 +76,7 @@ func (r *reader) sparseCandidates(p *plan, b *blockState) (*sparseBlock, bool, e
 		if b.del != nil && b.del.Contains(row) && (p.asOf == 0 || b.deletedBefore(row, p.asOf)) {
 			continue
 		}
-		raw, err := r.rawRow(b, int(row))
+		raw, err := r.sparseRaw(b, int(row))
 		if err != nil {
 			return nil, false, err
 		}
@@ -63,13 +88,69 @@ func (r *reader) sparseCandidates(p *plan, b *blockState) (*sparseBlock, bool, e
 			continue
 		}
 		sb.bits.set(int(row))
-		sb.ts[row], sb.ids[row] = f.CreatedAt, f.EventID
+		sb.rows = append(sb.rows, int(row))
+		sb.ts, sb.ids = append(sb.ts, f.CreatedAt), append(sb.ids, f.EventID)
 		if r.sparse == nil {
-			r.sparse = map[rowRef]core.ActivityFields{}
+			r.sparse = map[rowRef]sparseRow{}
 		}
-		r.sparse[rowRef{seq: h.Seq, row: row}] = f
+		r.sparse[rowRef{seq: h.Seq, row: row}] = sparseRow{f: f, raw: raw}
 	}
 	return sb, true, nil
+}
+
+// sparseRaw returns a copy of one row's raw JSON. The chunk is decoded into
+// the reader's scratch buffer, not cached: a sparse scan reads one row of
+// each chunk, and a cached 75 KB chunk per row was most of its memory.
+func (r *reader) sparseRaw(b *blockState, row int) ([]byte, error) {
+	ci := row / b.hdr.ChunkRows
+	var c *chunkRows
+	if v, ok := r.s.cache.get(cacheKey{seq: b.hdr.Seq, col: uint32(numColumns) + uint32(ci)}); ok {
+		c = v.(*chunkRows)
+	} else {
+		key := chunkKey(b.hdr.Seq, ci)
+		r.at = key
+		item, err := r.txn.Get(key)
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return nil, fmt.Errorf("read %s: not in the store: %w", describeKey(key), core.ErrDamaged)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", describeKey(key), err)
+		}
+		err = item.Value(func(v []byte) error {
+			if len(v) == 0 {
+				return errCorrupt
+			}
+			switch v[0] {
+			case codecNone:
+				r.scratch = append(r.scratch[:0], v[1:]...)
+			case codecS2:
+				n, err := s2.DecodedLen(v[1:])
+				if err != nil {
+					return fmt.Errorf("%w: %v", errCorrupt, err)
+				}
+				if cap(r.scratch) < n {
+					r.scratch = make([]byte, n)
+				}
+				if r.scratch, err = s2.Decode(r.scratch[:cap(r.scratch)], v[1:]); err != nil {
+					return fmt.Errorf("%w: %v", errCorrupt, err)
+				}
+			default:
+				return fmt.Errorf("%w: unknown codec %d", errCorrupt, v[0])
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", describeKey(key), err)
+		}
+		if c, err = decodeChunk(r.scratch); err != nil {
+			return nil, fmt.Errorf("block %d chunk %d: %w", b.hdr.Seq, ci, err)
+		}
+	}
+	i := row % b.hdr.ChunkRows
+	if i >= len(c.rows) {
+		return nil, fmt.Errorf("block %d row %d: %w", b.hdr.Seq, row, errCorrupt)
+	}
+	return bytes.Clone(c.rows[i]), nil
 }
 
 // matchFields evaluates every non-raw predicate of p on one row's fields,

@@ -137,6 +137,16 @@ func (m *postingModel) check(t *testing.T, env *testEnv, rng *rand.Rand, when st
 		if n := env.count(t, dsl); n != int64(len(want)) {
 			t.Fatalf("%s: count %s = %d, brute force %d", when, dsl, n, len(want))
 		}
+		// With raw JSON: rows taken from postings carry their own bytes and fields.
+		p, err := env.eng.Query(context.Background(), core.QuerySpec{Filter: f, Limit: 20, WithRaw: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, a := range p.Items {
+			if a.EventID != want[i] || string(a.Raw) != m.raw[a.EventID] {
+				t.Fatalf("%s: %s with raw: row %d is %s %s, want %s %s", when, dsl, i, a.EventID, a.Raw, want[i], m.raw[want[i]])
+			}
+		}
 	}
 }
 

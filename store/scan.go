@@ -423,11 +423,15 @@ type rowPos struct {
 	t    int64
 	ts   []int64
 	ids  []string
+	sp   *sparseBlock // set when the block was opened from postings; ts and ids are nil then
 	r    *reader
 	err  error
 }
 
 func (p *rowPos) id() string {
+	if p.sp != nil {
+		return p.sp.id(p.row)
+	}
 	if p.ids == nil {
 		ids, err := p.r.ids(p.b.hdr.Seq)
 		if err != nil {
@@ -532,7 +536,7 @@ func (it *timeIter) open(b *blockState) error {
 	if sb, ok, err := it.x.r.sparseCandidates(it.x.p, b); err != nil {
 		return err
 	} else if ok {
-		pos.bits, pos.ts, pos.ids = sb.bits, sb.ts, sb.ids
+		pos.bits, pos.sp = sb.bits, sb
 	} else {
 		bs, err := it.x.r.candidates(it.x.p, b)
 		if err != nil {
@@ -573,7 +577,11 @@ func (it *timeIter) advance(pos *rowPos) (bool, error) {
 		if pos.row < 0 {
 			return false, nil
 		}
-		pos.t = pos.ts[pos.row]
+		if pos.sp != nil {
+			pos.t = pos.sp.time(pos.row)
+		} else {
+			pos.t = pos.ts[pos.row]
+		}
 		if !it.afterCursor(pos) {
 			if pos.err != nil {
 				return false, pos.err

@@ -481,7 +481,8 @@ type reader struct {
 	at     []byte        // the last key read, to name it when a read panics
 	// sparse holds the fields of rows a scan took from postings and raw
 	// rows (posting_scan.go), so showing them reads no column.
-	sparse map[rowRef]core.ActivityFields
+	sparse  map[rowRef]sparseRow
+	scratch []byte // a chunk decoded for sparse rows
 }
 
 type recentChunk struct {
@@ -782,19 +783,21 @@ func (r *reader) activity(b *blockState, row int, withRaw bool) (core.Activity, 
 		}
 		a.ActivityFields, a.Raw = f, raw
 	} else if withRaw {
-		raw, err := r.rawRow(b, row)
-		if err != nil {
-			return a, err
-		}
-		f, ok := r.sparse[rowRef{seq: b.hdr.Seq, row: uint32(row)}]
-		if !ok {
-			if f, err = r.extractor.Extract(raw); err != nil {
+		if sr, ok := r.sparse[rowRef{seq: b.hdr.Seq, row: uint32(row)}]; ok {
+			a.ActivityFields, a.Raw = sr.f, sr.raw
+		} else {
+			raw, err := r.rawRow(b, row)
+			if err != nil {
+				return a, err
+			}
+			f, err := r.extractor.Extract(raw)
+			if err != nil {
 				return a, fmt.Errorf("block %d row %d: stored event: %w", b.hdr.Seq, row, err)
 			}
+			a.ActivityFields, a.Raw = f, raw
 		}
-		a.ActivityFields, a.Raw = f, raw
-	} else if f, ok := r.sparse[rowRef{seq: b.hdr.Seq, row: uint32(row)}]; ok {
-		a.ActivityFields = f
+	} else if sr, ok := r.sparse[rowRef{seq: b.hdr.Seq, row: uint32(row)}]; ok {
+		a.ActivityFields = sr.f
 	} else {
 		f, err := r.fields(b, row)
 		if err != nil {
