@@ -1,14 +1,10 @@
 package store
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
 	"slices"
 
 	"github.com/auditdeck/auditdeck/core"
-	"github.com/dgraph-io/badger/v4"
-	"github.com/klauspost/compress/s2"
 )
 
 // sparseRows bounds the candidate rows of a block opened sparsely: each
@@ -76,7 +72,7 @@ func (r *reader) sparseCandidates(p *plan, b *blockState) (*sparseBlock, bool, e
 		if b.del != nil && b.del.Contains(row) && (p.asOf == 0 || b.deletedBefore(row, p.asOf)) {
 			continue
 		}
-		raw, err := r.sparseRaw(b, int(row))
+		raw, err := r.rawRow(b, int(row))
 		if err != nil {
 			return nil, false, err
 		}
@@ -96,61 +92,6 @@ func (r *reader) sparseCandidates(p *plan, b *blockState) (*sparseBlock, bool, e
 		r.sparse[rowRef{seq: h.Seq, row: row}] = sparseRow{f: f, raw: raw}
 	}
 	return sb, true, nil
-}
-
-// sparseRaw returns a copy of one row's raw JSON. The chunk is decoded into
-// the reader's scratch buffer, not cached: a sparse scan reads one row of
-// each chunk, and a cached 75 KB chunk per row was most of its memory.
-func (r *reader) sparseRaw(b *blockState, row int) ([]byte, error) {
-	ci := row / b.hdr.ChunkRows
-	var c *chunkRows
-	if v, ok := r.s.cache.get(cacheKey{seq: b.hdr.Seq, col: uint32(numColumns) + uint32(ci)}); ok {
-		c = v.(*chunkRows)
-	} else {
-		key := chunkKey(b.hdr.Seq, ci)
-		r.at = key
-		item, err := r.txn.Get(key)
-		if errors.Is(err, badger.ErrKeyNotFound) {
-			return nil, fmt.Errorf("read %s: not in the store: %w", describeKey(key), core.ErrDamaged)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", describeKey(key), err)
-		}
-		err = item.Value(func(v []byte) error {
-			if len(v) == 0 {
-				return errCorrupt
-			}
-			switch v[0] {
-			case codecNone:
-				r.scratch = append(r.scratch[:0], v[1:]...)
-			case codecS2:
-				n, err := s2.DecodedLen(v[1:])
-				if err != nil {
-					return fmt.Errorf("%w: %v", errCorrupt, err)
-				}
-				if cap(r.scratch) < n {
-					r.scratch = make([]byte, n)
-				}
-				if r.scratch, err = s2.Decode(r.scratch[:cap(r.scratch)], v[1:]); err != nil {
-					return fmt.Errorf("%w: %v", errCorrupt, err)
-				}
-			default:
-				return fmt.Errorf("%w: unknown codec %d", errCorrupt, v[0])
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", describeKey(key), err)
-		}
-		if c, err = decodeChunk(r.scratch); err != nil {
-			return nil, fmt.Errorf("block %d chunk %d: %w", b.hdr.Seq, ci, err)
-		}
-	}
-	i := row % b.hdr.ChunkRows
-	if i >= len(c.rows) {
-		return nil, fmt.Errorf("block %d row %d: %w", b.hdr.Seq, row, errCorrupt)
-	}
-	return bytes.Clone(c.rows[i]), nil
 }
 
 // matchFields evaluates every non-raw predicate of p on one row's fields,

@@ -481,8 +481,7 @@ type reader struct {
 	at     []byte        // the last key read, to name it when a read panics
 	// sparse holds the fields of rows a scan took from postings and raw
 	// rows (posting_scan.go), so showing them reads no column.
-	sparse  map[rowRef]sparseRow
-	scratch []byte // a chunk decoded for sparse rows
+	sparse map[rowRef]sparseRow
 }
 
 type recentChunk struct {
