@@ -48,6 +48,10 @@ func describeKey(k []byte) string {
 		return fmt.Sprintf("triage record %q", k[1:])
 	case prefixAudit:
 		return "audit entry"
+	case prefixPostingDir:
+		return "posting index directory entry"
+	case prefixPostingPage:
+		return "posting index page"
 	case prefixConsumption:
 		return "consumption counter"
 	case prefixObject:

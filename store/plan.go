@@ -42,6 +42,9 @@ type plan struct {
 	idSource string
 	needles  []rawNeedle
 	asOf     uint64 // pinned read: see reader.asOf
+	// postings holds the posting index's answers for eq/in predicates on
+	// indexed fields (posting_read.go); blocks they cover skip bloom filters.
+	postings []*postingHits
 }
 
 // rawNeedle is one contains/icontains term's prefilter: a row must hold one
@@ -96,6 +99,7 @@ func newPlan(c *query.Compiled, snap *snapshot) *plan {
 		}
 		p.intersectIDs(ids, "triage index")
 	}
+	p.planPostings(snap)
 	return p
 }
 
@@ -222,6 +226,9 @@ func (p *plan) skip(b *blockState) bool {
 	if b.live == 0 && p.asOf == 0 || h.MaxT < p.lo || h.MinT > p.hi || p.lo > p.hi {
 		return true
 	}
+	if p.postingExcludes(h.Seq) {
+		return true
+	}
 	for i, c := range lowCard {
 		set := h.sets[i]
 		if len(p.colPreds[c]) == 0 || !set.known {
@@ -251,7 +258,7 @@ func (p *plan) skip(b *blockState) bool {
 	for c, bf := range map[column]interface{ TestString(string) bool }{colUser: h.userBloom, colIP: h.ipBloom} {
 		for _, pr := range p.colPreds[c] {
 			vals, fold, ok := pr.Values()
-			if !ok || (fold && c == colIP) {
+			if !ok || (fold && c == colIP) || p.postingDecides(c, h.Seq) {
 				continue // the IP bloom holds values as ingested, not lowercased
 			}
 			hit := false
@@ -269,7 +276,7 @@ func (p *plan) skip(b *blockState) bool {
 			}
 		}
 	}
-	if p.idSet != nil && len(p.idSet) <= maxBloomIDs {
+	if p.idSet != nil && len(p.idSet) <= maxBloomIDs && !p.postingDecides(postingIDColumn, h.Seq) {
 		hit := false
 		for id := range p.idSet {
 			if h.idBloom.TestString(id) {
@@ -388,6 +395,7 @@ func (r *reader) candidates(p *plan, b *blockState) (bitset, error) {
 		return bs, nil
 	}
 	bs.setRange(start, end)
+	p.postingRows(seq, bs)
 	if b.del != nil {
 		it := b.del.Iterator()
 		for it.HasNext() {
@@ -539,6 +547,9 @@ func (p *plan) explain(snap *snapshot, order query.Order) string {
 		sb.WriteString("index: created_at window\n")
 	default:
 		sb.WriteString("index: block scan\n")
+	}
+	if fs := p.postingFields(); len(fs) > 0 {
+		fmt.Fprintf(&sb, "posting index: %s\n", strings.Join(fs, ", "))
 	}
 	fmt.Fprintf(&sb, "blocks: %d of %d after pruning by time range, value sets and bloom filters\n", kept, len(snap.blocks))
 	var cols []string

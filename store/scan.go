@@ -382,6 +382,7 @@ func (r *reader) scan(ctx context.Context, req core.ScanRequest, fn func(*core.A
 		inclusive = req.FromInclusive
 	}
 	x := &exec{r: r, p: p, ctx: ctx}
+	r.sparse = nil // rows of an earlier scan on this reader
 	// Only time-ordered scans go bulk: they finish blocks one after another
 	// (or, for overlapping blocks, hold columns but only recent chunks).
 	// Other orders visit rows in any block order and use the shared cache.
@@ -449,11 +450,15 @@ type rowPos struct {
 	t    int64
 	ts   []int64
 	ids  []string
+	sp   *sparseBlock // set when the block was opened from postings; ts and ids are nil then
 	r    *reader
 	err  error
 }
 
 func (p *rowPos) id() string {
+	if p.sp != nil {
+		return p.sp.id(p.row)
+	}
 	if p.ids == nil {
 		ids, err := p.r.ids(p.b.hdr.Seq)
 		if err != nil {
@@ -562,15 +567,22 @@ func (it *timeIter) open(b *blockState) error {
 	if err := it.x.ctx.Err(); err != nil {
 		return err
 	}
-	bs, err := it.x.r.candidates(it.x.p, b)
-	if err != nil {
+	pos := &rowPos{b: b, r: it.x.r}
+	if sb, ok, err := it.x.r.sparseCandidates(it.x.p, b); err != nil {
 		return err
+	} else if ok {
+		pos.bits, pos.sp = sb.bits, sb
+	} else {
+		bs, err := it.x.r.candidates(it.x.p, b)
+		if err != nil {
+			return err
+		}
+		ts, err := it.x.r.times(b.hdr.Seq)
+		if err != nil {
+			return err
+		}
+		pos.bits, pos.ts = bs, ts
 	}
-	ts, err := it.x.r.times(b.hdr.Seq)
-	if err != nil {
-		return err
-	}
-	pos := &rowPos{b: b, bits: bs, ts: ts, r: it.x.r}
 	if it.desc {
 		pos.row = -1
 	} else {
@@ -600,7 +612,11 @@ func (it *timeIter) advance(pos *rowPos) (bool, error) {
 		if pos.row < 0 {
 			return false, nil
 		}
-		pos.t = pos.ts[pos.row]
+		if pos.sp != nil {
+			pos.t = pos.sp.time(pos.row)
+		} else {
+			pos.t = pos.ts[pos.row]
+		}
 		if !it.afterCursor(pos) {
 			if pos.err != nil {
 				return false, pos.err

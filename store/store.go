@@ -218,11 +218,13 @@ func decodeDeletions(b []byte) (*deletions, error) {
 
 // snapshot is an immutable view of the store's in-memory state.
 type snapshot struct {
-	pin    uint64        // the last commit sequence this snapshot includes
-	blocks []*blockState // newest first: by MaxT, then Seq, descending
-	bySeq  map[uint64]*blockState
-	triage map[string]*triageRecord
-	events int64
+	pin uint64 // the last commit sequence this snapshot includes
+	// postings is the posting index's directory as of this snapshot (posting.go).
+	postings *postingDir
+	blocks   []*blockState // newest first: by MaxT, then Seq, descending
+	bySeq    map[uint64]*blockState
+	triage   map[string]*triageRecord
+	events   int64
 }
 
 type triageRecord struct {
@@ -302,6 +304,7 @@ func Open(opts Options) (*Store, error) {
 func (s *Store) load() error {
 	snap := &snapshot{bySeq: map[uint64]*blockState{}, triage: map[string]*triageRecord{}}
 	hasFormat := false
+	var brokenPostings []*postingSeg
 	err := s.db.View(func(txn *badger.Txn) error {
 		if item, err := txn.Get(metaFormatKey); err == nil {
 			hasFormat = true
@@ -359,6 +362,10 @@ func (s *Store) load() error {
 		if err != nil {
 			return err
 		}
+		if snap.postings, brokenPostings, err = loadPostings(txn); err != nil {
+			return err
+		}
+		snap.postings.db = s.db
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{prefixAudit}, Reverse: true})
 		defer it.Close()
 		it.Seek([]byte{prefixAudit + 1})
@@ -382,6 +389,11 @@ func (s *Store) load() error {
 	snap.pin = s.nextSeq - 1
 	snap.sortBlocks()
 	s.state.Store(snap)
+	if !s.opts.ReadOnly {
+		if err := s.repairPostings(brokenPostings); err != nil {
+			return err
+		}
+	}
 	if !s.opts.ReadOnly && !hasFormat {
 		// Only a new store is stamped: a write on every open would leave a
 		// memtable for Close to flush, slowing every read-only command.
@@ -499,6 +511,9 @@ type reader struct {
 	recent []recentChunk   // a bulk scan's last chunks
 	at     []byte          // the last key read, to name it when a read panics
 	parser fastjson.Parser // field predicates a block's columns cannot answer
+	// sparse holds the fields of rows a scan took from postings and raw
+	// rows (posting_scan.go), so showing them reads no column.
+	sparse map[rowRef]sparseRow
 }
 
 type recentChunk struct {
@@ -800,15 +815,21 @@ func (r *reader) activity(b *blockState, row int, withRaw bool) (core.Activity, 
 		}
 		a.ActivityFields, a.Raw = f, raw
 	} else if withRaw {
-		raw, err := r.rawRow(b, row)
-		if err != nil {
-			return a, err
+		if sr, ok := r.sparse[rowRef{seq: b.hdr.Seq, row: uint32(row)}]; ok {
+			a.ActivityFields, a.Raw = sr.f, sr.raw
+		} else {
+			raw, err := r.rawRow(b, row)
+			if err != nil {
+				return a, err
+			}
+			f, err := r.extractor.Extract(raw)
+			if err != nil {
+				return a, fmt.Errorf("block %d row %d: stored event: %w", b.hdr.Seq, row, err)
+			}
+			a.ActivityFields, a.Raw = f, raw
 		}
-		f, err := r.extractor.Extract(raw)
-		if err != nil {
-			return a, fmt.Errorf("block %d row %d: stored event: %w", b.hdr.Seq, row, err)
-		}
-		a.ActivityFields, a.Raw = f, raw
+	} else if sr, ok := r.sparse[rowRef{seq: b.hdr.Seq, row: uint32(row)}]; ok {
+		a.ActivityFields = sr.f
 	} else {
 		f, err := r.fields(b, row)
 		if err != nil {

@@ -224,6 +224,10 @@ func (s *Store) WriteBatch(ctx context.Context, batch core.Batch) (res core.Batc
 		// The batch itself is committed; a failed merge only leaves small blocks.
 		s.opts.Logger.Warn("merge small blocks", "err", err)
 	}
+	if err := s.mergePostings(); err != nil {
+		// Unmerged segments are only slower to look up.
+		s.opts.Logger.Warn("merge posting segments", "err", err)
+	}
 	return res, nil
 }
 
@@ -365,6 +369,14 @@ func (s *Store) commitRecords(snap *snapshot, pending []pendingRec, remove []*bl
 	if err := addConsumption(txn, usage); err != nil {
 		return err
 	}
+	var pb postingBuilder
+	for _, b := range built {
+		pb.addBlock(b)
+	}
+	postings, err := s.writePostings(txn, snap.postings, &pb)
+	if err != nil {
+		return err
+	}
 
 	s.pubMu.Lock()
 	defer s.pubMu.Unlock()
@@ -378,7 +390,7 @@ func (s *Store) commitRecords(snap *snapshot, pending []pendingRec, remove []*bl
 
 	// Publish: a new snapshot sharing unchanged block states.
 	cur := s.state.Load()
-	next := &snapshot{bySeq: make(map[uint64]*blockState, len(cur.bySeq)+len(built)), triage: cur.triage, events: cur.events, pin: seq - 1}
+	next := &snapshot{bySeq: make(map[uint64]*blockState, len(cur.bySeq)+len(built)), triage: cur.triage, events: cur.events, pin: seq - 1, postings: postings}
 	for _, b := range cur.blocks {
 		if removed[b.hdr.Seq] {
 			next.events -= int64(b.live)
