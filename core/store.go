@@ -111,6 +111,10 @@ type ActivityStore interface {
 	// [lo, hi) (unix nanoseconds), each half-open like the window, adding
 	// up to Count over that window.
 	Histogram(ctx context.Context, f *query.Compiled, lo, hi int64, counts []int64) error
+	// Aggregate counts the matches by group on one pinned state, with the
+	// semantics and memory bound stated above AggregateRequest (a backend
+	// merges its parts through an AggTable).
+	Aggregate(ctx context.Context, req AggregateRequest) (AggregateResult, error)
 	// Get returns the activities with these ids, in the order given; unknown ids are left out.
 	Get(ctx context.Context, ids []string, withRaw bool) ([]Activity, error)
 	// SetTriage applies the change to the triage of the given events (each
@@ -155,6 +159,7 @@ type Snapshot interface {
 	// contract), over the pinned state.
 	Scan(ctx context.Context, req ScanRequest, fn func(*Activity) error) (next string, err error)
 	Count(ctx context.Context, f *query.Compiled) (int64, error)
+	Aggregate(ctx context.Context, req AggregateRequest) (AggregateResult, error)
 	Close()
 }
 

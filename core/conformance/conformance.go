@@ -11,7 +11,9 @@
 // Cloudlock and HSS URL parameters), compares with the brute force:
 // counts, ids in the default and in other orders, cursor paging at several
 // page sizes, offset paging, scans from a row's key forward and backward
-// and the count before it (with created_at ties), histograms, a snapshot pinned before the
+// and the count before it (with created_at ties), histograms, aggregations
+// (groups, top-N and other, distinct, sum, avg, min, max and time buckets
+// against a brute force; a bounded group table), a snapshot pinned before the
 // update, and (when the backend can reopen its data) all of it again after
 // a reopen.
 //
@@ -304,6 +306,21 @@ func Run(t *testing.T, b Backend) {
 			}
 		})
 	}
+
+	t.Run("aggregations", func(t *testing.T) {
+		ao := newAggOracle(t, lines)
+		checkAggregates(t, func(_ *query.Compiled, req core.AggregateRequest) (core.AggregateResult, error) {
+			return s.Aggregate(ctx, req)
+		}, o, ao, eng, cases)
+		// On the pinned snapshot: the event as it was before the update.
+		snap := s.SnapshotAt(pin)
+		defer snap.Close()
+		checkAggregates(t, func(_ *query.Compiled, req core.AggregateRequest) (core.AggregateResult, error) {
+			return snap.Aggregate(ctx, req)
+		}, pinned, newAggOracle(t, lines[:len(lines)-1]), eng, cases)
+		checkBoundedGroups(t, eng, ao)
+		checkAggregateErrors(t, eng)
+	})
 
 	// Shapes the fixture lacks (nested fields, arrays of objects, numbers in
 	// unusual text, escapes, sparse fields, full text) in a store of their own.
