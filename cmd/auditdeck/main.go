@@ -109,7 +109,7 @@ Data lives in --data DIR (default $XDG_DATA_HOME/auditdeck).`,
 			profFile.Close()
 		}
 	}
-	root.AddCommand(newIngestCmd(g), newQueryCmd(g), newTriageCmd(g), newExportCmd(g), newReportCmd(g), newTaskCmd(g), newSubscriptionCmd(g), newGenCmd(), newDemoCmd(), newStatsCmd(g), newFieldsCmd(g), newServeCmd(g), newTokenCmd(g))
+	root.AddCommand(newIngestCmd(g), newQueryCmd(g), newTriageCmd(g), newExportCmd(g), newReportCmd(g), newTaskCmd(g), newSubscriptionCmd(g), newGenCmd(), newDemoCmd(), newStatsCmd(g), newFieldsCmd(g), newTopCmd(g), newServeCmd(g), newTokenCmd(g))
 	return root
 }
 

@@ -20,6 +20,8 @@ func sanitizeLine(s string) string { return render.Terminal(s) }
 type queryFlags struct {
 	filter, filterJSON, order, cursor, format string
 	columns                                   string // --columns: dotted field paths, comma separated
+	stats                                     string // --stats: an aggregation instead of rows
+	top                                       int
 	limit, offset                             int
 	count, timing, explain                    bool
 	timeout                                   time.Duration
@@ -38,7 +40,12 @@ match, streaming. When more rows follow, the cursor for the next page is
 printed on stderr as "next: CURSOR"; pass it back with --cursor.
 --columns picks the table or CSV columns: any dotted field paths
 (event_id,user.user_email,raw.actor.email). The table cuts long cells only
-on a terminal, and never the event id.`,
+on a terminal, and never the event id.
+--stats prints an aggregation of the matches instead of rows:
+'count() by user.user_email', or metrics count(), distinct(F), sum(F),
+avg(F), min(F), max(F), comma separated, by up to three fields or
+time(1h) buckets; --top N keeps the N largest groups and sums the rest
+as (other). An array field counts an event once per distinct element.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			eng, release, err := g.engine()
@@ -46,6 +53,17 @@ on a terminal, and never the event id.`,
 				return err
 			}
 			defer release()
+			if f.stats != "" {
+				metrics, by, err := core.ParseStats(f.stats)
+				if err != nil {
+					return fmt.Errorf("--stats: %w", err)
+				}
+				return runStats(cmd.Context(), eng, statsFlags{filter: f.filter, filterJSON: f.filterJSON, format: f.format,
+					top: f.top, timing: f.timing, metrics: metrics, by: by}, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			}
+			if cmd.Flags().Changed("top") {
+				return fmt.Errorf("--top goes with --stats")
+			}
 			return runQuery(cmd.Context(), eng, f, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
@@ -59,6 +77,8 @@ on a terminal, and never the event id.`,
 	fl.BoolVar(&f.count, "count", false, "print only the number of matches")
 	fl.StringVar(&f.format, "format", "table", "output format: table, ndjson or csv")
 	fl.StringVar(&f.columns, "columns", "", "columns of table and csv output: dotted field paths, comma separated")
+	fl.StringVar(&f.stats, "stats", "", "aggregate instead: 'count() by FIELD[, FIELD...]' (see above)")
+	fl.IntVar(&f.top, "top", 0, "with --stats: the N largest groups, the rest as (other); 0 prints all")
 	fl.BoolVar(&f.timing, "timing", false, "print elapsed_ms=<ms> of the query on stderr")
 	fl.BoolVar(&f.explain, "explain", false, "print the query plan instead of results")
 	fl.DurationVar(&f.timeout, "timeout", 0, "stop a query that runs longer (0: no limit)")

@@ -31,7 +31,7 @@ type daemonEngine struct {
 // failing on the locked data directory.
 var relayedCommands = map[string]bool{
 	"ingest": true, "query": true, "triage": true, "export": true, "report": true,
-	"task": true, "subscription": true, "stats": true, "token": true, "fields": true,
+	"task": true, "subscription": true, "stats": true, "token": true, "fields": true, "top": true,
 }
 
 func topLevel(cmd *cobra.Command) string {
