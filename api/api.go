@@ -114,6 +114,7 @@ func (h *handler) routeTable() []route {
 		// Cisco's Postman collection and Rapid7's plugin call the /api/v2 base.
 		{method: "GET", pattern: "/api/v2/activities", perm: access.Read, params: cloudlockParams, handle: h.listActivities},
 		{method: "PATCH", pattern: "/activities/{id}/triage", perm: access.Triage, handle: h.triageActivity},
+		{method: "GET", pattern: "/activities/stats", perm: access.Read, params: statsParams, handle: h.activityStats},
 		{method: "GET", pattern: "/fields", perm: access.Read, params: []string{"prefix"}, handle: h.listFields},
 
 		// Clumio (seed 000; the list and update routes as the Clumio Go SDK calls them)

@@ -29,7 +29,8 @@ func (e *Engine) Aggregate(ctx context.Context, q StatsQuery) (AggregateResult, 
 	}
 	req := AggregateRequest{Filter: c, By: q.By, Metrics: q.Metrics, Top: q.Top, MaxGroups: q.MaxGroups}
 	if err := e.checkAggregate(ctx, &req); err != nil {
-		return AggregateResult{}, err
+		// A request error, as a report's bad field is (an API's 400).
+		return AggregateResult{}, &FieldError{Field: "stats", Err: err}
 	}
 	return e.events.Aggregate(ctx, req)
 }
