@@ -17,6 +17,9 @@ import (
 //     holds null or an empty array) gives the missing value, a group of its
 //     own. Values are compared as stored: the JSON kind and the text as
 //     written (the number 1 and the string "1" are two groups).
+//     The built-in string fields (event_type, user.user_email, client_ip,
+//     vendor.name, vendor.service, client_location.country.code) read an
+//     empty string as missing, as their filters do.
 //   - A multi-valued field (an array, or a path through one) puts the event
 //     in one group per distinct value it holds, so the group counts of such
 //     a field can add up to more than Rows. With several By fields an event

@@ -132,6 +132,9 @@ func (o *aggOracle) brute(ids []string, by []core.GroupBy, metrics []core.AggMet
 				vals = []core.AggValue{core.BucketValue(o.t[id], g.Every)}
 			default:
 				vals = distinctValues(aggLeaves(doc, strings.Split(g.Field, ".")))
+				if builtinString(g.Field) && len(vals) == 1 && vals[0] == (core.AggValue{Kind: query.LeafString}) {
+					vals = nil // "" is missing in the built-in string fields
+				}
 			}
 			if len(vals) == 0 {
 				vals = []core.AggValue{{Missing: true}}
@@ -351,4 +354,15 @@ func checkAggregateErrors(t *testing.T, eng *core.Engine) {
 			t.Errorf("aggregate %+v: no error", q)
 		}
 	}
+}
+
+// builtinString: a built-in string field that the store keeps in a column
+// of its own (an empty string there is missing).
+func builtinString(field string) bool {
+	for _, f := range core.BuiltinFields {
+		if f.Path == field && f.Kept == core.KeptAsDict {
+			return true
+		}
+	}
+	return false
 }
