@@ -65,7 +65,7 @@ func DistinctHash(kind query.LeafKind, text string) uint64 {
 
 // distinctBudget bounds the exact distinct-count hashes held over all
 // groups of one aggregation (8 bytes and a map slot each, about 40 MB).
-const distinctBudget = 1 << 20
+var distinctBudget = 1 << 20
 
 // AggTable merges partial groups into a bounded table (see the package
 // notes on aggregation above AggregateRequest). It is not safe for
@@ -174,10 +174,11 @@ func (t *AggTable) addHashes(e *aggEntry, i int, hs []uint64) {
 func (t *AggTable) prune() {
 	all := t.sorted()
 	var dropped int64
+	var buf []byte // not keyBuf: it holds the key being merged
 	for _, e := range all[t.max:] {
 		dropped = max(dropped, e.count)
-		t.keyBuf = appendAggKey(t.keyBuf[:0], e.key)
-		delete(t.groups, string(t.keyBuf))
+		buf = appendAggKey(buf[:0], e.key)
+		delete(t.groups, string(buf))
 		for _, s := range e.sets {
 			t.hashes -= len(s)
 		}
