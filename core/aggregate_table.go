@@ -170,45 +170,105 @@ func (t *AggTable) addHashes(e *aggEntry, i int, hs []uint64) {
 
 // prune keeps the t.max largest groups. A dropped group that comes back
 // starts again from zero, so kept counts may be low by what was dropped:
-// MaxError grows by the largest dropped count.
+// MaxError grows by the largest dropped count. Which of the groups tied at
+// the cut stay is not defined; the bound holds for any.
 func (t *AggTable) prune() {
-	all := t.sorted()
+	thr := t.nthCount(t.max)
 	var dropped int64
-	var buf []byte // not keyBuf: it holds the key being merged
-	for _, e := range all[t.max:] {
+	kept := 0
+	for _, e := range t.groups {
+		if e.count > thr {
+			kept++
+		}
+	}
+	for k, e := range t.groups {
+		if e.count > thr {
+			continue
+		}
+		if e.count == thr && kept < t.max {
+			kept++
+			continue
+		}
 		dropped = max(dropped, e.count)
-		buf = appendAggKey(buf[:0], e.key)
-		delete(t.groups, string(buf))
 		for _, s := range e.sets {
 			t.hashes -= len(s)
 		}
+		delete(t.groups, k)
 	}
 	t.maxErr += dropped
 	t.approx = true
 }
 
-func (t *AggTable) sorted() []*aggEntry {
-	all := make([]*aggEntry, 0, len(t.groups))
+// nthCount is the n-th largest count (n >= 1), by sorting the counts alone:
+// comparing keys is most of the time of sorting groups.
+func (t *AggTable) nthCount(n int) int64 {
+	counts := make([]int64, 0, len(t.groups))
 	for _, e := range t.groups {
-		all = append(all, e)
+		counts = append(counts, e.count)
 	}
-	slices.SortFunc(all, func(a, b *aggEntry) int {
-		if c := cmp.Compare(b.count, a.count); c != 0 {
-			return c
+	slices.Sort(counts)
+	return counts[max(0, len(counts)-n)]
+}
+
+// sorted returns the groups by count descending, then key; with top > 0
+// only those that can be among the top (count at least the top-th).
+func (t *AggTable) sorted(top int) []*aggEntry {
+	var thr int64
+	if top > 0 && top < len(t.groups) {
+		thr = t.nthCount(top)
+	}
+	var all, ties []*aggEntry
+	for _, e := range t.groups {
+		switch {
+		case e.count > thr || thr == 0:
+			all = append(all, e)
+		case e.count == thr:
+			ties = append(ties, e)
 		}
-		return CompareAggKeys(a.key, b.key)
-	})
+	}
+	if need := top - len(all); thr > 0 && need > 0 {
+		all = append(all, smallestKeys(ties, need)...)
+	}
+	slices.SortFunc(all, compareEntries)
 	return all
+}
+
+func compareEntries(a, b *aggEntry) int {
+	if c := cmp.Compare(b.count, a.count); c != 0 {
+		return c
+	}
+	return CompareAggKeys(a.key, b.key)
+}
+
+// smallestKeys returns the n entries of es with the smallest keys: the
+// groups tied at the top-N cut that make the list (many tie when every
+// value is distinct, as event ids are).
+func smallestKeys(es []*aggEntry, n int) []*aggEntry {
+	if n >= len(es) || n > 1000 {
+		slices.SortFunc(es, compareEntries)
+		return es[:min(n, len(es))]
+	}
+	best := make([]*aggEntry, 0, n+1) // sorted
+	for _, e := range es {
+		if len(best) == n && CompareAggKeys(e.key, best[n-1].key) >= 0 {
+			continue
+		}
+		i, _ := slices.BinarySearchFunc(best, e, compareEntries)
+		best = slices.Insert(best, i, e)
+		if len(best) > n {
+			best = best[:n]
+		}
+	}
+	return best
 }
 
 // Result is the table's answer: the Top groups (all when Top is 0) and
 // the rest as Other.
 func (t *AggTable) Result() AggregateResult {
-	all := t.sorted()
-	res := AggregateResult{Rows: t.rows, TotalGroups: int64(len(all)), Approximate: t.approx, MaxError: t.maxErr}
-	keep := all
-	if t.req.Top > 0 && len(all) > t.req.Top {
-		keep = all[:t.req.Top]
+	keep := t.sorted(t.req.Top)
+	res := AggregateResult{Rows: t.rows, TotalGroups: int64(len(t.groups)), Approximate: t.approx, MaxError: t.maxErr}
+	if t.req.Top > 0 && len(keep) > t.req.Top {
+		keep = keep[:t.req.Top]
 	}
 	var kept int64
 	res.Groups = make([]AggGroup, 0, len(keep))
@@ -217,7 +277,7 @@ func (t *AggTable) Result() AggregateResult {
 		res.Groups = append(res.Groups, t.group(e))
 	}
 	res.OtherCount = t.sumCounts - kept
-	res.OtherGroups = int64(len(all) - len(keep))
+	res.OtherGroups = int64(len(t.groups) - len(keep))
 	return res
 }
 

@@ -38,3 +38,24 @@ func BenchmarkAggregateCold(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkAggregateEventIDs: every event its own group, far past the
+// exact table (the heavy-hitters path), on the store in AUDITDECK_AGG_DIR.
+func BenchmarkAggregateEventIDs(b *testing.B) {
+	dir := os.Getenv("AUDITDECK_AGG_DIR")
+	if dir == "" {
+		b.Skip("AUDITDECK_AGG_DIR not set")
+	}
+	s, err := Open(Options{Dir: dir, GCInterval: -1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	req := core.AggregateRequest{By: []core.GroupBy{{Field: "event_id"}}, Top: 10}
+	for i := 0; i < b.N; i++ {
+		res, err := s.Aggregate(context.Background(), req)
+		if err != nil || !res.Approximate {
+			b.Fatalf("%v, approximate %v", err, res.Approximate)
+		}
+	}
+}
