@@ -160,6 +160,10 @@ func TestScanStopsAtDeadline(t *testing.T) {
 		}},
 		{"count", func(ctx context.Context) error { _, err := env.eng.Count(ctx, f); return err }},
 		{"histogram", func(ctx context.Context) error { _, err := env.eng.Histogram(ctx, f, 20); return err }},
+		{"aggregate", func(ctx context.Context) error {
+			_, err := env.eng.Aggregate(ctx, core.StatsQuery{Filter: f, By: []core.GroupBy{{Field: "user.user_email"}}})
+			return err
+		}},
 		{"sorted", func(ctx context.Context) error {
 			_, err := env.eng.Query(ctx, core.QuerySpec{Filter: f, Order: query.Order{{Field: "user.user_email"}}, Limit: 50})
 			return err
