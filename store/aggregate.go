@@ -227,6 +227,13 @@ func (x *exec) aggregateBlock(b *blockState, req *core.AggregateRequest) (*block
 				lists[i] = missing
 			}
 		}
+		combos := 1
+		for i := range g.values {
+			combos *= len(lists[i])
+		}
+		if combos > maxRowGroups {
+			return nil, fmt.Errorf("block %d row %d: its array values make %d groups of %v, more than %d: group by fewer array fields", b.hdr.Seq, row, combos, req.By, maxRowGroups)
+		}
 		hit = hit[:0]
 		var cross func(i int)
 		cross = func(i int) {
@@ -262,6 +269,10 @@ func (x *exec) aggregateBlock(b *blockState, req *core.AggregateRequest) (*block
 	}
 	return g, nil
 }
+
+// maxRowGroups bounds the groups one event joins: the product of the
+// distinct values of its array keys.
+const maxRowGroups = 10000
 
 // parseNumber reads a JSON number as written.
 func parseNumber(s string) (float64, bool) {

@@ -3,6 +3,7 @@ package main_test
 import (
 	"encoding/json"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -98,3 +99,24 @@ func TestTopAndStats(t *testing.T) {
 
 // crlf reads CSV's line ends (RFC 4180: CRLF) as newlines.
 func crlf(s string) string { return strings.ReplaceAll(s, "\r\n", "\n") }
+
+// An event whose array keys cross into too many groups is refused, not
+// counted into memory without bound.
+func TestStatsTooManyCombinations(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "store")
+	var a, b []string
+	for i := range 101 {
+		a = append(a, `"a`+strconv.Itoa(i)+`"`)
+		b = append(b, `"b`+strconv.Itoa(i)+`"`)
+	}
+	in := `{"event_id":"x","created_at":"2026-10-01T01:00:00Z","a":[` + strings.Join(a, ",") + `],"b":[` + strings.Join(b, ",") + `]}` + "\n"
+	if r := run(t, []byte(in), "ingest", "--data", data, "-"); r.code != 0 {
+		t.Fatalf("ingest: %+v", r)
+	}
+	if r := run(t, nil, "query", "--data", data, "--stats", "count() by a, b", "--format", "csv"); r.code == 0 || !strings.Contains(r.stderr, "more than 10000") {
+		t.Errorf("101 x 101 groups: %+v", r)
+	}
+	if r := run(t, nil, "query", "--data", data, "--stats", "count() by a", "--format", "csv"); r.code != 0 || strings.Count(r.stdout, "\n") != 102 {
+		t.Errorf("101 groups: %+v", r)
+	}
+}
