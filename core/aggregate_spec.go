@@ -18,6 +18,9 @@ type StatsQuery struct {
 	Metrics   []AggMetric
 	Top       int
 	MaxGroups int
+	// Pin aggregates the state a view recorded (see ActivityStore.Pin):
+	// the zero Pin is the current state.
+	Pin Pin
 }
 
 // Aggregate compiles the filter, checks the fields against the schema and
@@ -31,6 +34,11 @@ func (e *Engine) Aggregate(ctx context.Context, q StatsQuery) (AggregateResult, 
 	if err := e.checkAggregate(ctx, &req); err != nil {
 		// A request error, as a report's bad field is (an API's 400).
 		return AggregateResult{}, &FieldError{Field: "stats", Err: err}
+	}
+	if q.Pin != (Pin{}) {
+		snap := e.events.SnapshotAt(q.Pin)
+		defer snap.Close()
+		return snap.Aggregate(ctx, req)
 	}
 	return e.events.Aggregate(ctx, req)
 }

@@ -318,6 +318,26 @@ func Run(t *testing.T, b Backend) {
 		checkAggregates(t, func(_ *query.Compiled, req core.AggregateRequest) (core.AggregateResult, error) {
 			return snap.Aggregate(ctx, req)
 		}, pinned, newAggOracle(t, lines[:len(lines)-1]), eng, cases)
+		// The engine at the pin: the replaced event as it was (one more
+		// successful login than now).
+		stats := func(p core.Pin) core.AggregateResult {
+			res, err := eng.Aggregate(ctx, core.StatsQuery{By: []core.GroupBy{{Field: "operation_successful"}}, Pin: p})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return res
+		}
+		successes := func(r core.AggregateResult) int64 {
+			for _, g := range r.Groups {
+				if g.Key[0].Kind == query.LeafTrue {
+					return g.Count
+				}
+			}
+			return 0
+		}
+		if then, now := successes(stats(pin)), successes(stats(core.Pin{})); then != now+1 {
+			t.Errorf("engine aggregate at the pin: %d successes, now %d; want one more at the pin", then, now)
+		}
 		checkBoundedGroups(t, eng, ao)
 		checkAggregateErrors(t, eng)
 	})
