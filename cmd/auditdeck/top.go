@@ -160,7 +160,11 @@ func writeStats(w io.Writer, f statsFlags, res core.AggregateResult) error {
 		cells := make([]string, 0, len(labels))
 		for i := range f.by {
 			if i == 0 {
-				cells = append(cells, "(other: "+strconv.FormatInt(res.OtherGroups, 10)+" values)")
+				unit := " values)"
+				if len(f.by) > 1 {
+					unit = " groups)"
+				}
+				cells = append(cells, "(other: "+strconv.FormatInt(res.OtherGroups, 10)+unit)
 			} else {
 				cells = append(cells, "")
 			}

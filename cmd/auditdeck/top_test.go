@@ -68,7 +68,7 @@ func TestTopAndStats(t *testing.T) {
 		t.Errorf("summary line: %v", s)
 	}
 	r = run(t, nil, "query", "--data", data, "--stats", "count() by time(1d), event_type", "--top", "2", "--format", "csv")
-	if want := "time(1d),event_type,count()\n2026-10-01T00:00:00Z,login,2\n2026-10-02T00:00:00Z,login,2\n(other: 2 values),,2\n"; r.code != 0 || crlf(r.stdout) != want {
+	if want := "time(1d),event_type,count()\n2026-10-01T00:00:00Z,login,2\n2026-10-02T00:00:00Z,login,2\n(other: 2 groups),,2\n"; r.code != 0 || crlf(r.stdout) != want {
 		t.Errorf("time buckets:\n%s\nwant:\n%s%s", r.stdout, want, r.stderr)
 	}
 
