@@ -103,7 +103,7 @@ func (r *reader) fieldFilter(b *blockState, pr *query.Pred, pre *query.TextMatch
 func rawTable(pr *query.Pred, pre *query.TextMatcher, col *fieldColumn) ([]bool, error) {
 	raw := make([]bool, col.ndict+1)
 	raw[0] = pr.RawMissing()
-	if pre != nil && !pre.Match(col.dictBytes) {
+	if !dictMayPass(pre, col.dictBytes) {
 		return raw, nil
 	}
 	kinds, texts, err := col.dict()
@@ -143,7 +143,7 @@ func (r *reader) anyLeafFilter(b *blockState, pr *query.Pred, pre *query.TextMat
 		if err != nil {
 			return err
 		}
-		if col == nil || col.ndict == 0 || pre != nil && !pre.Match(col.dictBytes) {
+		if col == nil || col.ndict == 0 || !dictMayPass(pre, col.dictBytes) {
 			continue
 		}
 		if col.rows != b.hdr.Rows {
@@ -206,6 +206,14 @@ func (r *reader) anyLeafFilter(b *blockState, pr *query.Pred, pre *query.TextMat
 		}
 	}
 	return nil
+}
+
+// dictMayPass reports whether some value of a dictionary (its bytes as
+// stored) may pass the prefilter pre (nil: no prefilter). pre folds ASCII
+// letters only, so a dictionary with a letter that lowers to ASCII is
+// always read.
+func dictMayPass(pre *query.TextMatcher, dict []byte) bool {
+	return pre == nil || pre.Match(dict) || foldsToASCII(dict)
 }
 
 func clearRange(bs bitset, start, end int) {

@@ -31,6 +31,9 @@ func fieldColumnDocs(n int) []string {
 		`"extra":{"auth":{"auth_type":"saml","is_suspicious":true},"list":[{"k":"v"},{"k":"w"}]}`,
 		`"user":{"user_email":"Bob@Example.com","groups":["admins","ops"]}`,
 		`"raw":"not an object"`,
+		// Letters outside ASCII whose lower case is an ASCII letter (KELVIN
+		// SIGN, I WITH DOT ABOVE), written as UTF-8: icontains lowers them.
+		"\"raw\":{\"unit\":\"\u212Aelvin\",\"city\":\"\u0130stanbul\",\"events\":[{\"name\":\"\u212AILL\"}]}",
 	}
 	out := make([]string, n)
 	for i := range n {
@@ -54,6 +57,9 @@ var fieldColumnFilters = []string{
 	"user.contains(example)", "raw.isnull", "raw.icontains(login)",
 	"login", "LOGOUT", "!solo", "hidden", "fc-0007", "2026-10-03", "deep", "zzz-nothing",
 	"raw.unknown.eq(x)", "!raw.unknown.eq(x)", "raw.unknown.isnull", "raw.events.name.contains(og)",
+	"raw.unit.icontains(kelvin)", "raw.icontains(kelvin)", "kelvin", "raw.city.icontains(istanbul)", "istanbul",
+	"raw.events.name.icontains(kill)", "raw.events.0.name.icontains(kill)", "raw.unit.icontains(elvin,kel)",
+	"raw.unit.iin(kelvin)", "raw.city.icontains(ist)",
 }
 
 // TestFieldColumnsMatchRawJSON: every filter counts the same from the field
