@@ -33,7 +33,8 @@ import (
 //   - viaArray: some value was reached through an array: isnull then
 //     depends on elements lacking the path, which leaves cannot show.
 //
-// Member names that a filter cannot spell (a dot, a space, nothing) put
+// Member names that a filter cannot spell (a dot, a space, nothing; or
+// that make a path over maxFieldPathBytes) put
 // every leaf beneath them into the column named by the parent path plus
 // ".\x00" (or "\x00" at the top): such leaves are found by a text search
 // and by contains on an ancestor, as in the raw JSON.
@@ -56,6 +57,12 @@ const inlineDictMax = 128
 
 // oddSegment names the column of leaves beneath unspellable member names.
 const oddSegment = "\x00"
+
+// maxFieldPathBytes bounds a column's path, which its Badger key holds
+// (Badger refuses keys over 65000 bytes, and with them the whole commit):
+// a member name that would make a longer path is treated as unspellable,
+// and filters on such paths read the raw JSON.
+const maxFieldPathBytes = 4096
 
 // fieldColumnBuilder gathers the leaves of a block's rows, path by path.
 type fieldColumnBuilder struct {
@@ -167,7 +174,7 @@ func (b *fieldColumnBuilder) walk(v *fastjson.Value, n *pathNode, inArray, odd b
 			switch {
 			case odd:
 				b.walk(e, n, inArray, odd)
-			case spellable(k):
+			case spellable(k) && base+1+len(k) <= maxFieldPathBytes:
 				if base > 0 {
 					b.path = append(b.path, '.')
 				}

@@ -18,6 +18,9 @@ func (r *reader) fieldFilter(b *blockState, pr *query.Pred, pre *query.TextMatch
 		return true, r.anyLeafFilter(b, pr, pre, "", bs, start, end)
 	}
 	path := pr.Term.Field
+	if len(path) > maxFieldPathBytes {
+		return false, nil // no column has it: see maxFieldPathBytes
+	}
 	col, err := r.fieldColumn(seq, path)
 	if err != nil {
 		return false, err
