@@ -327,6 +327,9 @@ type builtFieldColumn struct {
 	leafRows int
 	ndict    int
 	pairs    [pairBytes]byte // see fielddir.go
+	// unlisted: observed for the catalog only, neither written nor in the
+	// directory (see maxBlockFieldColumns).
+	unlisted bool
 	// For the field catalog: the types of the values, and the first and
 	// last rows holding the path.
 	types                       typeMask
@@ -351,10 +354,14 @@ func (b *fieldColumnBuilder) finish() []builtFieldColumn {
 		paths = append(paths, p)
 	}
 	sort.Strings(paths)
-	out := make([]builtFieldColumn, 0, len(paths))
+	out := make([]builtFieldColumn, 0, len(paths)+1)
+	overflow := len(paths) > maxBlockFieldColumns
+	if overflow {
+		out = append(out, builtFieldColumn{path: overflowPath})
+	}
 	for _, p := range paths {
 		c := b.cols[p]
-		bc := builtFieldColumn{path: p, flags: c.flags, leafRows: c.leafRows, ndict: len(c.kinds)}
+		bc := builtFieldColumn{path: p, flags: c.flags, leafRows: c.leafRows, ndict: len(c.kinds), unlisted: overflow}
 		pairsSet := 0
 		for i, t := range c.texts {
 			addPairs(&bc.pairs, &pairsSet, t)
@@ -372,7 +379,9 @@ func (b *fieldColumnBuilder) finish() []builtFieldColumn {
 				bc.hashes = append(bc.hashes, leafHash(k, c.texts[i]))
 			}
 		}
-		bc.value = c.encode(b.rows, bc.hashes)
+		if !overflow {
+			bc.value = c.encode(b.rows, bc.hashes)
+		}
 		out = append(out, bc)
 	}
 	if b.hasIDs {
@@ -385,6 +394,19 @@ func (b *fieldColumnBuilder) finish() []builtFieldColumn {
 // idPairsPath names the directory entry of the event ids' byte pairs; no
 // filter can spell it.
 const idPairsPath = "\x01event_id"
+
+// maxBlockFieldColumns bounds the field columns of a block, each a Badger
+// entry written in the block's commit: Badger refuses a transaction of more
+// than about 26,000 entries (2.4 MiB with the store's 16 MiB memtables),
+// and with it the whole commit, which events whose member names are ids
+// reach. A block with more paths keeps none of its columns: its directory
+// lists overflowPath alone (and the ids' pairs), and its field predicates
+// read the raw JSON. The columns are still built, for the catalog.
+const maxBlockFieldColumns = 4096
+
+// overflowPath names the directory entry of a block whose paths were too
+// many for columns; no filter can spell it.
+const overflowPath = "\x01overflow"
 
 // Column entry layout:
 //

@@ -14,6 +14,13 @@ func (r *reader) fieldFilter(b *blockState, pr *query.Pred, pre *query.TextMatch
 		return false, nil
 	}
 	seq := b.hdr.Seq
+	fd, err := r.fieldDir(seq)
+	if err != nil {
+		return false, err
+	}
+	if fd.find(overflowPath) != nil {
+		return false, nil // the block has no columns: see maxBlockFieldColumns
+	}
 	if pr.IsTextSearch() {
 		return true, r.anyLeafFilter(b, pr, pre, "", bs, start, end)
 	}

@@ -127,3 +127,27 @@ func TestFieldColumnsLongMemberName(t *testing.T) {
 		"raw." + long + ".contains(7)", "raw." + long + ".deeper.eq(7)",
 	})
 }
+
+// TestFieldColumnsManyPaths: a block whose events have more distinct paths
+// than one Badger transaction holds (member names that are ids) is
+// ingested, and its filters still answer as the raw JSON does.
+func TestFieldColumnsManyPaths(t *testing.T) {
+	var docs []string
+	for i := range 1500 {
+		var sb strings.Builder
+		fmt.Fprintf(&sb, `{"event_id":"many-%d","created_at":"2026-10-01T00:00:%02dZ","event_type":"login","raw":{"tag":"t%d"`, i, i%60, i%3)
+		for j := range 20 {
+			fmt.Fprintf(&sb, `,"k%d_%d":"v%d"`, i, j, j)
+		}
+		sb.WriteString("}}")
+		docs = append(docs, sb.String())
+	}
+	env := openEnv(t, t.TempDir(), func(o *store.Options) { o.BlockRows = 4096 })
+	rep, err := env.eng.Ingest(context.Background(), strings.NewReader(strings.Join(docs, "\n")+"\n"), core.IngestOptions{})
+	if err != nil || rep.Ingested != len(docs) {
+		t.Fatalf("ingested %d of %d: %v", rep.Ingested, len(docs), err)
+	}
+	checkFieldColumnCounts(t, env, docs, []string{
+		"raw.k7_3.eq(v3)", "!raw.k7_3.eq(v3)", "raw.k7_3.isnull", "raw.tag.eq(t1)", "raw.contains(v19)", "v19", "t2", "raw.nope.isnull",
+	})
+}

@@ -109,10 +109,16 @@ func (e *fieldDirEntry) mayHoldAny(words []string) bool {
 }
 
 func encodeFieldDir(cols []builtFieldColumn) []byte {
-	e := enc{b: make([]byte, 0, len(cols)*(pairBytes+32)+8)}
-	e.b = append(e.b, fieldDirVersion)
-	e.uvarint(uint64(len(cols)))
+	listed := make([]builtFieldColumn, 0, len(cols))
 	for _, c := range cols {
+		if !c.unlisted {
+			listed = append(listed, c)
+		}
+	}
+	e := enc{b: make([]byte, 0, len(listed)*(pairBytes+32)+8)}
+	e.b = append(e.b, fieldDirVersion)
+	e.uvarint(uint64(len(listed)))
+	for _, c := range listed {
 		e.str(c.path)
 		e.uvarint(c.flags)
 		e.uvarint(uint64(c.ndict))
