@@ -385,9 +385,12 @@ func (b *fieldColumnBuilder) finish() []builtFieldColumn {
 		out = append(out, bc)
 	}
 	if b.hasIDs {
-		// Listed in the directory only (no value): sorts before every path.
-		out = append([]builtFieldColumn{{path: idPairsPath, pairs: b.idPairs, ndict: 1}}, out...)
+		// Listed in the directory only (no value).
+		out = append(out, builtFieldColumn{path: idPairsPath, pairs: b.idPairs, ndict: 1})
 	}
+	// The directory is sorted by path; the column of unspellable top-level
+	// names ("\x00") sorts before the "\x01" entries.
+	sort.Slice(out, func(i, j int) bool { return out[i].path < out[j].path })
 	return out
 }
 

@@ -31,6 +31,7 @@ func fieldColumnDocs(n int) []string {
 		`"extra":{"auth":{"auth_type":"saml","is_suspicious":true},"list":[{"k":"v"},{"k":"w"}]}`,
 		`"user":{"user_email":"Bob@Example.com","groups":["admins","ops"]}`,
 		`"raw":"not an object"`,
+		`"odd top":"toplevel hidden","":"empty name","raw":{"x":1}`,
 		// Letters outside ASCII whose lower case is an ASCII letter (KELVIN
 		// SIGN, I WITH DOT ABOVE), written as UTF-8: icontains lowers them.
 		"\"raw\":{\"unit\":\"\u212Aelvin\",\"city\":\"\u0130stanbul\",\"events\":[{\"name\":\"\u212AILL\"}]}",
@@ -59,7 +60,7 @@ var fieldColumnFilters = []string{
 	"raw.unknown.eq(x)", "!raw.unknown.eq(x)", "raw.unknown.isnull", "raw.events.name.contains(og)",
 	"raw.unit.icontains(kelvin)", "raw.icontains(kelvin)", "kelvin", "raw.city.icontains(istanbul)", "istanbul",
 	"raw.events.name.icontains(kill)", "raw.events.0.name.icontains(kill)", "raw.unit.icontains(elvin,kel)",
-	"raw.unit.iin(kelvin)", "raw.city.icontains(ist)",
+	"raw.unit.iin(kelvin)", "raw.city.icontains(ist)", "toplevel", "empty", "raw.x.eq(1)",
 }
 
 // TestFieldColumnsMatchRawJSON: every filter counts the same from the field
