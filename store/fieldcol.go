@@ -89,19 +89,41 @@ type pathNode struct {
 	col  *columnBuilder
 	kids []*pathNode
 	next int // where the previous lookup found its name, plus one
+	// byName indexes the kids of a wide object (member names that are ids:
+	// every event adds some), where searching the list cost each lookup a
+	// pass over all the names seen in the block.
+	byName map[string]*pathNode
 }
 
+// pathNodeListMax is the number of kids searched as a list.
+const pathNodeListMax = 32
+
 func (n *pathNode) kid(name []byte) *pathNode {
-	for i := 0; i < len(n.kids); i++ {
-		j := (n.next + i) % len(n.kids)
-		if k := n.kids[j]; k.name == string(name) {
-			n.next = j + 1
+	if n.byName != nil {
+		if k := n.byName[string(name)]; k != nil {
 			return k
+		}
+	} else {
+		for i := 0; i < len(n.kids); i++ {
+			j := (n.next + i) % len(n.kids)
+			if k := n.kids[j]; k.name == string(name) {
+				n.next = j + 1
+				return k
+			}
 		}
 	}
 	k := &pathNode{name: string(name)}
 	n.kids = append(n.kids, k)
 	n.next = len(n.kids)
+	switch {
+	case n.byName != nil:
+		n.byName[k.name] = k
+	case len(n.kids) > pathNodeListMax:
+		n.byName = make(map[string]*pathNode, 2*len(n.kids))
+		for _, x := range n.kids {
+			n.byName[x.name] = x
+		}
+	}
 	return k
 }
 
