@@ -223,3 +223,27 @@ func TestFieldColumnsReplacedMergedPinned(t *testing.T) {
 	defer snap.Close()
 	checkCounts(t, env, pinned, filters, func(c *query.Compiled) (int64, error) { return snap.Count(context.Background(), c) })
 }
+
+// TestFieldColumnsMergeManyPaths: small blocks whose events have many
+// distinct paths are still merged (a merge deletes every field column of
+// the blocks it merges and writes the merged ones in one transaction: all
+// 16 of these are more than Badger takes), and answer as the raw JSON does.
+func TestFieldColumnsMergeManyPaths(t *testing.T) {
+	env := openEnv(t, t.TempDir())
+	var docs []string
+	const batches = 18
+	for b := range batches {
+		var sb strings.Builder
+		for range 1000 {
+			n := len(docs)
+			d := fmt.Sprintf(`{"event_id":"m%d","created_at":"2026-10-01T00:%02d:00Z","event_type":"login","raw":{"a%d":1,"b%d":"x%d","c":%d}}`, n, b, n, n, n%5, n%3)
+			docs = append(docs, d)
+			sb.WriteString(d + "\n")
+		}
+		env.ingest(t, []byte(sb.String()), core.IngestOptions{})
+	}
+	if n := env.s.Stats().Blocks; n >= batches {
+		t.Errorf("%d blocks after %d small ingests: the small blocks were never merged", n, batches)
+	}
+	checkFieldColumnCounts(t, env, docs, []string{"raw.a17.eq(1)", "raw.b4002.eq(x2)", "raw.c.eq(2)", "x3", "!raw.c.eq(1)"})
+}
