@@ -14,17 +14,23 @@ func (r *reader) fieldFilter(b *blockState, pr *query.Pred, pre *query.TextMatch
 		return false, nil
 	}
 	seq := b.hdr.Seq
+	fd, err := r.fieldDir(seq)
+	if err != nil {
+		return false, err
+	}
+	if fd.find(overflowPath) != nil {
+		return false, nil // the block has no columns: see maxBlockFieldColumns
+	}
 	if pr.IsTextSearch() {
 		return true, r.anyLeafFilter(b, pr, pre, "", bs, start, end)
 	}
 	path := pr.Term.Field
+	if len(path) > maxFieldPathBytes {
+		return false, nil // no column has it: see maxFieldPathBytes
+	}
 	if words := pairWords(pr); words != nil {
 		// A contains whose needle's byte pairs the column lacks: no value
 		// passes, and a missing one fails a contains too.
-		fd, err := r.fieldDir(seq)
-		if err != nil {
-			return false, err
-		}
 		if e := fd.find(path); e != nil && e.flags&fcolContainer == 0 && !e.mayHoldAny(words) && !pr.RawMissing() {
 			clearRange(bs, start, end)
 			return true, nil
@@ -115,7 +121,7 @@ func (r *reader) fieldFilter(b *blockState, pr *query.Pred, pre *query.TextMatch
 func rawTable(pr *query.Pred, pre *query.TextMatcher, col *fieldColumn) ([]bool, error) {
 	raw := make([]bool, col.ndict+1)
 	raw[0] = pr.RawMissing()
-	if pre != nil && !pre.Match(col.dictBytes) {
+	if !dictMayPass(pre, col.dictBytes) {
 		return raw, nil
 	}
 	kinds, texts, err := col.dict()
@@ -155,7 +161,7 @@ func (r *reader) anyLeafFilter(b *blockState, pr *query.Pred, pre *query.TextMat
 		if err != nil {
 			return err
 		}
-		if col == nil || col.ndict == 0 || pre != nil && !pre.Match(col.dictBytes) {
+		if col == nil || col.ndict == 0 || !dictMayPass(pre, col.dictBytes) {
 			continue
 		}
 		if col.rows != b.hdr.Rows {
@@ -218,6 +224,14 @@ func (r *reader) anyLeafFilter(b *blockState, pr *query.Pred, pre *query.TextMat
 		}
 	}
 	return nil
+}
+
+// dictMayPass reports whether some value of a dictionary (its bytes as
+// stored) may pass the prefilter pre (nil: no prefilter). pre folds ASCII
+// letters only, so a dictionary with a letter that lowers to ASCII is
+// always read.
+func dictMayPass(pre *query.TextMatcher, dict []byte) bool {
+	return pre == nil || pre.Match(dict) || foldsToASCII(dict)
 }
 
 func clearRange(bs bitset, start, end int) {

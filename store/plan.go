@@ -202,14 +202,16 @@ func needleOf(words []string, fold bool) (rawNeedle, bool) {
 
 // mayContain reports whether raw (one row, or a whole chunk of rows) can
 // satisfy every needle. Text with a \u escape is always passed through to
-// the full evaluation, since an escape can spell any character.
+// the full evaluation, since an escape can spell any character, and so is
+// text with a letter whose lower case is ASCII (icontains lowers it; the
+// needles fold ASCII only).
 func (p *plan) mayContain(raw []byte) bool {
 	if len(p.needles) == 0 {
 		return true
 	}
 	for _, n := range p.needles {
 		if !n.words.Match(raw) {
-			return bytes.Contains(raw, escapeU)
+			return bytes.Contains(raw, escapeU) || foldsToASCII(raw)
 		}
 	}
 	return true
