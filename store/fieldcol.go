@@ -528,6 +528,16 @@ const idPairsPath = "\x01event_id"
 // read the raw JSON. The columns are still built, for the catalog.
 const maxBlockFieldColumns = 4096
 
+// overflowed reports whether a block's columns were too many to write.
+func overflowed(cols []builtFieldColumn) bool {
+	for _, c := range cols {
+		if c.path == overflowPath {
+			return true
+		}
+	}
+	return false
+}
+
 // overflowPath names the directory entry of a block whose paths were too
 // many for columns; no filter can spell it.
 const overflowPath = "\x01overflow"
