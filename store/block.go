@@ -78,11 +78,11 @@ type header struct {
 	// FieldOverflow: the block had too many paths to write its field
 	// columns (maxBlockFieldColumns); its field predicates read the raw JSON.
 	FieldOverflow bool
-	sets      [len(lowCard)]valueSet
-	triSeen   [2]uint8 // bit 1<<Tri for colSuccessful, colSuspicious
-	userBloom *lazyBloom
-	ipBloom   *lazyBloom
-	idBloom   *lazyBloom
+	sets          [len(lowCard)]valueSet
+	triSeen       [2]uint8 // bit 1<<Tri for colSuccessful, colSuspicious
+	userBloom     *lazyBloom
+	ipBloom       *lazyBloom
+	idBloom       *lazyBloom
 }
 
 // encodeBlooms is the value of a block's bloom entry.
