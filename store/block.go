@@ -75,11 +75,14 @@ type header struct {
 	// (fieldcol.go). Blocks written before format 5 get them when the store
 	// is migrated; until then their field predicates read the raw JSON.
 	FieldCols bool
-	sets      [len(lowCard)]valueSet
-	triSeen   [2]uint8 // bit 1<<Tri for colSuccessful, colSuspicious
-	userBloom *lazyBloom
-	ipBloom   *lazyBloom
-	idBloom   *lazyBloom
+	// FieldOverflow: the block had too many paths to write its field
+	// columns (maxBlockFieldColumns); its field predicates read the raw JSON.
+	FieldOverflow bool
+	sets          [len(lowCard)]valueSet
+	triSeen       [2]uint8 // bit 1<<Tri for colSuccessful, colSuspicious
+	userBloom     *lazyBloom
+	ipBloom       *lazyBloom
+	idBloom       *lazyBloom
 }
 
 // encodeBlooms is the value of a block's bloom entry.
@@ -133,6 +136,9 @@ func (h *header) encode() []byte {
 	if h.FieldCols {
 		flags |= 1
 	}
+	if h.FieldOverflow {
+		flags |= 2
+	}
 	e.uvarint(flags)
 	return e.b
 }
@@ -160,7 +166,8 @@ func decodeHeader(b []byte) (*header, error) {
 	h.triSeen[0] = uint8(d.uvarint())
 	h.triSeen[1] = uint8(d.uvarint())
 	if len(d.b) > 0 { // format 4 headers end here
-		h.FieldCols = d.uvarint()&1 != 0
+		flags := d.uvarint()
+		h.FieldCols, h.FieldOverflow = flags&1 != 0, flags&2 != 0
 	}
 	if d.err != nil {
 		return nil, d.err
@@ -272,6 +279,7 @@ func buildBlock(seq uint64, recs []core.IngestRecord, rowSeqs []uint64, chunkRow
 	}
 	runParallel(tasks)
 	b.fields, h.FieldCols = finish()
+	h.FieldOverflow = overflowed(b.fields)
 	if rowSeqs == nil {
 		// A merge (rowSeqs set) moves rows the catalog has already seen.
 		b.obs = observeColumns(b.fields, recs)

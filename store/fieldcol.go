@@ -34,7 +34,8 @@ import (
 //   - viaArray: some value was reached through an array: isnull then
 //     depends on elements lacking the path, which leaves cannot show.
 //
-// Member names that a filter cannot spell (a dot, a space, nothing) put
+// Member names that a filter cannot spell (a dot, a space, nothing; or
+// that make a path over maxFieldPathBytes) put
 // every leaf beneath them into the column named by the parent path plus
 // ".\x00" (or "\x00" at the top): such leaves are found by a text search
 // and by contains on an ancestor, as in the raw JSON.
@@ -57,6 +58,12 @@ const inlineDictMax = 128
 
 // oddSegment names the column of leaves beneath unspellable member names.
 const oddSegment = "\x00"
+
+// maxFieldPathBytes bounds a column's path, which its Badger key holds
+// (Badger refuses keys over 65000 bytes, and with them the whole commit):
+// a member name that would make a longer path is treated as unspellable,
+// and filters on such paths read the raw JSON.
+const maxFieldPathBytes = 4096
 
 // fieldColumnBuilder gathers the leaves of a block's rows, path by path.
 type fieldColumnBuilder struct {
@@ -84,19 +91,41 @@ type pathNode struct {
 	col  *columnBuilder
 	kids []*pathNode
 	next int // where the previous lookup found its name, plus one
+	// byName indexes the kids of a wide object (member names that are ids:
+	// every event adds some), where searching the list cost each lookup a
+	// pass over all the names seen in the block.
+	byName map[string]*pathNode
 }
 
+// pathNodeListMax is the number of kids searched as a list.
+const pathNodeListMax = 32
+
 func (n *pathNode) kid(name []byte) *pathNode {
-	for i := 0; i < len(n.kids); i++ {
-		j := (n.next + i) % len(n.kids)
-		if k := n.kids[j]; k.name == string(name) {
-			n.next = j + 1
+	if n.byName != nil {
+		if k := n.byName[string(name)]; k != nil {
 			return k
+		}
+	} else {
+		for i := 0; i < len(n.kids); i++ {
+			j := (n.next + i) % len(n.kids)
+			if k := n.kids[j]; k.name == string(name) {
+				n.next = j + 1
+				return k
+			}
 		}
 	}
 	k := &pathNode{name: string(name)}
 	n.kids = append(n.kids, k)
 	n.next = len(n.kids)
+	switch {
+	case n.byName != nil:
+		n.byName[k.name] = k
+	case len(n.kids) > pathNodeListMax:
+		n.byName = make(map[string]*pathNode, 2*len(n.kids))
+		for _, x := range n.kids {
+			n.byName[x.name] = x
+		}
+	}
 	return k
 }
 
@@ -227,7 +256,7 @@ func (b *fieldColumnBuilder) walk(v *fastjson.Value, n *pathNode, inArray, odd b
 			switch {
 			case odd:
 				b.walk(e, n, inArray, odd)
-			case spellable(k):
+			case spellable(k) && base+1+len(k) <= maxFieldPathBytes:
 				if base > 0 {
 					b.path = append(b.path, '.')
 				}
@@ -411,6 +440,9 @@ type builtFieldColumn struct {
 	leafRows int
 	ndict    int
 	pairs    [pairBytes]byte // see fielddir.go
+	// unlisted: observed for the catalog only, neither written nor in the
+	// directory (see maxBlockFieldColumns).
+	unlisted bool
 	// For the field catalog: the types of the values, and the first and
 	// last rows holding the path.
 	types                       typeMask
@@ -434,24 +466,33 @@ func (b *fieldColumnBuilder) finish() []builtFieldColumn {
 		}
 	}
 	sort.Strings(paths)
-	out := make([]builtFieldColumn, len(paths))
+	out := make([]builtFieldColumn, len(paths), len(paths)+2)
+	overflow := len(paths) > maxBlockFieldColumns
 	// The columns encode independently: on all cores.
 	tasks := make([]func(), len(paths))
 	for i, p := range paths {
-		tasks[i] = func() { out[i] = b.cols[p].build(b.rows) }
+		tasks[i] = func() { out[i] = b.cols[p].build(b.rows, overflow) }
 	}
 	runParallel(tasks)
-	if b.hasIDs {
-		// Listed in the directory only (no value): sorts before every path.
-		out = append([]builtFieldColumn{{path: idPairsPath, pairs: b.idPairs, ndict: 1}}, out...)
+	if overflow {
+		out = append(out, builtFieldColumn{path: overflowPath})
 	}
+	if b.hasIDs {
+		// Listed in the directory only (no value).
+		out = append(out, builtFieldColumn{path: idPairsPath, pairs: b.idPairs, ndict: 1})
+	}
+	// The directory is sorted by path; the column of unspellable top-level
+	// names ("\x00") sorts before the "\x01" entries.
+	sort.Slice(out, func(i, j int) bool { return out[i].path < out[j].path })
 	return out
 }
 
 // build encodes the column of a block of rows, with its directory and
 // catalog facts.
-func (c *columnBuilder) build(rows int) builtFieldColumn {
-	bc := builtFieldColumn{path: c.path, flags: c.flags, leafRows: c.leafRows, ndict: len(c.kinds)}
+// unlisted: the block has too many columns to write (maxBlockFieldColumns);
+// the column is only observed.
+func (c *columnBuilder) build(rows int, unlisted bool) builtFieldColumn {
+	bc := builtFieldColumn{path: c.path, flags: c.flags, leafRows: c.leafRows, ndict: len(c.kinds), unlisted: unlisted}
 	pairsSet := 0
 	var seenKinds [256]bool
 	bc.hashes = make([]uint64, 0, len(c.kinds))
@@ -468,13 +509,38 @@ func (c *columnBuilder) build(rows int) builtFieldColumn {
 		}
 	}
 	bc.realRows, bc.firstRow, bc.lastRow = c.realRows, c.firstReal, c.lastReal
-	bc.value = c.encode(rows, bc.hashes)
+	if !unlisted {
+		bc.value = c.encode(rows, bc.hashes)
+	}
 	return bc
 }
 
 // idPairsPath names the directory entry of the event ids' byte pairs; no
 // filter can spell it.
 const idPairsPath = "\x01event_id"
+
+// maxBlockFieldColumns bounds the field columns of a block, each a Badger
+// entry written in the block's commit: Badger refuses a transaction of more
+// than about 26,000 entries (2.4 MiB with the store's 16 MiB memtables),
+// and with it the whole commit, which events whose member names are ids
+// reach. A block with more paths keeps none of its columns: its directory
+// lists overflowPath alone (and the ids' pairs), and its field predicates
+// read the raw JSON. The columns are still built, for the catalog.
+const maxBlockFieldColumns = 4096
+
+// overflowed reports whether a block's columns were too many to write.
+func overflowed(cols []builtFieldColumn) bool {
+	for _, c := range cols {
+		if c.path == overflowPath {
+			return true
+		}
+	}
+	return false
+}
+
+// overflowPath names the directory entry of a block whose paths were too
+// many for columns; no filter can spell it.
+const overflowPath = "\x01overflow"
 
 // Column entry layout:
 //

@@ -3,6 +3,7 @@ package store
 import (
 	"fmt"
 
+	"github.com/auditdeck/auditdeck/core"
 	"github.com/auditdeck/auditdeck/core/query"
 )
 
@@ -10,26 +11,19 @@ import (
 // block's field columns. ok is false when the columns cannot answer pr for
 // this block (see fieldcol.go); the caller then evaluates the raw JSON.
 func (r *reader) fieldFilter(b *blockState, pr *query.Pred, pre *query.TextMatcher, bs bitset, start, end int) (ok bool, err error) {
-	if !b.hdr.FieldCols {
-		return false, nil
+	if !b.hdr.FieldCols || b.hdr.FieldOverflow {
+		return false, nil // no columns (yet): see migrate.go, maxBlockFieldColumns
 	}
 	seq := b.hdr.Seq
 	if pr.IsTextSearch() {
 		return true, r.anyLeafFilter(b, pr, pre, "", bs, start, end)
 	}
 	path := pr.Term.Field
-	if words := pairWords(pr); words != nil {
-		// A contains whose needle's byte pairs the column lacks: no value
-		// passes, and a missing one fails a contains too.
-		fd, err := r.fieldDir(seq)
-		if err != nil {
-			return false, err
-		}
-		if e := fd.find(path); e != nil && e.flags&fcolContainer == 0 && !e.mayHoldAny(words) && !pr.RawMissing() {
-			clearRange(bs, start, end)
-			return true, nil
-		}
+	if len(path) > maxFieldPathBytes {
+		return false, nil // no column has it: see maxFieldPathBytes
 	}
+	// One field: its column is read directly (a missing key is a path the
+	// block lacks); the directory is for searches over many columns.
 	col, err := r.fieldColumn(seq, path)
 	if err != nil {
 		return false, err
@@ -115,7 +109,7 @@ func (r *reader) fieldFilter(b *blockState, pr *query.Pred, pre *query.TextMatch
 func rawTable(pr *query.Pred, pre *query.TextMatcher, col *fieldColumn) ([]bool, error) {
 	raw := make([]bool, col.ndict+1)
 	raw[0] = pr.RawMissing()
-	if pre != nil && !pre.Match(col.dictBytes) {
+	if !dictMayPass(pre, col.dictBytes) {
 		return raw, nil
 	}
 	kinds, texts, err := col.dict()
@@ -155,7 +149,11 @@ func (r *reader) anyLeafFilter(b *blockState, pr *query.Pred, pre *query.TextMat
 		if err != nil {
 			return err
 		}
-		if col == nil || col.ndict == 0 || pre != nil && !pre.Match(col.dictBytes) {
+		if col == nil {
+			// The directory lists it: written together, so it was lost.
+			return fmt.Errorf("read %s: not in the store: %w", describeKey(fieldColumnKey(seq, p)), core.ErrDamaged)
+		}
+		if col.ndict == 0 || !dictMayPass(pre, col.dictBytes) {
 			continue
 		}
 		if col.rows != b.hdr.Rows {
@@ -218,6 +216,14 @@ func (r *reader) anyLeafFilter(b *blockState, pr *query.Pred, pre *query.TextMat
 		}
 	}
 	return nil
+}
+
+// dictMayPass reports whether some value of a dictionary (its bytes as
+// stored) may pass the prefilter pre (nil: no prefilter). pre folds ASCII
+// letters only, so a dictionary with a letter that lowers to ASCII is
+// always read.
+func dictMayPass(pre *query.TextMatcher, dict []byte) bool {
+	return pre == nil || pre.Match(dict) || foldsToASCII(dict)
 }
 
 func clearRange(bs bitset, start, end int) {

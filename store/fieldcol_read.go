@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/auditdeck/auditdeck/core"
 	"github.com/dgraph-io/badger/v4"
 )
 
@@ -46,13 +45,6 @@ func (r *reader) fieldDir(seq uint64) (*fieldDir, error) {
 // fieldColumn returns a block's column of path, or nil when no row of the
 // block has the path.
 func (r *reader) fieldColumn(seq uint64, path string) (*fieldColumn, error) {
-	fd, err := r.fieldDir(seq)
-	if err != nil {
-		return nil, err
-	}
-	if fd.find(path) == nil {
-		return nil, nil
-	}
 	k := cacheKey{seq: seq, col: fieldColumnSlot, path: path}
 	if r.memo != nil {
 		if v, ok := r.memo[k]; ok {
@@ -68,8 +60,8 @@ func (r *reader) fieldColumn(seq uint64, path string) (*fieldColumn, error) {
 	var c *fieldColumn
 	switch {
 	case errors.Is(err, badger.ErrKeyNotFound):
-		// The directory lists it: written together, so it was lost.
-		return nil, fmt.Errorf("read %s: not in the store: %w", describeKey(key), core.ErrDamaged)
+		// No row of the block has the path (Badger's table filters make
+		// asking cheap).
 	case err != nil:
 		return nil, fmt.Errorf("read %s: %w", describeKey(key), err)
 	default:

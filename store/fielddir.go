@@ -43,6 +43,8 @@ func pairBit(a, b byte) uint { return (uint(foldByte(a))*31 + uint(foldByte(b))*
 
 // addPairs records the byte pairs of text; n counts the bits set, and
 // once all are (random text fills the set fast) there is nothing to add.
+// A text holding a letter whose lower case is ASCII (see foldsToASCII) also
+// records the pairs of its lower case, which icontains compares.
 func addPairs[T string | []byte](set *[pairBytes]byte, n *int, text T) {
 	for i := 0; i+1 < len(text) && *n < pairBits; i++ {
 		bit := pairBit(text[i], text[i+1])
@@ -51,6 +53,36 @@ func addPairs[T string | []byte](set *[pairBytes]byte, n *int, text T) {
 			*n++
 		}
 	}
+	if *n < pairBits && foldsToASCII(text) {
+		addPairs(set, n, strings.ToLower(string(text)))
+	}
+}
+
+// The only characters outside ASCII whose lower case (strings.ToLower,
+// which icontains and iin apply to values) is an ASCII letter: K KELVIN
+// SIGN (U+212A) lowers to k, İ (U+0130) to i. Byte prefilters that fold
+// ASCII letters only would miss "kelvin" in "\u212Aelvin".
+const (
+	kelvinSign     = "\u212a"
+	capitalIDotted = "\u0130"
+)
+
+// foldsToASCII reports whether text holds K KELVIN SIGN or İ: a text an
+// ASCII-folding byte prefilter cannot rule out for icontains.
+func foldsToASCII[T string | []byte](text T) bool {
+	for i := 0; i+1 < len(text); i++ {
+		switch text[i] {
+		case capitalIDotted[0]:
+			if text[i+1] == capitalIDotted[1] {
+				return true
+			}
+		case kelvinSign[0]:
+			if i+2 < len(text) && text[i+1] == kelvinSign[1] && text[i+2] == kelvinSign[2] {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // mayHoldAll reports whether a text with every needle of one of words may
@@ -77,10 +109,16 @@ func (e *fieldDirEntry) mayHoldAny(words []string) bool {
 }
 
 func encodeFieldDir(cols []builtFieldColumn) []byte {
-	e := enc{b: make([]byte, 0, len(cols)*(pairBytes+32)+8)}
-	e.b = append(e.b, fieldDirVersion)
-	e.uvarint(uint64(len(cols)))
+	listed := make([]builtFieldColumn, 0, len(cols))
 	for _, c := range cols {
+		if !c.unlisted {
+			listed = append(listed, c)
+		}
+	}
+	e := enc{b: make([]byte, 0, len(listed)*(pairBytes+32)+8)}
+	e.b = append(e.b, fieldDirVersion)
+	e.uvarint(uint64(len(listed)))
+	for _, c := range listed {
 		e.str(c.path)
 		e.uvarint(c.flags)
 		e.uvarint(uint64(c.ndict))

@@ -124,7 +124,7 @@ func (s *Store) migrateBlock(b *blockState, cat *catalogState) error {
 		return fmt.Errorf("a stored event does not parse: %w", errCorrupt)
 	}
 	h := *b.hdr
-	h.FieldCols = true
+	h.FieldCols, h.FieldOverflow = true, overflowed(cols)
 	txn := s.db.NewTransaction(true)
 	defer txn.Discard()
 	if err := setFieldColumns(txn, h.Seq, cols); err != nil {
@@ -136,7 +136,7 @@ func (s *Store) migrateBlock(b *blockState, cat *catalogState) error {
 	if err := txn.Commit(); err != nil {
 		return err
 	}
-	b.hdr.FieldCols = true // no reader exists yet: see migrateFieldColumns
+	b.hdr.FieldCols, b.hdr.FieldOverflow = true, h.FieldOverflow // no reader exists yet: see migrateFieldColumns
 	if cat != nil {
 		cat.observeBlock(observeColumns(cols, recs))
 	}

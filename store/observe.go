@@ -30,8 +30,8 @@ func observeColumns(cols []builtFieldColumn, recs []core.IngestRecord) []fieldOb
 		out = append(out, ids)
 	}
 	for _, c := range cols {
-		if c.value == nil || c.realRows == 0 || len(c.path) > maxObservedPathBytes || !query.ValidField(c.path) {
-			continue // directory-only entries, unspellable or overlong paths
+		if c.realRows == 0 || len(c.path) > maxObservedPathBytes || !query.ValidField(c.path) {
+			continue // directory-only entries (\x01...), unspellable or overlong paths
 		}
 		o := fieldObservation{Path: c.path, Types: c.types, Rows: c.realRows, Hashes: c.hashes}
 		if c.firstRow < len(recs) && c.lastRow < len(recs) {

@@ -202,14 +202,16 @@ func needleOf(words []string, fold bool) (rawNeedle, bool) {
 
 // mayContain reports whether raw (one row, or a whole chunk of rows) can
 // satisfy every needle. Text with a \u escape is always passed through to
-// the full evaluation, since an escape can spell any character.
+// the full evaluation, since an escape can spell any character, and so is
+// text with a letter whose lower case is ASCII (icontains lowers it; the
+// needles fold ASCII only).
 func (p *plan) mayContain(raw []byte) bool {
 	if len(p.needles) == 0 {
 		return true
 	}
 	for _, n := range p.needles {
 		if !n.words.Match(raw) {
-			return bytes.Contains(raw, escapeU)
+			return bytes.Contains(raw, escapeU) || foldsToASCII(raw)
 		}
 	}
 	return true
@@ -380,16 +382,22 @@ func (b bitset) prev(i int) int {
 func (r *reader) candidates(p *plan, b *blockState) (bitset, error) {
 	h := b.hdr
 	seq := h.Seq
-	ts, err := r.times(seq)
-	if err != nil {
-		return nil, err
+	var ts []int64
+	start, end := 0, h.Rows
+	if p.lo > h.MinT || p.hi < h.MaxT || len(p.timePreds) > 0 || len(p.hourPreds) > 0 {
+		// The time column only when time narrows the rows: a count of
+		// another field over a whole block needs none.
+		var err error
+		if ts, err = r.times(seq); err != nil {
+			return nil, err
+		}
+		if len(ts) != h.Rows {
+			return nil, fmt.Errorf("block %d: %w", seq, errCorrupt)
+		}
+		// Rows are newest first, so the time window is one run of rows.
+		start = sort.Search(len(ts), func(i int) bool { return ts[i] <= p.hi })
+		end = sort.Search(len(ts), func(i int) bool { return ts[i] < p.lo })
 	}
-	if len(ts) != h.Rows {
-		return nil, fmt.Errorf("block %d: %w", seq, errCorrupt)
-	}
-	// Rows are newest first, so the time window is one run of rows.
-	start := sort.Search(len(ts), func(i int) bool { return ts[i] <= p.hi })
-	end := sort.Search(len(ts), func(i int) bool { return ts[i] < p.lo })
 	bs := newBitset(h.Rows)
 	if start >= end {
 		return bs, nil

@@ -511,6 +511,21 @@ func (s *Store) mergeSmallBlocks() error {
 	if len(small) < mergeTrigger {
 		return nil
 	}
+	// A merge deletes every field column of the blocks it merges and writes
+	// the merged ones in one transaction, which blocks with many distinct
+	// paths make bigger than Badger takes: fewer blocks are merged then
+	// (nothing is published before the commit, so a retry is clean).
+	for {
+		err := s.mergeBlocks(snap, small)
+		if !errors.Is(err, badger.ErrTxnTooBig) || len(small) <= 2 {
+			return err
+		}
+		small = small[:len(small)/2]
+	}
+}
+
+// mergeBlocks rewrites the live rows of small as full blocks.
+func (s *Store) mergeBlocks(snap *snapshot, small []*blockState) error {
 	r := s.newReader()
 	defer r.close()
 	var pending []pendingRec
