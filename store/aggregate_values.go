@@ -170,7 +170,9 @@ func (r *reader) valuesOf(b *blockState, g core.GroupBy, rows bitset) (*blockVal
 			}
 		}
 		return v, nil
-	case !b.hdr.FieldCols:
+	case !b.hdr.FieldCols || b.hdr.FieldOverflow || len(g.Field) > maxFieldPathBytes:
+		// No columns (not migrated, or too many paths), or no column for so
+		// long a path: as the filters do, read the raw JSON.
 		return r.rawValues(b, g.Field, rows)
 	}
 	col, err := r.fieldColumn(seq, g.Field)
