@@ -87,7 +87,7 @@ type aggEntry struct {
 	count int64
 	nums  []AggNum
 	sets  []map[uint64]struct{}
-	hll   []*hyperLogLog
+	hll   []*HyperLogLog
 }
 
 // NewAggTable starts an empty table for req.
@@ -117,7 +117,7 @@ func (t *AggTable) Merge(key []AggValue, p *AggPartial) {
 		n := len(t.req.Metrics)
 		e.nums = make([]AggNum, n)
 		e.sets = make([]map[uint64]struct{}, n)
-		e.hll = make([]*hyperLogLog, n)
+		e.hll = make([]*HyperLogLog, n)
 		t.groups[string(t.keyBuf)] = e
 	}
 	e.count += p.Count
@@ -139,7 +139,7 @@ func (t *AggTable) Merge(key []AggValue, p *AggPartial) {
 func (t *AggTable) addHashes(e *aggEntry, i int, hs []uint64) {
 	if e.hll[i] != nil {
 		for _, h := range hs {
-			e.hll[i].add(h)
+			e.hll[i].Add(h)
 		}
 		return
 	}
@@ -153,9 +153,9 @@ func (t *AggTable) addHashes(e *aggEntry, i int, hs []uint64) {
 		}
 		if t.hashes >= distinctBudget {
 			// Over budget: this group's set becomes a sketch.
-			x := &hyperLogLog{}
+			x := NewHyperLogLog(aggregateSketchBits)
 			for k := range s {
-				x.add(k)
+				x.Add(k)
 			}
 			t.hashes -= len(s)
 			e.sets[i] = nil
@@ -291,7 +291,7 @@ func (t *AggTable) group(e *aggEntry) AggGroup {
 			st.Value = float64(e.count)
 		case StatDistinct:
 			if e.hll[i] != nil {
-				st.Value, st.Approx = math.Round(e.hll[i].estimate()), true
+				st.Value, st.Approx = math.Round(e.hll[i].Estimate()), true
 			} else {
 				st.Value = float64(len(e.sets[i]))
 			}
@@ -367,3 +367,7 @@ func aggRank(v AggValue) int {
 	}
 	return 5
 }
+
+// aggregateSketchBits is the precision of a distinct count's sketch once
+// its exact hashes exceed their budget (4 KiB, about 1.6%).
+const aggregateSketchBits = 12

@@ -5,25 +5,51 @@ import (
 	"math/bits"
 )
 
-// hyperLogLog estimates a distinct count in 4 KiB (2^12 registers, about
-// 1.6% standard error): what a group's distinct count becomes once the
-// exact hashes of an aggregation exceed their budget.
-type hyperLogLog struct {
-	reg [1 << sketchBits]uint8
+// HyperLogLog estimates a distinct count (Flajolet et al. 2007) in 2^p
+// one-byte registers, a standard error of about 1.04/sqrt(2^p): 3.3% at
+// precision 10 (the field catalog's, persisted), 1.6% at 12 (an
+// aggregation's distinct counts past their exact budget).
+type HyperLogLog struct {
+	p   uint8
+	reg []uint8
 }
 
-const sketchBits = 12
+// NewHyperLogLog returns an empty sketch of precision p (4 to 16).
+func NewHyperLogLog(p uint8) *HyperLogLog {
+	p = min(max(p, 4), 16)
+	return &HyperLogLog{p: p, reg: make([]uint8, 1<<p)}
+}
 
-func (x *hyperLogLog) add(h uint64) {
-	i := h >> (64 - sketchBits)
-	w := h<<sketchBits | 1<<(sketchBits-1) // the guard bit bounds the rank
+// HyperLogLogFrom rebuilds a sketch from its registers (see Registers);
+// nil when their number is no power of two in range.
+func HyperLogLogFrom(reg []uint8) *HyperLogLog {
+	n := len(reg)
+	if n < 16 || n > 1<<16 || n&(n-1) != 0 {
+		return nil
+	}
+	return &HyperLogLog{p: uint8(bits.TrailingZeros(uint(n))), reg: append([]uint8(nil), reg...)}
+}
+
+// Registers are the sketch's state, to persist.
+func (x *HyperLogLog) Registers() []uint8 { return x.reg }
+
+// Clone copies the sketch.
+func (x *HyperLogLog) Clone() *HyperLogLog {
+	return &HyperLogLog{p: x.p, reg: append([]uint8(nil), x.reg...)}
+}
+
+// Add takes a 64-bit hash of a value (xxhash64: uniform bits).
+func (x *HyperLogLog) Add(h uint64) {
+	i := h >> (64 - x.p)
+	w := h<<x.p | 1<<(x.p-1) // the guard bit bounds the rank
 	if r := uint8(bits.LeadingZeros64(w) + 1); r > x.reg[i] {
 		x.reg[i] = r
 	}
 }
 
-func (x *hyperLogLog) estimate() float64 {
-	const m = float64(len(x.reg))
+// Estimate is the approximate number of distinct hashes added.
+func (x *HyperLogLog) Estimate() float64 {
+	m := float64(len(x.reg))
 	sum, zeros := 0.0, 0
 	for _, r := range x.reg {
 		sum += math.Ldexp(1, -int(r))

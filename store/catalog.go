@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"math"
-	"math/bits"
 	"slices"
 	"sync"
 	"time"
@@ -76,7 +75,7 @@ type fieldStat struct {
 	types      typeMask
 	rows       int64
 	minT, maxT int64
-	hll        *hll // nil past maxSketches
+	hll        *core.HyperLogLog // nil past maxSketches
 }
 
 // catalogState is the catalog as the store accumulates it. A state that was
@@ -98,7 +97,7 @@ func (c *catalogState) clone() *catalogState {
 	for p, f := range c.fields {
 		cp := *f
 		if f.hll != nil {
-			cp.hll = f.hll.clone()
+			cp.hll = f.hll.Clone()
 		}
 		n.fields[p] = &cp
 	}
@@ -118,7 +117,7 @@ func (c *catalogState) observeBlock(obs []fieldObservation) {
 			}
 			f = &fieldStat{minT: o.MinT, maxT: o.MaxT}
 			if c.sketches < maxSketches {
-				f.hll = &hll{}
+				f.hll = core.NewHyperLogLog(hllPrecision)
 				c.sketches++
 			}
 			c.fields[o.Path] = f
@@ -129,7 +128,7 @@ func (c *catalogState) observeBlock(obs []fieldObservation) {
 		f.maxT = max(f.maxT, o.MaxT)
 		if f.hll != nil {
 			for _, h := range o.Hashes {
-				f.hll.add(h)
+				f.hll.Add(h)
 			}
 		}
 	}
@@ -142,7 +141,7 @@ func (c *catalogState) catalog() *core.FieldCatalog {
 		fi := core.FieldInfo{Path: p, Types: f.types.names(), Rows: f.rows, Distinct: -1,
 			FirstSeen: time.Unix(0, f.minT).UTC(), LastSeen: time.Unix(0, f.maxT).UTC()}
 		if f.hll != nil {
-			fi.Distinct = f.hll.estimate()
+			fi.Distinct = int64(math.Round(f.hll.Estimate()))
 		}
 		out = append(out, fi)
 	}
@@ -172,7 +171,7 @@ func (c *catalogState) encode() []byte {
 		e.varint(f.minT)
 		e.varint(f.maxT)
 		if f.hll != nil {
-			e.bytes(f.hll.reg[:])
+			e.bytes(f.hll.Registers())
 		} else {
 			e.bytes(nil)
 		}
@@ -197,9 +196,8 @@ func decodeCatalog(v []byte) (*catalogState, error) {
 		f := &fieldStat{types: typeMask(d.uvarint()), rows: int64(d.uvarint()), minT: d.varint(), maxT: d.varint()}
 		switch reg := d.bytes(); len(reg) {
 		case 0:
-		case hllRegisters:
-			f.hll = &hll{}
-			copy(f.hll.reg[:], reg)
+		case 1 << hllPrecision:
+			f.hll = core.HyperLogLogFrom(reg)
 			c.sketches++
 		default:
 			d.fail()
@@ -347,38 +345,6 @@ func (s *Store) publishCatalog(next *catalogState) {
 	s.catalog.built = nil
 }
 
-// hll is a HyperLogLog sketch (Flajolet et al. 2007) of precision 10: 1024
-// one-byte registers, a standard error of about 3.3%.
-type hll struct{ reg [hllRegisters]uint8 }
-
-const (
-	hllPrecision = 10
-	hllRegisters = 1 << hllPrecision
-)
-
-func (h *hll) clone() *hll { c := *h; return &c }
-
-// add takes a 64-bit hash of a value (xxhash64: uniform bits).
-func (h *hll) add(x uint64) {
-	i := x >> (64 - hllPrecision)
-	w := x<<hllPrecision | 1<<(hllPrecision-1) // guard bit bounds the rank
-	if r := uint8(bits.LeadingZeros64(w) + 1); r > h.reg[i] {
-		h.reg[i] = r
-	}
-}
-
-func (h *hll) estimate() int64 {
-	const m = float64(hllRegisters)
-	sum, zeros := 0.0, 0
-	for _, r := range h.reg {
-		sum += math.Ldexp(1, -int(r))
-		if r == 0 {
-			zeros++
-		}
-	}
-	e := 0.7213 / (1 + 1.079/m) * m * m / sum
-	if e <= 2.5*m && zeros > 0 {
-		e = m * math.Log(m/float64(zeros)) // linear counting for small sets
-	}
-	return int64(math.Round(e))
-}
+// hllPrecision is the catalog sketches' precision (1024 registers,
+// about 3.3%), persisted with them.
+const hllPrecision = 10
