@@ -1,10 +1,8 @@
 package store
 
 import (
-	"cmp"
 	"context"
 	"fmt"
-	"runtime"
 	"strconv"
 	"sync"
 
@@ -45,7 +43,6 @@ func (r *reader) aggregate(ctx context.Context, req core.AggregateRequest, paral
 	if err := req.Validate(); err != nil {
 		return core.AggregateResult{}, err
 	}
-	s := r.s
 	p := newPlan(req.Filter, r.snap)
 	p.asOf = r.asOf
 	var todo []*blockState
@@ -55,8 +52,7 @@ func (r *reader) aggregate(ctx context.Context, req core.AggregateRequest, paral
 		}
 	}
 	table := core.NewAggTable(req)
-	var mu sync.Mutex // guards table and firstErr
-	var firstErr error
+	var mu sync.Mutex // guards table
 	merge := func(g *blockGroups) {
 		mu.Lock()
 		defer mu.Unlock()
@@ -69,69 +65,15 @@ func (r *reader) aggregate(ctx context.Context, req core.AggregateRequest, paral
 			table.Merge(key, g.parts[i])
 		}
 	}
-	readers := []*reader{r}
-	own := false
-	if workers := min(len(todo), max(1, runtime.GOMAXPROCS(0))); parallel && workers > 1 && s.state.Load() == r.snap {
-		s.pubMu.RLock()
-		if s.state.Load() == r.snap { // no commit since r was opened: the same state
-			readers = readers[:0]
-			for range workers {
-				readers = append(readers, &reader{s: s, snap: r.snap, txn: s.db.NewTransaction(false)})
-			}
-			own = true
+	err := r.eachBlock(ctx, p, "aggregate", todo, parallel, func(x *exec, b *blockState) error {
+		g, err := x.aggregateBlock(b, &req)
+		if err != nil {
+			return err
 		}
-		s.pubMu.RUnlock()
-	}
-	next := make(chan *blockState)
-	var wg sync.WaitGroup
-	for _, rd := range readers {
-		wg.Add(1)
-		go func(rd *reader) {
-			defer wg.Done()
-			if own {
-				defer rd.close()
-			}
-			var perr error
-			defer func() {
-				if perr != nil {
-					mu.Lock()
-					firstErr = cmp.Or(firstErr, perr)
-					mu.Unlock()
-					for range next { // let the feeder finish
-					}
-				}
-			}()
-			defer s.recoverDamage("aggregate", &rd.at, &perr)
-			x := &exec{r: rd, p: p, ctx: ctx}
-			n := 0
-			for b := range next {
-				if n++; n%64 == 0 {
-					releaseMappedPages(s.opts.Dir) // as counts do
-				}
-				g, err := x.aggregateBlock(b, &req)
-				if err != nil {
-					perr = err
-					return
-				}
-				merge(g)
-			}
-		}(rd)
-	}
-	for _, b := range todo {
-		if ctx.Err() != nil {
-			break
-		}
-		next <- b
-	}
-	close(next)
-	wg.Wait()
-	if len(todo) > 32 {
-		releaseMappedPages(s.opts.Dir)
-	}
-	if firstErr != nil {
-		return core.AggregateResult{}, firstErr
-	}
-	if err := ctx.Err(); err != nil {
+		merge(g)
+		return nil
+	})
+	if err != nil {
 		return core.AggregateResult{}, err
 	}
 	return table.Result(), nil

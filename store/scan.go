@@ -8,12 +8,10 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"github.com/auditdeck/auditdeck/core"
 	"github.com/auditdeck/auditdeck/core/query"
@@ -114,7 +112,6 @@ func (r *reader) countBlocks(ctx context.Context, c *query.Compiled, parallel bo
 // countPlan counts the rows a plan matches (its filter, within its
 // created_at window lo..hi).
 func (r *reader) countPlan(ctx context.Context, p *plan, parallel bool) (int64, error) {
-	s := r.s
 	var todo []*blockState
 	var total int64
 	for _, b := range r.snap.blocks {
@@ -127,86 +124,21 @@ func (r *reader) countPlan(ctx context.Context, p *plan, parallel bool) (int64, 
 		}
 		todo = append(todo, b)
 	}
-	workers := min(len(todo), max(1, runtime.GOMAXPROCS(0)))
-	var readers []*reader
-	if parallel && workers > 1 && s.state.Load() == r.snap {
-		s.pubMu.RLock()
-		if s.state.Load() == r.snap { // no commit since r was opened
-			for range workers {
-				readers = append(readers, &reader{s: s, snap: r.snap, txn: s.db.NewTransaction(false)})
-			}
-		}
-		s.pubMu.RUnlock()
-	}
-	own := readers != nil
-	if !own {
-		readers = []*reader{r}
-		workers = 1
-	}
-	next := make(chan *blockState)
 	var mu sync.Mutex
-	var firstErr error
-	var scanned atomic.Int64
-	var wg sync.WaitGroup
-	for i := range workers {
-		wg.Add(1)
-		go func(rd *reader) {
-			defer wg.Done()
-			if own {
-				defer rd.close()
-			}
-			var perr error
-			defer func() {
-				if perr != nil {
-					mu.Lock()
-					firstErr = cmp.Or(firstErr, perr)
-					mu.Unlock()
-					for range next { // let the feeder finish
-					}
-				}
-			}()
-			defer s.recoverDamage("count", &rd.at, &perr)
-			x := &exec{r: rd, p: p, ctx: ctx}
-			var n int64
-			for b := range next {
-				// Mapped value-log pages count in RSS until released: a raw
-				// scan maps most of the store, a column count a few pages per
-				// block (released only at the end, a 10M-event count peaked
-				// at 1.9 GB; every 64 blocks, at 180 MB, no slower).
-				if n := scanned.Add(1); (len(p.rawPreds) > 0 && n%32 == 0) || n%64 == 0 {
-					releaseMappedPages(s.opts.Dir)
-				}
-				k, err := x.countBlock(b)
-				if err != nil {
-					mu.Lock()
-					if firstErr == nil {
-						firstErr = err
-					}
-					mu.Unlock()
-					continue
-				}
-				n += k
-			}
-			mu.Lock()
-			total += n
-			mu.Unlock()
-		}(readers[i])
-	}
-	for _, b := range todo {
-		if ctx.Err() != nil {
-			break
+	err := r.eachBlock(ctx, p, "count", todo, parallel, func(x *exec, b *blockState) error {
+		k, err := x.countBlock(b)
+		if err != nil {
+			return err
 		}
-		next <- b
+		mu.Lock()
+		total += k
+		mu.Unlock()
+		return nil
+	})
+	if err != nil {
+		return 0, err
 	}
-	close(next)
-	wg.Wait()
-	if len(todo) > 32 {
-		releaseMappedPages(s.opts.Dir) // the columns of most blocks were mapped
-	}
-	if firstErr != nil {
-		return 0, firstErr
-	}
-	return total, ctx.Err()
+	return total, nil
 }
 
 // coversWhole: the header proves every live row of b matches.
