@@ -448,7 +448,7 @@ type builtFieldColumn struct {
 	types                       typeMask
 	realRows, firstRow, lastRow int
 	kinds                       []query.LeafKind
-	hashes                      []uint64 // xxhash of each distinct value (kind byte + text)
+	hashes                      []uint64 // leafHash of each distinct value, for the catalog
 }
 
 // leafHash identifies a distinct value across blocks (the kind in the top
@@ -510,7 +510,7 @@ func (c *columnBuilder) build(rows int, unlisted bool) builtFieldColumn {
 	}
 	bc.realRows, bc.firstRow, bc.lastRow = c.realRows, c.firstReal, c.lastReal
 	if !unlisted {
-		bc.value = c.encode(rows, bc.hashes)
+		bc.value = c.encode(rows)
 	}
 	return bc
 }
@@ -552,7 +552,7 @@ const overflowPath = "\x01overflow"
 //	  multi-valued, a uvarint count per row, then all codes
 const fieldColumnVersion = 1
 
-func (c *columnBuilder) encode(rows int, hashes []uint64) []byte {
+func (c *columnBuilder) encode(rows int) []byte {
 	e := enc{b: make([]byte, 0, 64)}
 	e.b = append(e.b, fieldColumnVersion)
 	e.uvarint(c.flags)
@@ -831,20 +831,6 @@ func (c *fieldColumn) decodeCodes() error {
 		}
 	}
 	return bd.err
-}
-
-// codesOf returns row r's codes (nil for none).
-func (c *fieldColumn) codesOf(r int, buf []uint32) []uint32 {
-	if c.single != nil {
-		if r >= len(c.single) || c.single[r] == 0 {
-			return nil
-		}
-		return append(buf[:0], c.single[r])
-	}
-	if r+1 >= len(c.start) {
-		return nil
-	}
-	return c.multi[c.start[r]:c.start[r+1]]
 }
 
 // fieldColumnTasks splits building a block's field columns over the cores:

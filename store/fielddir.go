@@ -85,7 +85,7 @@ func foldsToASCII[T string | []byte](text T) bool {
 	return false
 }
 
-// mayHoldAll reports whether a text with every needle of one of words may
+// mayHoldAny reports whether a text with every pair of one of words may
 // be among the column's values: false only when, for each word, some pair
 // of it is missing. Words shorter than two bytes prove nothing.
 func (e *fieldDirEntry) mayHoldAny(words []string) bool {
