@@ -57,15 +57,32 @@ const (
 	StatAvg      AggOp = "avg"
 	StatMin      AggOp = "min"
 	StatMax      AggOp = "max"
+	// StatCountIf counts the group's events that also match the metric's
+	// own filter (Filter, or Where compiled by Engine.Aggregate).
+	StatCountIf AggOp = "count_if"
+	// StatFirst and StatLast are the group's earliest and latest created_at,
+	// exact (AggStat.Int, unix ns): a float64 cannot hold every nanosecond.
+	StatFirst AggOp = "first"
+	StatLast  AggOp = "last"
 )
 
-// AggMetric is one statistic of each group; count needs no field.
+// AggMetric is one statistic of each group; count, count_if, first and
+// last need no field.
 type AggMetric struct {
 	Op    AggOp
 	Field string
+	// Where is count_if's filter as written; Filter is it compiled, what a
+	// store evaluates (Engine.Aggregate compiles Where when Filter is nil).
+	Where  query.Filter
+	Filter *query.Compiled
 }
 
-func (m AggMetric) String() string { return string(m.Op) + "(" + m.Field + ")" }
+func (m AggMetric) String() string {
+	if m.Op == StatCountIf {
+		return string(m.Op) + "(" + m.Where.String() + ")"
+	}
+	return string(m.Op) + "(" + m.Field + ")"
+}
 
 // GroupBy is one key of a grouping: a field, or a time bucket of
 // created_at when Every is set (Field is then "created_at").
@@ -141,6 +158,9 @@ type AggStat struct {
 	Value  float64
 	Null   bool
 	Approx bool // a distinct count from a sketch
+	// Int is count_if's count, or first's or last's created_at (unix ns),
+	// exact; Value holds it too, rounded to a float64.
+	Int int64
 }
 
 // AggGroup is one group of the result.
@@ -190,8 +210,16 @@ func (r *AggregateRequest) Validate() error {
 			if m.Field == "" {
 				return fmt.Errorf("%s() needs a field", m.Op)
 			}
+		case StatCountIf:
+			if m.Field != "" || m.Filter == nil && m.Where.IsEmpty() {
+				return fmt.Errorf("count_if() takes a filter, such as count_if(operation_successful.eq(false))")
+			}
+		case StatFirst, StatLast:
+			if m.Field != "" && m.Field != "created_at" {
+				return fmt.Errorf("%s() is of created_at, not %s", m.Op, m.Field)
+			}
 		default:
-			return fmt.Errorf("unknown aggregate %q: expected count, distinct, sum, avg, min or max", m.Op)
+			return fmt.Errorf("unknown aggregate %q: expected count, count_if, distinct, sum, avg, min, max, first or last", m.Op)
 		}
 	}
 	if r.Top < 0 || r.MaxGroups < 0 {

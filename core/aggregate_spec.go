@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"slices"
+
 	"github.com/auditdeck/auditdeck/core/query"
 )
 
@@ -31,6 +33,9 @@ func (e *Engine) Aggregate(ctx context.Context, q StatsQuery) (AggregateResult, 
 		return AggregateResult{}, err
 	}
 	req := AggregateRequest{Filter: c, By: q.By, Metrics: q.Metrics, Top: q.Top, MaxGroups: q.MaxGroups}
+	if req.Metrics, err = e.compileMetrics(q.Metrics); err != nil {
+		return AggregateResult{}, &FieldError{Field: "stats", Err: err}
+	}
 	if err := e.checkAggregate(ctx, &req); err != nil {
 		// A request error, as a report's bad field is (an API's 400).
 		return AggregateResult{}, &FieldError{Field: "stats", Err: err}
@@ -43,8 +48,35 @@ func (e *Engine) Aggregate(ctx context.Context, q StatsQuery) (AggregateResult, 
 	return e.events.Aggregate(ctx, req)
 }
 
+// compileMetrics compiles the filters of count_if metrics that have none
+// compiled yet, on a copy: the caller's metrics are left as they were.
+func (e *Engine) compileMetrics(ms []AggMetric) ([]AggMetric, error) {
+	var out []AggMetric
+	for i, m := range ms {
+		if m.Op != StatCountIf || m.Filter != nil {
+			continue
+		}
+		if m.Where.IsEmpty() {
+			return nil, fmt.Errorf("count_if() takes a filter, such as count_if(operation_successful.eq(false))")
+		}
+		if out == nil {
+			out = slices.Clone(ms)
+		}
+		c, err := e.Compile(m.Where)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", m, err)
+		}
+		out[i].Filter = c
+	}
+	if out == nil {
+		return ms, nil
+	}
+	return out, nil
+}
+
 // checkAggregate validates the request and its field names: any field a
-// filter may name, except those kept beside the events (triage) or derived.
+// filter may name. Of those no event holds, the triage fields are read
+// from the triage index and created_hour from the time column.
 func (e *Engine) checkAggregate(ctx context.Context, req *AggregateRequest) error {
 	if err := req.Validate(); err != nil {
 		return err
@@ -56,8 +88,8 @@ func (e *Engine) checkAggregate(ctx context.Context, req *AggregateRequest) erro
 	}
 	check := func(field string) error {
 		for i := range BuiltinFields {
-			if f := &BuiltinFields[i]; f.Path == field && (f.Kept == KeptBeside || f.Kept == KeptAsDerived) {
-				return fmt.Errorf("field %q: aggregation reads the events' own fields; %s is not one", field, field)
+			if f := &BuiltinFields[i]; f.Path == field && !aggregatable(f) {
+				return fmt.Errorf("field %q: aggregation reads the events' own fields, the triage state and created_hour; %s is none of them", field, field)
 			}
 		}
 		if _, err := schema.Lookup(field); err != nil {
@@ -65,7 +97,7 @@ func (e *Engine) checkAggregate(ctx context.Context, req *AggregateRequest) erro
 		}
 		// Beneath an open object any path compiles; a group by a path no
 		// event has is one (missing) group, nearly always a typo.
-		if cat == nil || field == "event_id" || cat.Has(field) {
+		if f, ok := Builtin(field); cat == nil || field == "event_id" || cat.Has(field) || ok && (f.Kept == KeptBeside || f.Kept == KeptAsDerived) {
 			return nil
 		}
 		msg := "no event has field " + strconv.Quote(field)
@@ -89,11 +121,25 @@ func (e *Engine) checkAggregate(ctx context.Context, req *AggregateRequest) erro
 	return nil
 }
 
+// aggregatable: a built-in field the stores aggregate. Every one is today
+// (a new field kept beside the events, or derived, needs its reader in
+// the store first: store/aggregate_beside.go).
+func aggregatable(f *BuiltinField) bool {
+	switch f.Kept {
+	case KeptBeside:
+		return f.Text != nil
+	case KeptAsDerived:
+		return f.Number != nil
+	}
+	return true
+}
+
 // ParseStats reads a stats expression: metrics, then optionally "by" and up
 // to three keys, comma separated:
 //
 //	count() by user.user_email
 //	count(), distinct(client_ip), avg(raw.bytes) by event_type, time(1h)
+//	count(), count_if(operation_successful.eq(false)), first(), last() by user.user_email
 //
 // A key is a field path or time(DURATION) (a bucket of created_at: 30m, 1h,
 // 1d). With no metric, count() is meant.
@@ -110,11 +156,21 @@ func ParseStats(s string) (metrics []AggMetric, by []GroupBy, err error) {
 		}
 	}
 	if head != "" {
-		for _, part := range strings.Split(head, ",") {
+		for _, part := range splitOutside(head) {
 			part = strings.TrimSpace(part)
 			name, arg, ok := call(part)
 			if !ok {
 				return nil, nil, fmt.Errorf("stats %q: expected a function such as count() or avg(FIELD)", part)
+			}
+			if AggOp(name) == StatCountIf {
+				// The argument is a filter, whose own commas and parentheses
+				// splitOutside left inside it.
+				f, err := query.ParseDSL(arg)
+				if err != nil {
+					return nil, nil, fmt.Errorf("stats %q: %w", part, err)
+				}
+				metrics = append(metrics, AggMetric{Op: StatCountIf, Where: f})
+				continue
 			}
 			metrics = append(metrics, AggMetric{Op: AggOp(name), Field: arg})
 		}
@@ -162,6 +218,27 @@ func ParseEvery(s string) (time.Duration, error) {
 		return 0, fmt.Errorf("bucket width %q: expected a positive duration such as 15m, 1h or 1d", s)
 	}
 	return d, nil
+}
+
+// splitOutside splits s at the commas outside parentheses, so that
+// count_if(a.eq(x),b.in(y,z)) stays one part.
+func splitOutside(s string) []string {
+	var parts []string
+	depth, from := 0, 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '(':
+			depth++
+		case ')':
+			depth--
+		case ',':
+			if depth == 0 {
+				parts = append(parts, s[from:i])
+				from = i + 1
+			}
+		}
+	}
+	return append(parts, s[from:])
 }
 
 // call splits "name(arg)".

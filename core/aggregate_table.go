@@ -18,6 +18,7 @@ type AggPartial struct {
 	Count int64
 	Nums  []AggNum   // per metric: the numbers of sum, avg, min and max
 	Sets  [][]uint64 // per metric: DistinctHash of the values of distinct (repeats allowed)
+	Ints  []int64    // per metric: see AggIntOf (count_if, first, last)
 }
 
 // AggNum sums up numbers.
@@ -88,6 +89,7 @@ type aggEntry struct {
 	nums  []AggNum
 	sets  []map[uint64]struct{}
 	hll   []*HyperLogLog
+	ints  []int64 // per metric: see AggIntOf
 }
 
 // NewAggTable starts an empty table for req.
@@ -118,8 +120,10 @@ func (t *AggTable) Merge(key []AggValue, p *AggPartial) {
 		e.nums = make([]AggNum, n)
 		e.sets = make([]map[uint64]struct{}, n)
 		e.hll = make([]*HyperLogLog, n)
+		e.ints = newAggInts(t.req.Metrics)
 		t.groups[string(t.keyBuf)] = e
 	}
+	mergeAggInts(t.req.Metrics, e.ints, p.Ints)
 	e.count += p.Count
 	t.sumCounts += p.Count
 	for i, m := range t.req.Metrics {
@@ -306,6 +310,8 @@ func (t *AggTable) group(e *aggEntry) AggGroup {
 			st.Value, st.Null = n.Min, n.N == 0
 		case StatMax:
 			st.Value, st.Null = n.Max, n.N == 0
+		case StatCountIf, StatFirst, StatLast:
+			*st = aggIntStat(m, e.ints[i])
 		}
 	}
 	return g

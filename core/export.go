@@ -30,6 +30,7 @@ type resolvedExport struct {
 	order    query.Order
 	columns  []render.Column
 	lo, hi   time.Time // resolved window, [lo, hi]
+	pin      time.Time // relative times resolve against it
 }
 
 // resolve compiles a request against its pin time. Relative times resolve
@@ -70,7 +71,7 @@ func (e *Engine) resolve(r *ExportRequest) (*resolvedExport, error) {
 		return nil, err
 	}
 	def := DefinedReport{Type: r.Type, Columns: r.Columns, GroupBy: r.GroupBy}
-	res := &resolvedExport{schema: schema, filter: f, compiled: c, order: o, columns: typedColumns(def.ReportColumns(), schema, r.GroupBy)}
+	res := &resolvedExport{schema: schema, filter: f, compiled: c, order: o, columns: typedColumns(def.ReportColumns(), schema, r.GroupBy), pin: pin}
 	lo, hi := c.TimeRange("created_at")
 	if lo != math.MinInt64 {
 		res.lo = time.Unix(0, lo).UTC()
@@ -613,8 +614,8 @@ func orNone(s string) string {
 	return s
 }
 
-// groupRows runs a grouped report in one streaming pass.
-func (e *Engine) groupRows(ctx context.Context, snap Snapshot, res *resolvedExport, g *GroupSpec) ([][]string, error) {
+// streamGroupRows runs a grouped report in one streaming pass.
+func (e *Engine) streamGroupRows(ctx context.Context, snap Snapshot, res *resolvedExport, g *GroupSpec) ([][]string, error) {
 	gr, err := newGrouper(g, e.now())
 	if err != nil {
 		return nil, err

@@ -42,9 +42,6 @@ type GroupSpec struct {
 	Aggregates []Aggregate `json:"aggregates,omitempty"` // default: count
 }
 
-// maxGroups bounds the memory of one grouped report.
-const maxGroups = 1_000_000
-
 // Validate checks the fields and aggregates against a schema.
 func (g *GroupSpec) Validate(schema *query.Schema) error {
 	if len(g.By) < 1 || len(g.By) > 2 {

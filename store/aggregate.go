@@ -51,6 +51,10 @@ func (r *reader) aggregate(ctx context.Context, req core.AggregateRequest, paral
 			todo = append(todo, b)
 		}
 	}
+	ints, err := newIntPlans(&req, r.snap, r.asOf)
+	if err != nil {
+		return core.AggregateResult{}, err
+	}
 	table := core.NewAggTable(req)
 	var mu sync.Mutex // guards table
 	merge := func(g *blockGroups) {
@@ -65,8 +69,8 @@ func (r *reader) aggregate(ctx context.Context, req core.AggregateRequest, paral
 			table.Merge(key, g.parts[i])
 		}
 	}
-	err := r.eachBlock(ctx, p, "aggregate", todo, parallel, func(x *exec, b *blockState) error {
-		g, err := x.aggregateBlock(b, &req)
+	err = r.eachBlock(ctx, p, "aggregate", todo, parallel, func(x *exec, b *blockState) error {
+		g, err := x.aggregateBlock(b, &req, ints)
 		if err != nil {
 			return err
 		}
@@ -80,7 +84,7 @@ func (r *reader) aggregate(ctx context.Context, req core.AggregateRequest, paral
 }
 
 // aggregateBlock counts one block's matching rows by group.
-func (x *exec) aggregateBlock(b *blockState, req *core.AggregateRequest) (*blockGroups, error) {
+func (x *exec) aggregateBlock(b *blockState, req *core.AggregateRequest, ip *intPlans) (*blockGroups, error) {
 	r := x.r
 	bs, err := r.candidates(x.p, b)
 	if err != nil {
@@ -124,6 +128,10 @@ func (x *exec) aggregateBlock(b *blockState, req *core.AggregateRequest) (*block
 		}
 		metrics[i] = v
 	}
+	ints, err := x.blockInts(ip, b, bs)
+	if err != nil {
+		return nil, fmt.Errorf("block %d: %w", b.hdr.Seq, err)
+	}
 	// One field: groups indexed by code; more: by code tuple.
 	var byCode []int32
 	if len(req.By) == 1 {
@@ -143,7 +151,7 @@ func (x *exec) aggregateBlock(b *blockState, req *core.AggregateRequest) (*block
 		if at != nil && *at >= 0 {
 			return g.parts[*at]
 		}
-		p := &core.AggPartial{Nums: make([]core.AggNum, len(req.Metrics)), Sets: make([][]uint64, len(req.Metrics))}
+		p := &core.AggPartial{Nums: make([]core.AggNum, len(req.Metrics)), Sets: make([][]uint64, len(req.Metrics)), Ints: core.NewAggInts(req.Metrics)}
 		g.keys = append(g.keys, key)
 		g.parts = append(g.parts, p)
 		if at != nil {
@@ -192,6 +200,7 @@ func (x *exec) aggregateBlock(b *blockState, req *core.AggregateRequest) (*block
 		for _, p := range hit {
 			p.Count++
 		}
+		ints.add(row, hit)
 		for mi, v := range metrics {
 			if v == nil {
 				continue

@@ -105,7 +105,7 @@ func TestAggregateOverflowBlock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := fmt.Sprint(res.Groups); got != "[{[{false 1 a}] 1 [{3 false false}]} {[{false 1 b}] 1 [{3 false false}]}]" {
+	if got := fmt.Sprint(res.Groups); got != "[{[{false 1 a}] 1 [{3 false false 0}]} {[{false 1 b}] 1 [{3 false false 0}]}]" {
 		t.Errorf("groups of an overflowed block: %s", got)
 	}
 }

@@ -128,6 +128,8 @@ func (r *reader) valuesOf(b *blockState, g core.GroupBy, rows bitset) (*blockVal
 			v.single[i] = c
 		}
 		return v, nil
+	case besideField(g.Field):
+		return r.besideValues(b, g.Field, rows)
 	case g.Field == "event_id":
 		ids, err := r.ids(seq)
 		if err != nil {

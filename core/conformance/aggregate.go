@@ -35,19 +35,33 @@ func aggCases() []aggCase {
 		{name: "day buckets by vendor", stats: "count() by time(1d), vendor.name", top: 20},
 		{name: "event ids exact", stats: "count() by event_id", top: 3},
 		{name: "a field no event has", stats: "count(), sum(raw.no_such_field) by raw.no_such_field"},
+		// The metrics of grouped reports: count_if runs a filter of its own
+		// (column, field column, raw JSON and triage predicates), first and
+		// last are exact nanoseconds.
+		{name: "count_if first last", stats: "count(), count_if(operation_successful.eq(false)), count_if(event_type.eq(login),extra.auth.is_suspicious), first(), last() by user.user_email", top: 12},
+		{name: "count_if raw and text", stats: "count_if(raw.RecordType.ge(10)), count_if(user_agent.icontains(mozilla)), count_if(client_location.lat.gt(40)) by vendor.name, event_type"},
+		{name: "count_if triage", stats: "count(), count_if(triage.state.eq(escalated)), count_if(triage.by.eq(alice)), count_if(triage.state.ne(new),created_at.ge(-30d)) by event_type"},
+		{name: "triage keys", stats: "count(), count_if(triage.state.eq(escalated)), distinct(triage.note), first() by triage.state, triage.by"},
+		{name: "triage time and note", stats: "count(), last(), distinct(triage.state) by triage.at, triage.note"},
+		{name: "hour of day", stats: "count(), count_if(triage.state.ne(new)), first(), last() by created_hour", top: 5},
+		{name: "count_if matching nothing", stats: "count_if(event_type.eq(no-such-type)), count_if(raw.no_such_field.eq(1)) by client_location.country.code"},
 	}
 }
 
 // aggOracle is the events as the brute force of aggregations reads them:
 // the documents as ingested (numbers as written), the last version of each id.
 type aggOracle struct {
-	docs map[string]*fastjson.Value
-	t    map[string]int64
+	docs   map[string]*fastjson.Value
+	t      map[string]int64
+	triage map[string]core.Triage
+	// match evaluates count_if filters: on the document with its triage
+	// merged in, as the filter oracle does.
+	match *oracle
 }
 
-func newAggOracle(t *testing.T, lines [][]byte) *aggOracle {
+func newAggOracle(t *testing.T, lines [][]byte, triage map[string]core.Triage) *aggOracle {
 	t.Helper()
-	o := &aggOracle{docs: map[string]*fastjson.Value{}, t: map[string]int64{}}
+	o := &aggOracle{docs: map[string]*fastjson.Value{}, t: map[string]int64{}, triage: triage, match: newOracle(t, lines, triage)}
 	for _, l := range lines {
 		doc, err := fastjson.ParseBytes(l)
 		if err != nil {
@@ -117,13 +131,62 @@ type bruteGroup struct {
 	count    int64
 	distinct []map[core.AggValue]bool
 	nums     []core.AggNum
+	ints     []int64 // count_if's count, first's and last's created_at
+	hasInt   []bool
+}
+
+// besideValues are the values of a field no event holds, as the engine
+// reads it: the triage state (untriaged "new"), who, note and time (empty
+// is missing) and created_hour (the UTC hour of created_at).
+func (o *aggOracle) besideValues(id, field string) ([]core.AggValue, bool) {
+	tr, triaged := o.triage[id]
+	text := ""
+	switch field {
+	case "created_hour":
+		return []core.AggValue{{Kind: query.LeafNumber, Text: fmt.Sprint(time.Unix(0, o.t[id]).UTC().Hour())}}, true
+	case "triage.state":
+		text = "new"
+		if triaged {
+			text = string(tr.State)
+		}
+	case "triage.by":
+		text = tr.By
+	case "triage.note":
+		text = tr.Note
+	case "triage.at":
+		if triaged {
+			text = tr.At.UTC().Format(time.RFC3339Nano)
+		}
+	default:
+		return nil, false
+	}
+	if text == "" {
+		return nil, true
+	}
+	return []core.AggValue{{Kind: query.LeafString, Text: text}}, true
+}
+
+func (o *aggOracle) values(id, field string) []core.AggValue {
+	if vs, ok := o.besideValues(id, field); ok {
+		return vs
+	}
+	return aggLeaves(o.docs[id], strings.Split(field, "."))
 }
 
 // brute aggregates the events with these ids the obvious way.
 func (o *aggOracle) brute(ids []string, by []core.GroupBy, metrics []core.AggMetric) map[string]*bruteGroup {
 	groups := map[string]*bruteGroup{}
+	// count_if's matches, per metric: the filter oracle's over all events.
+	countIf := make([]map[string]bool, len(metrics))
+	for i, m := range metrics {
+		if m.Op == core.StatCountIf {
+			countIf[i] = map[string]bool{}
+			for _, e := range o.match.matches(m.Filter) {
+				countIf[i][e.id] = true
+			}
+		}
+	}
 	for _, id := range ids {
-		doc := o.docs[id]
 		keys := [][]core.AggValue{nil}
 		for _, g := range by {
 			var vals []core.AggValue
@@ -131,7 +194,7 @@ func (o *aggOracle) brute(ids []string, by []core.GroupBy, metrics []core.AggMet
 			case g.Every > 0:
 				vals = []core.AggValue{core.BucketValue(o.t[id], g.Every)}
 			default:
-				vals = distinctValues(aggLeaves(doc, strings.Split(g.Field, ".")))
+				vals = distinctValues(o.values(id, g.Field))
 				if builtinString(g.Field) && len(vals) == 1 && vals[0] == (core.AggValue{Kind: query.LeafString}) {
 					vals = nil // "" is missing in the built-in string fields
 				}
@@ -151,15 +214,34 @@ func (o *aggOracle) brute(ids []string, by []core.GroupBy, metrics []core.AggMet
 			ks := fmt.Sprint(k)
 			g := groups[ks]
 			if g == nil {
-				g = &bruteGroup{key: k, distinct: make([]map[core.AggValue]bool, len(metrics)), nums: make([]core.AggNum, len(metrics))}
+				g = &bruteGroup{key: k, distinct: make([]map[core.AggValue]bool, len(metrics)), nums: make([]core.AggNum, len(metrics)),
+					ints: make([]int64, len(metrics)), hasInt: make([]bool, len(metrics))}
 				groups[ks] = g
 			}
 			g.count++
 			for i, m := range metrics {
+				ts := o.t[id]
+				switch m.Op {
+				case core.StatCountIf:
+					g.hasInt[i] = true
+					if countIf[i][id] {
+						g.ints[i]++
+					}
+				case core.StatFirst:
+					if !g.hasInt[i] || ts < g.ints[i] {
+						g.ints[i] = ts
+					}
+					g.hasInt[i] = true
+				case core.StatLast:
+					if !g.hasInt[i] || ts > g.ints[i] {
+						g.ints[i] = ts
+					}
+					g.hasInt[i] = true
+				}
 				if m.Field == "" {
 					continue
 				}
-				vals := aggLeaves(doc, strings.Split(m.Field, "."))
+				vals := o.values(id, m.Field)
 				if m.Op == core.StatDistinct {
 					if g.distinct[i] == nil {
 						g.distinct[i] = map[core.AggValue]bool{}
@@ -201,6 +283,8 @@ func (g *bruteGroup) stat(m core.AggMetric, i int) (float64, bool) {
 		return n.Min, n.N == 0
 	case core.StatMax:
 		return n.Max, n.N == 0
+	case core.StatCountIf, core.StatFirst, core.StatLast:
+		return float64(g.ints[i]), !g.hasInt[i]
 	}
 	return 0, true
 }
@@ -226,6 +310,13 @@ func checkAggregates(t *testing.T, agg aggregator, o *oracle, ao *aggOracle, eng
 			metrics, by, err := core.ParseStats(ac.stats)
 			if err != nil {
 				t.Fatalf("%s: %v", ac.stats, err)
+			}
+			for i, m := range metrics {
+				if m.Op == core.StatCountIf {
+					if metrics[i].Filter, err = eng.Compile(m.Where); err != nil {
+						t.Fatalf("%s: %v", ac.stats, err)
+					}
+				}
 			}
 			req := core.AggregateRequest{Filter: c, By: by, Metrics: metrics, Top: ac.top, MaxGroups: ac.maxGroups}
 			got, err := agg(c, req)
@@ -284,6 +375,9 @@ func checkAggResult(t *testing.T, name string, req core.AggregateRequest, got co
 			st := g.Stats[mi]
 			if st.Null != null || !null && math.Abs(st.Value-v) > 1e-9*math.Max(1, math.Abs(v)) {
 				t.Errorf("%s: group %v %s = %v (null %v), brute force %v (null %v)", name, g.Key, m, st.Value, st.Null, v, null)
+			}
+			if w.hasInt[mi] && st.Int != w.ints[mi] {
+				t.Errorf("%s: group %v %s = %d, brute force %d (exactly)", name, g.Key, m, st.Int, w.ints[mi])
 			}
 		}
 	}
@@ -345,7 +439,9 @@ func checkAggregateErrors(t *testing.T, eng *core.Engine) {
 	ctx := context.Background()
 	for _, q := range []core.StatsQuery{
 		{By: []core.GroupBy{{Field: "user.user_emial"}}},
-		{By: []core.GroupBy{{Field: "triage.state"}}},
+		{Metrics: []core.AggMetric{{Op: core.StatCountIf}}},
+		{Metrics: []core.AggMetric{{Op: core.StatCountIf, Where: query.Filter{Terms: []query.Term{{Field: "no_such.field", Op: query.OpEq, Args: []string{"1"}}}}}}},
+		{Metrics: []core.AggMetric{{Op: core.StatFirst, Field: "triage.at"}}},
 		{By: []core.GroupBy{{Field: "event_type"}, {Field: "client_ip"}, {Field: "vendor.name"}, {Field: "user.user_email"}}},
 		{Metrics: []core.AggMetric{{Op: "median", Field: "raw.RecordType"}}},
 		{By: []core.GroupBy{{Field: "event_type", Every: time.Hour}}},

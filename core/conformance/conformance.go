@@ -308,7 +308,7 @@ func Run(t *testing.T, b Backend) {
 	}
 
 	t.Run("aggregations", func(t *testing.T) {
-		ao := newAggOracle(t, lines)
+		ao := newAggOracle(t, lines, triage)
 		checkAggregates(t, func(_ *query.Compiled, req core.AggregateRequest) (core.AggregateResult, error) {
 			return s.Aggregate(ctx, req)
 		}, o, ao, eng, cases)
@@ -317,7 +317,7 @@ func Run(t *testing.T, b Backend) {
 		defer snap.Close()
 		checkAggregates(t, func(_ *query.Compiled, req core.AggregateRequest) (core.AggregateResult, error) {
 			return snap.Aggregate(ctx, req)
-		}, pinned, newAggOracle(t, lines[:len(lines)-1]), eng, cases)
+		}, pinned, newAggOracle(t, lines[:len(lines)-1], triage), eng, cases)
 		// The engine at the pin: the replaced event as it was (one more
 		// successful login than now).
 		stats := func(p core.Pin) core.AggregateResult {
