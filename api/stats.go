@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/auditdeck/auditdeck/core"
@@ -77,7 +76,7 @@ func (h *handler) activityStats(w http.ResponseWriter, r *http.Request, _ access
 		out.By = append(out.By, g.String())
 	}
 	for _, m := range metrics {
-		out.Stats = append(out.Stats, string(m.Op)+"("+m.Field+")")
+		out.Stats = append(out.Stats, m.String())
 	}
 	for _, g := range res.Groups {
 		sg := statsGroup{Key: make([]any, len(g.Key)), Count: g.Count, Stats: map[string]any{}}
@@ -85,22 +84,10 @@ func (h *handler) activityStats(w http.ResponseWriter, r *http.Request, _ access
 			sg.Key[i] = v.JSON()
 		}
 		for i, st := range g.Stats {
-			var v any
-			if !st.Null {
-				v = st.Value
-				if metrics[i].Op == core.StatCount || metrics[i].Op == core.StatDistinct {
-					v = json64(st.Value)
-				}
-			}
-			sg.Stats[out.Stats[i]] = v
+			sg.Stats[out.Stats[i]] = metrics[i].StatJSON(st)
 		}
 		out.Groups = append(out.Groups, sg)
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
 }
-
-// json64 writes a whole number without an exponent.
-type json64 float64
-
-func (n json64) MarshalJSON() ([]byte, error) { return strconv.AppendInt(nil, int64(n), 10), nil }

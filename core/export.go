@@ -614,21 +614,6 @@ func orNone(s string) string {
 	return s
 }
 
-// streamGroupRows runs a grouped report in one streaming pass.
-func (e *Engine) streamGroupRows(ctx context.Context, snap Snapshot, res *resolvedExport, g *GroupSpec) ([][]string, error) {
-	gr, err := newGrouper(g, e.now())
-	if err != nil {
-		return nil, err
-	}
-	_, err = snap.Scan(ctx, ScanRequest{Filter: res.compiled, WithRaw: gr.needsRaw()}, func(a *Activity) error {
-		return gr.add(a)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return gr.rows(), nil
-}
-
 // scanPipelined reads activities on one goroutine and hands them to fn on
 // this one in batches, so reading the store and formatting output use both
 // cores. Activities point into immutable block data, so they may cross.

@@ -223,26 +223,6 @@ func (f *BuiltinField) CellText(a *Activity) string {
 	panic("builtin field " + f.Path + " is read from the raw JSON")
 }
 
-// Match evaluates one predicate on the field of a, which must not be
-// KeptInRaw; a missing value is matched as missing.
-func (f *BuiltinField) Match(p *query.Pred, a *Activity) bool {
-	switch {
-	case f.Time != nil:
-		if ns, ok := f.Time(a); ok {
-			return p.MatchTime(ns)
-		}
-		return p.MatchMissing()
-	case f.Number != nil:
-		return p.MatchNumber(f.Number(a))
-	case f.Tri != nil:
-		return matchTri(p, f.Tri(&a.ActivityFields))
-	}
-	if v := f.CellText(a); v != "" {
-		return p.MatchString(v)
-	}
-	return p.MatchMissing()
-}
-
 // labelledColumns are the render columns of fields, headed by their labels.
 func labelledColumns(fields []string) []render.Column {
 	out := make([]render.Column, len(fields))

@@ -17,7 +17,8 @@ import (
 type intPlans struct {
 	metrics []core.AggMetric
 	plans   []*plan
-	times   bool // some metric is first or last
+	// The metrics' indexes by kind, so a row's loop does no switch.
+	countIf, first, last []int
 }
 
 func newIntPlans(req *core.AggregateRequest, snap *snapshot, asOf uint64) (*intPlans, error) {
@@ -34,9 +35,12 @@ func newIntPlans(req *core.AggregateRequest, snap *snapshot, asOf uint64) (*intP
 			p := newPlan(m.Filter, snap)
 			p.asOf = asOf
 			ip.plans[i] = p
+			ip.countIf = append(ip.countIf, i)
 			any = true
-		case core.StatFirst, core.StatLast:
-			ip.times, any = true, true
+		case core.StatFirst:
+			ip.first, any = append(ip.first, i), true
+		case core.StatLast:
+			ip.last, any = append(ip.last, i), true
 		}
 	}
 	if !any {
@@ -59,7 +63,7 @@ func (x *exec) blockInts(ip *intPlans, b *blockState, rows bitset) (*blockInts, 
 		return nil, nil
 	}
 	bi := &blockInts{ip: ip, match: make([]bitset, len(ip.metrics))}
-	if ip.times {
+	if len(ip.first)+len(ip.last) > 0 {
 		ts, err := x.r.times(b.hdr.Seq)
 		if err != nil {
 			return nil, err
@@ -112,21 +116,26 @@ func (bi *blockInts) add(row int, hit []*core.AggPartial) {
 	if bi == nil {
 		return
 	}
-	for i, m := range bi.ip.metrics {
-		var v int64
-		switch m.Op {
-		case core.StatCountIf:
-			if !bi.match[i].has(row) {
-				continue
+	ip := bi.ip
+	for _, i := range ip.countIf {
+		if bi.match[i].has(row) {
+			for _, p := range hit {
+				p.Ints[i]++
 			}
-			v = 1
-		case core.StatFirst, core.StatLast:
-			v = bi.ts[row]
-		default:
-			continue
 		}
+	}
+	if bi.ts == nil {
+		return
+	}
+	t := bi.ts[row]
+	for _, i := range ip.first {
 		for _, p := range hit {
-			core.AddAggInt(m, &p.Ints[i], v)
+			p.Ints[i] = min(p.Ints[i], t)
+		}
+	}
+	for _, i := range ip.last {
+		for _, p := range hit {
+			p.Ints[i] = max(p.Ints[i], t)
 		}
 	}
 }

@@ -43,9 +43,12 @@ printed on stderr as "next: CURSOR"; pass it back with --cursor.
 on a terminal, and never the event id.
 --stats prints an aggregation of the matches instead of rows:
 'count() by user.user_email', or metrics count(), distinct(F), sum(F),
-avg(F), min(F), max(F), comma separated, by up to three fields or
-time(1h) buckets; --top N keeps the N largest groups and sums the rest
-as (other). An array field counts an event once per distinct element.`,
+avg(F), min(F), max(F), count_if(FILTER) (the events that also match a
+DSL filter), first() and last() (the earliest and latest created_at),
+comma separated, by up to three fields (triage.state, triage.by and
+created_hour too) or time(1h) buckets; --top N keeps the N largest groups
+and sums the rest as (other). An array field counts an event once per
+distinct element.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			eng, release, err := g.engine()

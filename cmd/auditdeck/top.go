@@ -102,22 +102,11 @@ func runStats(ctx context.Context, eng *core.Engine, f statsFlags, stdout, stder
 	return out.Flush()
 }
 
-func statLabel(m core.AggMetric) string { return string(m.Op) + "(" + m.Field + ")" }
+func statLabel(m core.AggMetric) string { return m.String() }
 
-// statText formats a metric for table and CSV: counts as integers.
-func statText(m core.AggMetric, s core.AggStat) string {
-	if s.Null {
-		return ""
-	}
-	if m.Op == core.StatCount || m.Op == core.StatDistinct {
-		t := strconv.FormatInt(int64(s.Value), 10)
-		if s.Approx {
-			t = "~" + t
-		}
-		return t
-	}
-	return strconv.FormatFloat(s.Value, 'g', -1, 64)
-}
+// statText formats a metric for table and CSV: counts as integers, first
+// and last as times.
+func statText(m core.AggMetric, s core.AggStat) string { return m.StatText(s) }
 
 func share(n, of int64) string {
 	if of == 0 {
@@ -190,11 +179,7 @@ func writeStats(w io.Writer, f statsFlags, res core.AggregateResult) error {
 				line[f.by[i].String()] = v.JSON()
 			}
 			for i, m := range f.metrics {
-				if s := g.Stats[i]; s.Null {
-					line[statLabel(m)] = nil
-				} else {
-					line[statLabel(m)] = s.Value
-				}
+				line[statLabel(m)] = m.StatJSON(g.Stats[i])
 			}
 			if err := enc.Encode(line); err != nil {
 				return err
