@@ -81,16 +81,9 @@ func (x *exec) blockInts(ip *intPlans, b *blockState, rows bitset) (*blockInts, 
 			bi.match[i] = newBitset(b.hdr.Rows) // its header proves no row matches
 			continue
 		}
-		bs, err := x.r.candidates(p, b)
+		bs, err := x.r.candidatesIn(p, b, rows)
 		if err != nil {
 			return nil, fmt.Errorf("count_if(%s): %w", ip.metrics[i].Where, err)
-		}
-		for w := range bs {
-			if w < len(rows) {
-				bs[w] &= rows[w]
-			} else {
-				bs[w] = 0
-			}
 		}
 		if len(p.rawPreds) > 0 {
 			// As the main filter's: the rest of the filter on the raw JSON,

@@ -380,6 +380,12 @@ func (b bitset) prev(i int) int {
 // candidates evaluates every column predicate of p on block b and returns
 // the rows that pass them; raw-JSON predicates are left to the caller.
 func (r *reader) candidates(p *plan, b *blockState) (bitset, error) {
+	return r.candidatesIn(p, b, nil)
+}
+
+// candidatesIn is candidates among the rows of within only (nil: all): a
+// count_if's filter is evaluated on the rows the main filter kept.
+func (r *reader) candidatesIn(p *plan, b *blockState, within bitset) (bitset, error) {
 	h := b.hdr
 	seq := h.Seq
 	var ts []int64
@@ -403,6 +409,15 @@ func (r *reader) candidates(p *plan, b *blockState) (bitset, error) {
 		return bs, nil
 	}
 	bs.setRange(start, end)
+	if within != nil {
+		for w := range bs {
+			if w < len(within) {
+				bs[w] &= within[w]
+			} else {
+				bs[w] = 0
+			}
+		}
+	}
 	p.postingRows(seq, bs)
 	if b.del != nil {
 		it := b.del.Iterator()
