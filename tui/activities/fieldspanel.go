@@ -662,7 +662,10 @@ func (m *Model) valuesPanel(w, h int) []string {
 	case !fp.have:
 		lines = append(lines, st.Dim.Render("reading the top values…"))
 	default:
-		groups := thousands(res.TotalGroups) + " values"
+		groups := thousands(res.TotalGroups) + " value"
+		if res.TotalGroups != 1 {
+			groups += "s"
+		}
 		if res.Approximate {
 			groups = "≥" + groups + ", counts may be low by " + thousands(res.MaxError)
 		}
@@ -691,7 +694,7 @@ func (m *Model) valuesPanel(w, h int) []string {
 		var text string
 		switch {
 		case l.other:
-			text = fmt.Sprintf("(other: %s values)", thousands(l.groups))
+			text = fmt.Sprintf("(%s others)", thousands(l.groups))
 		case l.val.Missing:
 			text = "(missing)"
 		default:
