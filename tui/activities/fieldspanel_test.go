@@ -13,6 +13,7 @@ import (
 	"github.com/auditdeck/auditdeck/core/query"
 	"github.com/auditdeck/auditdeck/tui"
 	"github.com/auditdeck/auditdeck/tui/components"
+	tea "github.com/charmbracelet/bubbletea"
 	"github.com/valyala/fastjson"
 )
 
@@ -529,5 +530,73 @@ func TestDetailFilterForAndAgainst(t *testing.T) {
 	press(m, keyEsc)
 	if m.mode != modeTable {
 		t.Fatal("esc did not leave the detail")
+	}
+}
+
+// TestFieldsPanelOnSavedFilter: a term added to a saved filter makes an
+// ad hoc filter of its text plus the term (the saved one is unchanged).
+func TestFieldsPanelOnSavedFilter(t *testing.T) {
+	eng := newEngine(t)
+	ctx := newContext(eng)
+	ctx.SavedFilters = []tui.SavedFilter{{Name: "Failed logins", Filter: "event_type.eq(login),operation_successful.eq(false)"}}
+	m := New(ctx)
+	m.SetSize(200, 40)
+	m.debounce = time.Millisecond
+	drive(m, m.reset())
+	press(m, keyRune('/'))
+	for _, r := range "@Failed logins" {
+		press(m, keyRune(r))
+	}
+	press(m, keyEnter)
+	if m.filterName != "Failed logins" {
+		t.Fatalf("saved filter not applied: %q", m.filterName)
+	}
+	openPanelOn(t, m, "client_location.country.code")
+	l := m.valueLines()[0]
+	press(m, keyRune('+'))
+	want := "event_type.eq(login),operation_successful.eq(false),client_location.country.code.eq(" + l.val.Text + ")"
+	if m.filterName != "" || m.filterText != want {
+		t.Fatalf("filter @%q %q, want %q", m.filterName, m.filterText, want)
+	}
+	checkTable(t, m, want)
+	if m.hist.res.Total != l.count {
+		t.Fatalf("the panel counted %d failed logins from %s, the table %d", l.count, l.val.Text, m.hist.res.Total)
+	}
+}
+
+// TestFieldsPanelResize: the panel goes over the table when the terminal
+// narrows and beside it again when it widens; the table gets what is left.
+func TestFieldsPanelResize(t *testing.T) {
+	eng := newEngine(t)
+	m := newModel(newContext(eng), 160, 40)
+	press(m, keyRune('F'))
+	pw, side := panelWidth(160)
+	if !side || m.width != 160-pw-1 {
+		t.Fatalf("beside: table width %d, panel %d", m.width, pw)
+	}
+	checkWidths := func(w int) {
+		t.Helper()
+		for i, l := range strings.Split(m.View(), "\n") {
+			if lw := lipglossWidth(l); lw > w {
+				t.Fatalf("line %d is %d wide at %d columns: %q", i, lw, w, l)
+			}
+		}
+	}
+	checkWidths(160)
+	m.Update(tea.WindowSizeMsg{Width: 90, Height: 30})
+	if _, side := panelWidth(90); side || m.width != 90 || strings.Contains(m.View(), "TIME (UTC)") {
+		t.Fatalf("at 90 columns the panel is not over the table (table width %d)", m.width)
+	}
+	checkWidths(90)
+	if n := strings.Count(m.View(), "\n") + 1; n != 30 {
+		t.Fatalf("the view has %d lines at 30 rows", n)
+	}
+	m.Update(tea.WindowSizeMsg{Width: 160, Height: 40})
+	if m.width != 160-pw-1 || !strings.Contains(m.View(), "TIME (UTC)") {
+		t.Fatalf("at 160 columns again: table width %d", m.width)
+	}
+	press(m, keyEsc)
+	if m.mode != modeTable || m.width != 160 {
+		t.Fatalf("closed: mode %v, table width %d", m.mode, m.width)
 	}
 }
