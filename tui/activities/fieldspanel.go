@@ -488,8 +488,13 @@ func valueTerm(field string, v core.AggValue, negate bool) (query.Term, error) {
 		t.Op, t.Args = query.OpEq, []string{"true"}
 	case v.Kind == query.LeafFalse:
 		t.Op, t.Args = query.OpEq, []string{"false"}
+	case v.Text == "" && v.Kind == query.LeafString:
+		// The DSL has no empty argument (eq() is an error), but the empty
+		// string is the one string below "\x00" bytewise, and lt is never
+		// true for a missing field: lt(%00) is eq("").
+		t.Op, t.Args = query.OpLt, []string{"\x00"}
 	case v.Text == "":
-		return query.Term{}, fmt.Errorf("%s is an empty string here; the filter language has no empty argument to match it with", field)
+		return query.Term{}, fmt.Errorf("%s: a value with no text cannot be written in a filter", field)
 	default:
 		t.Op, t.Args = query.OpEq, []string{v.Text}
 	}
