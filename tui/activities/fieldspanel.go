@@ -218,7 +218,7 @@ func panelFields(cat *core.FieldCatalog) []fieldRow {
 		if _, ok := cat.Lookup(b.Path); ok {
 			continue
 		}
-		rows = append(rows, fieldRow{path: b.Path, types: b.Type.String(), distinct: 0})
+		rows = append(rows, fieldRow{path: b.Path, types: b.Type.String()})
 	}
 	sortFieldRows(rows)
 	return rows
@@ -250,16 +250,14 @@ func (m *Model) filterFields() {
 	m.fieldsScroll()
 }
 
-// fieldsListRows is the number of field lines the panel shows.
-func (m *Model) fieldsListRows() int { return max(1, m.height-4) }
-
-// valuesListRows is the number of value lines the panel shows.
-func (m *Model) valuesListRows() int { return max(1, m.height-4) }
+// panelRows is the number of field or value lines the panel shows: below
+// its title, search or summary line and header, above its status line.
+func (m *Model) panelRows() int { return max(1, m.height-4) }
 
 func (m *Model) fieldsScroll() {
 	fp := &m.fp
 	fp.cur = min(max(fp.cur, 0), max(0, len(fp.shown)-1))
-	vis := m.fieldsListRows()
+	vis := m.panelRows()
 	if fp.cur < fp.top {
 		fp.top = fp.cur
 	}
@@ -300,7 +298,7 @@ func (m *Model) fieldsKey(msg tea.KeyMsg) tea.Cmd {
 	if fp.level == levelValues {
 		return m.valuesKey(msg)
 	}
-	vis := m.fieldsListRows()
+	vis := m.panelRows()
 	switch {
 	case key.Matches(msg, k.Back):
 		m.closeFields()
@@ -419,7 +417,7 @@ func (m *Model) valuesScroll() {
 	fp := &m.fp
 	n := len(m.valueLines())
 	fp.vcur = min(max(fp.vcur, 0), max(0, n-1))
-	vis := m.valuesListRows()
+	vis := m.panelRows()
 	if fp.vcur < fp.vtop {
 		fp.vtop = fp.vcur
 	}
@@ -432,7 +430,7 @@ func (m *Model) valuesScroll() {
 func (m *Model) valuesKey(msg tea.KeyMsg) tea.Cmd {
 	k := m.keys
 	fp := &m.fp
-	vis := m.valuesListRows()
+	vis := m.panelRows()
 	lines := m.valueLines()
 	switch {
 	case key.Matches(msg, k.Back):
@@ -620,7 +618,7 @@ func (m *Model) fieldListPanel(w, h int) []string {
 		return components.FitCell(s, w) + " "
 	}
 	lines = append(lines, st.Title.Render(components.FitLine("  "+components.FitCell("FIELD", pathW)+" "+cell("TYPE", typeW)+fmt.Sprintf("%*s", covW, "COV")+" "+fmt.Sprintf("%*s", distW, "DIST"), w)))
-	vis := m.fieldsListRows()
+	vis := m.panelRows()
 	switch {
 	case fp.loading:
 		lines = append(lines, st.Dim.Render("  loading…"))
@@ -692,7 +690,7 @@ func (m *Model) valuesPanel(w, h int) []string {
 	if fp.have && len(vl) == 0 {
 		lines = append(lines, st.Dim.Render(components.FitLine("  no events match the filter", w)))
 	}
-	vis := m.valuesListRows()
+	vis := m.panelRows()
 	end := min(fp.vtop+vis, len(vl))
 	for i := fp.vtop; i < end; i++ {
 		l := vl[i]
