@@ -684,7 +684,7 @@ func (m *Model) valuesPanel(w, h int) []string {
 		cw = max(cw, len(thousands(l.count)))
 	}
 	const pctW = 6
-	barW := max(4, min(14, w/4))
+	barW := min(14, max(4, (w-30)/2)) // a narrow panel keeps its room for the values
 	valW := max(6, w-2-cw-pctW-barW-3)
 	lines = append(lines, st.Title.Render(components.FitLine("  "+components.FitCell("VALUE", valW)+" "+fmt.Sprintf("%*s", cw, "COUNT")+" "+fmt.Sprintf("%*s", pctW, "%"), w)))
 	if fp.have && len(vl) == 0 {
