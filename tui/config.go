@@ -167,6 +167,7 @@ func (k *KeyMap) byName() map[string]*key.Binding {
 		"filter": &k.Filter, "select": &k.Select, "reviewed": &k.Reviewed, "escalated": &k.Escalated, "dismissed": &k.Dismissed,
 		"note": &k.Note, "export": &k.Export, "copy_id": &k.CopyID, "unfold": &k.Unfold, "time_range": &k.TimeRange,
 		"failed_only": &k.FailedOnly, "suspicious_only": &k.SuspiciousOnly, "untriaged_only": &k.UntriagedOnly,
+		"fields_panel": &k.FieldsPanel, "filter_for": &k.FilterFor, "filter_out": &k.FilterOut,
 		"new": &k.New, "edit": &k.Edit, "delete": &k.Delete, "generate": &k.Generate, "subscribe": &k.Subscribe,
 		"pause": &k.Pause, "run_now": &k.RunNow, "cancel": &k.Cancel, "retry": &k.Retry, "preview": &k.Preview,
 	}

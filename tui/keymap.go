@@ -12,6 +12,9 @@ type KeyMap struct {
 	// Activities
 	Filter, Select, Reviewed, Escalated, Dismissed, Note, Export, CopyID, Unfold key.Binding
 	TimeRange, FailedOnly, SuspiciousOnly, UntriagedOnly                         key.Binding
+	// Activities: the fields panel, and filtering for or against a value
+	// (of the panel's top values or of a detail-pane line)
+	FieldsPanel, FilterFor, FilterOut key.Binding
 	// Reports, subscriptions, tasks
 	New, Edit, Delete, Generate, Subscribe, Pause, RunNow, Cancel, Retry, Preview key.Binding
 }
@@ -56,6 +59,10 @@ func DefaultKeyMap() *KeyMap {
 		FailedOnly:     b([]string{"f"}, "f", "failed only"),
 		SuspiciousOnly: b([]string{"s"}, "s", "suspicious only"),
 		UntriagedOnly:  b([]string{"u"}, "u", "untriaged only"),
+
+		FieldsPanel: b([]string{"F"}, "F", "fields"),
+		FilterFor:   b([]string{"+"}, "+", "filter for value"),
+		FilterOut:   b([]string{"-"}, "-", "filter out value"),
 
 		New:       b([]string{"c"}, "c", "create"),
 		Edit:      b([]string{"E"}, "E", "edit"),

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/auditdeck/auditdeck/core"
+	"github.com/auditdeck/auditdeck/core/query"
+	"github.com/auditdeck/auditdeck/tui"
 	"github.com/auditdeck/auditdeck/tui/components"
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
@@ -20,9 +22,12 @@ type detail struct {
 	act     *core.Activity
 	err     error
 	loading bool
-	unfold  bool     // raw shown in full
-	lines   []string // rendered and wrapped for the width; nil: rebuild
-	off     int      // first line shown
+	unfold  bool                  // raw shown in full
+	lines   []string              // rendered and wrapped for the width; nil: rebuild
+	leaves  []components.JSONLeaf // the leaf each line shows (a wrapped leaf on each of its lines)
+	off     int                   // first line shown
+	cur     int                   // the line cursor: + and - filter by its leaf
+	placed  bool                  // the cursor was put on the first value
 }
 
 type detailMsg struct {
@@ -61,22 +66,34 @@ func (m *Model) detailKey(msg tea.KeyMsg) tea.Cmd {
 	d := &m.det
 	n := len(m.detailLines())
 	rows := m.detailRows()
-	scroll := func(to int) { d.off = max(0, min(to, n-rows)) }
+	// The cursor moves and the view follows it; a page moves both.
+	moveTo := func(to, off int) {
+		d.cur = max(0, min(to, n-1))
+		d.off = max(0, min(off, n-rows))
+		if d.cur < d.off {
+			d.off = d.cur
+		}
+		if d.cur >= d.off+rows {
+			d.off = d.cur - rows + 1
+		}
+	}
 	switch {
 	case key.Matches(msg, k.Back):
 		m.mode = modeTable
 	case key.Matches(msg, k.Up):
-		scroll(d.off - 1)
+		moveTo(d.cur-1, d.off)
 	case key.Matches(msg, k.Down):
-		scroll(d.off + 1)
+		moveTo(d.cur+1, d.off)
 	case key.Matches(msg, k.PageUp):
-		scroll(d.off - rows)
+		moveTo(d.cur-rows, d.off-rows)
 	case key.Matches(msg, k.PageDown):
-		scroll(d.off + rows)
+		moveTo(d.cur+rows, d.off+rows)
 	case key.Matches(msg, k.Top):
-		scroll(0)
+		moveTo(0, 0)
 	case key.Matches(msg, k.Bottom):
-		scroll(n)
+		moveTo(n, n)
+	case key.Matches(msg, k.FilterFor), key.Matches(msg, k.FilterOut):
+		return m.filterByLine(key.Matches(msg, k.FilterOut))
 	case key.Matches(msg, m.unfoldKey):
 		d.unfold = !d.unfold
 		d.lines = nil
@@ -109,22 +126,73 @@ func (m *Model) detailLines() []string {
 		opts.FoldHint = "(press " + m.unfoldKey.Help().Key + " to unfold)"
 	}
 	doc := core.NDJSONLine(nil, d.act)
-	lines, err := components.JSONLines(doc, js, opts)
+	lines, leaves, err := components.JSONLeafLines(doc, js, opts)
 	if err != nil {
 		lines = []string{st.Error.Render("not valid JSON: " + sanitize(err.Error())), sanitize(string(doc))}
+		leaves = make([]components.JSONLeaf, len(lines))
 	}
-	w := max(m.width, 8)
+	w := max(m.width-detailGutter, 8)
 	out := make([]string, 0, len(lines))
-	for _, l := range lines {
+	outLeaves := make([]components.JSONLeaf, 0, len(lines))
+	for i, l := range lines {
 		if ansi.StringWidth(l) <= w {
 			out = append(out, l)
+			outLeaves = append(outLeaves, leaves[i])
 			continue
 		}
-		out = append(out, strings.Split(ansi.Wrap(l, w, ""), "\n")...)
+		for _, part := range strings.Split(ansi.Wrap(l, w, ""), "\n") {
+			out = append(out, part)
+			outLeaves = append(outLeaves, leaves[i])
+		}
 	}
-	d.lines = out
+	d.lines, d.leaves = out, outLeaves
 	d.off = max(0, min(d.off, len(out)-m.detailRows()))
+	if !d.placed {
+		// Start on the first value (event_id), not on the opening brace.
+		d.placed = true
+		for i, l := range outLeaves {
+			if l.Kind != components.JSONNone {
+				d.cur = i
+				break
+			}
+		}
+	}
+	d.cur = max(0, min(d.cur, len(out)-1))
 	return out
+}
+
+// detailGutter is the cursor column left of the JSON lines.
+const detailGutter = 2
+
+// filterByLine filters for (or against) the leaf on the cursor line, by
+// its path with array indexes left out, and goes back to the table to show
+// the result.
+func (m *Model) filterByLine(negate bool) tea.Cmd {
+	d := &m.det
+	m.detailLines()
+	if d.cur < 0 || d.cur >= len(d.leaves) || d.leaves[d.cur].Kind == components.JSONNone {
+		return tui.ToastCmd("this line holds no single value: move to a value to filter by it", true)
+	}
+	leaf := d.leaves[d.cur]
+	v := core.AggValue{Text: leaf.Value}
+	switch leaf.Kind {
+	case components.JSONString:
+		v.Kind = query.LeafString
+	case components.JSONNumber:
+		v.Kind = query.LeafNumber
+	case components.JSONTrue:
+		v.Kind = query.LeafTrue
+	case components.JSONFalse:
+		v.Kind = query.LeafFalse
+	case components.JSONNull:
+		v.Missing = true
+	}
+	cmd, err := m.filterByValue(leaf.Path, v, negate)
+	if err != nil {
+		return tui.ToastCmd(err.Error(), true)
+	}
+	m.mode = modeTable
+	return cmd
 }
 
 func (m *Model) viewDetail() string {
@@ -149,6 +217,11 @@ func (m *Model) viewDetail() string {
 	default:
 		for i := d.off; i < len(lines) && n < rows; i++ {
 			b.WriteByte('\n')
+			if i == d.cur {
+				b.WriteString(st.Cursor.Render("> "))
+			} else {
+				b.WriteString("  ")
+			}
 			b.WriteString(lines[i])
 			n++
 		}
@@ -165,8 +238,9 @@ func (m *Model) viewDetail() string {
 	if d.unfold {
 		fold = "fold raw"
 	}
-	status := fmt.Sprintf("lines %d-%d of %d · %s %s · %s copy id · %s back",
+	status := fmt.Sprintf("lines %d-%d of %d · %s/%s filter for/against · %s %s · %s copy id · %s back",
 		min(d.off+1, len(lines)), min(d.off+rows, len(lines)), len(lines),
+		m.keys.FilterFor.Help().Key, m.keys.FilterOut.Help().Key,
 		m.unfoldKey.Help().Key, fold, m.keys.CopyID.Help().Key, m.keys.Back.Help().Key)
 	b.WriteString(st.Dim.Render(components.FitLine(status, m.width)))
 	return b.String()

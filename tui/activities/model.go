@@ -37,6 +37,7 @@ const (
 	modeDetail
 	modeNote
 	modeExport
+	modeFields // the fields panel has the keys (fieldspanel.go)
 )
 
 type timePreset struct{ label, arg string }
@@ -114,6 +115,8 @@ type Model struct {
 
 	unfoldKey key.Binding
 	debounce  time.Duration // preview delay while typing a filter
+
+	fp fieldsPanel // the fields panel (F)
 }
 
 // New builds the view. Reads start in Init.
@@ -169,11 +172,13 @@ func (m *Model) Title() string { return "Activities" }
 
 // Capturing reports text input: the filter, a note or the export form.
 func (m *Model) Capturing() bool {
-	return m.mode == modeFilter || m.mode == modeNote || m.mode == modeExport
+	return m.mode == modeFilter || m.mode == modeNote || m.mode == modeExport || m.mode == modeFields && m.fp.searching
 }
 
 // SetSize gives the view its space.
 func (m *Model) SetSize(width, height int) {
+	m.fp.fullW = width
+	width = m.tableWidth(width) // what the fields panel leaves
 	if width != m.width {
 		m.cache.Reset()
 		m.cols = components.LayoutColumns(tableColumns, width-gutterWidth, 1)
@@ -202,14 +207,17 @@ func (m *Model) ShortHelp() []key.Binding {
 	case modeExport:
 		return []key.Binding{relabel(k.Enter, "export"), relabel(k.NextTab, "next field"), key.NewBinding(key.WithKeys("left", "right"), key.WithHelp("←/→", "change")),
 			key.NewBinding(key.WithKeys(" "), key.WithHelp("space", "tick format")), relabel(k.Back, "cancel")}
+	case modeFields:
+		return m.fieldsHelp()
 	case modeDetail:
-		hs := []key.Binding{k.Up, k.Down, k.PageDown, m.unfoldKey, k.CopyID}
+		hs := []key.Binding{k.Up, k.Down, k.PageDown, k.FilterFor, k.FilterOut, m.unfoldKey, k.CopyID}
 		if m.ctx.CanTriage {
 			hs = append(hs, k.Reviewed, k.Escalated, k.Dismissed, k.Note)
 		}
 		return append(hs, k.Back)
 	}
 	hs := []key.Binding{k.Filter, k.TimeRange, k.FailedOnly, k.SuspiciousOnly, k.UntriagedOnly, k.Enter, k.Select}
+	hs = append(hs, k.FieldsPanel)
 	if m.ctx.CanTriage {
 		hs = append(hs, k.Reviewed, k.Escalated, k.Dismissed, k.Note)
 	}
@@ -284,7 +292,14 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.handleKey(msg)
 	case pageMsg:
 		m.inflight--
-		return m, m.onPage(msg)
+		cmd := m.onPage(msg)
+		return m, tea.Batch(cmd, m.fieldsFollowTable())
+	case fieldsCatalogMsg:
+		m.onFieldsCatalog(msg)
+		return m, nil
+	case fieldValuesMsg:
+		m.onFieldValues(msg)
+		return m, nil
 	case histMsg:
 		m.inflight--
 		if msg.gen == m.gen {
@@ -345,6 +360,8 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return m.exportKey(msg)
 	case modeDetail:
 		return m.detailKey(msg)
+	case modeFields:
+		return m.fieldsKey(msg)
 	}
 	return m.tableKey(msg)
 }
@@ -372,6 +389,8 @@ func (m *Model) tableKey(msg tea.KeyMsg) tea.Cmd {
 		m.clearMarks()
 	case key.Matches(msg, k.Filter):
 		return m.openFilter()
+	case key.Matches(msg, k.FieldsPanel):
+		return m.openFields()
 	case key.Matches(msg, k.Select):
 		if a := m.cursorRow(); a != nil {
 			m.toggleMark(a.EventID)
@@ -450,6 +469,8 @@ func (m *Model) View() string {
 		}
 	case modeExport:
 		return m.viewExport()
+	case modeFields:
+		return m.viewFields()
 	}
 	return m.viewTable()
 }

@@ -138,3 +138,41 @@ func TestLineCache(t *testing.T) {
 		t.Fatal("selected is part of the key")
 	}
 }
+
+func TestJSONLeafLines(t *testing.T) {
+	plain := lipgloss.NewStyle()
+	st := JSONStyles{Key: plain, String: plain, Number: plain, Literal: plain, Punct: plain, Hint: plain}
+	doc := `{"b":"x,y\u001b","a":[1,true,null,{"c":false}],"raw":{"x":1},"n":{"m":2.50}}`
+	lines, leaves, err := JSONLeafLines([]byte(doc), st, JSONOptions{Fold: map[string]bool{"raw": true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lines) != len(leaves) {
+		t.Fatalf("%d lines, %d leaves", len(lines), len(leaves))
+	}
+	want := []JSONLeaf{
+		{}, // {
+		{Kind: JSONString, Path: "b", Value: "x,y\x1b"},
+		{}, // "a": [
+		{Kind: JSONNumber, Path: "a", Value: "1"},
+		{Kind: JSONTrue, Path: "a", Value: "true"},
+		{Kind: JSONNull, Path: "a"},
+		{}, // {
+		{Kind: JSONFalse, Path: "a.c", Value: "false"},
+		{}, // },
+		{}, // ],
+		{}, // "raw": {…}
+		{}, // "n": {
+		{Kind: JSONNumber, Path: "n.m", Value: "2.50"},
+		{}, // }
+		{}, // }
+	}
+	if len(leaves) != len(want) {
+		t.Fatalf("got %d lines:\n%s", len(lines), strings.Join(lines, "\n"))
+	}
+	for i := range want {
+		if leaves[i] != want[i] {
+			t.Errorf("line %d %q: leaf %+v, want %+v", i, lines[i], leaves[i], want[i])
+		}
+	}
+}

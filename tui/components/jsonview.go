@@ -29,10 +29,41 @@ type JSONOptions struct {
 // and whatever opts.Text does to the rest (control characters become
 // visible escapes with render.Terminal).
 func JSONLines(doc []byte, st JSONStyles, opts JSONOptions) ([]string, error) {
+	lines, _, err := JSONLeafLines(doc, st, opts)
+	return lines, err
+}
+
+// JSONKind is the JSON type of a leaf value.
+type JSONKind uint8
+
+// The kinds of leaf a JSONLeaf holds.
+const (
+	JSONNone   JSONKind = iota // the line shows no leaf (a brace, a bracket, a folded member)
+	JSONString                 // Value is the decoded string
+	JSONNumber                 // Value is the number as written
+	JSONTrue
+	JSONFalse
+	JSONNull
+)
+
+// JSONLeaf says which leaf value a line of JSONLeafLines shows, so a
+// viewer can act on the line (filter for the value). Path is the dotted
+// member path with array indexes left out, the way the field catalog and
+// filters name the elements of arrays; Value is the undecorated value
+// (never sanitized: it is for filters, not for drawing).
+type JSONLeaf struct {
+	Kind  JSONKind
+	Path  string
+	Value string
+}
+
+// JSONLeafLines is JSONLines plus, for each line, the leaf it shows
+// (Kind JSONNone for the others).
+func JSONLeafLines(doc []byte, st JSONStyles, opts JSONOptions) ([]string, []JSONLeaf, error) {
 	var p fastjson.Parser
 	v, err := p.ParseBytes(doc)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if opts.Indent == "" {
 		opts.Indent = "  "
@@ -41,14 +72,27 @@ func JSONLines(doc []byte, st JSONStyles, opts JSONOptions) ([]string, error) {
 		opts.Text = func(s string) string { return s }
 	}
 	w := &jsonWriter{st: st, o: opts}
-	w.value(v, 0, "", "")
-	return w.lines, nil
+	w.value(v, 0, "", "", "")
+	return w.lines, w.leaves, nil
 }
 
 type jsonWriter struct {
-	st    JSONStyles
-	o     JSONOptions
-	lines []string
+	st     JSONStyles
+	o      JSONOptions
+	lines  []string
+	leaves []JSONLeaf // one per line
+}
+
+func (w *jsonWriter) add(line string, leaf JSONLeaf) {
+	w.lines = append(w.lines, line)
+	w.leaves = append(w.leaves, leaf)
+}
+
+func joinPath(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
 }
 
 func (w *jsonWriter) quote(s string) string {
@@ -61,8 +105,8 @@ func (w *jsonWriter) quote(s string) string {
 func (w *jsonWriter) indent(depth int) string { return strings.Repeat(w.o.Indent, depth) }
 
 // value writes v at depth; prefix is the rendered `"key": ` (or ""), tail
-// is "," for all but the last member.
-func (w *jsonWriter) value(v *fastjson.Value, depth int, prefix, tail string) {
+// is "," for all but the last member, path is v's dotted path.
+func (w *jsonWriter) value(v *fastjson.Value, depth int, prefix, tail, path string) {
 	ind := w.indent(depth)
 	comma := ""
 	if tail != "" {
@@ -72,10 +116,10 @@ func (w *jsonWriter) value(v *fastjson.Value, depth int, prefix, tail string) {
 	case fastjson.TypeObject:
 		o, _ := v.Object()
 		if o.Len() == 0 {
-			w.lines = append(w.lines, ind+prefix+w.st.Punct.Render("{}")+comma)
+			w.add(ind+prefix+w.st.Punct.Render("{}")+comma, JSONLeaf{})
 			return
 		}
-		w.lines = append(w.lines, ind+prefix+w.st.Punct.Render("{"))
+		w.add(ind+prefix+w.st.Punct.Render("{"), JSONLeaf{})
 		n, i := o.Len(), 0
 		o.Visit(func(k []byte, cv *fastjson.Value) {
 			i++
@@ -93,34 +137,42 @@ func (w *jsonWriter) value(v *fastjson.Value, depth int, prefix, tail string) {
 					if w.o.FoldHint != "" {
 						line += " " + w.st.Hint.Render(w.o.FoldHint)
 					}
-					w.lines = append(w.lines, line)
+					w.add(line, JSONLeaf{})
 					return
 				}
 			}
-			w.value(cv, depth+1, kp, t)
+			w.value(cv, depth+1, kp, t, joinPath(path, string(k)))
 		})
-		w.lines = append(w.lines, ind+w.st.Punct.Render("}")+comma)
+		w.add(ind+w.st.Punct.Render("}")+comma, JSONLeaf{})
 	case fastjson.TypeArray:
 		a, _ := v.Array()
 		if len(a) == 0 {
-			w.lines = append(w.lines, ind+prefix+w.st.Punct.Render("[]")+comma)
+			w.add(ind+prefix+w.st.Punct.Render("[]")+comma, JSONLeaf{})
 			return
 		}
-		w.lines = append(w.lines, ind+prefix+w.st.Punct.Render("["))
+		w.add(ind+prefix+w.st.Punct.Render("["), JSONLeaf{})
 		for i, cv := range a {
 			t := ""
 			if i < len(a)-1 {
 				t = ","
 			}
-			w.value(cv, depth+1, "", t)
+			w.value(cv, depth+1, "", t, path)
 		}
-		w.lines = append(w.lines, ind+w.st.Punct.Render("]")+comma)
+		w.add(ind+w.st.Punct.Render("]")+comma, JSONLeaf{})
 	case fastjson.TypeString:
-		w.lines = append(w.lines, ind+prefix+w.st.String.Render(w.quote(string(v.GetStringBytes())))+comma)
+		s := string(v.GetStringBytes())
+		w.add(ind+prefix+w.st.String.Render(w.quote(s))+comma, JSONLeaf{Kind: JSONString, Path: path, Value: s})
 	case fastjson.TypeNumber:
-		w.lines = append(w.lines, ind+prefix+w.st.Number.Render(w.o.Text(v.String()))+comma)
+		w.add(ind+prefix+w.st.Number.Render(w.o.Text(v.String()))+comma, JSONLeaf{Kind: JSONNumber, Path: path, Value: v.String()})
 	default: // true, false, null
-		w.lines = append(w.lines, ind+prefix+w.st.Literal.Render(v.String())+comma)
+		leaf := JSONLeaf{Kind: JSONNull, Path: path}
+		switch v.Type() {
+		case fastjson.TypeTrue:
+			leaf.Kind, leaf.Value = JSONTrue, "true"
+		case fastjson.TypeFalse:
+			leaf.Kind, leaf.Value = JSONFalse, "false"
+		}
+		w.add(ind+prefix+w.st.Literal.Render(v.String())+comma, leaf)
 	}
 }
 
