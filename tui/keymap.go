@@ -12,6 +12,11 @@ type KeyMap struct {
 	// Activities
 	Filter, Select, Reviewed, Escalated, Dismissed, Note, Export, CopyID, Unfold key.Binding
 	TimeRange, FailedOnly, SuspiciousOnly, UntriagedOnly                         key.Binding
+	// Activities table: sort by the column cursor's column, the column
+	// chooser, group-by mode, and the column cursor.
+	Sort, Columns, GroupBy, ColumnLeft, ColumnRight key.Binding
+	// Column chooser: move the highlighted column earlier or later.
+	MoveEarlier, MoveLater key.Binding
 	// Reports, subscriptions, tasks
 	New, Edit, Delete, Generate, Subscribe, Pause, RunNow, Cancel, Retry, Preview key.Binding
 }
@@ -56,6 +61,14 @@ func DefaultKeyMap() *KeyMap {
 		FailedOnly:     b([]string{"f"}, "f", "failed only"),
 		SuspiciousOnly: b([]string{"s"}, "s", "suspicious only"),
 		UntriagedOnly:  b([]string{"u"}, "u", "untriaged only"),
+
+		Sort:        b([]string{"S"}, "S", "sort (again: reverse)"),
+		Columns:     b([]string{"C"}, "C", "columns"),
+		GroupBy:     b([]string{"b"}, "b", "group by"),
+		ColumnLeft:  b([]string{"left", "h"}, "←/h", "column"),
+		ColumnRight: b([]string{"right", "l"}, "→/l", "column"),
+		MoveEarlier: b([]string{"[", "shift+up"}, "[", "move left"),
+		MoveLater:   b([]string{"]", "shift+down"}, "]", "move right"),
 
 		New:       b([]string{"c"}, "c", "create"),
 		Edit:      b([]string{"E"}, "E", "edit"),

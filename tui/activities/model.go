@@ -37,6 +37,7 @@ const (
 	modeDetail
 	modeNote
 	modeExport
+	modeColumns // the column chooser
 )
 
 type timePreset struct{ label, arg string }
@@ -114,6 +115,18 @@ type Model struct {
 
 	unfoldKey key.Binding
 	debounce  time.Duration // preview delay while typing a filter
+
+	// The table's columns (columns.go), the column cursor, the sort
+	// (sort.go), group-by mode (groupmode.go) and the column chooser
+	// (columnchooser.go).
+	columns   []tableCol
+	rawFields []string // the columns' fields read from raw JSON
+	colCur    int
+	sortOrder query.Order // nil: newest first
+	grp       groupView
+	chooser   columnChooser
+	colNote   string // the status line's word on saving columns
+	colErr    bool
 }
 
 // New builds the view. Reads start in Init.
@@ -140,6 +153,11 @@ func New(ctx *tui.Context) *Model {
 	term := os.Getenv("TERM")
 	m.tmux = os.Getenv("TMUX") != "" || strings.HasPrefix(term, "tmux") || strings.HasPrefix(term, "screen")
 	m.saved = ctx.SavedFilters
+	cols := DefaultColumns
+	if len(ctx.Columns) > 0 {
+		cols = ctx.Columns
+	}
+	m.setColumns(cols)
 	m.rebuildFilter()
 	return m
 }
@@ -169,16 +187,16 @@ func (m *Model) Title() string { return "Activities" }
 
 // Capturing reports text input: the filter, a note or the export form.
 func (m *Model) Capturing() bool {
-	return m.mode == modeFilter || m.mode == modeNote || m.mode == modeExport
+	return m.mode == modeFilter || m.mode == modeNote || m.mode == modeExport || m.mode == modeColumns
 }
 
 // SetSize gives the view its space.
 func (m *Model) SetSize(width, height int) {
-	if width != m.width {
-		m.cache.Reset()
-		m.cols = components.LayoutColumns(tableColumns, width-gutterWidth, 1)
-	}
+	resize := width != m.width
 	m.width, m.height = width, height
+	if resize {
+		m.layout()
+	}
 	m.scrollIntoView()
 	m.det.lines = nil
 }
@@ -202,6 +220,8 @@ func (m *Model) ShortHelp() []key.Binding {
 	case modeExport:
 		return []key.Binding{relabel(k.Enter, "export"), relabel(k.NextTab, "next field"), key.NewBinding(key.WithKeys("left", "right"), key.WithHelp("←/→", "change")),
 			key.NewBinding(key.WithKeys(" "), key.WithHelp("space", "tick format")), relabel(k.Back, "cancel")}
+	case modeColumns:
+		return m.chooserHelp()
 	case modeDetail:
 		hs := []key.Binding{k.Up, k.Down, k.PageDown, m.unfoldKey, k.CopyID}
 		if m.ctx.CanTriage {
@@ -209,11 +229,14 @@ func (m *Model) ShortHelp() []key.Binding {
 		}
 		return append(hs, k.Back)
 	}
+	if m.grp.on {
+		return m.groupHelp()
+	}
 	hs := []key.Binding{k.Filter, k.TimeRange, k.FailedOnly, k.SuspiciousOnly, k.UntriagedOnly, k.Enter, k.Select}
 	if m.ctx.CanTriage {
 		hs = append(hs, k.Reviewed, k.Escalated, k.Dismissed, k.Note)
 	}
-	return append(hs, k.Export, k.CopyID)
+	return append(hs, k.Export, k.CopyID, k.ColumnLeft, k.Sort, k.GroupBy, k.Columns)
 }
 
 func relabel(b key.Binding, desc string) key.Binding {
@@ -293,6 +316,15 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case catalogMsg:
 		m.onCatalog(msg)
+		m.chooserCatalog()
+		return m, nil
+	case groupMsg:
+		m.inflight--
+		m.onGroup(msg)
+		return m, nil
+	case columnsSavedMsg:
+		m.inflight--
+		m.onColumnsSaved(msg)
 		return m, nil
 	case previewTick:
 		return m, m.onPreviewTick(msg)
@@ -345,6 +377,13 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return m.exportKey(msg)
 	case modeDetail:
 		return m.detailKey(msg)
+	case modeColumns:
+		return m.chooserKey(msg)
+	}
+	if m.grp.on {
+		if cmd, ok := m.groupKey(msg); ok {
+			return cmd
+		}
 	}
 	return m.tableKey(msg)
 }
@@ -403,6 +442,16 @@ func (m *Model) tableKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.UntriagedOnly):
 		m.untriagedOnly = !m.untriagedOnly
 		return m.applyFilter()
+	case key.Matches(msg, k.ColumnLeft):
+		m.moveColumnCursor(-1)
+	case key.Matches(msg, k.ColumnRight):
+		m.moveColumnCursor(1)
+	case key.Matches(msg, k.Sort):
+		return m.sortByCursor()
+	case key.Matches(msg, k.GroupBy):
+		return m.openGroup(m.columns[m.colCur].field)
+	case key.Matches(msg, k.Columns):
+		return m.openChooser()
 	}
 	return nil
 }
@@ -450,6 +499,8 @@ func (m *Model) View() string {
 		}
 	case modeExport:
 		return m.viewExport()
+	case modeColumns:
+		return m.viewChooser()
 	}
 	return m.viewTable()
 }
