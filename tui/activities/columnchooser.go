@@ -20,8 +20,8 @@ import (
 // saves, esc cancels.
 
 type columnChooser struct {
-	chosen []string  // the ticked fields, in column order
-	fields []string  // every field offered: built-in, then the catalog's
+	chosen []string // the ticked fields, in column order
+	fields []string // every field offered: built-in, then the catalog's
 	info   map[string]core.FieldInfo
 	search string
 	items  []string // the fields shown for the search

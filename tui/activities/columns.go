@@ -33,24 +33,26 @@ var knownLayouts = map[string]components.Column{
 	"event_type":                   {Title: "TYPE", Min: 8, Pref: 12, Max: 16},
 	"user.user_email":              {Title: "USER", Min: 12, Pref: 25, Max: 48},
 	"client_ip":                    {Title: "IP", Min: 15, Pref: 15, Max: 28},
-	"client_location.country.code": {Title: "CC", Min: 2, Pref: 2, Drop: 1},
-	"vendor.name":                  {Title: "VENDOR", Min: 6, Pref: 10, Max: 20, Drop: 2},
-	"vendor.service":               {Title: "SERVICE", Min: 7, Pref: 10, Max: 20, Drop: 3},
+	"client_location.country.code": {Title: "CC", Min: 2, Pref: 2, Drop: 11},
+	"vendor.name":                  {Title: "VENDOR", Min: 6, Pref: 10, Max: 20, Drop: 12},
+	"vendor.service":               {Title: "SERVICE", Min: 7, Pref: 10, Max: 20, Drop: 13},
 	"operation_successful":         {Title: "RESULT", Min: 6, Pref: 6},
 	"extra.auth.is_suspicious":     {Title: "!", Min: 1, Pref: 1},
 	"triage.state":                 {Title: "TRIAGE", Min: 9, Pref: 9},
-	"event_id":                     {Title: "EVENT ID", Min: 8, Pref: 20, Max: 40, Drop: 4},
+	"event_id":                     {Title: "EVENT ID", Min: 8, Pref: 20, Max: 40, Drop: 14},
 }
 
 // buildColumns lays out the columns of a list of fields. A field without a
-// known layout is headed by its path; such columns are dropped before the
-// known ones on a narrow terminal, the last chosen first.
+// known layout is headed by its path. On a narrow terminal the default
+// table's optional columns (country, vendor, service, id) go first, then
+// the chosen ones, the last first; time, type, user, IP, result and triage
+// stay.
 func buildColumns(fields []string) (cols []tableCol, raw []string) {
 	for i, f := range fields {
 		l, ok := knownLayouts[f]
 		if !ok {
 			title := strings.ToUpper(sanitize(f))
-			l = components.Column{Title: title, Min: min(6, len(title)), Pref: min(max(len(title), 12), 24), Max: 40, Drop: 10 + i}
+			l = components.Column{Title: title, Min: min(6, len(title)), Pref: min(max(len(title), 12), 24), Max: 40, Drop: min(10, 1+i)}
 		}
 		c := tableCol{field: f, layout: l, raw: -1}
 		if _, fromRow := core.ColumnValue(&core.Activity{}, f); !fromRow {

@@ -706,6 +706,14 @@ func (m *Model) statusLine() string {
 	if !t.loaded || t.fwd || t.back || t.loading && len(t.rows) == 0 {
 		parts = append(parts, m.st.Dim.Render("loading…"))
 	}
+	if m.sorted() {
+		f, desc := m.sortKey()
+		arrow := "▲"
+		if desc {
+			arrow = "▼"
+		}
+		parts = append(parts, m.st.Dim.Render("sorted by "+sanitize(f)+" "+arrow))
+	}
 	if m.colNote != "" {
 		if m.colErr {
 			parts = append(parts, m.st.Error.Render(sanitize(m.colNote)))
