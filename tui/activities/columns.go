@@ -1,6 +1,7 @@
 package activities
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -88,10 +89,36 @@ func (m *Model) setColumns(fields []string) {
 	m.layout()
 }
 
-// layout computes the column widths for the current width.
+// layout computes the column widths for the current width. Columns the
+// user chose are kept while every shown column fits at its narrowest: the
+// default optional columns give way first; only when even that overflows
+// are the chosen ones dropped too, the last chosen first.
 func (m *Model) layout() {
 	m.cache.Reset()
-	m.cols = components.LayoutColumns(columnLayouts(m.columns), m.width-gutterWidth, 1)
+	total := m.width - gutterWidth
+	ls := columnLayouts(m.columns)
+	keep := slices.Clone(ls)
+	for i, c := range m.columns {
+		if _, known := knownLayouts[c.field]; !known {
+			keep[i].Drop = 0
+		}
+	}
+	m.cols = components.LayoutColumns(keep, total, 1)
+	if usedWidth(m.cols) > total {
+		m.cols = components.LayoutColumns(ls, total, 1)
+	}
+}
+
+// usedWidth is the cells a layout takes, separators included.
+func usedWidth(w []int) int {
+	n, k := 0, 0
+	for _, x := range w {
+		if x > 0 {
+			n += x
+			k++
+		}
+	}
+	return n + max(0, k-1)
 }
 
 // pageCells reads the raw-JSON columns of a page's rows and drops the raw
