@@ -1,12 +1,14 @@
 package activities
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/auditdeck/auditdeck/core/query"
 	"github.com/auditdeck/auditdeck/tui"
 	tea "github.com/charmbracelet/bubbletea"
 )
@@ -180,6 +182,57 @@ func TestRawColumnHostile(t *testing.T) {
 		}
 		if w == 200 && (!strings.Contains(screen, `\x1b]52;c;ZXZpbA==\x07\x0d\u009b`) || !strings.Contains(screen, "漢字漢字") || !strings.Contains(screen, `curl \x1b[2J`)) {
 			t.Fatalf("raw cells not shown:\n%s", screen)
+		}
+	}
+}
+
+// TestExportFollowsTheTable: "export what the view shows" carries the
+// chosen columns (a raw one among them) and the sort order.
+func TestExportFollowsTheTable(t *testing.T) {
+	eng := newEngine(t)
+	ctx := newContext(eng)
+	ctx.Columns = []string{"created_at", "raw.Operation", "user.user_email"}
+	m := newModel(ctx, 120, 30)
+	m.colCur = columnIndex(m, "user.user_email")
+	press(m, keyRune('S'))
+	press(m, keyRune('S'))
+	var shown [][]string
+	for _, c := range columnChoices {
+		if c.label == "as shown" {
+			shown = c.cols(m)
+		}
+	}
+	want := [][]string{{"created_at", "Time"}, {"raw.Operation", "raw.Operation"}, {"user.user_email", "User"}}
+	if fmt.Sprint(shown) != fmt.Sprint(want) {
+		t.Fatalf("export columns %v, want %v", shown, want)
+	}
+	if got := m.exportOrder(); got != "!user.user_email,!created_at,!event_id" {
+		t.Fatalf("export order %q", got)
+	}
+	o, err := query.ParseOrder(m.exportOrder())
+	if err != nil || len(o) != 3 {
+		t.Fatalf("order does not parse: %v %v", o, err)
+	}
+}
+
+// TestChooserNarrow draws the chooser at small widths: no line is wider.
+func TestChooserNarrow(t *testing.T) {
+	eng := newEngine(t, hostile)
+	for _, w := range []int{24, 40, 80} {
+		m := newModel(newContext(eng), w, 16)
+		press(m, keyRune('C'))
+		for _, r := range "raw." {
+			press(m, keyRune(r))
+		}
+		v := m.View()
+		requireSafe(t, "chooser", v)
+		if n := strings.Count(v, "\n") + 1; n != 16 {
+			t.Fatalf("width %d: %d lines", w, n)
+		}
+		for _, l := range strings.Split(v, "\n") {
+			if lw := lipglossWidth(l); lw > w {
+				t.Fatalf("width %d: line of %d cells: %q", w, lw, l)
+			}
 		}
 	}
 }

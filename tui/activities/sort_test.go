@@ -176,3 +176,39 @@ func TestSortStartsThin(t *testing.T) {
 		}
 	}
 }
+
+// TestSortInProgram sorts through the running program (teatest): the
+// header and status show the sort, and the rows after paging down and
+// back up are the brute-force sorted ones.
+func TestSortInProgram(t *testing.T) {
+	eng := newEngine(t, tiedEvents(t, 120, 4))
+	s := startSession(t, newContext(eng), 120, 24)
+	s.send(keyRight, keyRight, keyRune('S'), keyRune('S'))
+	s.settle()
+	want := bruteSorted(t, eng, true)
+	check := func(step string) {
+		s.probe(func(m *Model) {
+			for i := range m.tbl.rows {
+				if w := want[int(m.tbl.base)+i]; m.tbl.rows[i].EventID != w {
+					t.Errorf("%s: row %d is %s, want %s", step, int(m.tbl.base)+i, m.tbl.rows[i].EventID, w)
+					return
+				}
+			}
+		})
+	}
+	v := s.view()
+	if !strings.Contains(v, "USER ▼") || !strings.Contains(v, "sorted by user.user_email ▼") {
+		t.Fatalf("view:\n%s", v)
+	}
+	check("first page")
+	for range 12 {
+		s.send(keyPgDn)
+	}
+	s.settle()
+	check("down")
+	for range 5 {
+		s.send(keyPgUp)
+	}
+	s.settle()
+	check("up")
+}
