@@ -15,9 +15,10 @@ import (
 // starts are thinned as they grow (every stride-th kept, with Offset
 // reading the pages between), so a long scroll holds a bounded number of
 // cursors and never the rows themselves. End reads the reversed order from
-// its start and shows it reversed; the orders carry created_at and
-// event_id as explicit last keys so the reversed order is exactly the
-// order read backwards, ties included.
+// its start and shows it reversed; the reversed order carries created_at
+// and event_id as explicit last keys so it is exactly the order read
+// backwards, ties included. The forward order needs no such keys (at 200k
+// events they made a sorted page about 70% slower: 0.85 s against 0.5 s).
 
 // maxStarts bounds the page starts a window keeps before thinning them.
 const maxStarts = 2048
@@ -80,26 +81,24 @@ func (m *Model) sortKey() (field string, desc bool) {
 	return m.sortOrder[0].Field, m.sortOrder[0].Desc
 }
 
-// orderBy is the full order of a sort by field: created_at ascending is a
-// time order of its own; any other field ends with created_at and event_id
-// (newest first, as the store breaks ties), so it reverses exactly.
+// orderBy is the order of a sort by field. The store breaks ties newest
+// first, then by event id descending, so one key is the whole order.
 func orderBy(field string, desc bool) query.Order {
-	if field == "created_at" {
-		return query.Order{{Field: field, Desc: desc}}
-	}
-	o := query.Order{{Field: field, Desc: desc}}
-	if field != "event_id" {
-		o = append(o, query.OrderKey{Field: "created_at", Desc: true}, query.OrderKey{Field: "event_id", Desc: true})
-	}
-	return o
+	return query.Order{{Field: field, Desc: desc}}
 }
 
+// reversed is an order read backwards, ties included: the store's implicit
+// tie-break (created_at, then event_id, descending) is written out
+// ascending. A time order reverses ties by itself, and event_id has none.
 func reversed(o query.Order) query.Order {
-	out := make(query.Order, len(o))
-	for i, k := range o {
-		out[i] = query.OrderKey{Field: k.Field, Desc: !k.Desc}
+	out := make(query.Order, 0, len(o)+2)
+	for _, k := range o {
+		out = append(out, query.OrderKey{Field: k.Field, Desc: !k.Desc})
 	}
-	return out
+	if len(o) == 1 && (o[0].Field == "created_at" || o[0].Field == "event_id") {
+		return out
+	}
+	return append(out, query.OrderKey{Field: "created_at"}, query.OrderKey{Field: "event_id"})
 }
 
 // sortByCursor sorts by the column cursor's field; the same field again
@@ -154,12 +153,12 @@ func (m *Model) scanOrder(rev bool) query.Order {
 
 func (m *Model) sortTopReq() fetchReq {
 	size := m.pageSize()
-	return fetchReq{kind: fetchSortTop, sort: sortReq{order: m.scanOrder(false), size: size, pages: 2}}
+	return fetchReq{kind: fetchSortTop, sort: sortReq{order: m.scanOrder(false), size: size, pages: 1}}
 }
 
 func (m *Model) sortEndReq() fetchReq {
 	size := m.pageSize()
-	return fetchReq{kind: fetchSortEnd, sort: sortReq{order: m.scanOrder(true), size: size, pages: 2, count: true}}
+	return fetchReq{kind: fetchSortEnd, sort: sortReq{order: m.scanOrder(true), size: size, pages: 1, count: true}}
 }
 
 // sortRefreshReq reads the held pages again from the first one's start.
