@@ -3,6 +3,7 @@ package activities
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/auditdeck/auditdeck/core"
 	"github.com/auditdeck/auditdeck/core/query"
@@ -24,6 +25,11 @@ const groupTop = 200
 
 // usersField is counted distinct in each group.
 const usersField = "user.user_email"
+
+// timeBucket is the width of a group of created_at: each instant is a
+// group of its own, which tells nothing; a day is what an operator
+// scanning for a burst asks first.
+const timeBucket = 24 * time.Hour
 
 type groupView struct {
 	on       bool
@@ -60,7 +66,11 @@ func (m *Model) closeGroup() {
 func (m *Model) groupCmd() tea.Cmd {
 	g := &m.grp
 	g.gen, g.loading = m.gen, true
-	q := core.StatsQuery{Filter: m.eff, By: []core.GroupBy{{Field: g.field}}, Top: groupTop, Pin: m.tbl.fetchedPin}
+	by := core.GroupBy{Field: g.field}
+	if g.field == "created_at" {
+		by.Every = timeBucket
+	}
+	q := core.StatsQuery{Filter: m.eff, By: []core.GroupBy{by}, Top: groupTop, Pin: m.tbl.fetchedPin}
 	users := g.field != usersField
 	if users {
 		q.Metrics = []core.AggMetric{{Op: core.StatDistinct, Field: usersField}}
@@ -144,7 +154,24 @@ func (m *Model) groupKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 	return nil, true
 }
 
-// groupTerm is the filter term that selects a group's events.
+// groupTerms are the filter terms that select a group's events: the
+// value, or a day of created_at.
+func groupTerms(field string, v core.AggValue) ([]query.Term, error) {
+	if field == "created_at" && !v.Missing {
+		start, err := time.Parse(time.RFC3339, v.Text)
+		if err != nil {
+			return nil, fmt.Errorf("time bucket %q: %w", v.Text, err)
+		}
+		end := start.Add(timeBucket)
+		return []query.Term{
+			{Field: field, Op: query.OpGe, Args: []string{start.UTC().Format(time.RFC3339)}, Pos: -1},
+			{Field: field, Op: query.OpLt, Args: []string{end.UTC().Format(time.RFC3339)}, Pos: -1},
+		}, nil
+	}
+	return []query.Term{groupTerm(field, v)}, nil
+}
+
+// groupTerm is the filter term that selects the events of a field's value.
 func groupTerm(field string, v core.AggValue) query.Term {
 	switch {
 	case v.Missing:
@@ -163,12 +190,18 @@ func (m *Model) drillGroup() tea.Cmd {
 	if g.cur < 0 || g.cur >= len(g.res.Groups) {
 		return nil // "other" is many values, not one
 	}
-	t := groupTerm(g.field, g.res.Groups[g.cur].Key[0])
-	text := strings.TrimSpace(m.filterText)
-	if text != "" {
-		text += ","
+	terms, err := groupTerms(g.field, g.res.Groups[g.cur].Key[0])
+	if err != nil {
+		g.err = err
+		return nil
 	}
-	text += t.String()
+	text := strings.TrimSpace(m.filterText)
+	for _, t := range terms {
+		if text != "" {
+			text += ","
+		}
+		text += t.String()
+	}
 	uf, err := query.ParseDSL(text)
 	if err != nil {
 		g.err = fmt.Errorf("filter for the value: %w", err)
@@ -197,7 +230,11 @@ func (m *Model) groupBody(vis int) string {
 	const countW, pctW = 11, 6
 	barW := min(20, max(0, (m.width-gutterWidth)/5))
 	valW := max(8, m.width-gutterWidth-countW-pctW-barW-usersW-4)
-	head := components.Spaces(gutterWidth) + components.FitCell(strings.ToUpper(sanitize(g.field)), valW) + " " +
+	title := strings.ToUpper(sanitize(g.field))
+	if g.field == "created_at" {
+		title += " (DAY, UTC)"
+	}
+	head := components.Spaces(gutterWidth) + components.FitCell(title, valW) + " " +
 		fmt.Sprintf("%*s %*s ", countW, "COUNT ▼", pctW, "%") + components.FitCell("", barW)
 	if g.users {
 		head += fmt.Sprintf(" %*s", usersW-1, "USERS")

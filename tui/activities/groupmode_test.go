@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/auditdeck/auditdeck/core"
 	"github.com/auditdeck/auditdeck/core/query"
@@ -178,5 +179,28 @@ func TestGroupNarrow(t *testing.T) {
 				t.Fatalf("width %d: line of %d cells: %q", w, lw, l)
 			}
 		}
+	}
+}
+
+// TestGroupByDay groups the time column by day; enter shows that day.
+func TestGroupByDay(t *testing.T) {
+	eng := newEngine(t)
+	m := newModel(newContext(eng), 120, 30)
+	m.colCur = columnIndex(m, "created_at")
+	press(m, keyRune('b'))
+	counts, _, total := bruteCount(t, eng, "", func(a *core.Activity) string {
+		return a.Time().UTC().Truncate(24 * time.Hour).Format(time.RFC3339)
+	})
+	g := &m.grp
+	if g.err != nil || g.res.Rows != total || len(g.res.Groups) != len(counts) {
+		t.Fatalf("%v: %d rows in %d groups, want %d in %d", g.err, g.res.Rows, len(g.res.Groups), total, len(counts))
+	}
+	day := g.res.Groups[0].Key[0].Text
+	if g.res.Groups[0].Count != counts[day] {
+		t.Fatalf("%s: %d, want %d", day, g.res.Groups[0].Count, counts[day])
+	}
+	press(m, keyEnter)
+	if m.hist.res.Total != counts[day] || !strings.Contains(m.filterText, "created_at.ge("+day+")") {
+		t.Fatalf("drilled into %s: %d events (filter %s), want %d", day, m.hist.res.Total, m.filterText, counts[day])
 	}
 }

@@ -134,6 +134,7 @@ func (m *Model) setSort(field string, desc bool) {
 
 // moveColumnCursor moves the column cursor over the shown columns.
 func (m *Model) moveColumnCursor(d int) {
+	m.colMoved = true
 	n := len(m.columns)
 	for i := m.colCur + d; i >= 0 && i < n; i += d {
 		if i >= len(m.cols) || m.cols[i] > 0 {

@@ -706,6 +706,10 @@ func (m *Model) statusLine() string {
 	if !t.loaded || t.fwd || t.back || t.loading && len(t.rows) == 0 {
 		parts = append(parts, m.st.Dim.Render("loading…"))
 	}
+	if m.colMoved && m.colCur < len(m.columns) {
+		// Named here too: without colours the heading's highlight is not seen.
+		parts = append(parts, m.st.Dim.Render("column "+m.columns[m.colCur].layout.Title))
+	}
 	if m.sorted() {
 		f, desc := m.sortKey()
 		arrow := "▲"
