@@ -122,7 +122,7 @@ type Model struct {
 	columns   []tableCol
 	rawFields []string // the columns' fields read from raw JSON
 	colCur    int
-	colMoved  bool // the status line names the cursor's column once it moved
+	colMoved  bool        // the status line names the cursor's column once it moved
 	sortOrder query.Order // nil: newest first
 	grp       groupView
 	chooser   columnChooser
