@@ -264,10 +264,10 @@ func (m *Model) viewChooser() string {
 	var b strings.Builder
 	b.WriteString(components.FitLine(st.Title.Render("columns")+"  "+st.Dim.Render(fmt.Sprintf("%d chosen; type to search: ", len(c.chosen)))+st.Cursor.Render(c.search+"▏"), m.width))
 	b.WriteByte('\n')
-	b.WriteString(st.Title.Render(components.FitLine("    #  FIELD"+components.Spaces(max(1, m.width/2-11))+"TYPES      EVENTS", m.width)))
+	nameW := max(12, m.width/2-4)
+	b.WriteString(st.Title.Render(components.FitLine("    #  FIELD"+components.Spaces(nameW-5)+"TYPES      EVENTS", m.width)))
 	vis := m.chooserRows()
 	n := 0
-	nameW := max(12, m.width/2-4)
 	for i := c.top; i < len(c.items) && n < vis; i++ {
 		f := c.items[i]
 		box, pos := "[ ]", "  "

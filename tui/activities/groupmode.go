@@ -261,6 +261,10 @@ func (m *Model) groupBody(vis int) string {
 		line(st.Dim.Render("  no events match the filter"), false)
 	}
 	total := g.res.Rows
+	top := int64(0)
+	if len(g.res.Groups) > 0 {
+		top = g.res.Groups[0].Count
+	}
 	row := func(i int, label string, count int64, users string, dim bool) {
 		gut := "  "
 		if i == g.cur {
@@ -270,7 +274,10 @@ func (m *Model) groupBody(vis int) string {
 		if total > 0 {
 			pct = 100 * float64(count) / float64(total)
 		}
-		bar := components.FitCell(strings.Repeat("█", int(float64(barW)*float64(count)/float64(max(total, 1))+0.5)), barW)
+		// Bars are scaled to the largest value (the "other" line's is
+		// capped), so a long tail of small shares still shows which
+		// values stand out.
+		bar := components.FitCell(strings.Repeat("█", min(barW, int(float64(barW)*float64(count)/float64(max(top, 1))+0.5))), barW)
 		s := components.FitCell(label, valW) + " " + fmt.Sprintf("%*s %*.1f ", countW, thousands(count), pctW, pct)
 		if i != g.cur {
 			bar = st.Bar.Render(bar)
