@@ -264,6 +264,7 @@ func (m *Model) onSortPage(msg pageMsg) tea.Cmd {
 		t.loading, t.loaded = false, true
 		t.err = msg.err
 		if msg.err != nil {
+			t.refreshDue = false
 			return nil
 		}
 		m.cache.Reset()
@@ -313,6 +314,10 @@ func (m *Model) onSortPage(msg pageMsg) tea.Cmd {
 	m.sortEnds()
 	m.scrollIntoView()
 	grp := m.afterReplace(r.kind)
+	if t.refreshDue && r.kind != fetchSortPage {
+		t.refreshDue = false
+		return tea.Batch(m.refresh(), grp)
+	}
 	if p := t.pending; p != 0 {
 		t.pending = 0
 		return tea.Batch(m.move(p), grp)

@@ -6,8 +6,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/auditdeck/auditdeck/core"
+	"github.com/auditdeck/auditdeck/store/storetest"
 )
 
 type sortRow struct {
@@ -211,4 +213,40 @@ func TestSortInProgram(t *testing.T) {
 	}
 	s.settle()
 	check("up")
+}
+
+// TestSortLiveRefresh: events ingested while the table is sorted appear
+// at their sorted place, and the cursor stays on its event.
+func TestSortLiveRefresh(t *testing.T) {
+	eng := newEngine(t)
+	s := startSession(t, newContext(eng), 120, 24)
+	s.send(keyRight, keyRight, keyRune('S'), keyDown, keyDown)
+	s.settle()
+	var onID string
+	s.probe(func(m *Model) { onID = m.cursorRow().EventID })
+	storetest.Ingest(t, eng, strings.NewReader(`{"event_id":"live-1","event_type":"login","created_at":"2026-10-31T12:00:00.000Z","user":{"user_email":"aaa.first@example.com"}}`+"\n"))
+	want := bruteSorted(t, eng, false)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		s.settle()
+		var match, seen bool
+		var cur string
+		s.probe(func(m *Model) {
+			match = m.tbl.base >= 0 && len(m.tbl.rows) > 0
+			for i := range m.tbl.rows {
+				id := m.tbl.rows[i].EventID
+				match = match && int(m.tbl.base)+i < len(want) && id == want[int(m.tbl.base)+i]
+				seen = seen || id == "live-1"
+			}
+			if a := m.cursorRow(); a != nil {
+				cur = a.EventID
+			}
+		})
+		if match && seen && cur == onID {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after ingest: window matches %v, holds the new event %v, cursor on %s (want %s)", match, seen, cur, onID)
+		}
+	}
 }

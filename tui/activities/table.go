@@ -33,6 +33,8 @@ type window struct {
 	// id (see pageCells); nil when every column is read from the rows.
 	cells map[string][]string
 	sort  sortWin // paging state of a non-time order
+	// refreshDue: a live refresh waits for the sorted read in flight.
+	refreshDue bool
 }
 
 // histState is the histogram of the effective filter.
@@ -187,6 +189,7 @@ func (m *Model) replace(r fetchReq) tea.Cmd {
 	m.newGen()
 	t := &m.tbl
 	t.fwd, t.back, t.pending, t.loading = false, false, 0, true
+	t.refreshDue = false // this read sees the latest state
 	return m.fetch(r)
 }
 
@@ -208,6 +211,13 @@ func (m *Model) topReq() fetchReq {
 func (m *Model) refresh() tea.Cmd {
 	t := &m.tbl
 	if m.sorted() {
+		// A sorted read is a pass over every match; one that is still
+		// running is not canceled by the next notice (under steady ingest
+		// none would finish): the refresh waits for it.
+		if t.loading {
+			t.refreshDue = true
+			return nil
+		}
 		return tea.Batch(m.replace(m.sortRefreshReq()), m.histCmd())
 	}
 	r := fetchReq{kind: fetchTop, limit: max(len(t.rows), m.firstRows()), keepIdx: t.cur, keepTop: t.top}
