@@ -252,7 +252,9 @@ func (m *Model) chooserHelp() []key.Binding {
 		relabel(k.Enter, "apply"), relabel(k.Back, "cancel"),
 	}
 	if m.ctx.SaveColumns == nil {
-		hs = append(hs, key.NewBinding(key.WithKeys(), key.WithHelp("", "(columns last for this session)")))
+		// Not a key: the help line is where an operator looks for what
+		// enter will do.
+		hs[4] = relabel(k.Enter, "apply (this session only)")
 	}
 	return hs
 }
@@ -301,7 +303,11 @@ func (m *Model) viewChooser() string {
 	if c.err != "" {
 		b.WriteString(st.Error.Render(components.FitLine(sanitize(c.err), m.width)))
 	} else {
-		b.WriteString(st.Dim.Render(components.FitLine("space tick · [ ] move left/right · enter apply · esc cancel", m.width)))
+		hint := "space tick · [ ] move left/right · enter apply and save · esc cancel"
+		if m.ctx.SaveColumns == nil {
+			hint = "space tick · [ ] move left/right · enter apply (kept for this session: no config file) · esc cancel"
+		}
+		b.WriteString(st.Dim.Render(components.FitLine(hint, m.width)))
 	}
 	return b.String()
 }

@@ -121,6 +121,12 @@ func TestColumnChooserCancelAndUntick(t *testing.T) {
 		t.Fatalf("esc: columns %v, mode %d", got, m.mode)
 	}
 	press(m, keyRune('C'))
+	if v := m.View(); !strings.Contains(v, "kept for this session") {
+		t.Fatalf("the chooser does not say the columns are not saved:\n%s", v)
+	}
+	if h := m.ShortHelp(); h[4].Help().Desc != "apply (this session only)" {
+		t.Fatalf("help: %v", h[4].Help())
+	}
 	for _, r := range "raw.nothing.here" {
 		press(m, keyRune(r))
 	}
