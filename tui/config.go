@@ -25,10 +25,20 @@ import (
 //	saved_filters:
 //	  - name: Failed logins
 //	    filter: event_type.eq(login),!operation_successful
+//	columns: [created_at, event_type, user.user_email, raw.actor.email]
+//
+// The dashboard writes back only the columns key (SaveColumns), when the
+// user applies the Activities column chooser.
 type Config struct {
 	Keys         map[string][]string `yaml:"keys"`
 	Theme        map[string]string   `yaml:"theme"`
 	SavedFilters []SavedFilter       `yaml:"saved_filters"`
+	// Columns are the Activities table's columns, as field paths; empty:
+	// the default columns.
+	Columns []string `yaml:"columns"`
+	// Path is the file the config was read from ("" when none was named);
+	// the column chooser saves there.
+	Path string `yaml:"-"`
 }
 
 // SavedFilter is a named filter shown as a section of the Activities view.
@@ -51,7 +61,7 @@ func DefaultConfigPath() string {
 // LoadConfig reads a config file; a missing file is an empty config. Errors
 // name the file, the line and the key.
 func LoadConfig(path string) (Config, error) {
-	var c Config
+	c := Config{Path: path}
 	b, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) || path == "" {
 		return c, nil
@@ -62,6 +72,7 @@ func LoadConfig(path string) (Config, error) {
 	if err := yaml.UnmarshalWithOptions(b, &c, yaml.DisallowUnknownField()); err != nil {
 		return c, fmt.Errorf("config %s: %s", path, yaml.FormatError(err, false, true))
 	}
+	c.Path = path
 	if err := c.validate(b); err != nil {
 		return c, fmt.Errorf("config %s: %w", path, err)
 	}
@@ -100,6 +111,9 @@ func (c *Config) validate(src []byte) error {
 		if !validColor(v) {
 			return fmt.Errorf("line %d: theme.%s: %q is not a colour like \"#FF8800\" or an ANSI number 0-255", lineOf(src, n), n, v)
 		}
+	}
+	if err := ValidateColumns(c.Columns); err != nil {
+		return fmt.Errorf("line %d: columns: %w", lineOf(src, "columns"), err)
 	}
 	for i, f := range c.SavedFilters {
 		if strings.TrimSpace(f.Name) == "" {
@@ -166,6 +180,8 @@ func (k *KeyMap) byName() map[string]*key.Binding {
 		"enter": &k.Enter, "back": &k.Back,
 		"filter": &k.Filter, "select": &k.Select, "reviewed": &k.Reviewed, "escalated": &k.Escalated, "dismissed": &k.Dismissed,
 		"note": &k.Note, "export": &k.Export, "copy_id": &k.CopyID, "unfold": &k.Unfold, "time_range": &k.TimeRange,
+		"sort": &k.Sort, "columns": &k.Columns, "group_by": &k.GroupBy, "column_left": &k.ColumnLeft, "column_right": &k.ColumnRight,
+		"move_earlier": &k.MoveEarlier, "move_later": &k.MoveLater,
 		"failed_only": &k.FailedOnly, "suspicious_only": &k.SuspiciousOnly, "untriaged_only": &k.UntriagedOnly,
 		"fields_panel": &k.FieldsPanel, "filter_for": &k.FilterFor, "filter_out": &k.FilterOut,
 		"new": &k.New, "edit": &k.Edit, "delete": &k.Delete, "generate": &k.Generate, "subscribe": &k.Subscribe,

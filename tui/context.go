@@ -35,6 +35,13 @@ type Context struct {
 	// serve's --query-timeout, so one remote session cannot keep a core busy
 	// with a filter that scans everything, as the HTTP API cannot.
 	QueryTimeout time.Duration
+	// Columns are the Activities table's columns (field paths) from the
+	// config; empty: the default columns.
+	Columns []string
+	// SaveColumns keeps the columns the user chose for their next session
+	// (the config file; over SSH, the user's state file on the server);
+	// nil: they last for this session only.
+	SaveColumns func([]string) error
 }
 
 // ReadContext is the context of one read, derived from parent.
@@ -58,6 +65,11 @@ func (c *Context) ApplyConfig(cfg Config) {
 	cfg.Apply(c.Keys)
 	c.Styles = NewThemedStyles(c.Styles.R, cfg.Theme)
 	c.SavedFilters = cfg.SavedFilters
+	c.Columns = cfg.Columns
+	c.SaveColumns = nil
+	if path := cfg.Path; path != "" {
+		c.SaveColumns = func(cols []string) error { return SaveColumns(path, cols) }
+	}
 }
 
 // NewContext builds a session context. The renderer is the session's own

@@ -15,6 +15,11 @@ type KeyMap struct {
 	// Activities: the fields panel, and filtering for or against a value
 	// (of the panel's top values or of a detail-pane line)
 	FieldsPanel, FilterFor, FilterOut key.Binding
+	// Activities table: sort by the column cursor's column, the column
+	// chooser, group-by mode, and the column cursor.
+	Sort, Columns, GroupBy, ColumnLeft, ColumnRight key.Binding
+	// Column chooser: move the highlighted column earlier or later.
+	MoveEarlier, MoveLater key.Binding
 	// Reports, subscriptions, tasks
 	New, Edit, Delete, Generate, Subscribe, Pause, RunNow, Cancel, Retry, Preview key.Binding
 }
@@ -63,6 +68,13 @@ func DefaultKeyMap() *KeyMap {
 		FieldsPanel: b([]string{"F"}, "F", "fields"),
 		FilterFor:   b([]string{"+"}, "+", "filter for value"),
 		FilterOut:   b([]string{"-"}, "-", "filter out value"),
+		Sort:        b([]string{"S"}, "S", "sort (again: reverse)"),
+		Columns:     b([]string{"C"}, "C", "columns"),
+		GroupBy:     b([]string{"b"}, "b", "group by"),
+		ColumnLeft:  b([]string{"left", "h"}, "←/h", "column"),
+		ColumnRight: b([]string{"right", "l"}, "→/l", "column"),
+		MoveEarlier: b([]string{"[", "shift+up"}, "[", "move left"),
+		MoveLater:   b([]string{"]", "shift+down"}, "]", "move right"),
 
 		New:       b([]string{"c"}, "c", "create"),
 		Edit:      b([]string{"E"}, "E", "edit"),

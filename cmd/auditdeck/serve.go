@@ -333,7 +333,7 @@ func (d *daemon) addListeners(o serveOptions, dataDir string) error {
 		}
 		srv, err := sshserve.New(sshserve.Options{Engine: d.eng, Users: d.users, HostKeyPath: filepath.Join(dataDir, "ssh_host_ed25519_key"),
 			IdleTimeout: o.idle, MaxTimeout: o.maxSession, MaxSessions: o.maxSessions, ConnectionsPerMinute: o.connPerMin,
-			Config: cfg, QueryTimeout: o.queryTime, Logger: d.log.With("part", "ssh")})
+			Config: cfg, QueryTimeout: o.queryTime, StateDir: filepath.Join(dataDir, "ssh-users"), Logger: d.log.With("part", "ssh")})
 		if err != nil {
 			return err
 		}

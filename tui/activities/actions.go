@@ -190,8 +190,8 @@ type columnChoice struct {
 }
 
 var columnChoices = []columnChoice{
-	{"table columns", func(m *Model) [][]string { return tableExportColumns(nil) }},
-	{"as shown", func(m *Model) [][]string { return tableExportColumns(m.cols) }},
+	{"table columns", func(m *Model) [][]string { return tableExportColumns(m.columns, nil) }},
+	{"as shown", func(m *Model) [][]string { return tableExportColumns(m.columns, m.cols) }},
 	{"standard (with event id)", func(m *Model) [][]string {
 		out := make([][]string, len(core.DefaultActivityColumns))
 		for i, c := range core.DefaultActivityColumns {
@@ -199,21 +199,6 @@ var columnChoices = []columnChoice{
 		}
 		return out
 	}},
-}
-
-// tableExportColumns maps the table's columns (those with a width, when
-// widths are given) to export columns.
-func tableExportColumns(widths []int) [][]string {
-	var out [][]string
-	for i := range tableColumns {
-		if widths != nil && widths[i] == 0 {
-			continue
-		}
-		for _, f := range columnFields[i] {
-			out = append(out, []string{f, core.BuiltinLabel(f)})
-		}
-	}
-	return out
 }
 
 const (
@@ -389,6 +374,7 @@ func (m *Model) submitExport() tea.Cmd {
 		Title:    title,
 		Filter:   m.exportFilter(),
 		Columns:  columnChoices[e.columns].cols(m),
+		Order:    m.exportOrder(),
 		Formats:  formats,
 		FileName: strings.TrimSpace(e.name.Value()),
 		PinAt:    &pin,

@@ -201,9 +201,11 @@ func (m *Model) onFieldsCatalog(msg fieldsCatalogMsg) {
 }
 
 // panelFields is the catalog's fields plus the built-in fields no stored
-// event has yet (an aggregation can read them), sorted by path. Fields
-// kept beside the events (triage) or derived (created_hour) are left out:
-// an aggregation does not read them.
+// event has yet (an aggregation can read them), sorted by path. The
+// catalog does not count the fields kept beside the events (triage) or
+// derived (created_hour): those every event has (a derived field, or one
+// with a default such as triage.state's "new") show full coverage, the
+// others an unknown one.
 func panelFields(cat *core.FieldCatalog) []fieldRow {
 	fs := cat.Fields()
 	rows := make([]fieldRow, 0, len(fs)+len(core.BuiltinFields))
@@ -212,13 +214,17 @@ func panelFields(cat *core.FieldCatalog) []fieldRow {
 	}
 	for i := range core.BuiltinFields {
 		b := &core.BuiltinFields[i]
-		if b.Kept == core.KeptBeside || b.Kept == core.KeptAsDerived {
-			continue
-		}
 		if _, ok := cat.Lookup(b.Path); ok {
 			continue
 		}
-		rows = append(rows, fieldRow{path: b.Path, types: b.Type.String()})
+		row := fieldRow{path: b.Path, types: b.Type.String()}
+		switch {
+		case b.Kept == core.KeptAsDerived || b.Kept == core.KeptBeside && b.HasDefault:
+			row.rows = math.MaxInt64 // every event: capped to 100% when shown
+		case b.Kept == core.KeptBeside:
+			row.rows = -1
+		}
+		rows = append(rows, row)
 	}
 	sortFieldRows(rows)
 	return rows
@@ -756,6 +762,8 @@ func barCells(frac float64, w int) string {
 // one percent. The catalog counts a replaced event again, so it is capped.
 func coverageText(rows, total int64) string {
 	switch {
+	case rows < 0:
+		return "?" // not counted: kept beside the events
 	case total <= 0 || rows <= 0:
 		return "0%"
 	case rows >= total:

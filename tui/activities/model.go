@@ -37,7 +37,8 @@ const (
 	modeDetail
 	modeNote
 	modeExport
-	modeFields // the fields panel has the keys (fieldspanel.go)
+	modeFields  // the fields panel has the keys (fieldspanel.go)
+	modeColumns // the column chooser
 )
 
 type timePreset struct{ label, arg string }
@@ -117,6 +118,18 @@ type Model struct {
 	debounce  time.Duration // preview delay while typing a filter
 
 	fp fieldsPanel // the fields panel (F)
+	// The table's columns (columns.go), the column cursor, the sort
+	// (sort.go), group-by mode (groupmode.go) and the column chooser
+	// (columnchooser.go).
+	columns   []tableCol
+	rawFields []string // the columns' fields read from raw JSON
+	colCur    int
+	colMoved  bool        // the status line names the cursor's column once it moved
+	sortOrder query.Order // nil: newest first
+	grp       groupView
+	chooser   columnChooser
+	colNote   string // the status line's word on saving columns
+	colErr    bool
 }
 
 // New builds the view. Reads start in Init.
@@ -143,6 +156,11 @@ func New(ctx *tui.Context) *Model {
 	term := os.Getenv("TERM")
 	m.tmux = os.Getenv("TMUX") != "" || strings.HasPrefix(term, "tmux") || strings.HasPrefix(term, "screen")
 	m.saved = ctx.SavedFilters
+	cols := DefaultColumns
+	if len(ctx.Columns) > 0 {
+		cols = ctx.Columns
+	}
+	m.setColumns(cols)
 	m.rebuildFilter()
 	return m
 }
@@ -172,18 +190,18 @@ func (m *Model) Title() string { return "Activities" }
 
 // Capturing reports text input: the filter, a note or the export form.
 func (m *Model) Capturing() bool {
-	return m.mode == modeFilter || m.mode == modeNote || m.mode == modeExport || m.mode == modeFields && m.fp.searching
+	return m.mode == modeFilter || m.mode == modeNote || m.mode == modeExport || m.mode == modeColumns || m.mode == modeFields && m.fp.searching
 }
 
 // SetSize gives the view its space.
 func (m *Model) SetSize(width, height int) {
 	m.fp.fullW = width
 	width = m.tableWidth(width) // what the fields panel leaves
-	if width != m.width {
-		m.cache.Reset()
-		m.cols = components.LayoutColumns(tableColumns, width-gutterWidth, 1)
-	}
+	resize := width != m.width
 	m.width, m.height = width, height
+	if resize {
+		m.layout()
+	}
 	m.scrollIntoView()
 	m.det.lines = nil
 }
@@ -209,6 +227,8 @@ func (m *Model) ShortHelp() []key.Binding {
 			key.NewBinding(key.WithKeys(" "), key.WithHelp("space", "tick format")), relabel(k.Back, "cancel")}
 	case modeFields:
 		return m.fieldsHelp()
+	case modeColumns:
+		return m.chooserHelp()
 	case modeDetail:
 		hs := []key.Binding{k.Up, k.Down, k.PageDown, k.FilterFor, k.FilterOut, m.unfoldKey, k.CopyID}
 		if m.ctx.CanTriage {
@@ -216,12 +236,15 @@ func (m *Model) ShortHelp() []key.Binding {
 		}
 		return append(hs, k.Back)
 	}
+	if m.grp.on {
+		return m.groupHelp()
+	}
 	hs := []key.Binding{k.Filter, k.TimeRange, k.FailedOnly, k.SuspiciousOnly, k.UntriagedOnly, k.Enter, k.Select}
 	hs = append(hs, k.FieldsPanel)
 	if m.ctx.CanTriage {
 		hs = append(hs, k.Reviewed, k.Escalated, k.Dismissed, k.Note)
 	}
-	return append(hs, k.Export, k.CopyID)
+	return append(hs, k.Export, k.CopyID, k.ColumnLeft, k.Sort, k.GroupBy, k.Columns)
 }
 
 func relabel(b key.Binding, desc string) key.Binding {
@@ -308,6 +331,15 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case catalogMsg:
 		m.onCatalog(msg)
+		m.chooserCatalog()
+		return m, nil
+	case groupMsg:
+		m.inflight--
+		m.onGroup(msg)
+		return m, nil
+	case columnsSavedMsg:
+		m.inflight--
+		m.onColumnsSaved(msg)
 		return m, nil
 	case previewTick:
 		return m, m.onPreviewTick(msg)
@@ -362,6 +394,13 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return m.detailKey(msg)
 	case modeFields:
 		return m.fieldsKey(msg)
+	case modeColumns:
+		return m.chooserKey(msg)
+	}
+	if m.grp.on {
+		if cmd, ok := m.groupKey(msg); ok {
+			return cmd
+		}
 	}
 	return m.tableKey(msg)
 }
@@ -422,6 +461,16 @@ func (m *Model) tableKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.UntriagedOnly):
 		m.untriagedOnly = !m.untriagedOnly
 		return m.applyFilter()
+	case key.Matches(msg, k.ColumnLeft):
+		m.moveColumnCursor(-1)
+	case key.Matches(msg, k.ColumnRight):
+		m.moveColumnCursor(1)
+	case key.Matches(msg, k.Sort):
+		return m.sortByCursor()
+	case key.Matches(msg, k.GroupBy):
+		return m.openGroup(m.columns[m.colCur].field)
+	case key.Matches(msg, k.Columns):
+		return m.openChooser()
 	}
 	return nil
 }
@@ -471,6 +520,8 @@ func (m *Model) View() string {
 		return m.viewExport()
 	case modeFields:
 		return m.viewFields()
+	case modeColumns:
+		return m.viewChooser()
 	}
 	return m.viewTable()
 }

@@ -10,7 +10,6 @@ import (
 	"github.com/auditdeck/auditdeck/core"
 	"github.com/auditdeck/auditdeck/tui/components"
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 )
 
@@ -30,6 +29,12 @@ type window struct {
 	fetchedAt  time.Time       // when the shown rows were read (export pins to it)
 	fetchedPin core.Pin        // the store's commit pin of that read
 	err        error
+	// cells holds the raw-JSON columns' cells of the held rows, by event
+	// id (see pageCells); nil when every column is read from the rows.
+	cells map[string][]string
+	sort  sortWin // paging state of a non-time order
+	// refreshDue: a live refresh waits for the sorted read in flight.
+	refreshDue bool
 }
 
 // histState is the histogram of the effective filter.
@@ -48,46 +53,6 @@ type histMsg struct {
 }
 
 const gutterWidth = 2 // cursor ">" and mark "*"
-
-// The table's columns, in order; widths follow the terminal and at 80
-// columns vendor/service and country are dropped first.
-var tableColumns = []components.Column{
-	{Title: "TIME (UTC)", Min: 19, Pref: 19},
-	{Title: "TYPE", Min: 8, Pref: 12, Max: 16},
-	{Title: "USER", Min: 12, Pref: 26, Max: 48},
-	{Title: "IP", Min: 15, Pref: 15, Max: 28},
-	{Title: "CC", Min: 2, Pref: 2, Drop: 1},
-	{Title: "VENDOR/SERVICE", Min: 10, Pref: 20, Max: 32, Drop: 2},
-	{Title: "RESULT", Min: 6, Pref: 6},
-	{Title: "!", Min: 1, Pref: 1},
-	{Title: "TRIAGE", Min: 9, Pref: 9},
-}
-
-const (
-	colTime = iota
-	colType
-	colUser
-	colIP
-	colCountry
-	colVendor
-	colResult
-	colSuspicious
-	colTriage
-)
-
-// The fields of the table's columns, for "export what the view shows";
-// each is exported under the registry's label.
-var columnFields = [][]string{
-	colTime:       {"created_at"},
-	colType:       {"event_type"},
-	colUser:       {"user.user_email"},
-	colIP:         {"client_ip"},
-	colCountry:    {"client_location.country.code"},
-	colVendor:     {"vendor.name", "vendor.service"},
-	colResult:     {"operation_successful"},
-	colSuspicious: {"extra.auth.is_suspicious"},
-	colTriage:     {"triage.state"},
-}
 
 // Layout: top lines (filter bar and histogram, or the filter input's three
 // lines), the header, the rows, and a status line.
@@ -173,7 +138,7 @@ func (m *Model) home() tea.Cmd {
 		t.cur, t.top = 0, 0
 		return m.prefetch()
 	}
-	return m.replace(fetchReq{kind: fetchTop, limit: m.firstRows()})
+	return m.replace(m.topReq())
 }
 
 func (m *Model) end() tea.Cmd {
@@ -184,6 +149,9 @@ func (m *Model) end() tea.Cmd {
 		m.scrollIntoView()
 		return m.prefetch()
 	}
+	if m.sorted() {
+		return m.replace(m.sortEndReq())
+	}
 	return m.replace(fetchReq{kind: fetchEnd, limit: m.firstRows()})
 }
 
@@ -191,6 +159,7 @@ func (m *Model) end() tea.Cmd {
 func (m *Model) fetch(r fetchReq) tea.Cmd {
 	r.gen = m.gen
 	r.filter = m.eff
+	r.raw = m.rawFields
 	m.inflight++
 	ctx, eng, tctx := m.genCtx, m.ctx.Engine, m.ctx
 	return func() tea.Msg {
@@ -198,6 +167,7 @@ func (m *Model) fetch(r fetchReq) tea.Cmd {
 		defer cancel()
 		msg := runFetch(rctx, eng, r)
 		msg.err = tctx.ReadError(msg.err)
+		msg.cells = pageCells(msg.rows, r.raw)
 		return msg
 	}
 }
@@ -219,18 +189,37 @@ func (m *Model) replace(r fetchReq) tea.Cmd {
 	m.newGen()
 	t := &m.tbl
 	t.fwd, t.back, t.pending, t.loading = false, false, 0, true
+	t.refreshDue = false // this read sees the latest state
 	return m.fetch(r)
 }
 
 // reset reads the filter's first page and histogram.
 func (m *Model) reset() tea.Cmd {
-	return tea.Batch(m.replace(fetchReq{kind: fetchTop, limit: m.firstRows()}), m.histCmd())
+	return tea.Batch(m.replace(m.topReq()), m.histCmd())
+}
+
+// topReq reads the first rows of the result in the current order.
+func (m *Model) topReq() fetchReq {
+	if m.sorted() {
+		return m.sortTopReq()
+	}
+	return fetchReq{kind: fetchTop, limit: m.firstRows()}
 }
 
 // refresh reads the window again where it is (live updates), keeping the
 // cursor on its event. A cursor on the newest row follows new events.
 func (m *Model) refresh() tea.Cmd {
 	t := &m.tbl
+	if m.sorted() {
+		// A sorted read is a pass over every match; one that is still
+		// running is not canceled by the next notice (under steady ingest
+		// none would finish): the refresh waits for it.
+		if t.loading {
+			t.refreshDue = true
+			return nil
+		}
+		return tea.Batch(m.replace(m.sortRefreshReq()), m.histCmd())
+	}
 	r := fetchReq{kind: fetchTop, limit: max(len(t.rows), m.firstRows()), keepIdx: t.cur, keepTop: t.top}
 	if a := m.cursorRow(); a != nil && !(t.head && t.cur == 0) {
 		r.keepID = a.EventID
@@ -248,6 +237,9 @@ func (m *Model) prefetch() tea.Cmd {
 	t := &m.tbl
 	if !t.loaded || t.loading || len(t.rows) == 0 {
 		return nil
+	}
+	if m.sorted() {
+		return m.sortPrefetch()
 	}
 	vis := m.visRows()
 	var cmds []tea.Cmd
@@ -269,6 +261,10 @@ func (m *Model) onPage(msg pageMsg) tea.Cmd {
 	if msg.req.gen != m.gen {
 		return nil // a stale generation
 	}
+	switch msg.req.kind {
+	case fetchSortTop, fetchSortEnd, fetchSortPage, fetchSortRefresh:
+		return m.onSortPage(msg)
+	}
 	t := &m.tbl
 	r := msg.req
 	switch r.kind {
@@ -282,6 +278,7 @@ func (m *Model) onPage(msg pageMsg) tea.Cmd {
 			return m.prefetch() // the window moved while the page was read
 		}
 		t.err = nil
+		t.addCells(msg.cells)
 		t.rows = append(t.rows, msg.rows...)
 		t.next, t.tail = msg.next, !msg.more
 		m.trim(true)
@@ -295,6 +292,7 @@ func (m *Model) onPage(msg pageMsg) tea.Cmd {
 			return m.prefetch()
 		}
 		t.err = nil
+		t.addCells(msg.cells)
 		n := len(msg.rows)
 		rows := make([]core.Activity, 0, n+len(t.rows))
 		rows = append(append(rows, msg.rows...), t.rows...)
@@ -317,6 +315,7 @@ func (m *Model) onPage(msg pageMsg) tea.Cmd {
 		}
 		m.cache.Reset()
 		t.rows = msg.rows
+		t.cells = msg.cells
 		t.base = msg.base
 		t.next = msg.next
 		t.fetchedAt = msg.at
@@ -331,11 +330,51 @@ func (m *Model) onPage(msg pageMsg) tea.Cmd {
 		}
 		m.place(r)
 	}
+	grp := m.afterReplace(r.kind)
 	if p := t.pending; p != 0 {
 		t.pending = 0
-		return m.move(p)
+		return tea.Batch(m.move(p), grp)
 	}
-	return m.prefetch()
+	return tea.Batch(m.prefetch(), grp)
+}
+
+// afterReplace follows a read that replaced the window: group-by mode
+// counts again on the new rows' pin.
+func (m *Model) afterReplace(k fetchKind) tea.Cmd {
+	switch k {
+	case fetchTop, fetchEnd, fetchRefresh, fetchSortTop, fetchSortEnd, fetchSortRefresh:
+		if m.grp.on && m.grp.gen != m.gen {
+			return m.groupCmd()
+		}
+	}
+	return nil
+}
+
+// addCells merges a page's raw-JSON cells into the window's.
+func (t *window) addCells(cells map[string][]string) {
+	if cells == nil {
+		return
+	}
+	if t.cells == nil {
+		t.cells = make(map[string][]string, len(cells))
+	}
+	for id, c := range cells {
+		t.cells[id] = c
+	}
+}
+
+// pruneCells drops the cells of rows the window no longer holds.
+func (t *window) pruneCells() {
+	if len(t.cells) <= len(t.rows) {
+		return
+	}
+	keep := make(map[string][]string, len(t.rows))
+	for i := range t.rows {
+		if c, ok := t.cells[t.rows[i].EventID]; ok {
+			keep[t.rows[i].EventID] = c
+		}
+	}
+	t.cells = keep
 }
 
 // place puts the cursor after a replacing read.
@@ -379,6 +418,7 @@ func (m *Model) trim(forward bool) {
 			t.base += int64(d)
 		}
 		t.head = false
+		t.pruneCells()
 		return
 	}
 	keep := t.top + 2*vis
@@ -388,6 +428,7 @@ func (m *Model) trim(forward bool) {
 	}
 	t.rows = append([]core.Activity(nil), t.rows[:len(t.rows)-d]...)
 	t.tail, t.next = false, ""
+	t.pruneCells()
 }
 
 // ---- drawing ----
@@ -407,6 +448,16 @@ func (m *Model) viewTable() string {
 		b.WriteString(m.histLine())
 	}
 	b.WriteByte('\n')
+	if m.grp.on {
+		b.WriteString(m.groupBody(m.visRows()))
+		b.WriteByte('\n')
+		if m.mode == modeNote {
+			b.WriteString(inputLine(m.note.Prompt, m.note.Value(), m.note.Position(), m.width, m.st).line)
+		} else {
+			b.WriteString(m.groupStatus())
+		}
+		return b.String()
+	}
 	b.WriteString(m.headerLine())
 	t := &m.tbl
 	vis := m.visRows()
@@ -439,11 +490,15 @@ func (m *Model) viewTable() string {
 	return b.String()
 }
 
+// headerLine draws the column headings: the sort column with its
+// direction (▲ ascending, ▼ descending), the column cursor's heading
+// highlighted.
 func (m *Model) headerLine() string {
 	var b strings.Builder
 	b.WriteString(components.Spaces(gutterWidth))
 	first := true
-	for i, c := range tableColumns {
+	field, desc := m.sortKey()
+	for i, c := range m.columns {
 		w := m.cols[i]
 		if w == 0 {
 			continue
@@ -452,7 +507,23 @@ func (m *Model) headerLine() string {
 			b.WriteByte(' ')
 		}
 		first = false
-		b.WriteString(components.FitCell(c.Title, w))
+		title := c.layout.Title
+		if c.field == field {
+			arrow := "▲"
+			if desc {
+				arrow = "▼"
+			}
+			if w > 2 {
+				title = strings.TrimRight(components.FitCell(title, w-2), " ") + " " + arrow
+			} else {
+				title = arrow
+			}
+		}
+		cell := components.FitCell(title, w)
+		if i == m.colCur {
+			cell = m.st.Cursor.Render(cell)
+		}
+		b.WriteString(cell)
 	}
 	return m.st.Title.Render(components.FitLine(strings.TrimRight(b.String(), " "), m.width))
 }
@@ -515,7 +586,7 @@ func (m *Model) renderRow(a *core.Activity, cursor, marked bool) string {
 			b.WriteByte(' ')
 		}
 		first = false
-		text, style := m.cell(a, i)
+		text, style := m.cell(a, &m.columns[i])
 		cell := components.FitCell(text, w)
 		if i == last {
 			cell = strings.TrimRight(cell, " ")
@@ -533,56 +604,6 @@ func (m *Model) renderRow(a *core.Activity, cursor, marked bool) string {
 		line = st.Marked.Render(line[:gutterWidth]) + line[gutterWidth:]
 	}
 	return components.FitLine(line, m.width)
-}
-
-// cell returns a column's sanitized text and its style (nil for plain).
-func (m *Model) cell(a *core.Activity, col int) (string, *lipgloss.Style) {
-	st := m.st
-	switch col {
-	case colTime:
-		return time.Unix(0, a.CreatedAt).UTC().Format(timeLayout), nil
-	case colType:
-		return sanitize(a.EventType), nil
-	case colUser:
-		if a.UserEmail == "" {
-			return "-", &st.Dim
-		}
-		return sanitize(a.UserEmail), nil
-	case colIP:
-		return sanitize(a.ClientIP), nil
-	case colCountry:
-		return sanitize(a.Country), nil
-	case colVendor:
-		if a.VendorService == "" {
-			return sanitize(a.VendorName), nil
-		}
-		return sanitize(a.VendorName) + "/" + sanitize(a.VendorService), nil
-	case colResult:
-		switch a.Successful {
-		case core.TriTrue:
-			return "ok", &st.OK
-		case core.TriFalse:
-			return "FAILED", &st.Failed
-		}
-		return "-", &st.Dim
-	case colSuspicious:
-		if a.Suspicious == core.TriTrue {
-			return "!", &st.Suspicious
-		}
-		return "", nil
-	case colTriage:
-		switch s := a.StateOf(); s {
-		case core.StateReviewed:
-			return string(s), &st.Reviewed
-		case core.StateEscalated:
-			return string(s), &st.Escalated
-		case core.StateDismissed:
-			return string(s), &st.Dismissed
-		default:
-			return string(s), &st.Dim
-		}
-	}
-	return "", nil
 }
 
 // filterBar shows the applied filter, the time preset and the toggles.
@@ -694,6 +715,25 @@ func (m *Model) statusLine() string {
 	}
 	if !t.loaded || t.fwd || t.back || t.loading && len(t.rows) == 0 {
 		parts = append(parts, m.st.Dim.Render("loading…"))
+	}
+	if m.colMoved && m.colCur < len(m.columns) {
+		// Named here too: without colours the heading's highlight is not seen.
+		parts = append(parts, m.st.Dim.Render("column "+m.columns[m.colCur].layout.Title))
+	}
+	if m.sorted() {
+		f, desc := m.sortKey()
+		arrow := "▲"
+		if desc {
+			arrow = "▼"
+		}
+		parts = append(parts, m.st.Dim.Render("sorted by "+sanitize(f)+" "+arrow))
+	}
+	if m.colNote != "" {
+		if m.colErr {
+			parts = append(parts, m.st.Error.Render(sanitize(m.colNote)))
+		} else {
+			parts = append(parts, m.st.Dim.Render(sanitize(m.colNote)))
+		}
 	}
 	line := strings.Join(parts, "  ")
 	if t.err != nil && t.err != context.Canceled {

@@ -66,6 +66,11 @@ type Options struct {
 	// QueryTimeout bounds each read of a session's dashboard (tui.Context);
 	// zero: no bound.
 	QueryTimeout time.Duration
+	// StateDir keeps each user's dashboard state (their Activities
+	// columns) in a file of their own, named from the user's name in the
+	// users directory (tui.UserStateFile), never from anything the client
+	// sends. Empty: a session's choices last for that session.
+	StateDir string
 	// Logger receives connection refusals and session ends; nil discards.
 	Logger *slog.Logger
 }

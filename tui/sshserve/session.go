@@ -180,6 +180,7 @@ func (s *Server) serveSession(sess ssh.Session) {
 	tctx.CanManage = p.Can(access.Manage)
 	tctx.FetchCommand = fetchCommand(p.User, sess.LocalAddr())
 	tctx.QueryTimeout = s.opts.QueryTimeout
+	s.userState(tctx, p.User)
 	app := dashboard.New(tctx)
 	defer app.Close()
 
@@ -374,3 +375,23 @@ func (a *activityReader) Read(p []byte) (int, error) {
 }
 
 func (a *activityReader) last() time.Time { return time.Unix(0, a.at.Load()) }
+
+// userState gives a session its user's saved columns and saves the
+// user's choices to their own state file; the server's config file is
+// every user's and is never written. Without a state directory, choices
+// last for the session.
+func (s *Server) userState(tctx *tui.Context, user string) {
+	tctx.SaveColumns = nil
+	if s.opts.StateDir == "" {
+		return
+	}
+	file := tui.UserStateFile(s.opts.StateDir, user)
+	cols, err := tui.LoadUserColumns(file)
+	if err != nil {
+		// A damaged state file costs the user their columns, not the session.
+		s.log.Warn("ssh session: user state unreadable; default columns", "user", user, "err", err)
+	} else if len(cols) > 0 {
+		tctx.Columns = cols
+	}
+	tctx.SaveColumns = func(c []string) error { return tui.SaveColumns(file, c) }
+}
