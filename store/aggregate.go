@@ -101,6 +101,13 @@ func (x *exec) aggregateBlock(b *blockState, req *core.AggregateRequest) (*block
 	if bs.next(0) < 0 {
 		return g, nil
 	}
+	if c, ok := dictGroupColumn(req); ok {
+		// count() by a dictionary column: counted per code (aggregate_dict.go)
+		if err := r.countByDict(b, c, bs, len(req.Metrics), g); err != nil {
+			return nil, fmt.Errorf("block %d field %s: %w", b.hdr.Seq, req.By[0].Field, err)
+		}
+		return g, nil
+	}
 	g.values = make([]*blockValues, len(req.By))
 	for i, by := range req.By {
 		if g.values[i], err = r.valuesOf(b, by, bs); err != nil {
