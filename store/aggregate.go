@@ -65,7 +65,14 @@ func (r *reader) aggregate(ctx context.Context, req core.AggregateRequest, paral
 			table.Merge(key, g.parts[i])
 		}
 	}
+	// Each worker decodes its block's typed columns into its own scratch
+	// (aggregate_scratch.go); r's is dropped when done, as r may serve a
+	// snapshot's other reads afterwards.
+	defer func() { r.scratch = nil }()
 	err := r.eachBlock(ctx, p, "aggregate", todo, parallel, func(x *exec, b *blockState) error {
+		if x.r.scratch == nil {
+			x.r.scratch = new(columnScratch)
+		}
 		g, err := x.aggregateBlock(b, &req)
 		if err != nil {
 			return err
