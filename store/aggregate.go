@@ -52,6 +52,10 @@ func (r *reader) aggregate(ctx context.Context, req core.AggregateRequest, paral
 		}
 	}
 	table := core.NewAggTable(req)
+	if c, ok := dictGroupColumn(&req); ok {
+		// count() by a dictionary column (aggregate_dict.go)
+		return r.aggregateByDict(ctx, p, todo, parallel, &req, c, table)
+	}
 	var mu sync.Mutex // guards table
 	merge := func(g *blockGroups) {
 		mu.Lock()
@@ -86,10 +90,9 @@ func (r *reader) aggregate(ctx context.Context, req core.AggregateRequest, paral
 	return table.Result(), nil
 }
 
-// aggregateBlock counts one block's matching rows by group.
-func (x *exec) aggregateBlock(b *blockState, req *core.AggregateRequest) (*blockGroups, error) {
-	r := x.r
-	bs, err := r.candidates(x.p, b)
+// matchingRows are the rows of a block the filter matches.
+func (x *exec) matchingRows(b *blockState) (bitset, error) {
+	bs, err := x.r.candidates(x.p, b)
 	if err != nil {
 		return nil, err
 	}
@@ -104,15 +107,18 @@ func (x *exec) aggregateBlock(b *blockState, req *core.AggregateRequest) (*block
 			}
 		}
 	}
+	return bs, nil
+}
+
+// aggregateBlock counts one block's matching rows by group.
+func (x *exec) aggregateBlock(b *blockState, req *core.AggregateRequest) (*blockGroups, error) {
+	r := x.r
+	bs, err := x.matchingRows(b)
+	if err != nil {
+		return nil, err
+	}
 	g := &blockGroups{}
 	if bs.next(0) < 0 {
-		return g, nil
-	}
-	if c, ok := dictGroupColumn(req); ok {
-		// count() by a dictionary column: counted per code (aggregate_dict.go)
-		if err := r.countByDict(b, c, bs, len(req.Metrics), g); err != nil {
-			return nil, fmt.Errorf("block %d field %s: %w", b.hdr.Seq, req.By[0].Field, err)
-		}
 		return g, nil
 	}
 	g.values = make([]*blockValues, len(req.By))

@@ -1,9 +1,11 @@
 package store
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/auditdeck/auditdeck/core"
@@ -42,41 +44,119 @@ func dictGroupColumn(req *core.AggregateRequest) (column, bool) {
 	return columnOf[req.By[0].Field], true
 }
 
-// dictCounter is one worker's reusable buffers for countByDict.
+// dictCounter is one worker's counts and reusable buffers for
+// aggregateByDict.
 type dictCounter struct {
 	raw    []byte   // the column decompressed
-	offs   []uint32 // per code: where its text starts in raw (offs[code]) and ends (offs[code+1] minus the next length)
-	ends   []uint32
-	counts []int32 // per code: the candidate rows with it
-	hit    []uint16
-	text   []byte // the counted codes' texts back to back
+	offs   []uint32 // per code: where its text starts in raw
+	ends   []uint32 // and ends
+	counts []int32  // per code: the block's matching rows with it
+	hit    []uint16 // the codes counted in the block
+	// The worker's totals over its blocks so far, by text: merged into the
+	// table at the end (or when many), so workers do not take turns at
+	// the table for every block's groups.
+	rows    int64
+	missing int64
+	totals  map[string]int32 // text: its index in counted
+	counted []int64
 }
 
-var dictCounters = sync.Pool{New: func() any { return new(dictCounter) }}
+func (dc *dictCounter) add(text string, n int64) {
+	if i, ok := dc.totals[text]; ok {
+		dc.counted[i] += n
+		return
+	}
+	dc.totals[strings.Clone(text)] = int32(len(dc.counted))
+	dc.counted = append(dc.counted, n)
+}
 
-// countByDict fills g with the rows of bs counted per code of column c of
-// block b.
-func (r *reader) countByDict(b *blockState, c column, bs bitset, nMetrics int, g *blockGroups) error {
+// addBytes is add without a string per call: a map lookup by
+// string(text) copies nothing.
+func (dc *dictCounter) addBytes(text []byte, n int64) {
+	if i, ok := dc.totals[string(text)]; ok {
+		dc.counted[i] += n
+		return
+	}
+	dc.totals[string(text)] = int32(len(dc.counted))
+	dc.counted = append(dc.counted, n)
+}
+
+// maxWorkerTotals bounds a worker's totals before they go to the table:
+// a field of many values (client_ip) must not grow them without bound.
+// A variable for a test to make it small.
+var maxWorkerTotals = 1 << 14
+
+// aggregateByDict answers count() by a dictionary column: per block the
+// matching rows, counted per code, each counted code's text added to the
+// worker's totals; then the totals merged into table.
+func (r *reader) aggregateByDict(ctx context.Context, p *plan, todo []*blockState, parallel bool, req *core.AggregateRequest, c column, table *core.AggTable) (core.AggregateResult, error) {
+	var mu sync.Mutex // guards table and workers
+	var workers []*dictCounter
+	flush := func(dc *dictCounter) {
+		key := make([]core.AggValue, 1)
+		part := core.AggPartial{Nums: make([]core.AggNum, len(req.Metrics)), Sets: make([][]uint64, len(req.Metrics))}
+		table.AddRows(dc.rows)
+		if dc.missing > 0 {
+			key[0], part.Count = core.AggValue{Missing: true}, dc.missing
+			table.Merge(key, &part)
+		}
+		for text, i := range dc.totals {
+			key[0], part.Count = core.AggValue{Kind: query.LeafString, Text: text}, dc.counted[i]
+			table.Merge(key, &part)
+		}
+		dc.rows, dc.missing = 0, 0
+		clear(dc.totals)
+		dc.counted = dc.counted[:0]
+	}
+	defer func() { r.scratch = nil }()
+	err := r.eachBlock(ctx, p, "aggregate", todo, parallel, func(x *exec, b *blockState) error {
+		if x.r.scratch == nil {
+			x.r.scratch = &columnScratch{counter: &dictCounter{totals: map[string]int32{}}}
+			mu.Lock()
+			workers = append(workers, x.r.scratch.counter)
+			mu.Unlock()
+		}
+		dc := x.r.scratch.counter
+		bs, err := x.matchingRows(b)
+		if err != nil {
+			return err
+		}
+		if bs.next(0) < 0 {
+			return nil
+		}
+		if err := x.r.countByDict(b, c, bs, dc); err != nil {
+			return fmt.Errorf("block %d field %s: %w", b.hdr.Seq, req.By[0].Field, err)
+		}
+		if len(dc.totals) >= maxWorkerTotals {
+			mu.Lock()
+			flush(dc)
+			mu.Unlock()
+		}
+		return nil
+	})
+	if err != nil {
+		return core.AggregateResult{}, err
+	}
+	for _, dc := range workers {
+		flush(dc)
+	}
+	return table.Result(), nil
+}
+
+// countByDict adds the rows of bs, by their code in column c of block b,
+// to dc's totals.
+func (r *reader) countByDict(b *blockState, c column, bs bitset, dc *dictCounter) error {
 	seq := b.hdr.Seq
-	k := &dictCounters
-	dc := k.Get().(*dictCounter)
-	defer k.Put(dc)
 	var (
 		rows  int
 		nd    int
-		code  func(i int) uint16
-		text  func(code uint16) []byte
+		dict  *dictColumn
 		codes []byte
 	)
 	if v, ok := r.s.cache.get(cacheKey{seq: seq, col: uint32(c)}); ok {
 		// Decoded already (a filter on the field, or an earlier scan).
-		d := v.(*dictColumn)
-		rows, nd = len(d.codes), len(d.dict)-1
-		if nd < 0 {
-			nd = 0
-		}
-		code = func(i int) uint16 { return d.codes[i] }
-		text = func(c uint16) []byte { return []byte(d.dict[c]) }
+		dict = v.(*dictColumn)
+		rows, nd = len(dict.codes), max(len(dict.dict)-1, 0)
 	} else {
 		raw, err := r.rawInto(columnKey(seq, c), dc.raw[:0])
 		if err != nil {
@@ -84,72 +164,46 @@ func (r *reader) countByDict(b *blockState, c column, bs bitset, nMetrics int, g
 		}
 		dc.raw = raw
 		if rows, nd, codes, err = dc.index(raw); err != nil {
-			return fmt.Errorf("block %d column %d: %w", seq, c, err)
+			return fmt.Errorf("column %d: %w", c, err)
 		}
-		code = func(i int) uint16 { return binary.LittleEndian.Uint16(codes[2*i:]) }
-		text = func(c uint16) []byte { return raw[dc.offs[c]:dc.ends[c]] }
 	}
 	if nd > 0 && rows != b.hdr.Rows {
-		return fmt.Errorf("block %d column %d: %d rows, the block has %d: %w", seq, c, rows, b.hdr.Rows, errCorrupt)
+		return fmt.Errorf("column %d: %d rows, the block has %d: %w", c, rows, b.hdr.Rows, errCorrupt)
 	}
 	if cap(dc.counts) < nd+1 {
 		dc.counts = make([]int32, nd+1)
 	}
 	counts := dc.counts[:nd+1]
-	clear(counts)
 	hit := dc.hit[:0]
 	for row := bs.next(0); row >= 0; row = bs.next(row + 1) {
-		g.rows++
-		var cd uint16 // no column (no row of the block has the field): missing
-		if nd > 0 {
-			cd = code(row)
+		dc.rows++
+		var cd uint16 // no row of the block has the field: missing
+		switch {
+		case nd == 0:
+		case dict != nil:
+			cd = dict.codes[row]
+		default:
+			cd = binary.LittleEndian.Uint16(codes[2*row:])
 		}
 		if counts[cd] == 0 {
 			hit = append(hit, cd)
 		}
 		counts[cd]++
 	}
-	dc.hit = hit
-	// The texts go to one string: the table copies what it keeps, but the
-	// values live until the block's groups are merged, after dc is reused.
-	buf := dc.text[:0]
 	for _, cd := range hit {
-		if cd != 0 {
-			buf = append(buf, text(cd)...)
+		n := int64(counts[cd])
+		counts[cd] = 0 // clean for the next block
+		if cd == 0 {
+			dc.missing += n
+			continue
+		}
+		if dict != nil {
+			dc.add(dict.dict[cd], n)
+		} else {
+			dc.addBytes(dc.raw[dc.offs[cd]:dc.ends[cd]], n)
 		}
 	}
-	dc.text = buf
-	all := string(buf)
-	v := &blockValues{kinds: make([]query.LeafKind, 0, len(hit)), texts: make([]string, 0, len(hit))}
-	g.values = []*blockValues{v}
-	g.keys = make([][core.MaxGroupFields]uint32, 0, len(hit))
-	parts := make([]core.AggPartial, len(hit))
-	g.parts = make([]*core.AggPartial, len(hit))
-	var nums []core.AggNum
-	var sets [][]uint64
-	if nMetrics > 0 {
-		nums = make([]core.AggNum, len(hit)*nMetrics)
-		sets = make([][]uint64, len(hit)*nMetrics)
-	}
-	at := 0
-	for i, cd := range hit {
-		var key [core.MaxGroupFields]uint32
-		if cd != 0 {
-			t := text(cd)
-			v.kinds = append(v.kinds, query.LeafString)
-			v.texts = append(v.texts, all[at:at+len(t)])
-			at += len(t)
-			key[0] = uint32(len(v.kinds))
-		}
-		p := &parts[i]
-		p.Count = int64(counts[cd])
-		if nMetrics > 0 {
-			p.Nums = nums[i*nMetrics : (i+1)*nMetrics : (i+1)*nMetrics]
-			p.Sets = sets[i*nMetrics : (i+1)*nMetrics : (i+1)*nMetrics]
-		}
-		g.keys = append(g.keys, key)
-		g.parts[i] = p
-	}
+	dc.hit = hit
 	return nil
 }
 

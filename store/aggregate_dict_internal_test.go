@@ -12,6 +12,15 @@ import (
 // same grouping with one more metric (which takes the general path), both
 // with the column decoded here and with it already in the decoded cache.
 func TestCountByDictMatchesGeneralPath(t *testing.T) {
+	t.Run("worker totals kept", func(t *testing.T) { countByDictMatches(t) })
+	t.Run("worker totals flushed at 2", func(t *testing.T) {
+		defer func(n int) { maxWorkerTotals = n }(maxWorkerTotals)
+		maxWorkerTotals = 2
+		countByDictMatches(t)
+	})
+}
+
+func countByDictMatches(t *testing.T) {
 	dir := t.TempDir()
 	smallBlockStore(t, dir)
 	s, err := Open(Options{Dir: dir, GCInterval: -1})

@@ -22,6 +22,8 @@ type columnScratch struct {
 	raw   [numColumns][]byte
 	dicts [numColumns]dictColumn
 	tris  [numColumns][]core.Tri
+	// counter is aggregateByDict's per worker (aggregate_dict.go).
+	counter *dictCounter
 }
 
 func (r *reader) scratchDict(seq uint64, c column) (*dictColumn, error) {
