@@ -29,6 +29,7 @@ func BenchmarkAggregateCold(b *testing.B) {
 		b.Fatal(err)
 	}
 	req := core.AggregateRequest{Filter: c, By: []core.GroupBy{{Field: "user.user_email"}}, Top: 10}
+	cpu := startCPU()
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		s.cache = newDecodedCache(s.cache.limit)
@@ -37,6 +38,7 @@ func BenchmarkAggregateCold(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	cpu.report(b)
 }
 
 // BenchmarkAggregateEventIDs: every event its own group, far past the
@@ -83,9 +85,11 @@ func BenchmarkAggregateWarm(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.ResetTimer()
+	cpu := startCPU()
 	for i := 0; i < b.N; i++ {
 		if _, err := s.Aggregate(context.Background(), req); err != nil {
 			b.Fatal(err)
 		}
 	}
+	cpu.report(b)
 }
