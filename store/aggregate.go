@@ -73,9 +73,10 @@ func (r *reader) aggregate(ctx context.Context, req core.AggregateRequest, paral
 	// (aggregate_scratch.go); r's is dropped when done, as r may serve a
 	// snapshot's other reads afterwards.
 	defer func() { r.scratch = nil }()
+	keep := keepCompressed(len(todo), r.s.cache.limit)
 	err := r.eachBlock(ctx, p, "aggregate", todo, parallel, func(x *exec, b *blockState) error {
 		if x.r.scratch == nil {
-			x.r.scratch = new(columnScratch)
+			x.r.scratch = &columnScratch{keep: keep}
 		}
 		g, err := x.aggregateBlock(b, &req)
 		if err != nil {

@@ -24,13 +24,16 @@ type columnScratch struct {
 	tris  [numColumns][]core.Tri
 	// counter is aggregateByDict's per worker (aggregate_dict.go).
 	counter *dictCounter
+	// keep: the aggregation is small enough to keep its columns'
+	// compressed bytes in the decoded cache (keepCompressed).
+	keep bool
 }
 
 func (r *reader) scratchDict(seq uint64, c column) (*dictColumn, error) {
 	if v, ok := r.s.cache.get(cacheKey{seq: seq, col: uint32(c)}); ok {
 		return v.(*dictColumn), nil
 	}
-	b, err := r.rawInto(columnKey(seq, c), r.scratch.raw[c])
+	b, err := r.rawInto(seq, c, r.scratch.raw[c])
 	if err != nil {
 		return nil, err
 	}
@@ -46,7 +49,7 @@ func (r *reader) scratchTri(seq uint64, c column) ([]core.Tri, error) {
 	if v, ok := r.s.cache.get(cacheKey{seq: seq, col: uint32(c)}); ok {
 		return v.([]core.Tri), nil
 	}
-	b, err := r.rawInto(columnKey(seq, c), r.scratch.raw[c])
+	b, err := r.rawInto(seq, c, r.scratch.raw[c])
 	if err != nil {
 		return nil, err
 	}
