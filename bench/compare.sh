@@ -443,7 +443,11 @@ fi
 
 # 1-5 are the engine-foundation issue's queries; 6-9 the Store v2 issue's:
 # two any-field counts (fields that are no column of auditdeck's today), a
-# full-text count of a word, and a top 10 (users by failed logins).
+# full-text count of a word, and a top 10 (users by failed logins, through
+# the aggregation: `auditdeck top`). 13-15 are issue 11's: the same top 10
+# as the grouped export it was before (auditdeck alone), and what opening
+# the fields panel asks the engine: the field catalog and a top 10 of a
+# field for the current filter (a field column, not a typed one).
 QNAMES=(
 	"1 newest 50 failed logins"
 	"2 count logins in 7 days"
@@ -457,8 +461,11 @@ QNAMES=(
 	"10 auth_type eq, count"
 	"11 bare word, count"
 	"12 first page, no filter"
+	"13 top 10 users, export"
+	"14 fields catalog"
+	"15 top 10 cities, failed"
 )
-QKIND=(ndjson count ndjson csv count count count count top count count ndjson)
+QKIND=(ndjson count ndjson csv count count count count top count count ndjson topx fields top)
 FAILED_LOGINS="event_type.eq(login),operation_successful.eq(false)"
 AD_ARGS=(
 	"--filter $FAILED_LOGINS --limit 50 --format ndjson"
@@ -469,10 +476,13 @@ AD_ARGS=(
 	"--filter user_agent.icontains(python) --count"
 	"--filter client_location.city.eq($(pct "$CITY")) --count"
 	"--filter raw.contains($(pct "$WORD")) --count"
-	"--filter $FAILED_LOGINS --group-by user.user_email --format csv"
+	"user.user_email --filter $FAILED_LOGINS --n 10"
 	"--filter extra.auth.auth_type.eq($(pct "$AUTH_TYPE")) --count"
 	"--filter $(pct "$WORD") --count"
 	"--limit 50 --format ndjson"
+	"--filter $FAILED_LOGINS --group-by user.user_email --format csv"
+	""
+	"client_location.city --filter $FAILED_LOGINS --n 10"
 )
 # sqlite3's LIKE ignores ASCII case (icontains); instr is the case-sensitive contains
 CSV_COLS="json_extract(doc, '\$.event_id') AS event_id, created_at, event_type, operation_successful, user_email, json_extract(doc, '\$.client_ip') AS client_ip, json_extract(doc, '\$.client_location.country.code') AS country, json_extract(doc, '\$.vendor.name') AS vendor, json_extract(doc, '\$.vendor.service') AS service"
@@ -489,6 +499,9 @@ SQ_SQL=(
 	"SELECT count(*) FROM ev WHERE json_extract(doc, '\$.extra.auth.auth_type') = '$AUTH_TYPE';"
 	"SELECT count(*) FROM ev WHERE doc LIKE '%$WORD%';"
 	"SELECT doc FROM ev ORDER BY created_at DESC LIMIT 50;"
+	""
+	""
+	""
 )
 # Full text in DuckDB: every string column and the text of raw, in one
 # string (raw's text holds its keys too; no key of the generator's holds WORD).
@@ -506,6 +519,9 @@ DK_SQL=(
 	"SELECT count(*) FROM ev WHERE extra.auth.auth_type = '$AUTH_TYPE';"
 	"SELECT count(*) FROM ev WHERE $DK_ALL_TEXT ILIKE '%$WORD%';"
 	"SELECT CAST(to_json(ev) AS VARCHAR) FROM ev ORDER BY created_at DESC LIMIT 50;"
+	""
+	""
+	""
 )
 
 declare -A MS WALL ROWS
@@ -523,9 +539,14 @@ task_ms() {
 # top10 FILE: the first 10 data rows of a CSV of key,count, without quotes and CRs (sqlite3 ends rows with CRLF)
 top10() { awk 'NR > 11 {exit} NR > 1 {gsub(/["\r]/, ""); print}' "$1"; }
 
-# run_ad I: auditdeck query I, RUNS times. A top 10 is a grouped export (the
-# CLI groups there, not in query): its in-process time is the task's time in
-# the manifest, its rows the export's first 10.
+# top10ad FILE: the first 10 rows of `auditdeck top --format csv` as top10
+# gives them, without the share column
+top10ad() { top10 "$1" | sed 's/,[^,]*$//'; }
+
+# run_ad I: auditdeck query I, RUNS times. A top 10 (top) is `auditdeck top
+# --timing`, its in-process time the aggregation's; the same as a grouped
+# export (topx) is timed by the task's time in the manifest, its rows the
+# export's first 10; the field catalog (fields) has its wall time only.
 run_ad() {
 	local i=$1 r t0 el out="$WORK/ad.q$(($1 + 1)).out" err="$WORK/ad.q$(($1 + 1)).err" ms=() wall=() dir f
 	local -a args
@@ -533,6 +554,21 @@ run_ad() {
 	for ((r = 0; r < RUNS; r++)); do
 		t0=$(now_ns)
 		if [[ ${QKIND[$i]} == top ]]; then
+			if ! "$AD" top --data "$DATA" "${args[@]}" --format csv --timing >"$out.csv" 2>"$err"; then
+				warn "auditdeck query $((i + 1)) (top) failed: $(tail -n 2 "$err" | tr '\n' ' ')"
+				return 0
+			fi
+			wall+=("$(ms_since "$t0")")
+			el=$(grep -o 'elapsed_ms=[0-9.eE+-]*' "$err" | tail -n 1 | cut -d= -f2 || true)
+			top10ad "$out.csv" >"$out"
+		elif [[ ${QKIND[$i]} == fields ]]; then
+			if ! "$AD" fields --data "$DATA" --format json >"$out" 2>"$err"; then
+				warn "auditdeck query $((i + 1)) (fields) failed: $(tail -n 2 "$err" | tr '\n' ' ')"
+				return 0
+			fi
+			wall+=("$(ms_since "$t0")")
+			el=""
+		elif [[ ${QKIND[$i]} == topx ]]; then
 			dir="$WORK/ad.q$((i + 1)).exports"
 			rm -rf -- "$dir"
 			if ! "$AD" export --data "$DATA" --exports "$dir" --file-name top "${args[@]}" >"$out.export" 2>"$err"; then
@@ -553,11 +589,13 @@ run_ad() {
 		fi
 		[[ -n "$el" ]] && ms+=("$el")
 	done
-	[[ ${#ms[@]} -gt 0 ]] || warn "auditdeck query $((i + 1)): no in-process time (--timing elapsed_ms, or the export's manifest)"
+	[[ ${#ms[@]} -gt 0 || ${QKIND[$i]} == fields ]] || warn "auditdeck query $((i + 1)): no in-process time (--timing elapsed_ms, or the export's manifest)"
 	MS[ad,$i]=$(median "${ms[@]}")
 	WALL[ad,$i]=$(median "${wall[@]}")
-	if [[ ${QKIND[$i]} == top ]]; then
+	if [[ ${QKIND[$i]} == top || ${QKIND[$i]} == topx ]]; then
 		ROWS[ad,$i]=$(grep -c '' "$out" || true)
+	elif [[ ${QKIND[$i]} == fields ]]; then
+		ROWS[ad,$i]=$(grep -c '"path":' "$out" || true)
 	else
 		ROWS[ad,$i]=$(count_rows "${QKIND[$i]}" "$out")
 	fi
@@ -604,6 +642,7 @@ for i in "${!QNAMES[@]}"; do
 	log "query ${QNAMES[$i]}"
 	[[ "$SKIP_AUDITDECK" != 1 ]] && run_ad "$i"
 	((HAVE_SQLITE)) || continue
+	[[ -n "${SQ_SQL[$i]}" ]] || continue # auditdeck alone
 	run_sql sq "$i"
 	((HAVE_DUCKDB)) && run_sql dk "$i"
 	if [[ "$SKIP_AUDITDECK" != 1 && -n "${ROWS[ad,$i]:-}" && "${ROWS[ad,$i]}" != "${ROWS[sq,$i]:-}" ]]; then
@@ -878,8 +917,9 @@ for i in "${!QNAMES[@]}"; do
 	line+=$(printf ' %20s' "${ROWS[ad,$i]:--}/${ROWS[sq,$i]:--}$( ((HAVE_DUCKDB)) && echo "/${ROWS[dk,$i]:--}")")
 	echo "$line"
 done
-echo "(sq/ad, dk/ad: their time over auditdeck's, above 1 auditdeck is faster; query 9's auditdeck time is its"
-echo " export task's, finished_at - started_at, its rows the first 10 groups; rows of a count are the count)"
+echo "(sq/ad, dk/ad: their time over auditdeck's, above 1 auditdeck is faster; query 9's auditdeck time is the"
+echo " aggregation's (top --timing), 13's the same top 10 as an export task's, finished_at - started_at; rows of a"
+echo " count are the count, of a top 10 its first 10 groups, of 14 the fields listed; 14 has a wall time only)"
 echo
 echo "wall ms per process (start to exit)"
 hdr=$(printf '%-26s %12s %12s %9s' query auditdeck sqlite3 "sq/ad")

@@ -56,6 +56,10 @@ func (r *reader) aggregate(ctx context.Context, req core.AggregateRequest, paral
 		return core.AggregateResult{}, err
 	}
 	table := core.NewAggTable(req)
+	if c, ok := dictGroupColumn(&req); ok {
+		// count() by a dictionary column (aggregate_dict.go)
+		return r.aggregateByDict(ctx, p, todo, parallel, &req, c, table)
+	}
 	var mu sync.Mutex // guards table
 	merge := func(g *blockGroups) {
 		mu.Lock()
@@ -69,7 +73,15 @@ func (r *reader) aggregate(ctx context.Context, req core.AggregateRequest, paral
 			table.Merge(key, g.parts[i])
 		}
 	}
+	// Each worker decodes its block's typed columns into its own scratch
+	// (aggregate_scratch.go); r's is dropped when done, as r may serve a
+	// snapshot's other reads afterwards.
+	defer func() { r.scratch = nil }()
+	keep := keepCompressed(len(todo), r.s.cache.limit)
 	err = r.eachBlock(ctx, p, "aggregate", todo, parallel, func(x *exec, b *blockState) error {
+		if x.r.scratch == nil {
+			x.r.scratch = &columnScratch{keep: keep}
+		}
 		g, err := x.aggregateBlock(b, &req, ints)
 		if err != nil {
 			return err
@@ -83,10 +95,9 @@ func (r *reader) aggregate(ctx context.Context, req core.AggregateRequest, paral
 	return table.Result(), nil
 }
 
-// aggregateBlock counts one block's matching rows by group.
-func (x *exec) aggregateBlock(b *blockState, req *core.AggregateRequest, ip *intPlans) (*blockGroups, error) {
-	r := x.r
-	bs, err := r.candidates(x.p, b)
+// matchingRows are the rows of a block the filter matches.
+func (x *exec) matchingRows(b *blockState) (bitset, error) {
+	bs, err := x.r.candidates(x.p, b)
 	if err != nil {
 		return nil, err
 	}
@@ -100,6 +111,16 @@ func (x *exec) aggregateBlock(b *blockState, req *core.AggregateRequest, ip *int
 				bs.clear(i)
 			}
 		}
+	}
+	return bs, nil
+}
+
+// aggregateBlock counts one block's matching rows by group.
+func (x *exec) aggregateBlock(b *blockState, req *core.AggregateRequest, ip *intPlans) (*blockGroups, error) {
+	r := x.r
+	bs, err := x.matchingRows(b)
+	if err != nil {
+		return nil, err
 	}
 	g := &blockGroups{}
 	if bs.next(0) < 0 {

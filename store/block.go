@@ -387,8 +387,9 @@ func encodeChunk(buf []byte, recs []core.IngestRecord) []byte {
 // Decoded column forms, cached by (block, column).
 
 type dictColumn struct {
-	dict  []string // dict[0] is unused: code 0 means missing
-	codes []uint16
+	dict      []string // dict[0] is unused: code 0 means missing
+	codes     []uint16
+	textBytes int // of the one string behind dict
 }
 
 type hashColumn struct {
@@ -443,26 +444,50 @@ func decodeHashes(b []byte) (*hashColumn, error) {
 	return h, d.err
 }
 
-func decodeDict(b []byte) (*dictColumn, error) {
+func decodeDict(b []byte) (*dictColumn, error) { return decodeDictInto(&dictColumn{}, b) }
+
+// decodeDictInto decodes into c, reusing its slices' memory. The texts
+// are copied (one string for all of them), so b may be reused.
+func decodeDictInto(c *dictColumn, b []byte) (*dictColumn, error) {
 	d := dec{b: b}
 	n := d.count(2)
 	nd := d.count(1)
-	c := &dictColumn{dict: make([]string, nd+1)}
-	// One string backs the whole dictionary: one allocation, not one per value.
-	all := string(b)
+	if d.err != nil {
+		return nil, errCorrupt
+	}
+	if cap(c.dict) < nd+1 {
+		c.dict = make([]string, nd+1)
+	}
+	c.dict = c.dict[:nd+1]
+	c.dict[0] = ""
+	// One string backs the whole dictionary: one allocation, not one per
+	// value, and only of the texts (the codes are decoded below).
+	start := len(b) - len(d.b)
+	end := start
 	for i := 1; i <= nd; i++ {
 		l := d.count(1)
 		if l > len(d.b) {
 			return nil, errCorrupt
 		}
-		off := len(b) - len(d.b)
+		end = len(b) - len(d.b) + l
+		d.b = d.b[l:]
+	}
+	all := string(b[start:end])
+	c.textBytes = end - start
+	d.b = b[start:]
+	for i := 1; i <= nd; i++ {
+		l := d.count(1)
+		off := len(b) - len(d.b) - start
 		c.dict[i] = all[off : off+l]
 		d.b = d.b[l:]
 	}
 	if d.err != nil || len(d.b) < 2*n {
 		return nil, errCorrupt
 	}
-	c.codes = make([]uint16, n)
+	if cap(c.codes) < n {
+		c.codes = make([]uint16, n)
+	}
+	c.codes = c.codes[:n]
 	for i := range c.codes {
 		code := binary.LittleEndian.Uint16(d.b[2*i:])
 		if int(code) > nd {
@@ -473,13 +498,24 @@ func decodeDict(b []byte) (*dictColumn, error) {
 	return c, nil
 }
 
-func decodeTri(b []byte) ([]core.Tri, error) {
+// size is the memory a decoded dictionary column holds, for the cache.
+func (c *dictColumn) size() int64 {
+	return int64(48 + 16*len(c.dict) + 2*len(c.codes) + c.textBytes)
+}
+
+func decodeTri(b []byte) ([]core.Tri, error) { return decodeTriInto(nil, b) }
+
+// decodeTriInto decodes into dst's memory when it is large enough.
+func decodeTriInto(dst []core.Tri, b []byte) ([]core.Tri, error) {
 	d := dec{b: b}
 	n := d.count(1)
 	if d.err != nil || len(d.b) < n {
 		return nil, errCorrupt
 	}
-	out := make([]core.Tri, n)
+	if dst == nil || cap(dst) < n {
+		dst = make([]core.Tri, n)
+	}
+	out := dst[:n]
 	for i := range out {
 		out[i] = core.Tri(d.b[i])
 	}

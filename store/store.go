@@ -505,12 +505,15 @@ type reader struct {
 	// bulk scan has open, instead of the shared cache: a scan of everything
 	// would only evict what interactive queries use, and keeping the open
 	// blocks here costs no locking per row.
-	memo   map[cacheKey]any
-	loaded int // blocks loaded by this bulk reader, to release mappings now and then
-	cols   *rowColumns
-	recent []recentChunk   // a bulk scan's last chunks
-	at     []byte          // the last key read, to name it when a read panics
-	parser fastjson.Parser // field predicates a block's columns cannot answer
+	memo map[cacheKey]any
+	// scratch, when set, decodes the typed columns of one block at a time
+	// into reused buffers instead of the shared cache (aggregate_scratch.go).
+	scratch *columnScratch
+	loaded  int // blocks loaded by this bulk reader, to release mappings now and then
+	cols    *rowColumns
+	recent  []recentChunk   // a bulk scan's last chunks
+	at      []byte          // the last key read, to name it when a read panics
+	parser  fastjson.Parser // field predicates a block's columns cannot answer
 	// sparse holds the fields of rows a scan took from postings and raw
 	// rows (posting_scan.go), so showing them reads no column.
 	sparse map[rowRef]sparseRow
@@ -659,9 +662,12 @@ func (r *reader) hashes(seq uint64) (*hashColumn, error) {
 }
 
 func (r *reader) dict(seq uint64, c column) (*dictColumn, error) {
+	if r.scratch != nil && r.memo == nil {
+		return r.scratchDict(seq, c)
+	}
 	v, err := r.load(seq, uint32(c), columnKey(seq, c), func(b []byte) (any, int64, error) {
 		d, err := decodeDict(b)
-		return d, int64(len(b) + 16*len(b)/8), err
+		return d, d.size(), err
 	})
 	if err != nil {
 		return nil, err
@@ -670,6 +676,9 @@ func (r *reader) dict(seq uint64, c column) (*dictColumn, error) {
 }
 
 func (r *reader) tri(seq uint64, c column) ([]core.Tri, error) {
+	if r.scratch != nil && r.memo == nil {
+		return r.scratchTri(seq, c)
+	}
 	v, err := r.load(seq, uint32(c), columnKey(seq, c), func(b []byte) (any, int64, error) {
 		t, err := decodeTri(b)
 		return t, int64(len(t)), err

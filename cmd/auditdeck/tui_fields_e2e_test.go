@@ -83,7 +83,7 @@ func TestFieldsPanelInTmux(t *testing.T) {
 	p.waitScreen(dashWait, "coverage of all 306 events")
 	p.send("Escape")
 	scr = p.waitFor("the panel to close", dashWait, func(s string) bool {
-		return !strings.Contains(s, "coverage of all") && strings.Contains(s, "VENDOR/SERVICE")
+		return !strings.Contains(s, "coverage of all") && strings.Contains(s, " SERVICE")
 	})
 
 	// The detail pane: down to the event_type line, + filters for it.
