@@ -60,6 +60,10 @@ func (r *reader) aggregate(ctx context.Context, req core.AggregateRequest, paral
 		// count() by a dictionary column (aggregate_dict.go)
 		return r.aggregateByDict(ctx, p, todo, parallel, &req, c, table)
 	}
+	if countGroupField(&req) {
+		// count() by any other field (aggregate_count.go)
+		return r.aggregateCounts(ctx, p, todo, parallel, &req, table, countByValues(req.By[0]), valueKey)
+	}
 	var mu sync.Mutex // guards table
 	merge := func(g *blockGroups) {
 		mu.Lock()

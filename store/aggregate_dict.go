@@ -60,6 +60,7 @@ type dictCounter struct {
 	missing int64
 	totals  map[string]int32 // text: its index in counted
 	counted []int64
+	values  *valueCounts // countByValues's buffers (aggregate_count.go)
 }
 
 func (dc *dictCounter) add(text string, n int64) {
@@ -91,6 +92,18 @@ var maxWorkerTotals = 1 << 14
 // matching rows, counted per code, each counted code's text added to the
 // worker's totals; then the totals merged into table.
 func (r *reader) aggregateByDict(ctx context.Context, p *plan, todo []*blockState, parallel bool, req *core.AggregateRequest, c column, table *core.AggTable) (core.AggregateResult, error) {
+	return r.aggregateCounts(ctx, p, todo, parallel, req, table, func(x *exec, b *blockState, bs bitset, dc *dictCounter) error {
+		return x.r.countByDict(b, c, bs, dc)
+	}, func(text string) core.AggValue {
+		return core.AggValue{Kind: query.LeafString, Text: text}
+	})
+}
+
+// aggregateCounts runs a count() by one key whose blocks count into the
+// worker's totals (countBlock); keyOf turns a total's text back into the
+// group's value.
+func (r *reader) aggregateCounts(ctx context.Context, p *plan, todo []*blockState, parallel bool, req *core.AggregateRequest, table *core.AggTable,
+	countBlock func(x *exec, b *blockState, bs bitset, dc *dictCounter) error, keyOf func(text string) core.AggValue) (core.AggregateResult, error) {
 	var mu sync.Mutex // guards table and workers
 	var workers []*dictCounter
 	flush := func(dc *dictCounter) {
@@ -102,7 +115,7 @@ func (r *reader) aggregateByDict(ctx context.Context, p *plan, todo []*blockStat
 			table.Merge(key, &part)
 		}
 		for text, i := range dc.totals {
-			key[0], part.Count = core.AggValue{Kind: query.LeafString, Text: text}, dc.counted[i]
+			key[0], part.Count = keyOf(text), dc.counted[i]
 			table.Merge(key, &part)
 		}
 		dc.rows, dc.missing = 0, 0
@@ -126,7 +139,7 @@ func (r *reader) aggregateByDict(ctx context.Context, p *plan, todo []*blockStat
 		if bs.next(0) < 0 {
 			return nil
 		}
-		if err := x.r.countByDict(b, c, bs, dc); err != nil {
+		if err := countBlock(x, b, bs, dc); err != nil {
 			return fmt.Errorf("block %d field %s: %w", b.hdr.Seq, req.By[0].Field, err)
 		}
 		if len(dc.totals) >= maxWorkerTotals {
