@@ -232,6 +232,9 @@ type exportMsg struct {
 const exportTitle = "Activities"
 
 func (m *Model) exportFields() []int {
+	if m.groupExport() != nil {
+		return []int{fieldFormat, fieldTitle, fieldFile} // the groups: no columns or selection to choose
+	}
 	if len(m.order) > 0 {
 		return []int{fieldFormat, fieldColumns, fieldScope, fieldTitle, fieldFile}
 	}
@@ -255,14 +258,18 @@ func (m *Model) openExport() tea.Cmd {
 		return tui.ToastCmd("export is not available: the task runner is not running", true)
 	}
 	stamp := m.ctx.Now().UTC().Format("20060102-1504")
+	defTitle := exportTitle
+	if spec := m.groupExport(); spec != nil {
+		defTitle = exportTitle + " by " + spec.By[0]
+	}
 	title := newTextInput("", core.MaxTitleBytes)
-	title.SetValue(exportTitle)
+	title.SetValue(defTitle)
 	title.CursorEnd()
 	name := newTextInput("", 128)
-	name.SetValue(exportFileName(exportTitle, stamp))
+	name.SetValue(exportFileName(defTitle, stamp))
 	name.CursorEnd()
 	m.exp = exportForm{formats: viewkit.NewFormatPicker("csv"), title: title, name: name, stamp: stamp}
-	if len(m.order) > 0 {
+	if len(m.order) > 0 && m.groupExport() == nil {
 		m.exp.scope = 1
 	}
 	m.mode = modeExport
@@ -380,6 +387,10 @@ func (m *Model) submitExport() tea.Cmd {
 		PinAt:    &pin,
 		Pin:      m.tbl.fetchedPin,
 	}
+	if spec := m.groupExport(); spec != nil {
+		// Group-by mode exports the groups it shows, as a grouped report.
+		req.GroupBy, req.Columns, req.Order, req.Filter = spec, nil, "", m.eff.String()
+	}
 	actor := m.ctx.Actor
 	e.sending = true
 	m.inflight++
@@ -412,12 +423,22 @@ func (m *Model) viewExport() string {
 	st := m.st
 	e := &m.exp
 	var lines []string
-	lines = append(lines, st.Title.Render("Export activities"), "")
+	spec := m.groupExport()
+	heading := "Export activities"
+	if spec != nil {
+		heading = "Export activities by " + sanitize(spec.By[0])
+	}
+	lines = append(lines, st.Title.Render(heading), "")
 	total := "counting…"
 	if m.hist.ok {
 		total = thousands(m.hist.res.Total)
 	}
-	if e.scope == 1 && len(m.order) > 0 {
+	switch {
+	case spec != nil && !m.grp.loading && m.grp.err == nil:
+		total = fmt.Sprintf("%s values of %s events", thousands(m.grp.res.TotalGroups), thousands(m.grp.res.Rows))
+	case spec != nil:
+		total = "the values of " + total + " events"
+	case e.scope == 1 && len(m.order) > 0:
 		total = thousands(int64(len(m.order))) + " selected"
 	}
 	pin := m.tbl.fetchedAt
@@ -444,8 +465,15 @@ func (m *Model) viewExport() string {
 	}
 	row(fieldFormat, "formats", " "+e.formats.View(st, e.field == fieldFormat))
 	cols := columnChoices[e.columns].cols(m)
-	row(fieldColumns, "columns", choice(fieldColumns, fmt.Sprintf("%s (%d)", columnChoices[e.columns].label, len(cols))))
-	if len(m.order) > 0 {
+	if spec != nil {
+		cols = nil
+		for _, c := range spec.Columns() {
+			cols = append(cols, []string{c.Field, c.Label})
+		}
+	} else {
+		row(fieldColumns, "columns", choice(fieldColumns, fmt.Sprintf("%s (%d)", columnChoices[e.columns].label, len(cols))))
+	}
+	if len(m.order) > 0 && spec == nil {
 		scope := "every row of the view"
 		if e.scope == 1 {
 			scope = fmt.Sprintf("the %d selected rows", len(m.order))

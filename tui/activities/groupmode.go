@@ -215,7 +215,28 @@ func (m *Model) drillGroup() tea.Cmd {
 
 func (m *Model) groupHelp() []key.Binding {
 	k := m.keys
-	return []key.Binding{k.Up, k.Down, relabel(k.Enter, "show events"), relabel(k.Back, "events"), k.Filter, k.TimeRange, k.FailedOnly}
+	hs := []key.Binding{k.Up, k.Down, relabel(k.Enter, "show events"), relabel(k.Back, "events"), k.Filter, k.TimeRange, k.FailedOnly}
+	if m.groupExport() != nil {
+		hs = append(hs, relabel(k.Export, "export groups"))
+	}
+	return hs
+}
+
+// groupExport is the grouped report the export form writes in group-by
+// mode: every value of the field (not only the groupTop shown) with its
+// events and distinct users, largest first, as the view counts them. A
+// grouped report has no day buckets of created_at: nil for those, and the
+// form exports the events.
+func (m *Model) groupExport() *core.GroupSpec {
+	g := &m.grp
+	if !g.on || g.field == "created_at" {
+		return nil
+	}
+	aggs := []core.Aggregate{{Kind: core.AggCount, Label: "Events"}}
+	if g.field != usersField {
+		aggs = append(aggs, core.Aggregate{Kind: core.AggDistinct, Field: usersField, Label: "Distinct users"})
+	}
+	return &core.GroupSpec{By: []string{g.field}, Aggregates: aggs}
 }
 
 // groupBody draws the group lines in the table's place.

@@ -2,6 +2,9 @@ package activities
 
 import (
 	"context"
+	"encoding/csv"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -203,4 +206,73 @@ func TestGroupByDay(t *testing.T) {
 	if m.hist.res.Total != counts[day] || !strings.Contains(m.filterText, "created_at.ge("+day+")") {
 		t.Fatalf("drilled into %s: %d events (filter %s), want %d", day, m.hist.res.Total, m.filterText, counts[day])
 	}
+}
+
+// TestGroupExport: x in group-by mode exports the groups as a grouped
+// report: every value with its events and distinct users, as a brute-force
+// count over the failed events has them, not the events.
+func TestGroupExport(t *testing.T) {
+	eng := newEngine(t)
+	tr, err := eng.StartTasks(core.TaskOptions{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(tr.Close)
+	s := startSession(t, newContext(eng), 120, 30)
+	s.probe(func(m *Model) { m.colCur = columnIndex(m, "client_location.country.code") })
+	s.send(keyRune('f'), keyRune('b'))
+	s.settle()
+	s.send(keyRune('x'))
+	s.settle()
+	if scr := s.screen(); !strings.Contains(scr, "Export activities by client_location.country.code") || !strings.Contains(scr, "values of") ||
+		!strings.Contains(scr, "columns: client_location.country.code, Events, Distinct users") {
+		t.Fatalf("export form in group mode:\n%s", scr)
+	}
+	s.send(keyEnter)
+	s.settle()
+	var id string
+	s.probe(func(m *Model) { id = m.lastTaskID })
+	if id == "" {
+		t.Fatalf("no task:\n%s", s.screen())
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	task, err := tr.Wait(ctx, core.Actor{User: "alice"}, id, 10*time.Millisecond, nil)
+	if err != nil || task.Status != core.TaskSucceeded {
+		t.Fatalf("task %+v: %v", task, err)
+	}
+	if task.Request.GroupBy == nil || task.Request.Title != "Activities by client_location.country.code" {
+		t.Fatalf("request %+v", task.Request)
+	}
+	counts, users, _ := bruteCount(t, eng, "operation_successful.eq(false)", func(a *core.Activity) string { return a.Country })
+	f, err := os.Open(task.Files[0].Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != len(counts)+1 {
+		t.Fatalf("%d groups in the file, want %d:\n%v", len(recs)-1, len(counts), recs)
+	}
+	for i, r := range recs[1:] {
+		n, _ := strconv.ParseInt(r[1], 10, 64)
+		if n != counts[r[0]] || r[2] != strconv.Itoa(users[r[0]]) {
+			t.Fatalf("group %q: %s events, %s users; want %d, %d", r[0], r[1], r[2], counts[r[0]], users[r[0]])
+		}
+		if i > 0 {
+			prev, _ := strconv.ParseInt(recs[i][1], 10, 64)
+			if prev < n {
+				t.Fatalf("groups not largest first: %v", recs)
+			}
+		}
+	}
+	// esc from the form returns to the groups, not the events.
+	s.probe(func(m *Model) {
+		if !m.grp.on {
+			t.Fatal("left group mode after the export")
+		}
+	})
 }
