@@ -100,13 +100,7 @@ func (m *Model) chooserRows() int { return max(1, m.height-3) }
 func (m *Model) scrollChooser() {
 	c := &m.chooser
 	vis := m.chooserRows()
-	if c.cur < c.top {
-		c.top = c.cur
-	}
-	if c.cur >= c.top+vis {
-		c.top = c.cur - vis + 1
-	}
-	c.top = max(0, min(c.top, len(c.items)-vis))
+	c.top = components.ScrollTop(c.cur, c.top, vis, len(c.items))
 }
 
 func (m *Model) chooserKey(msg tea.KeyMsg) tea.Cmd {

@@ -264,13 +264,7 @@ func (m *Model) fieldsScroll() {
 	fp := &m.fp
 	fp.cur = min(max(fp.cur, 0), max(0, len(fp.shown)-1))
 	vis := m.panelRows()
-	if fp.cur < fp.top {
-		fp.top = fp.cur
-	}
-	if fp.cur >= fp.top+vis {
-		fp.top = fp.cur - vis + 1
-	}
-	fp.top = max(0, min(fp.top, len(fp.shown)-vis))
+	fp.top = components.ScrollTop(fp.cur, fp.top, vis, len(fp.shown))
 }
 
 func (m *Model) fieldsKey(msg tea.KeyMsg) tea.Cmd {
@@ -424,13 +418,7 @@ func (m *Model) valuesScroll() {
 	n := len(m.valueLines())
 	fp.vcur = min(max(fp.vcur, 0), max(0, n-1))
 	vis := m.panelRows()
-	if fp.vcur < fp.vtop {
-		fp.vtop = fp.vcur
-	}
-	if fp.vcur >= fp.vtop+vis {
-		fp.vtop = fp.vcur - vis + 1
-	}
-	fp.vtop = max(0, min(fp.vtop, n-vis))
+	fp.vtop = components.ScrollTop(fp.vcur, fp.vtop, vis, n)
 }
 
 func (m *Model) valuesKey(msg tea.KeyMsg) tea.Cmd {

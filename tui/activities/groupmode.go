@@ -109,13 +109,7 @@ func (g *groupView) lines() int {
 func (m *Model) scrollGroup() {
 	g := &m.grp
 	vis := m.visRows()
-	if g.cur < g.top {
-		g.top = g.cur
-	}
-	if g.cur >= g.top+vis {
-		g.top = g.cur - vis + 1
-	}
-	g.top = max(0, min(g.top, g.lines()-vis))
+	g.top = components.ScrollTop(g.cur, g.top, vis, g.lines())
 }
 
 // groupKey handles the keys group-by mode takes over; others go to the

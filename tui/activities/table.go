@@ -90,13 +90,7 @@ func (m *Model) scrollIntoView() {
 		return
 	}
 	t.cur = min(max(t.cur, 0), len(t.rows)-1)
-	if t.cur < t.top {
-		t.top = t.cur
-	}
-	if t.cur >= t.top+vis {
-		t.top = t.cur - vis + 1
-	}
-	t.top = max(0, min(t.top, len(t.rows)-vis))
+	t.top = components.ScrollTop(t.cur, t.top, vis, len(t.rows))
 }
 
 // move moves the cursor; past the held rows it waits for the next page.

@@ -146,3 +146,15 @@ func FitLine(s string, w int) string {
 	}
 	return ansi.Truncate(s, w, "…")
 }
+
+// ScrollTop is the first visible line of a list of n lines showing vis at
+// a time, moved from top just enough that line cur is visible.
+func ScrollTop(cur, top, vis, n int) int {
+	if cur < top {
+		top = cur
+	}
+	if cur >= top+vis {
+		top = cur - vis + 1
+	}
+	return max(0, min(top, n-vis))
+}

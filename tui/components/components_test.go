@@ -176,3 +176,18 @@ func TestJSONLeafLines(t *testing.T) {
 		}
 	}
 }
+
+func TestScrollTop(t *testing.T) {
+	for _, c := range []struct{ cur, top, vis, n, want int }{
+		{0, 0, 5, 20, 0},   // visible already
+		{7, 0, 5, 20, 3},   // below: the cursor on the last line
+		{2, 6, 5, 20, 2},   // above: the cursor on the first line
+		{19, 0, 5, 20, 15}, // the end
+		{3, 10, 5, 4, 0},   // fewer lines than fit
+		{4, 18, 5, 20, 4},  // up from past the end
+	} {
+		if got := ScrollTop(c.cur, c.top, c.vis, c.n); got != c.want {
+			t.Errorf("ScrollTop(%d, %d, %d, %d) = %d, want %d", c.cur, c.top, c.vis, c.n, got, c.want)
+		}
+	}
+}
