@@ -220,9 +220,9 @@ func panelFields(cat *core.FieldCatalog) []fieldRow {
 		row := fieldRow{path: b.Path, types: b.Type.String()}
 		switch {
 		case b.Kept == core.KeptAsDerived || b.Kept == core.KeptBeside && b.HasDefault:
-			row.rows = math.MaxInt64 // every event: capped to 100% when shown
+			row.rows, row.distinct = math.MaxInt64, -1 // every event: capped to 100% when shown
 		case b.Kept == core.KeptBeside:
-			row.rows = -1
+			row.rows, row.distinct = -1, -1
 		}
 		rows = append(rows, row)
 	}
