@@ -746,6 +746,10 @@ func (x *exec) topK(ctx context.Context, order query.Order, after *sortCursor, k
 		if err != nil {
 			return nil, false, err
 		}
+		first, err := x.firstSortVal(order[0].Field, b)
+		if err != nil {
+			return nil, false, err
+		}
 		for i := bs.next(0); i >= 0; i = bs.next(i + 1) {
 			ok, err := x.rawMatch(b, i)
 			if err != nil {
@@ -754,7 +758,27 @@ func (x *exec) topK(ctx context.Context, order query.Order, after *sortCursor, k
 			if !ok {
 				continue
 			}
-			key, err := x.sortKey(order, b, i)
+			var v0 *sortVal
+			if first != nil {
+				if v, exact := first(i); exact {
+					v0 = &v
+				}
+			}
+			if v0 != nil && h.Len() == k {
+				// Worse than the worst kept row in the first order field
+				// alone: it cannot be kept, and its whole key (the time
+				// and id columns, the other fields, raw JSON) need not be
+				// read.
+				c := compareVal(*v0, h.rows[0].key.Vals[0])
+				if order[0].Desc {
+					c = -c
+				}
+				if c > 0 {
+					total++
+					continue
+				}
+			}
+			key, err := x.sortKey(order, b, i, v0)
 			if err != nil {
 				return nil, false, err
 			}
@@ -793,8 +817,91 @@ func (h *topHeap) Pop() any {
 	return r
 }
 
+// firstSortVal returns how to read one order field of block b's rows
+// cheaply, from a typed column of its own or a field column of one plain
+// value a row; nil for the fields that need more (the time, id or triage
+// reads of sortKey, or raw JSON). A row it cannot tell exactly (a field
+// column's missing value: raw JSON may hold an empty object there) says
+// so, and sortKey reads it.
+func (x *exec) firstSortVal(field string, b *blockState) (func(row int) (sortVal, bool), error) {
+	seq := b.hdr.Seq
+	c, ok := columnOf[field]
+	switch {
+	case triageFields[field]:
+		return nil, nil
+	case ok && c.isTri():
+		t, err := x.r.tri(seq, c)
+		if err != nil {
+			return nil, err
+		}
+		return func(row int) (sortVal, bool) {
+			if t[row] == core.TriNull {
+				return sortVal{}, true
+			}
+			return sortVal{K: 1, I: int64(t[row] - 1)}, true
+		}, nil
+	case ok:
+		d, err := x.r.dict(seq, c)
+		if err != nil {
+			return nil, err
+		}
+		return func(row int) (sortVal, bool) {
+			if code := d.codes[row]; code != 0 {
+				return sortVal{K: 4, S: d.dict[code]}, true
+			}
+			return sortVal{}, true
+		}, nil
+	case field == "created_at" || field == "created_hour" || field == "event_id" ||
+		!b.hdr.FieldCols || b.hdr.FieldOverflow || len(field) > maxFieldPathBytes:
+		return nil, nil
+	}
+	col, err := x.r.fieldColumn(seq, field)
+	if err != nil || col == nil || col.flags != 0 || col.rows != b.hdr.Rows {
+		// No column, or one whose rows may hold several values, values
+		// through arrays or objects: sortKey reads raw JSON as it must.
+		return nil, err
+	}
+	kinds, texts, err := col.dict()
+	if err != nil {
+		return nil, err
+	}
+	if err := col.codes(); err != nil {
+		return nil, err
+	}
+	if col.single == nil {
+		return nil, nil
+	}
+	vals := make([]sortVal, len(kinds))
+	exact := make([]bool, len(kinds))
+	for i, k := range kinds {
+		exact[i] = true
+		switch k {
+		case query.LeafString:
+			vals[i] = sortVal{K: 4, S: texts[i]}
+		case query.LeafNumber:
+			f, err := strconv.ParseFloat(texts[i], 64)
+			vals[i], exact[i] = sortVal{K: 2, F: f}, err == nil
+		case query.LeafTrue:
+			vals[i] = sortVal{K: 1, I: 1}
+		case query.LeafFalse:
+			vals[i] = sortVal{K: 1, I: 0}
+		case query.LeafNull:
+		default: // an empty array: raw JSON's text of it
+			exact[i] = false
+		}
+	}
+	return func(row int) (sortVal, bool) {
+		if row >= len(col.single) || col.single[row] == 0 {
+			return sortVal{}, false
+		}
+		c := col.single[row] - 1
+		return vals[c], exact[c]
+	}, nil
+}
+
 // sortKey reads the order fields of one row from columns, the triage index or raw JSON.
-func (x *exec) sortKey(order query.Order, b *blockState, row int) (sortCursor, error) {
+// first, when not nil, is the first field's value, read already.
+func (x *exec) sortKey(order query.Order, b *blockState, row int, first *sortVal) (sortCursor, error) {
 	seq := b.hdr.Seq
 	ts, err := x.r.times(seq)
 	if err != nil {
@@ -807,6 +914,10 @@ func (x *exec) sortKey(order query.Order, b *blockState, row int) (sortCursor, e
 	key := sortCursor{T: ts[row], ID: ids[row], Vals: make([]sortVal, len(order))}
 	var doc *fastjson.Value
 	for i, o := range order {
+		if i == 0 && first != nil {
+			key.Vals[0] = *first
+			continue
+		}
 		var v sortVal
 		switch f := o.Field; {
 		case f == "created_at":
