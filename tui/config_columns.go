@@ -54,6 +54,13 @@ func SaveColumns(path string, cols []string) error {
 	if err := ValidateColumns(cols); err != nil {
 		return fmt.Errorf("save columns: %w", err)
 	}
+	// A config that is a symlink (into a dotfiles checkout, say) stays
+	// one: the file it names is the one replaced, not the link.
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		path = real
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("save columns to %s: %w", path, err)
+	}
 	old, err := os.ReadFile(path)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("save columns to %s: %w", path, err)
@@ -183,7 +190,8 @@ func writeFileAtomic(path string, data []byte) error {
 		return err
 	}
 	mode := os.FileMode(0o600)
-	if fi, err := os.Stat(path); err == nil {
+	// Lstat: a symlink's mode is not the file's, and the link is replaced.
+	if fi, err := os.Lstat(path); err == nil && fi.Mode().IsRegular() {
 		mode = fi.Mode().Perm()
 	}
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
@@ -241,6 +249,20 @@ func UserStateFile(dir, user string) string {
 	}
 	sum := sha256.Sum256([]byte(user))
 	return filepath.Join(dir, b.String()+"-"+hex.EncodeToString(sum[:4])+".yaml")
+}
+
+// SaveUserColumns writes a user state file: it holds the columns alone, so
+// it is written whole, and the server's directory is its own, so whatever
+// is at path (a symlink put there included) is replaced, never followed or
+// read.
+func SaveUserColumns(path string, cols []string) error {
+	if err := ValidateColumns(cols); err != nil {
+		return fmt.Errorf("save user state: %w", err)
+	}
+	if err := writeFileAtomic(path, []byte(renderColumns(cols))); err != nil {
+		return fmt.Errorf("save user state %s: %w", path, err)
+	}
+	return nil
 }
 
 // LoadUserColumns reads the columns of a user state file; a missing file

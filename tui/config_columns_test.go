@@ -115,3 +115,62 @@ func TestUserStateFile(t *testing.T) {
 		t.Fatalf("read back: %v %v", cols, err)
 	}
 }
+
+// TestSaveColumnsThroughSymlink: a config file that is a symlink (a
+// dotfiles checkout) stays a symlink; the file it names gets the columns.
+// A user state file is the server's own, so a symlink put in its place is
+// replaced, never followed.
+func TestSaveColumnsThroughSymlink(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "dotfiles", "auditdeck.yaml")
+	if err := os.MkdirAll(filepath.Dir(target), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(target, []byte("# mine\nkeys:\n  quit: [\"q\"]\n"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "config", "config.yaml")
+	if err := os.MkdirAll(filepath.Dir(link), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("../dotfiles/auditdeck.yaml", link); err != nil {
+		t.Fatal(err)
+	}
+	if err := SaveColumns(link, []string{"created_at"}); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("the config symlink was replaced: %v %v", fi.Mode(), err)
+	}
+	b, _ := os.ReadFile(target)
+	if want := "# mine\nkeys:\n  quit: [\"q\"]\ncolumns:\n  - created_at\n"; string(b) != want {
+		t.Fatalf("target:\n%s\nwant:\n%s", b, want)
+	}
+	if fi, _ := os.Stat(target); fi.Mode().Perm() != 0o640 {
+		t.Fatalf("target mode %v", fi.Mode())
+	}
+	if ents, _ := os.ReadDir(filepath.Dir(link)); len(ents) != 1 {
+		t.Fatalf("a temporary file was left beside the link: %d files", len(ents))
+	}
+
+	state := filepath.Join(dir, "ssh-users")
+	os.MkdirAll(state, 0o700)
+	p := UserStateFile(state, "alice")
+	victim := filepath.Join(dir, "victim.yaml")
+	os.WriteFile(victim, []byte("keys:\n  quit: [\"q\"]\n"), 0o600)
+	if err := os.Symlink(victim, p); err != nil {
+		t.Fatal(err)
+	}
+	if err := SaveUserColumns(p, []string{"event_type"}); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(victim); string(b) != "keys:\n  quit: [\"q\"]\n" {
+		t.Fatalf("the state file's symlink was followed: %q", b)
+	}
+	if fi, err := os.Lstat(p); err != nil || !fi.Mode().IsRegular() {
+		t.Fatalf("state file: %v %v", fi, err)
+	}
+	if cols, err := LoadUserColumns(p); err != nil || !slices.Equal(cols, []string{"event_type"}) {
+		t.Fatalf("read back %v %v", cols, err)
+	}
+}

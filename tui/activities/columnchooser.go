@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/auditdeck/auditdeck/core"
 	"github.com/auditdeck/auditdeck/tui"
@@ -30,7 +32,19 @@ type columnChooser struct {
 	err    string
 }
 
-type columnsSavedMsg struct{ err error }
+// columnsSavedMsg is a save's outcome; gen is the apply it saved.
+type columnsSavedMsg struct {
+	err error
+	gen uint64
+}
+
+// columnSaves puts a session's saves in the order the user applied them:
+// each runs in its own command, so without it a slow first save could
+// finish after a second and leave the older columns in the file.
+type columnSaves struct {
+	mu     sync.Mutex    // one save writes at a time
+	latest atomic.Uint64 // the last apply's gen
+}
 
 // openChooser opens the chooser on the current columns and reads the
 // field catalog (the filter's completion keeps the last one read).
@@ -225,11 +239,26 @@ func (m *Model) applyChooser() tea.Cmd {
 	}
 	m.colNote, m.colErr = "saving columns…", false
 	m.inflight++
-	cmds = append(cmds, func() tea.Msg { return columnsSavedMsg{err: save(cols)} })
+	if m.saves == nil {
+		m.saves = &columnSaves{}
+	}
+	saves := m.saves
+	gen := saves.latest.Add(1)
+	cmds = append(cmds, func() tea.Msg {
+		saves.mu.Lock()
+		defer saves.mu.Unlock()
+		if saves.latest.Load() != gen {
+			return columnsSavedMsg{gen: gen} // a later apply saves its own columns
+		}
+		return columnsSavedMsg{err: save(cols), gen: gen}
+	})
 	return tea.Batch(cmds...)
 }
 
 func (m *Model) onColumnsSaved(msg columnsSavedMsg) {
+	if m.saves == nil || msg.gen != m.saves.latest.Load() {
+		return // an older apply's outcome: the newer one's note stays
+	}
 	if msg.err != nil {
 		m.colNote, m.colErr = "columns not saved: "+msg.err.Error(), true
 		return

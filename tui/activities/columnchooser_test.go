@@ -6,7 +6,9 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/auditdeck/auditdeck/core/query"
 	"github.com/auditdeck/auditdeck/tui"
@@ -240,5 +242,79 @@ func TestChooserNarrow(t *testing.T) {
 				t.Fatalf("width %d: line of %d cells: %q", w, lw, l)
 			}
 		}
+	}
+}
+
+// TestColumnSavesInOrder applies the chooser twice while the first save is
+// still writing (a slow disk, a busy SSH server): the file must end with
+// the columns applied last, and the note must not say an older save's
+// outcome over a newer one.
+func TestColumnSavesInOrder(t *testing.T) {
+	eng := newEngine(t)
+	ctx := newContext(eng)
+	var mu sync.Mutex
+	var saved [][]string
+	entered, release := make(chan struct{}), make(chan struct{})
+	first := true
+	ctx.SaveColumns = func(cols []string) error {
+		mu.Lock()
+		slow := first
+		first = false
+		mu.Unlock()
+		if slow {
+			close(entered)
+			<-release
+		}
+		mu.Lock()
+		saved = append(saved, slices.Clone(cols))
+		mu.Unlock()
+		return nil
+	}
+	m := newModel(ctx, 120, 30)
+	// run executes a command tree without the model (as the runtime's
+	// goroutines would), returning the messages.
+	var run func(c tea.Cmd) []tea.Msg
+	run = func(c tea.Cmd) []tea.Msg {
+		if c == nil {
+			return nil
+		}
+		switch msg := c().(type) {
+		case tea.BatchMsg:
+			var out []tea.Msg
+			for _, cc := range msg {
+				out = append(out, run(cc)...)
+			}
+			return out
+		default:
+			return []tea.Msg{msg}
+		}
+	}
+	apply := func(cols []string) tea.Cmd {
+		press(m, keyRune('C'))
+		m.chooser.chosen = cols
+		return m.applyChooser()
+	}
+	older, newer := []string{"created_at", "event_type"}, []string{"created_at", "user.user_email"}
+	c1 := apply(older)
+	done1 := make(chan []tea.Msg)
+	go func() { done1 <- run(c1) }()
+	<-entered
+	c2 := apply(newer)
+	done2 := make(chan []tea.Msg)
+	go func() { done2 <- run(c2) }()
+	time.Sleep(200 * time.Millisecond) // the newer save runs now, unless it waits its turn
+	close(release)
+	msgs1, msgs2 := <-done1, <-done2
+	mu.Lock()
+	last := saved[len(saved)-1]
+	mu.Unlock()
+	if !slices.Equal(last, newer) {
+		t.Fatalf("saves %v: the file ends with %v, want the columns applied last %v", saved, last, newer)
+	}
+	for _, msg := range append(msgs1, msgs2...) {
+		m.Update(msg)
+	}
+	if m.colNote != "columns saved" || m.inflight != 0 {
+		t.Fatalf("note %q, inflight %d", m.colNote, m.inflight)
 	}
 }

@@ -162,20 +162,13 @@ func groupTerms(field string, v core.AggValue) ([]query.Term, error) {
 			{Field: field, Op: query.OpLt, Args: []string{end.UTC().Format(time.RFC3339)}, Pos: -1},
 		}, nil
 	}
-	return []query.Term{groupTerm(field, v)}, nil
-}
-
-// groupTerm is the filter term that selects the events of a field's value.
-func groupTerm(field string, v core.AggValue) query.Term {
-	switch {
-	case v.Missing:
-		return query.Term{Field: field, Op: query.OpIsNull, Pos: -1}
-	case v.Kind == query.LeafTrue:
-		return query.Term{Field: field, Op: query.OpEq, Args: []string{"true"}, Pos: -1}
-	case v.Kind == query.LeafFalse:
-		return query.Term{Field: field, Op: query.OpEq, Args: []string{"false"}, Pos: -1}
+	// valueTerm writes what eq cannot: the empty string (eq() does not
+	// parse) as lt(%00), a field the DSL cannot name as an error.
+	t, err := valueTerm(field, v, false)
+	if err != nil {
+		return nil, err
 	}
-	return query.Term{Field: field, Op: query.OpEq, Args: []string{v.Text}, Pos: -1}
+	return []query.Term{t}, nil
 }
 
 // drillGroup filters for the group under the cursor and shows its events.

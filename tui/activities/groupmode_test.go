@@ -276,3 +276,33 @@ func TestGroupExport(t *testing.T) {
 		}
 	})
 }
+
+// TestGroupDrillEmptyAndTyped drills into groups of a raw field whose
+// values the DSL cannot write plainly: the empty string (eq() does not
+// parse) must select exactly the events its group counted.
+func TestGroupDrillEmptyAndTyped(t *testing.T) {
+	ev := ""
+	for i, note := range []string{`""`, `""`, `"x"`} {
+		ev += `{"event_id":"note-` + string(rune('a'+i)) + `","event_type":"other","created_at":"2026-10-31T23:0` + string(rune('0'+i)) + `:00.000Z","raw":{"note":` + note + `}}` + "\n"
+	}
+	eng := newEngine(t, ev)
+	ctx := newContext(eng)
+	ctx.Columns = []string{"created_at", "raw.note", "user.user_email"}
+	m := newModel(ctx, 120, 30)
+	m.colCur = columnIndex(m, "raw.note")
+	press(m, keyRune('b'))
+	i := -1
+	for j, g := range m.grp.res.Groups {
+		if !g.Key[0].Missing && g.Key[0].Kind == query.LeafString && g.Key[0].Text == "" {
+			i = j
+		}
+	}
+	if i < 0 || m.grp.res.Groups[i].Count != 2 {
+		t.Fatalf("no group of the 2 empty notes: %+v", m.grp.res.Groups)
+	}
+	m.grp.cur = i
+	press(m, keyEnter)
+	if m.grp.err != nil || m.hist.res.Total != 2 || m.grp.on {
+		t.Fatalf("drilled into the empty note: err %v, %d events (filter %q), want 2", m.grp.err, m.hist.res.Total, m.filterText)
+	}
+}

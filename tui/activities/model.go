@@ -128,7 +128,8 @@ type Model struct {
 	sortOrder query.Order // nil: newest first
 	grp       groupView
 	chooser   columnChooser
-	colNote   string // the status line's word on saving columns
+	saves     *columnSaves // orders the column saves (columnchooser.go)
+	colNote   string       // the status line's word on saving columns
 	colErr    bool
 }
 

@@ -393,5 +393,5 @@ func (s *Server) userState(tctx *tui.Context, user string) {
 	} else if len(cols) > 0 {
 		tctx.Columns = cols
 	}
-	tctx.SaveColumns = func(c []string) error { return tui.SaveColumns(file, c) }
+	tctx.SaveColumns = func(c []string) error { return tui.SaveUserColumns(file, c) }
 }
