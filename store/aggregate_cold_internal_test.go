@@ -14,15 +14,7 @@ import (
 // AUDITDECK_AGG_DIR with the decoded-column cache emptied before each
 // run, as a fresh process sees it.
 func BenchmarkAggregateCold(b *testing.B) {
-	dir := os.Getenv("AUDITDECK_AGG_DIR")
-	if dir == "" {
-		b.Skip("AUDITDECK_AGG_DIR not set")
-	}
-	s, err := Open(Options{Dir: dir, GCInterval: -1})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
+	s := openBenchStore(b)
 	f, _ := query.ParseDSL("event_type.eq(login),operation_successful.eq(false)")
 	c, err := query.Compile(f, core.ActivitySchema, time.Now())
 	if err != nil {
@@ -44,15 +36,7 @@ func BenchmarkAggregateCold(b *testing.B) {
 // BenchmarkAggregateEventIDs: every event its own group, far past the
 // exact table (the heavy-hitters path), on the store in AUDITDECK_AGG_DIR.
 func BenchmarkAggregateEventIDs(b *testing.B) {
-	dir := os.Getenv("AUDITDECK_AGG_DIR")
-	if dir == "" {
-		b.Skip("AUDITDECK_AGG_DIR not set")
-	}
-	s, err := Open(Options{Dir: dir, GCInterval: -1})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
+	s := openBenchStore(b)
 	req := core.AggregateRequest{By: []core.GroupBy{{Field: "event_id"}}, Top: 10}
 	for i := 0; i < b.N; i++ {
 		res, err := s.Aggregate(context.Background(), req)
@@ -66,15 +50,7 @@ func BenchmarkAggregateEventIDs(b *testing.B) {
 // AUDITDECK_AGG_DIR with the decoded columns cached by the runs before, as
 // the dashboard asks it again and again.
 func BenchmarkAggregateWarm(b *testing.B) {
-	dir := os.Getenv("AUDITDECK_AGG_DIR")
-	if dir == "" {
-		b.Skip("AUDITDECK_AGG_DIR not set")
-	}
-	s, err := Open(Options{Dir: dir, GCInterval: -1})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
+	s := openBenchStore(b)
 	f, _ := query.ParseDSL("event_type.eq(login),operation_successful.eq(false)")
 	c, err := query.Compile(f, core.ActivitySchema, time.Now())
 	if err != nil {
@@ -98,19 +74,11 @@ func BenchmarkAggregateWarm(b *testing.B) {
 // column: AUDITDECK_AGG_FIELD, raw.actor.email unless set) over the store in
 // AUDITDECK_AGG_DIR, as the fields panel asks it.
 func BenchmarkAggregateFieldColumn(b *testing.B) {
-	dir := os.Getenv("AUDITDECK_AGG_DIR")
-	if dir == "" {
-		b.Skip("AUDITDECK_AGG_DIR not set")
-	}
 	field := os.Getenv("AUDITDECK_AGG_FIELD")
 	if field == "" {
 		field = "raw.actor.email"
 	}
-	s, err := Open(Options{Dir: dir, GCInterval: -1})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
+	s := openBenchStore(b)
 	req := core.AggregateRequest{By: []core.GroupBy{{Field: field}}, Top: 10}
 	cpu := startCPU()
 	for i := 0; i < b.N; i++ {
@@ -125,19 +93,11 @@ func BenchmarkAggregateFieldColumn(b *testing.B) {
 // (AUDITDECK_SORT_FIELD, user.user_email unless set) over the store in
 // AUDITDECK_AGG_DIR, as the dashboard's column sort reads it.
 func BenchmarkSortedPage(b *testing.B) {
-	dir := os.Getenv("AUDITDECK_AGG_DIR")
-	if dir == "" {
-		b.Skip("AUDITDECK_AGG_DIR not set")
-	}
 	field := os.Getenv("AUDITDECK_SORT_FIELD")
 	if field == "" {
 		field = "user.user_email"
 	}
-	s, err := Open(Options{Dir: dir, GCInterval: -1})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
+	s := openBenchStore(b)
 	req := core.ScanRequest{Order: query.Order{{Field: field}}, Limit: 50}
 	cpu := startCPU()
 	for i := 0; i < b.N; i++ {
@@ -147,4 +107,20 @@ func BenchmarkSortedPage(b *testing.B) {
 		}
 	}
 	cpu.report(b)
+}
+
+// openBenchStore opens the store in AUDITDECK_AGG_DIR for a benchmark,
+// which it skips when the variable is not set; closed when b ends.
+func openBenchStore(b *testing.B) *Store {
+	b.Helper()
+	dir := os.Getenv("AUDITDECK_AGG_DIR")
+	if dir == "" {
+		b.Skip("AUDITDECK_AGG_DIR not set")
+	}
+	s, err := Open(Options{Dir: dir, GCInterval: -1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	return s
 }
