@@ -241,17 +241,8 @@ func TestExport(t *testing.T) {
 			s.send(keyRight, keySpace) // ndjson as well as csv
 			s.send(keyEnter)
 			s.settle()
-			var id string
-			s.probe(func(m *Model) { id = m.lastTaskID })
-			if id == "" {
-				t.Fatalf("no task:\n%s", s.screen())
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			task, err := tr.Wait(ctx, core.Actor{User: "alice"}, id, 10*time.Millisecond, nil)
-			if err != nil || task.Status != core.TaskSucceeded {
-				t.Fatalf("task %+v: %v", task, err)
-			}
+			task := s.exportedTask(tr)
+			id := task.ID
 			if task.Request.PinAt == nil || !task.Request.PinAt.Equal(fixedNow) {
 				t.Fatalf("pinned at %v", task.Request.PinAt)
 			}

@@ -230,17 +230,7 @@ func TestGroupExport(t *testing.T) {
 	}
 	s.send(keyEnter)
 	s.settle()
-	var id string
-	s.probe(func(m *Model) { id = m.lastTaskID })
-	if id == "" {
-		t.Fatalf("no task:\n%s", s.screen())
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	task, err := tr.Wait(ctx, core.Actor{User: "alice"}, id, 10*time.Millisecond, nil)
-	if err != nil || task.Status != core.TaskSucceeded {
-		t.Fatalf("task %+v: %v", task, err)
-	}
+	task := s.exportedTask(tr)
 	if task.Request.GroupBy == nil || task.Request.Title != "Activities by client_location.country.code" {
 		t.Fatalf("request %+v", task.Request)
 	}

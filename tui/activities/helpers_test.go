@@ -1,6 +1,7 @@
 package activities
 
 import (
+	"context"
 	"io"
 	"os"
 	"strings"
@@ -223,4 +224,22 @@ func newModel(ctx *tui.Context, w, h int) *Model {
 	m.SetSize(w, h)
 	drive(m, m.reset())
 	return m
+}
+
+// exportedTask waits for the task the view's last export queued to
+// succeed (30 s at most) and returns it.
+func (s *session) exportedTask(tr *core.TaskRunner) core.Task {
+	s.t.Helper()
+	var id string
+	s.probe(func(m *Model) { id = m.lastTaskID })
+	if id == "" {
+		s.t.Fatalf("no task:\n%s", s.screen())
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	task, err := tr.Wait(ctx, core.Actor{User: "alice"}, id, 10*time.Millisecond, nil)
+	if err != nil || task.Status != core.TaskSucceeded {
+		s.t.Fatalf("task %+v: %v", task, err)
+	}
+	return task
 }
