@@ -4,14 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"strings"
 	"sync"
 
 	"github.com/auditdeck/auditdeck/core"
 	"github.com/auditdeck/auditdeck/core/query"
-	"github.com/dgraph-io/badger/v4"
 	"github.com/klauspost/compress/s2"
 )
 
@@ -273,14 +271,9 @@ func (r *reader) rawInto(seq uint64, c column, dst []byte) ([]byte, error) {
 		}
 	}
 	key := columnKey(seq, c)
-	r.at = key
-	r.s.mappedRead()
-	item, err := r.txn.Get(key)
-	if errors.Is(err, badger.ErrKeyNotFound) {
-		return nil, fmt.Errorf("read %s: not in the store: %w", describeKey(key), core.ErrDamaged)
-	}
+	item, err := r.item(key)
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", describeKey(key), err)
+		return nil, err
 	}
 	var out []byte
 	err = item.Value(func(v []byte) error {

@@ -557,7 +557,8 @@ func (s *Store) newReader() *reader {
 
 func (r *reader) close() { r.txn.Discard() }
 
-func (r *reader) raw(key []byte) ([]byte, error) {
+// item looks a block key up, for the reads of its value.
+func (r *reader) item(key []byte) (*badger.Item, error) {
 	r.at = key
 	r.s.mappedRead()
 	item, err := r.txn.Get(key)
@@ -568,6 +569,14 @@ func (r *reader) raw(key []byte) ([]byte, error) {
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", describeKey(key), err)
+	}
+	return item, nil
+}
+
+func (r *reader) raw(key []byte) ([]byte, error) {
+	item, err := r.item(key)
+	if err != nil {
+		return nil, err
 	}
 	var out []byte
 	err = item.Value(func(v []byte) error {
